@@ -1,0 +1,48 @@
+"""ARNs: building and taking apart ``arn:partition:service:region:account:resource``.
+
+Formats follow the IAM User Guide, "IAM identifiers" → "IAM ARNs".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DEFAULT_PARTITION = "aws"
+
+
+@dataclass(frozen=True, slots=True)
+class Arn:
+    partition: str
+    service: str
+    region: str
+    account: str
+    resource: str
+
+    def __str__(self) -> str:
+        return f"arn:{self.partition}:{self.service}:{self.region}:{self.account}:{self.resource}"
+
+
+def parse_arn(text: str) -> Arn | None:
+    """The parts of an ARN, or None when ``text`` does not have the six colon-separated fields."""
+    parts = text.split(":", 5)
+    if len(parts) != 6 or parts[0] != "arn" or not parts[1] or not parts[2]:
+        return None
+    return Arn(parts[1], parts[2], parts[3], parts[4], parts[5])
+
+
+def iam_arn(account: str, kind: str, path: str, name: str, partition: str = DEFAULT_PARTITION) -> str:
+    """``arn:aws:iam::ACCOUNT:KIND/PATH…NAME`` for a role, user, group, policy or instance profile."""
+    return f"arn:{partition}:iam::{account}:{kind}{path}{name}"
+
+
+def role_arn(account: str, name: str, path: str = "/") -> str:
+    return iam_arn(account, "role", path, name)
+
+
+def account_root_arn(account: str, partition: str = DEFAULT_PARTITION) -> str:
+    return f"arn:{partition}:iam::{account}:root"
+
+
+def assumed_role_arn(account: str, role_name: str, session_name: str, partition: str = DEFAULT_PARTITION) -> str:
+    """The session ARN; it carries the role name without the role's path."""
+    return f"arn:{partition}:sts::{account}:assumed-role/{role_name}/{session_name}"

@@ -1,0 +1,150 @@
+"""AWS errors as domain values: each carries the wire ``Code``, the HTTP status and the fault side.
+
+Domain code raises these; only the wire layer turns them into XML or JSON. Codes and statuses follow
+the IAM and STS API references ("Common Errors", and each operation's "Errors" section).
+"""
+
+from __future__ import annotations
+
+
+class AwsError(Exception):
+    """An error AWS would answer with: ``code`` is the wire ``<Code>``, ``status`` the HTTP status."""
+
+    code: str = "InternalFailure"
+    status: int = 500
+    sender_fault: bool = False
+
+    def __init__(self, message: str, *, code: str | None = None, status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        if status is not None:
+            self.status = status
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(code={self.code!r}, status={self.status}, message={self.message!r})"
+
+
+class ClientError(AwsError):
+    """A 4xx caused by the request (``<Type>Sender</Type>``)."""
+
+    code = "InvalidInput"
+    status = 400
+    sender_fault = True
+
+
+# --- Common errors (all AWS query APIs) -------------------------------------------------------
+
+
+class ValidationError(ClientError):
+    code = "ValidationError"
+
+
+class InvalidAction(ClientError):
+    code = "InvalidAction"
+
+
+class InvalidParameterValue(ClientError):
+    code = "InvalidParameterValue"
+
+
+class MissingAction(ClientError):
+    code = "MissingAction"
+
+
+class MalformedQueryString(ClientError):
+    code = "MalformedQueryString"
+    status = 404
+
+
+class RequestEntityTooLarge(ClientError):
+    code = "RequestEntityTooLarge"
+    status = 413
+
+
+class MissingAuthenticationToken(ClientError):
+    code = "MissingAuthenticationToken"
+    status = 403
+
+
+class IncompleteSignature(ClientError):
+    code = "IncompleteSignature"
+
+
+class InvalidClientTokenId(ClientError):
+    code = "InvalidClientTokenId"
+    status = 403
+
+
+class SignatureDoesNotMatch(ClientError):
+    code = "SignatureDoesNotMatch"
+    status = 403
+
+
+class RequestExpired(ClientError):
+    code = "RequestExpired"
+
+
+class ExpiredToken(ClientError):
+    code = "ExpiredToken"
+    status = 403
+
+
+class AccessDenied(ClientError):
+    code = "AccessDenied"
+    status = 403
+
+
+class ServiceUnavailable(AwsError):
+    code = "ServiceUnavailable"
+    status = 503
+
+
+# --- IAM --------------------------------------------------------------------------------------
+
+
+class NoSuchEntity(ClientError):
+    code = "NoSuchEntity"
+    status = 404
+
+
+class EntityAlreadyExists(ClientError):
+    code = "EntityAlreadyExists"
+    status = 409
+
+
+class DeleteConflict(ClientError):
+    code = "DeleteConflict"
+    status = 409
+
+
+class LimitExceeded(ClientError):
+    code = "LimitExceeded"
+    status = 409
+
+
+class ConcurrentModification(ClientError):
+    code = "ConcurrentModification"
+    status = 409
+
+
+class InvalidInput(ClientError):
+    code = "InvalidInput"
+
+
+class MalformedPolicyDocument(ClientError):
+    code = "MalformedPolicyDocument"
+
+
+class PolicyNotAttachable(ClientError):
+    code = "PolicyNotAttachable"
+
+
+class UnmodifiableEntity(ClientError):
+    code = "UnmodifiableEntity"
+
+
+class ServiceFailure(AwsError):
+    code = "ServiceFailure"
+    status = 500
