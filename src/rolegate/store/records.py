@@ -20,7 +20,7 @@ class AccessKeyRecord:
     secret_access_key: str  # plaintext in memory only; sealed at rest by the store
     status: str  # "Active" | "Inactive"
     created_at: dt.datetime
-    user_name: str | None = None  # None: the account's root user
+    user_id: str | None = None  # None: the account's root user
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,10 +40,26 @@ access_keys = Table(
     metadata,
     Column("access_key_id", String(128), primary_key=True),
     Column("account_id", String(12), ForeignKey("accounts.account_id", ondelete="CASCADE"), nullable=False),
-    Column("user_name", String(64), nullable=True),
+    # NULL: the account's root user. A user's keys block DeleteUser (DeleteConflict), so no cascade.
+    Column("user_id", String(32), ForeignKey("users.user_id"), nullable=True, index=True),
     Column("secret_sealed", Text, nullable=False),
     Column("status", String(16), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_used_at", DateTime(timezone=True), nullable=True),
+    Column("last_used_service", String(64), nullable=True),
+    Column("last_used_region", String(64), nullable=True),
+)
+
+# Tags of every taggable IAM resource, keyed by the resource's unique id (or ARN, for providers).
+# Repositories delete a resource's tags with the resource.
+resource_tags = Table(
+    "resource_tags",
+    metadata,
+    Column("resource_id", String(2048), primary_key=True),
+    Column("key_lower", String(128), primary_key=True),
+    Column("key", String(128), nullable=False),
+    Column("value", String(256), nullable=False),
+    Column("position", Integer, nullable=False),
 )
 
 roles = Table(
@@ -58,21 +74,11 @@ roles = Table(
     Column("trust_policy", Text, nullable=False),
     Column("description", String(1000), nullable=True),
     Column("max_session_duration", Integer, nullable=False),
-    Column("permissions_boundary_arn", String(2048), nullable=True),
+    Column("permissions_boundary_arn", String(2048), nullable=True, index=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("last_used_at", DateTime(timezone=True), nullable=True),
     Column("last_used_region", String(64), nullable=True),
     UniqueConstraint("account_id", "name_lower", name="uq_roles_account_name"),
-)
-
-role_tags = Table(
-    "role_tags",
-    metadata,
-    Column("role_id", String(32), ForeignKey("roles.role_id", ondelete="CASCADE"), primary_key=True),
-    Column("key_lower", String(128), primary_key=True),
-    Column("key", String(128), nullable=False),
-    Column("value", String(256), nullable=False),
-    Column("position", Integer, nullable=False),
 )
 
 role_inline_policies = Table(
@@ -83,18 +89,156 @@ role_inline_policies = Table(
     Column("document", Text, nullable=False),
 )
 
-# Managed-policy attachments and instance profiles are filled by the control-plane operations that
-# own them; the role lifecycle reads them to refuse DeleteRole with DeleteConflict.
+users = Table(
+    "users",
+    metadata,
+    Column("user_id", String(32), primary_key=True),
+    Column("account_id", String(12), ForeignKey("accounts.account_id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(64), nullable=False),
+    Column("name_lower", String(64), nullable=False),
+    Column("path", String(512), nullable=False),
+    Column("arn", String(1024), nullable=False),
+    Column("permissions_boundary_arn", String(2048), nullable=True, index=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("account_id", "name_lower", name="uq_users_account_name"),
+)
+
+user_inline_policies = Table(
+    "user_inline_policies",
+    metadata,
+    Column("user_id", String(32), ForeignKey("users.user_id", ondelete="CASCADE"), primary_key=True),
+    Column("name", String(128), primary_key=True),
+    Column("document", Text, nullable=False),
+)
+
+groups = Table(
+    "groups",
+    metadata,
+    Column("group_id", String(32), primary_key=True),
+    Column("account_id", String(12), ForeignKey("accounts.account_id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("name_lower", String(128), nullable=False),
+    Column("path", String(512), nullable=False),
+    Column("arn", String(1024), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("account_id", "name_lower", name="uq_groups_account_name"),
+)
+
+group_members = Table(
+    "group_members",
+    metadata,
+    Column("group_id", String(32), ForeignKey("groups.group_id"), primary_key=True),
+    Column("user_id", String(32), ForeignKey("users.user_id"), primary_key=True, index=True),
+)
+
+group_inline_policies = Table(
+    "group_inline_policies",
+    metadata,
+    Column("group_id", String(32), ForeignKey("groups.group_id", ondelete="CASCADE"), primary_key=True),
+    Column("name", String(128), primary_key=True),
+    Column("document", Text, nullable=False),
+)
+
+# Customer managed policies. AWS managed policies (arn:aws:iam::aws:policy/...) are read-only data shipped
+# with rolegate, so attachments name a policy by ARN rather than by a foreign key.
+managed_policies = Table(
+    "managed_policies",
+    metadata,
+    Column("policy_id", String(32), primary_key=True),
+    Column("account_id", String(12), ForeignKey("accounts.account_id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("name_lower", String(128), nullable=False),
+    Column("path", String(512), nullable=False),
+    Column("arn", String(2048), nullable=False, unique=True),
+    Column("description", String(1000), nullable=True),
+    Column("default_version_id", String(16), nullable=False),
+    Column("next_version", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("account_id", "name_lower", name="uq_managed_policies_account_name"),
+)
+
+policy_versions = Table(
+    "policy_versions",
+    metadata,
+    Column("policy_id", String(32), ForeignKey("managed_policies.policy_id", ondelete="CASCADE"), primary_key=True),
+    Column("version_id", String(16), primary_key=True),
+    Column("document", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
 role_attached_policies = Table(
     "role_attached_policies",
     metadata,
     Column("role_id", String(32), ForeignKey("roles.role_id", ondelete="CASCADE"), primary_key=True),
-    Column("policy_arn", String(2048), primary_key=True),
+    Column("policy_arn", String(2048), primary_key=True, index=True),
 )
 
+user_attached_policies = Table(
+    "user_attached_policies",
+    metadata,
+    Column("user_id", String(32), ForeignKey("users.user_id", ondelete="CASCADE"), primary_key=True),
+    Column("policy_arn", String(2048), primary_key=True, index=True),
+)
+
+group_attached_policies = Table(
+    "group_attached_policies",
+    metadata,
+    Column("group_id", String(32), ForeignKey("groups.group_id", ondelete="CASCADE"), primary_key=True),
+    Column("policy_arn", String(2048), primary_key=True, index=True),
+)
+
+instance_profiles = Table(
+    "instance_profiles",
+    metadata,
+    Column("instance_profile_id", String(32), primary_key=True),
+    Column("account_id", String(12), ForeignKey("accounts.account_id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("name_lower", String(128), nullable=False),
+    Column("path", String(512), nullable=False),
+    Column("arn", String(1024), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("account_id", "name_lower", name="uq_instance_profiles_account_name"),
+)
+
+# One role per instance profile (IAM quotas): the profile id is the primary key.
 instance_profile_roles = Table(
     "instance_profile_roles",
     metadata,
-    Column("instance_profile_id", String(32), primary_key=True),
+    Column("instance_profile_id", String(32), ForeignKey("instance_profiles.instance_profile_id",
+                                                         ondelete="CASCADE"), primary_key=True),
     Column("role_id", String(32), ForeignKey("roles.role_id"), nullable=False, index=True),
+)
+
+oidc_providers = Table(
+    "oidc_providers",
+    metadata,
+    Column("arn", String(2048), primary_key=True),
+    Column("account_id", String(12), ForeignKey("accounts.account_id", ondelete="CASCADE"), nullable=False),
+    Column("url", String(255), nullable=False),
+    Column("client_ids", Text, nullable=False),  # JSON list
+    Column("thumbprints", Text, nullable=False),  # JSON list
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+saml_providers = Table(
+    "saml_providers",
+    metadata,
+    Column("arn", String(2048), primary_key=True),
+    Column("account_id", String(12), ForeignKey("accounts.account_id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("metadata_document", Text, nullable=False),
+    Column("valid_until", DateTime(timezone=True), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+service_linked_role_deletions = Table(
+    "service_linked_role_deletions",
+    metadata,
+    Column("task_id", String(256), primary_key=True),
+    Column("account_id", String(12), ForeignKey("accounts.account_id", ondelete="CASCADE"), nullable=False),
+    Column("role_name", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("reason", Text, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
 )

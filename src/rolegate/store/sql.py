@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -88,7 +88,7 @@ class SqlAccessKeys:
 
     def create(self, key: AccessKeyRecord) -> None:
         _insert(self._c, t.access_keys, access_key_id=key.access_key_id, account_id=key.account_id,
-                user_name=key.user_name, status=key.status, created_at=key.created_at,
+                user_id=key.user_id, status=key.status, created_at=key.created_at,
                 secret_sealed=self._sealer.seal(key.secret_access_key, key.access_key_id))
 
     def get(self, access_key_id: str) -> AccessKeyRecord | None:
@@ -96,16 +96,16 @@ class SqlAccessKeys:
             select(t.access_keys).where(t.access_keys.c.access_key_id == access_key_id)).first()
         return self._key(row) if row else None
 
-    def list_for_user(self, account_id: str, user_name: str | None) -> list[AccessKeyRecord]:
+    def list_for_user(self, account_id: str, user_id: str | None) -> list[AccessKeyRecord]:
         c = t.access_keys.c
-        cond = c.user_name.is_(None) if user_name is None else c.user_name == user_name
+        cond = c.user_id.is_(None) if user_id is None else c.user_id == user_id
         rows = self._c.execute(select(t.access_keys).where(c.account_id == account_id, cond)
                                .order_by(c.created_at))
         return [self._key(r) for r in rows]
 
     def _key(self, row: Any) -> AccessKeyRecord:
         return AccessKeyRecord(
-            access_key_id=row.access_key_id, account_id=row.account_id, user_name=row.user_name,
+            access_key_id=row.access_key_id, account_id=row.account_id, user_id=row.user_id,
             secret_access_key=self._sealer.open(row.secret_sealed, row.access_key_id),
             status=row.status, created_at=utc(row.created_at))
 
@@ -118,7 +118,7 @@ class SqlRoles:
         _insert(self._c, t.roles, **_role_values(role), role_id=role.role_id, account_id=role.account_id,
                 name=role.name, name_lower=role.name.lower(), path=role.path, arn=role.arn,
                 created_at=role.created_at)
-        self._write_tags(role.role_id, role.tags)
+        write_tags(self._c, role.role_id, role.tags)
 
     def get_by_name(self, account_id: str, name: str) -> RoleRecord | None:
         c = t.roles.c
@@ -134,15 +134,15 @@ class SqlRoles:
         if after is not None:
             q = q.where(c.name_lower > after)
         rows = self._c.execute(q.order_by(c.name_lower).limit(limit)).all()
-        tags = self._tags_for([r.role_id for r in rows])
+        tags = tags_for(self._c, [r.role_id for r in rows])
         return [self._role(r, tags.get(r.role_id, ())) for r in rows]
 
     def update(self, role: RoleRecord) -> None:
         self._c.execute(update(t.roles).where(t.roles.c.role_id == role.role_id).values(**_role_values(role)))
-        self._c.execute(delete(t.role_tags).where(t.role_tags.c.role_id == role.role_id))
-        self._write_tags(role.role_id, role.tags)
+        write_tags(self._c, role.role_id, role.tags)
 
     def delete(self, role_id: str) -> None:
+        write_tags(self._c, role_id, ())
         self._c.execute(delete(t.roles).where(t.roles.c.role_id == role_id))
 
     def count(self, account_id: str) -> int:
@@ -179,24 +179,9 @@ class SqlRoles:
         return int(self._c.execute(select(func.count()).select_from(p).where(p.c.role_id == role_id))
                    .scalar_one())
 
-    def _write_tags(self, role_id: str, tags: tuple[tuple[str, str], ...]) -> None:
-        if tags:
-            self._c.execute(insert(t.role_tags), [
-                {"role_id": role_id, "key": k, "key_lower": k.lower(), "value": v, "position": i}
-                for i, (k, v) in enumerate(tags)])
-
-    def _tags_for(self, role_ids: list[str]) -> dict[str, tuple[tuple[str, str], ...]]:
-        if not role_ids:
-            return {}
-        c = t.role_tags.c
-        out: dict[str, list[tuple[str, str]]] = {}
-        for r in self._c.execute(select(t.role_tags).where(c.role_id.in_(role_ids)).order_by(c.position)):
-            out.setdefault(r.role_id, []).append((r.key, r.value))
-        return {k: tuple(v) for k, v in out.items()}
-
     def _role(self, row: Any, tags: tuple[tuple[str, str], ...] | None = None) -> RoleRecord:
         if tags is None:
-            tags = self._tags_for([row.role_id]).get(row.role_id, ())
+            tags = tags_for(self._c, [row.role_id]).get(row.role_id, ())
         return RoleRecord(
             account_id=row.account_id, role_id=row.role_id, name=row.name, path=row.path, arn=row.arn,
             trust_policy=row.trust_policy, created_at=utc(row.created_at),
@@ -204,6 +189,27 @@ class SqlRoles:
             permissions_boundary_arn=row.permissions_boundary_arn,
             last_used_at=utc(row.last_used_at) if row.last_used_at else None,
             last_used_region=row.last_used_region, tags=tags)
+
+
+def write_tags(conn: Connection, resource_id: str, tags: Sequence[tuple[str, str]]) -> None:
+    """Replace the tags of ``resource_id`` (keeping their order); empty ``tags`` removes them all."""
+    conn.execute(delete(t.resource_tags).where(t.resource_tags.c.resource_id == resource_id))
+    if tags:
+        conn.execute(insert(t.resource_tags), [
+            {"resource_id": resource_id, "key": k, "key_lower": k.lower(), "value": v, "position": i}
+            for i, (k, v) in enumerate(tags)])
+
+
+def tags_for(conn: Connection, resource_ids: Sequence[str]) -> dict[str, tuple[tuple[str, str], ...]]:
+    """The tags of each resource in ``resource_ids`` that has any, in the order they were given."""
+    if not resource_ids:
+        return {}
+    c = t.resource_tags.c
+    out: dict[str, list[tuple[str, str]]] = {}
+    for r in conn.execute(select(t.resource_tags).where(c.resource_id.in_(list(resource_ids)))
+                          .order_by(c.resource_id, c.position)):
+        out.setdefault(r.resource_id, []).append((r.key, r.value))
+    return {k: tuple(v) for k, v in out.items()}
 
 
 def _role_values(role: RoleRecord) -> dict[str, Any]:
