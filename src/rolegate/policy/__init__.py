@@ -1,0 +1,53 @@
+"""The IAM policy language: parse, validate, compile and evaluate policies exactly as AWS does. Pure, no I/O.
+
+Public API (everything else in this package is private implementation):
+
+- ``parse_policy(text, kind=...)`` -> ``Policy``; ``policy_to_json(policy)`` prints it back;
+- ``compile_policy(text_or_dict, kind=...)`` -> ``CompiledPolicy`` (cached by content);
+- ``Request.of(principal=..., action=..., resource=..., resource_account=..., context=...)``;
+- ``evaluate(request, PolicySet(...))`` -> ``Decision`` (``Outcome``, matched statements, blamed ``PolicyType``);
+- ``validate_policy(text, kind)`` -> ``list[Finding]`` (Access Analyzer-style findings);
+- ``rolegate.policy.cases.evaluate_case(case)`` for the neutral case format.
+"""
+
+from rolegate.policy.compiled import CompiledPolicy, compile_policy
+from rolegate.policy.decision import Decision, Outcome, PolicyType, StatementRef
+from rolegate.policy.document import POLICY_KINDS, Policy, parse_policy, policy_to_dict, policy_to_json
+from rolegate.policy.evaluate import PolicySet, evaluate
+from rolegate.policy.request import Request
+
+
+def validate_policy(text: str, kind: str = "identity") -> list["Finding"]:
+    """Access Analyzer-style findings for a policy (loads the action catalogue on first use)."""
+    from rolegate.policy.validate import validate_policy as _validate
+
+    return _validate(text, kind)
+
+
+def __getattr__(name: str) -> object:
+    # Finding lives with the validator, which imports the action catalogue lazily.
+    if name == "Finding":
+        from rolegate.policy.validate import Finding
+
+        return Finding
+    raise AttributeError(name)
+
+
+__all__ = [
+    "POLICY_KINDS",
+    "CompiledPolicy",
+    "Decision",
+    "Finding",
+    "Outcome",
+    "Policy",
+    "PolicySet",
+    "PolicyType",
+    "Request",
+    "StatementRef",
+    "compile_policy",
+    "evaluate",
+    "parse_policy",
+    "policy_to_dict",
+    "policy_to_json",
+    "validate_policy",
+]

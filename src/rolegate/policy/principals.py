@@ -1,0 +1,121 @@
+"""Principal and NotPrincipal matching, graded by how directly the policy names the caller.
+
+"AWS JSON policy elements: Principal" and "Policy evaluation for requests within a single account":
+the grade matters because a resource policy that names the caller itself (user ARN, session ARN)
+or everyone (``"*"``) is not limited by permissions boundaries or session policies; one that names
+the role of a session is; and one that names only the account delegates to the account's own
+identity policies (docs/spec/policy-evaluation.md R19–R26, R59–R62).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+from rolegate.policy.document import Principal
+from rolegate.policy.request import ANONYMOUS_KIND, EXTERNAL, ROOT, SERVICE, SESSION, Request
+
+
+class Grade(IntEnum):
+    NONE = 0
+    ACCOUNT = 1  # names the caller's account: delegates to identity policies (spec R20, R62)
+    ROLE = 2  # names the role of a role session: limited by boundary and session policy (R61)
+    DIRECT = 3  # names the caller itself, or everyone (R19, R21, R22, R60)
+
+
+def _account_of(value: str) -> str | None:
+    if value.isdigit() and len(value) == 12:
+        return value
+    parts = value.split(":")
+    if len(parts) == 6 and parts[2] == "iam" and parts[5] == "root" and parts[3] == "":
+        return parts[4]
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class PrincipalMatcher:
+    everyone: bool
+    accounts: frozenset[str]
+    arns: frozenset[str]
+    unique_ids: frozenset[str]
+    services: frozenset[str]
+    federated: frozenset[str]
+
+    @classmethod
+    def of(cls, principal: Principal) -> PrincipalMatcher:
+        if principal.is_wildcard:
+            return cls(True, frozenset(), frozenset(), frozenset(), frozenset(), frozenset())
+        accounts: set[str] = set()
+        arns: set[str] = set()
+        unique_ids: set[str] = set()
+        everyone = False
+        for value in principal.values("AWS"):
+            if value == "*":
+                # {"AWS": "*"} is the same as "*" ("AWS JSON policy elements: Principal").
+                everyone = True
+            elif (account := _account_of(value)) is not None:
+                accounts.add(account)
+            elif value.startswith("arn:"):
+                arns.add(value)
+            else:
+                unique_ids.add(value)
+        # CanonicalUser entries name S3 canonical ids, which no rolegate caller has (spec R22).
+        return cls(
+            everyone,
+            frozenset(accounts),
+            frozenset(arns),
+            frozenset(unique_ids),
+            frozenset(principal.values("Service")),
+            frozenset(principal.values("Federated")),
+        )
+
+    def grade(self, request: Request) -> Grade:
+        """How directly this element names the caller (spec R19–R24)."""
+        if self.everyone:
+            return Grade.DIRECT
+        kind = request.kind
+        caller = request.principal
+        if kind == SERVICE:
+            return Grade.DIRECT if caller in self.services else Grade.NONE
+        if kind == EXTERNAL:
+            return Grade.DIRECT if caller in self.federated else Grade.NONE
+        if kind == ANONYMOUS_KIND:
+            return Grade.NONE
+        if kind != ROOT and caller in self.arns:
+            return Grade.DIRECT
+        if self.unique_ids and request.user_id is not None:
+            # Unique ids stand in for deleted ARNs: "AIDA…" names a user, "AROA…:session" a role's session.
+            user_id = request.user_id
+            for unique_id in self.unique_ids:
+                if user_id == unique_id:
+                    return Grade.DIRECT
+                if user_id.startswith(unique_id + ":"):
+                    return Grade.ROLE
+        if kind == SESSION and request.role_arn in self.arns:
+            return Grade.ROLE
+        if request.account in self.accounts:
+            return Grade.ACCOUNT
+        return Grade.NONE
+
+    def names_every_identity(self, request: Request) -> bool:
+        """For ``NotPrincipal``: whether every identity of the caller is listed (spec R25).
+
+        "AWS JSON policy elements: NotPrincipal": AWS checks the account, then the role, then the
+        session, so exempting a session takes its ARN, its role's ARN and its account.
+        """
+        if self.everyone:
+            return True
+        for id_type, value in request.identities():
+            if id_type == "anonymous":
+                return False
+            if id_type == "account":
+                named = value in self.accounts
+            elif id_type in ("arn", "role"):
+                named = value in self.arns
+            elif id_type == "service":
+                named = value in self.services
+            else:
+                named = value in self.federated
+            if not named:
+                return False
+        return True
