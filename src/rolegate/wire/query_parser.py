@@ -1,0 +1,570 @@
+"""Query-protocol input: flat form parameters to typed operation input, validated by the model.
+
+``parse_input(op, params)`` is botocore's ``QuerySerializer`` run backwards — lists as
+``Name.member.N`` (``Name.N`` when flattened), maps as ``Name.entry.N.key``/``.value``, nested
+structures as ``Outer.Inner``, an empty list as ``Name=`` — followed by every constraint the model
+states: required, length (strings in code points, lists/maps in items, blobs in bytes), pattern,
+enum, numeric range, and exactly-one-member for unions.
+
+Two kinds of failure, both 4xx:
+
+* The *parameter names* don't fit the shape (an unknown name, ``Tags.member.0``, a gap in
+  ``member.N``, a scalar given sub-fields, a map entry without a key, the same map key twice):
+  ``InvalidParameterValue`` naming the parameter — ``The parameter Foo is not recognized.``. AWS's
+  own query services differ here (EC2 answers ``UnknownParameter``; IAM/STS are not documented), so
+  this is our choice: reject rather than ignore, with an existing common-error code.
+* The *values* don't fit: wrong type text (``abc`` for an integer) or a broken constraint. All such
+  problems are collected, in model member order, into one ``ValidationError`` with AWS's message
+  shape ``N validation error(s) detected: Value 'x' at 'roleName' failed to satisfy constraint:
+  Member must …; Value …``. Paths are the member names with a lower-case first letter, list items as
+  ``tags.1.member.key`` (as AWS reports them) and map items as ``tags.entry.1.value``.
+
+Plans (one per shape, built on first use and cached) hold precompiled patterns and the member
+lookup tables, so the per-request work is a dict walk.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import math
+import re
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from botocore.model import ListShape, MapShape, OperationModel, Shape, StructureShape
+
+from rolegate.core.errors import InvalidParameterValue, ValidationError
+from rolegate.wire.patterns import compile_java_pattern
+
+__all__ = ["IGNORED_PARAMS", "is_ignored_param", "parse_input", "validation_message"]
+
+#: Parameters that belong to the protocol envelope or to authentication, not to the operation input.
+IGNORED_PARAMS: frozenset[str] = frozenset({"Action", "Version"})
+_AUTH_PREFIX = "x-amz-"
+
+_REDACTED = "*** Sensitive Data Redacted ***"
+_INT_RANGES = {"integer": (-(2**31), 2**31 - 1), "long": (-(2**63), 2**63 - 1)}
+_INT_TEXT = re.compile(r"[+-]?[0-9]+")
+_FLOAT_TEXT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_SPECIAL_FLOATS = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+_ISO8601 = re.compile(
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,9}))?"
+    r"(?:([Zz])|([+-])([0-9]{2}):?([0-9]{2}))"
+)
+_BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
+
+# A tree of parameter names split on '.': children by segment; the value, if any, under key ``None``.
+_Node = dict[str | None, Any]
+_MISSING = object()
+
+
+def is_ignored_param(name: str) -> bool:
+    """True for ``Action``, ``Version`` and SigV4 query authentication parameters (``X-Amz-*``)."""
+    return name in IGNORED_PARAMS or name[:6].lower() == _AUTH_PREFIX
+
+
+class _Errors:
+    """Collected value problems of one request, rendered in AWS's message shape at the end."""
+
+    __slots__ = ("items",)
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+    def add(self, value: str, path: str, constraint: str) -> None:
+        self.items.append(f"Value {value} at '{path}' failed to satisfy constraint: {constraint}")
+
+
+def validation_message(items: list[str]) -> str:
+    """``N validation error(s) detected: a; b`` — AWS's wording for several constraint failures."""
+    n = len(items)
+    return f"{n} validation error{'s' if n != 1 else ''} detected: " + "; ".join(items)
+
+
+def _unknown(key: str, why: str = "") -> InvalidParameterValue:
+    return InvalidParameterValue(f"The parameter {key} is not recognized.{' ' + why if why else ''}")
+
+
+def _java_str(value: Any) -> str:
+    """A value the way AWS (a Java service) prints it inside ``Value '…'``."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ", ".join(_java_str(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_java_str(k)}={_java_str(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def _lower_first(name: str) -> str:
+    return name[:1].lower() + name[1:]
+
+
+# --- plans ----------------------------------------------------------------------------------------
+
+
+class _Plan:
+    """Reads one shape from a parameter-tree node, appending value problems to ``errors``."""
+
+    __slots__ = ("shape", "sensitive")
+
+    def __init__(self, shape: Shape) -> None:
+        self.shape = shape
+        self.sensitive = bool(shape.metadata.get("sensitive"))
+
+    def show(self, value: Any) -> str:
+        return f"'{_REDACTED}'" if self.sensitive else f"'{_java_str(value)}'"
+
+    def read(self, node: _Node, key: str, path: str, errors: _Errors) -> Any:
+        raise NotImplementedError
+
+
+class _ScalarPlan(_Plan):
+    __slots__ = ("convert", "checks")
+
+    def __init__(
+        self,
+        shape: Shape,
+        convert: Callable[[str], Any],
+        checks: list[Callable[[Any], str | None]],
+    ) -> None:
+        super().__init__(shape)
+        self.convert = convert
+        self.checks = checks
+
+    def read(self, node: _Node, key: str, path: str, errors: _Errors) -> Any:
+        if len(node) != 1 or None not in node:
+            child = next(k for k in node if k is not None)
+            raise _unknown(f"{key}.{child}")
+        text: str = node[None]
+        try:
+            value = self.convert(text)
+        except _ConversionError as exc:
+            errors.add(f"'{_REDACTED}'" if self.sensitive else f"'{text}'", path, str(exc))
+            return _MISSING
+        for check in self.checks:
+            problem = check(value)
+            if problem is not None:
+                errors.add(self.show(value), path, problem)
+        return value
+
+
+class _StructurePlan(_Plan):
+    __slots__ = ("by_wire_name", "members", "is_union")
+
+    def __init__(self, shape: StructureShape) -> None:
+        super().__init__(shape)
+        self.by_wire_name: dict[str, str] = {}
+        # (member name, wire name, path segment, plan, required) in model order; plans filled later
+        # so recursive shapes terminate.
+        self.members: list[tuple[str, str, str, _Plan, bool]] = []
+        self.is_union = bool(shape.metadata.get("union"))
+
+    def read(self, node: _Node, key: str, path: str, errors: _Errors) -> Any:
+        if None in node:
+            if node[None] != "" or len(node) > 1:
+                raise _unknown(key, "It names a structure, which is given by its members.")
+        for child in node:
+            if child is not None and child not in self.by_wire_name:
+                raise _unknown(f"{key}.{child}" if key else child)
+        result: dict[str, Any] = {}
+        prefix_key = f"{key}." if key else ""
+        prefix_path = f"{path}." if path else ""
+        for name, wire, segment, plan, required in self.members:
+            sub = node.get(wire)
+            if sub is None:
+                if required:
+                    errors.add("null", prefix_path + segment, "Member must not be null")
+                continue
+            value = plan.read(sub, prefix_key + wire, prefix_path + segment, errors)
+            if value is not _MISSING:
+                result[name] = value
+        if self.is_union and len(result) != 1 and not (path == "" and not result):
+            errors.add(self.show(result), path, "Member must have exactly one member set")
+        return result
+
+
+def _indexed(node: _Node, key: str) -> list[_Node]:
+    """The children of a ``.N`` level in index order; N must run 1..n without gaps or zero-padding."""
+    items: list[tuple[int, _Node]] = []
+    for child, sub in node.items():
+        if child is None or not child.isdigit() or not child.isascii() or child[0] == "0":
+            raise _unknown(f"{key}.{child}" if child is not None else key, "Indexes are 1, 2, 3, …")
+        items.append((int(child), sub))
+    items.sort(key=lambda item: item[0])
+    for expected, (index, _) in enumerate(items, 1):
+        if index != expected:
+            raise _unknown(f"{key}.{index}", f"Indexes must run from 1 without gaps; {expected} is missing.")
+    return [sub for _, sub in items]
+
+
+def _empty_collection(node: _Node, key: str) -> bool:
+    """``Name=`` (and nothing under it) is botocore's spelling of an empty list or map."""
+    if None not in node:
+        return False
+    if node[None] != "" or len(node) > 1:
+        raise _unknown(key, "It names a list or map, which is given by its items.")
+    return True
+
+
+class _ListPlan(_Plan):
+    __slots__ = ("member_name", "flattened", "member", "min", "max")
+
+    def __init__(self, shape: ListShape) -> None:
+        super().__init__(shape)
+        self.flattened = bool(shape.serialization.get("flattened"))
+        self.member_name = shape.member.serialization.get("name", "member")
+        self.member: _Plan
+        self.min: int | None = shape.metadata.get("min")
+        self.max: int | None = shape.metadata.get("max")
+
+    def read(self, node: _Node, key: str, path: str, errors: _Errors) -> Any:
+        values: list[Any] = []
+        if not _empty_collection(node, key):
+            if self.flattened:
+                items = _indexed(node, key)
+                item_key = key
+            else:
+                if len(node) != 1 or self.member_name not in node:
+                    child = next(k for k in node if k != self.member_name)
+                    raise _unknown(f"{key}.{child}")
+                item_key = f"{key}.{self.member_name}"
+                items = _indexed(node[self.member_name], item_key)
+            for i, sub in enumerate(items, 1):
+                value = self.member.read(sub, f"{item_key}.{i}", f"{path}.{i}.member", errors)
+                if value is not _MISSING:
+                    values.append(value)
+        _check_count(self, values, len(values), path, errors)
+        return values
+
+
+class _MapPlan(_Plan):
+    __slots__ = ("flattened", "key_name", "value_name", "key", "value", "min", "max")
+
+    def __init__(self, shape: MapShape) -> None:
+        super().__init__(shape)
+        self.flattened = bool(shape.serialization.get("flattened"))
+        self.key_name = shape.key.serialization.get("name", "key")
+        self.value_name = shape.value.serialization.get("name", "value")
+        self.key: _Plan
+        self.value: _Plan
+        self.min: int | None = shape.metadata.get("min")
+        self.max: int | None = shape.metadata.get("max")
+
+    def read(self, node: _Node, key: str, path: str, errors: _Errors) -> Any:
+        result: dict[Any, Any] = {}
+        if not _empty_collection(node, key):
+            if self.flattened:
+                entries = _indexed(node, key)
+                entry_key = key
+            else:
+                if len(node) != 1 or "entry" not in node:
+                    child = next(k for k in node if k != "entry")
+                    raise _unknown(f"{key}.{child}")
+                entry_key = f"{key}.entry"
+                entries = _indexed(node["entry"], entry_key)
+            for i, entry in enumerate(entries, 1):
+                ekey, epath = f"{entry_key}.{i}", f"{path}.entry.{i}"
+                for child in entry:
+                    if child not in (self.key_name, self.value_name):
+                        raise _unknown(f"{ekey}.{child}" if child is not None else ekey)
+                if self.key_name not in entry:
+                    raise _unknown(ekey, f"The entry has no {self.key_name}.")
+                k = self.key.read(entry[self.key_name], f"{ekey}.{self.key_name}", f"{epath}.key", errors)
+                if self.value_name in entry:
+                    v = self.value.read(entry[self.value_name], f"{ekey}.{self.value_name}", f"{epath}.value", errors)
+                else:
+                    errors.add("null", f"{epath}.value", "Member must not be null")
+                    v = _MISSING
+                if k is _MISSING or v is _MISSING:
+                    continue
+                if k in result:
+                    raise _unknown(f"{ekey}.{self.key_name}", f"The key {k!r} is given more than once.")
+                result[k] = v
+        _check_count(self, result, len(result), path, errors)
+        return result
+
+
+def _check_count(plan: _ListPlan | _MapPlan, value: Any, count: int, path: str, errors: _Errors) -> None:
+    if plan.min is not None and count < plan.min:
+        errors.add(plan.show(value), path, f"Member must have length greater than or equal to {plan.min}")
+    if plan.max is not None and count > plan.max:
+        errors.add(plan.show(value), path, f"Member must have length less than or equal to {plan.max}")
+
+
+# --- scalar conversions and checks ------------------------------------------------------------------
+
+
+class _ConversionError(Exception):
+    """The text can't be read as the shape's type; the message is the constraint AWS-style."""
+
+
+def _to_int(kind: str) -> Callable[[str], int]:
+    lo, hi = _INT_RANGES[kind]
+    message = f"Member must be an integer between {lo} and {hi}"
+
+    def convert(text: str) -> int:
+        if not _INT_TEXT.fullmatch(text):
+            raise _ConversionError(message)
+        value = int(text)
+        if not lo <= value <= hi:
+            raise _ConversionError(message)
+        return value
+
+    return convert
+
+
+def _to_float(text: str) -> float:
+    special = _SPECIAL_FLOATS.get(text)
+    if special is not None:
+        return special
+    if not _FLOAT_TEXT.fullmatch(text):
+        raise _ConversionError("Member must be a number")
+    value = float(text)
+    if math.isinf(value):
+        raise _ConversionError("Member must be a finite number")
+    return value
+
+
+def _to_bool(text: str) -> bool:
+    if text == "true":
+        return True
+    if text == "false":
+        return False
+    raise _ConversionError("Member must be true or false")
+
+
+def _to_blob(text: str) -> bytes:
+    if len(text) % 4 or not _BASE64.fullmatch(text):
+        raise _ConversionError("Member must be base64-encoded")
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise _ConversionError("Member must be base64-encoded") from None
+
+
+def _to_timestamp(fmt: str | None) -> Callable[[str], datetime]:
+    if fmt == "unixTimestamp":
+
+        def from_epoch(text: str) -> datetime:
+            try:
+                return datetime.fromtimestamp(_to_float(text), timezone.utc)
+            except (_ConversionError, OverflowError, OSError, ValueError):
+                raise _ConversionError("Member must be a timestamp in seconds since the epoch") from None
+
+        return from_epoch
+
+    def from_iso(text: str) -> datetime:
+        m = _ISO8601.fullmatch(text)
+        if m is None:
+            raise _ConversionError("Member must be an ISO 8601 timestamp")
+        year, month, day, hour, minute, second, frac, _z, sign, oh, om = m.groups()
+        micro = int((frac or "0")[:6].ljust(6, "0"))
+        try:
+            tz = timezone.utc
+            if sign:
+                offset = timedelta(hours=int(oh), minutes=int(om))
+                tz = timezone(-offset if sign == "-" else offset)
+            value = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second), micro, tz)
+            return value.astimezone(timezone.utc)
+        except (ValueError, OverflowError):
+            raise _ConversionError("Member must be an ISO 8601 timestamp") from None
+
+    return from_iso
+
+
+def _string_checks(shape: Shape) -> list[Callable[[Any], str | None]]:
+    meta = shape.metadata
+    checks: list[Callable[[Any], str | None]] = []
+    lo, hi = meta.get("min"), meta.get("max")
+    if lo is not None:
+        too_short = f"Member must have length greater than or equal to {lo}"
+        checks.append(lambda v: too_short if len(v) < lo else None)
+    if hi is not None:
+        too_long = f"Member must have length less than or equal to {hi}"
+        checks.append(lambda v: too_long if len(v) > hi else None)
+    pattern = meta.get("pattern")
+    if pattern is not None:
+        matcher = compile_java_pattern(pattern).fullmatch
+        bad_pattern = f"Member must satisfy regular expression pattern: {pattern}"
+        checks.append(lambda v: bad_pattern if matcher(v) is None else None)
+    enum = getattr(shape, "enum", None) or meta.get("enum")
+    if enum:
+        allowed = frozenset(enum)
+        bad_enum = f"Member must satisfy enum value set: [{', '.join(enum)}]"
+        checks.append(lambda v: bad_enum if v not in allowed else None)
+    return checks
+
+
+def _number_checks(shape: Shape) -> list[Callable[[Any], str | None]]:
+    checks: list[Callable[[Any], str | None]] = []
+    lo, hi = shape.metadata.get("min"), shape.metadata.get("max")
+    if lo is not None:
+        too_small = f"Member must have value greater than or equal to {lo}"
+        checks.append(lambda v: too_small if v < lo else None)
+    if hi is not None:
+        too_big = f"Member must have value less than or equal to {hi}"
+        checks.append(lambda v: too_big if v > hi else None)
+    return checks
+
+
+def _blob_checks(shape: Shape) -> list[Callable[[Any], str | None]]:
+    checks: list[Callable[[Any], str | None]] = []
+    lo, hi = shape.metadata.get("min"), shape.metadata.get("max")
+    if lo is not None:
+        too_short = f"Member must have length greater than or equal to {lo}"
+        checks.append(lambda v: too_short if len(v) < lo else None)
+    if hi is not None:
+        too_long = f"Member must have length less than or equal to {hi}"
+        checks.append(lambda v: too_long if len(v) > hi else None)
+    return checks
+
+
+# --- plan construction ------------------------------------------------------------------------------
+
+
+class _PlanBuilder:
+    """Builds plans for one service, memoized by shape name so recursive shapes share a plan."""
+
+    def __init__(self) -> None:
+        self._plans: dict[str, _Plan] = {}
+
+    def plan(self, shape: Shape) -> _Plan:
+        # Member shapes carry member-level traits (locationName) but share the named shape's
+        # constraints; memoize only the shapes without member-level serialization overrides.
+        cache_key = shape.name if not shape.serialization else None
+        if cache_key is not None and cache_key in self._plans:
+            return self._plans[cache_key]
+        plan = self._build(shape, cache_key)
+        return plan
+
+    def _build(self, shape: Shape, cache_key: str | None) -> _Plan:
+        kind = shape.type_name
+        if kind == "structure":
+            assert isinstance(shape, StructureShape)
+            splan = _StructurePlan(shape)
+            if cache_key is not None:
+                self._plans[cache_key] = splan
+            required = set(shape.required_members)
+            for name, member in shape.members.items():
+                if member.serialization.get("location"):
+                    continue  # header/URI members never arrive as form parameters
+                wire = member.serialization.get("queryName") or member.serialization.get("name") or name
+                if isinstance(member, ListShape) and member.serialization.get("flattened"):
+                    # botocore replaces the member's own name by the list member's locationName.
+                    wire = member.member.serialization.get("name") or wire
+                splan.by_wire_name[wire] = name
+                splan.members.append((name, wire, _lower_first(name), self.plan(member), name in required))
+            return splan
+        if kind == "list":
+            assert isinstance(shape, ListShape)
+            lplan = _ListPlan(shape)
+            if cache_key is not None:
+                self._plans[cache_key] = lplan
+            lplan.member = self.plan(shape.member)
+            return lplan
+        if kind == "map":
+            assert isinstance(shape, MapShape)
+            mplan = _MapPlan(shape)
+            if cache_key is not None:
+                self._plans[cache_key] = mplan
+            mplan.key = self.plan(shape.key)
+            mplan.value = self.plan(shape.value)
+            return mplan
+        plan: _Plan
+        if kind == "string":
+            plan = _ScalarPlan(shape, str, _string_checks(shape))
+        elif kind in _INT_RANGES:
+            plan = _ScalarPlan(shape, _to_int(kind), _number_checks(shape))
+        elif kind in ("double", "float"):
+            plan = _ScalarPlan(shape, _to_float, _number_checks(shape))
+        elif kind == "boolean":
+            plan = _ScalarPlan(shape, _to_bool, [])
+        elif kind == "blob":
+            plan = _ScalarPlan(shape, _to_blob, _blob_checks(shape))
+        elif kind == "timestamp":
+            plan = _ScalarPlan(shape, _to_timestamp(shape.serialization.get("timestampFormat")), [])
+        else:
+            raise NotImplementedError(f"query input of shape type {kind!r} ({shape.name})")
+        if cache_key is not None:
+            self._plans[cache_key] = plan
+        return plan
+
+
+_builders: dict[str, _PlanBuilder] = {}
+# Keyed by id(op); the op itself is kept alongside so the id can't be reused by another object.
+_op_plans: dict[int, tuple[OperationModel, _Plan | None]] = {}
+
+
+def _operation_plan(op: OperationModel) -> _Plan | None:
+    entry = _op_plans.get(id(op))
+    if entry is not None and entry[0] is op:
+        return entry[1]
+    shape = op.input_shape
+    plan: _Plan | None = None
+    if shape is not None:
+        service = op.service_model.service_name
+        builder = _builders.get(service)
+        if builder is None:
+            builder = _builders[service] = _PlanBuilder()
+        plan = builder.plan(shape)
+    _op_plans[id(op)] = (op, plan)
+    return plan
+
+
+def _param_tree(params: Mapping[str, str]) -> _Node:
+    root: _Node = {}
+    for key, value in params.items():
+        if is_ignored_param(key):
+            continue
+        if "." not in key:
+            node = root.get(key)
+            if node is None:
+                root[key] = {None: value}
+            else:
+                node[None] = value
+            continue
+        parts = key.split(".")
+        if "" in parts:
+            raise _unknown(key)
+        node = root
+        for part in parts:
+            sub = node.get(part)
+            if sub is None:
+                sub = node[part] = {}
+            node = sub
+        node[None] = value
+    return root
+
+
+def parse_input(op: OperationModel, params: Mapping[str, str]) -> dict[str, Any]:
+    """Typed, validated input for ``op`` from its flat form parameters.
+
+    ``params`` may still hold ``Action``, ``Version`` and ``X-Amz-*`` auth parameters; they are
+    skipped. Raises ``InvalidParameterValue`` for parameter names that don't fit the input shape and
+    ``ValidationError`` listing every value that breaks a type or a model constraint.
+    """
+    plan = _operation_plan(op)
+    tree = _param_tree(params)
+    if plan is None:
+        if tree:
+            raise _unknown(next(k for k in tree if k is not None))
+        return {}
+    errors = _Errors()
+    result = plan.read(tree, "", "", errors)
+    if errors.items:
+        raise ValidationError(validation_message(errors.items))
+    assert isinstance(result, dict)
+    return result
+
+
+def warm(ops: list[OperationModel]) -> None:
+    """Build the plans (and compile the patterns) of ``ops`` now rather than on their first request."""
+    for op in ops:
+        _operation_plan(op)
