@@ -28,7 +28,9 @@ test: $(STAMP) lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench.sigv4_bench
+	$(BIN)/python -m bench.policy_bench
+	$(BIN)/python -m bench.server_bench
 
 clean:
 	rm -rf $(VENV) $(DATA_DIR) .pytest_cache .hypothesis

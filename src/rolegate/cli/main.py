@@ -1,5 +1,119 @@
-"""The ``rolegate`` command line (placeholder until the CLI lands)."""
+"""``rolegate`` commands: ``serve``, ``account create|list``, ``policy eval|validate``, ``version``."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Optional
 
 import typer
+from rich.console import Console
 
-app = typer.Typer()
+from rolegate import __version__
+from rolegate.server.config import ENV_PREFIX, ConfigError, Settings, load_settings
+
+app = typer.Typer(help="rolegate: a self-hosted IAM roles service that speaks AWS's own protocols.",
+                  no_args_is_help=True, add_completion=False)
+account_app = typer.Typer(help="Accounts and their root credentials.", no_args_is_help=True)
+app.add_typer(account_app, name="account")
+err = Console(stderr=True)
+out = Console()
+
+try:  # the policy commands arrive with the policy engine
+    from .policy import policy_app
+
+    app.add_typer(policy_app, name="policy")
+except ImportError:  # pragma: no cover
+    pass
+
+DataDir = Annotated[Optional[Path], typer.Option("--data-dir", help="Where the database and keys live.")]
+ConfigFile = Annotated[Optional[Path], typer.Option("--config", help="A TOML file of settings.")]
+
+
+def _settings(config: Path | None = None, **flags: object) -> Settings:
+    if config is not None:
+        os.environ["ROLEGATE_CONFIG"] = str(config)
+    try:
+        return load_settings(**flags)
+    except ConfigError as exc:
+        err.print(f"[bold red]rolegate:[/] {exc}")
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    out.print(f"rolegate {__version__}")
+
+
+@app.command()
+def serve(
+    host: Annotated[Optional[str], typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[Optional[int], typer.Option(help="Port to listen on (0: any free port).")] = None,
+    data_dir: DataDir = None,
+    dev: Annotated[Optional[bool], typer.Option("--dev", help="Accept any credentials (local testing only).")] = None,
+    workers: Annotated[Optional[int], typer.Option(help="Worker processes.")] = None,
+    config: ConfigFile = None,
+) -> None:
+    """Start the server (SQLite in the data directory unless a database URL is configured)."""
+    import uvicorn
+
+    from rolegate.server.banner import print_banner
+    from rolegate.server.runtime import prepare
+
+    s = _settings(config, host=host, port=port, data_dir=data_dir, dev=dev, workers=workers)
+    boot = prepare(s)
+    # Workers re-read their settings from the environment: hand them exactly what the parent resolved.
+    for name, value in s.model_dump(exclude_none=True).items():
+        os.environ[ENV_PREFIX + name.upper()] = str(value).lower() if isinstance(value, bool) else str(value)
+    os.environ.pop("ROLEGATE_CONFIG", None)
+    print_banner(s, boot, err)
+    uvicorn.run("rolegate.server.app:app_from_environment", factory=True, host=s.host, port=s.port,
+                workers=s.workers, log_level=s.log_level, access_log=False, server_header=False)
+
+
+@account_app.command("create")
+def account_create(
+    name: str,
+    account_id: Annotated[Optional[str], typer.Option("--id", help="12-digit account id (default: random).")] = None,
+    data_dir: DataDir = None,
+    config: ConfigFile = None,
+) -> None:
+    """Create an account; prints its root access key once (the secret is not shown again)."""
+    from rolegate.core.errors import AwsError
+    from rolegate.server.runtime import open_runtime, prepare
+
+    s = _settings(config, data_dir=data_dir)
+    prepare(s)
+    runtime = open_runtime(s)
+    try:
+        new = runtime.services.accounts.create_account(name, account_id)
+    except AwsError as exc:
+        err.print(f"[bold red]{exc.code}:[/] {exc.message}")
+        raise typer.Exit(1) from None
+    finally:
+        runtime.store.close()
+    out.print(f"account_id = {new.account.account_id}\nname = {new.account.name}\n"
+              f"aws_access_key_id = {new.root_key.access_key_id}\n"
+              f"aws_secret_access_key = {new.root_key.secret_access_key}", highlight=False)
+    err.print("[yellow]Store the secret now: rolegate does not show it again.[/]")
+
+
+@account_app.command("list")
+def account_list(data_dir: DataDir = None, config: ConfigFile = None) -> None:
+    """List accounts."""
+    from rich.table import Table
+
+    from rolegate.server.runtime import open_runtime, prepare
+
+    s = _settings(config, data_dir=data_dir)
+    prepare(s)
+    runtime = open_runtime(s)
+    try:
+        accounts = runtime.services.accounts.list_accounts()
+    finally:
+        runtime.store.close()
+    table = Table("Account id", "Name", "Created")
+    for a in accounts:
+        table.add_row(a.account_id, a.name, a.created_at.isoformat())
+    out.print(table)

@@ -21,6 +21,10 @@ class AccessKeyRecord:
     status: str  # "Active" | "Inactive"
     created_at: dt.datetime
     user_id: str | None = None  # None: the account's root user
+    # Last use (GetAccessKeyLastUsed): written at most once per key per few minutes, not per request.
+    last_used_at: dt.datetime | None = None
+    last_used_service: str | None = None
+    last_used_region: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,3 +42,105 @@ class RoleRecord:
     last_used_at: dt.datetime | None = None
     last_used_region: str | None = None
     tags: tuple[tuple[str, str], ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class InstanceProfileRecord:
+    account_id: str
+    instance_profile_id: str
+    name: str
+    path: str
+    arn: str
+    created_at: dt.datetime
+    role_name: str | None = None  # the one role in the profile (IAM allows at most one), if any
+    tags: tuple[tuple[str, str], ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class OidcProviderRecord:
+    account_id: str
+    arn: str
+    url: str  # as IAM returns it: without the ``https://`` scheme
+    created_at: dt.datetime
+    client_ids: tuple[str, ...] = ()
+    thumbprints: tuple[str, ...] = ()
+    tags: tuple[tuple[str, str], ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class SamlProviderRecord:
+    account_id: str
+    arn: str
+    name: str
+    metadata_document: str
+    created_at: dt.datetime
+    valid_until: dt.datetime | None = None
+    signing_certificates: tuple[str, ...] = ()  # base64 DER of the IdP's signing certificates
+    tags: tuple[tuple[str, str], ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceRoleDeletionRecord:
+    task_id: str
+    account_id: str
+    role_name: str
+    status: str  # NOT_STARTED | IN_PROGRESS | SUCCEEDED | FAILED
+    created_at: dt.datetime
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UserRecord:
+    account_id: str
+    user_id: str
+    name: str
+    path: str
+    arn: str
+    created_at: dt.datetime
+    permissions_boundary_arn: str | None = None
+    tags: tuple[tuple[str, str], ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class GroupRecord:
+    account_id: str
+    group_id: str
+    name: str
+    path: str
+    arn: str
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ManagedPolicyRecord:
+    """A managed policy: a customer's (stored) or AWS's (``account_id`` "aws", shipped read-only data)."""
+
+    account_id: str
+    policy_id: str
+    name: str
+    path: str
+    arn: str
+    default_version_id: str
+    next_version: int  # the number the next CreatePolicyVersion gets; version ids are never reused
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    description: str | None = None
+    tags: tuple[tuple[str, str], ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyVersionRecord:
+    policy_id: str
+    version_id: str
+    document: str
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyEntityRecord:
+    """A role, user or group a managed policy is attached to or bounds (ListEntitiesForPolicy)."""
+
+    kind: str  # "Role" | "User" | "Group"
+    entity_id: str
+    name: str
+    path: str

@@ -230,6 +230,8 @@ saml_providers = Table(
     Column("metadata_document", Text, nullable=False),
     Column("valid_until", DateTime(timezone=True), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # JSON list of the IdP's signing certificates (base64 DER), parsed from the metadata once, at upload.
+    Column("signing_certificates", Text, nullable=False, server_default="[]"),
 )
 
 service_linked_role_deletions = Table(

@@ -43,8 +43,14 @@ class SqlStore:
 class SqlTransaction:
     def __init__(self, conn: Connection, sealer: Sealer) -> None:
         self.accounts = SqlAccounts(conn)
-        self.access_keys = SqlAccessKeys(conn, sealer)
+        self.access_keys = sql_users.SqlManagedAccessKeys(conn, sealer)
         self.roles = SqlRoles(conn)
+        self.users, self.groups = sql_users.SqlUsers(conn), sql_users.SqlGroups(conn)
+        self.instance_profiles = sql_instance_profiles.SqlInstanceProfiles(conn)
+        self.oidc_providers = sql_providers.SqlOidcProviders(conn)
+        self.saml_providers = sql_providers.SqlSamlProviders(conn)
+        self.service_role_deletions = sql_service_linked_roles.SqlServiceRoleDeletions(conn)
+        self.managed_policies = sql_policies.SqlManagedPolicies(conn)
 
 
 def _insert(conn: Connection, table: Any, **values: Any) -> None:
@@ -221,3 +227,10 @@ def _role_values(role: RoleRecord) -> dict[str, Any]:
         "last_used_at": role.last_used_at,
         "last_used_region": role.last_used_region,
     }
+
+
+# Repositories in their own modules import the helpers above: import those modules last, as modules,
+# so either side may be imported first without a cycle.
+from . import sql_instance_profiles, sql_providers, sql_service_linked_roles  # noqa: E402
+from . import sql_users  # noqa: E402
+from . import sql_policies  # noqa: E402

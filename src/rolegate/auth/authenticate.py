@@ -1,0 +1,61 @@
+"""Turning a signed request into a ``Caller``: parse the SigV4 claim, find the key, verify the signature.
+
+Strict mode rejects unknown keys with ``InvalidClientTokenId`` and inactive keys likewise (IAM: an inactive
+key stops authenticating at once). ``--dev`` accepts an unknown key without checking its signature, as the
+root user of the default account — the behaviour of local AWS emulators, announced loudly at start.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import structlog
+
+from rolegate.core.errors import InvalidClientTokenId, MissingAuthenticationToken
+from rolegate.iam.access_keys import AccessKeyService
+from rolegate.store.records import AccessKeyRecord
+
+from .caller import Caller, root_caller
+from .sigv4 import HttpRequest, SigV4Verifier, parse_sigv4
+
+UNKNOWN_KEY = "The security token included in the request is invalid."
+MISSING_AUTH = "Request is missing Authentication Token"
+
+log = structlog.get_logger("rolegate.auth")
+
+
+class Authenticator:
+    def __init__(self, keys: AccessKeyService, verifier: SigV4Verifier, *, dev: bool = False,
+                 default_account_id: str = "123456789012") -> None:
+        self._keys = keys
+        self._verifier = verifier
+        self._dev = dev
+        self._default_account = default_account_id
+
+    def authenticate(self, req: HttpRequest, form: Mapping[str, str], *, signature_required: bool) -> Caller | None:
+        """The caller, or None for an unsigned request to an operation that needs no signature."""
+        cred = parse_sigv4(req, form=form)
+        if cred is None:
+            if signature_required:
+                raise MissingAuthenticationToken(MISSING_AUTH)
+            return None
+        # Read on every request, never cached: deactivating or deleting a key takes effect at once.
+        owned = self._keys.credential(cred.access_key_id)
+        if owned is None or owned.key.status != "Active":
+            if self._dev and owned is None:
+                return root_caller(self._default_account, cred.access_key_id, cred.region, dev_fallback=True)
+            raise InvalidClientTokenId(UNKNOWN_KEY)
+        key, user = owned.key, owned.user
+        self._verifier.verify(req, cred, key.secret_access_key)
+        self._note_use(key, cred.service, cred.region)
+        if user is None:
+            return root_caller(key.account_id, key.access_key_id, cred.region)
+        return Caller(account_id=key.account_id, arn=user.arn, user_id=user.user_id, principal_type="User",
+                      access_key_id=key.access_key_id, region=cred.region, user_name=user.name)
+
+    def _note_use(self, key: AccessKeyRecord, service: str, region: str) -> None:
+        # Last use is bookkeeping: failing to record it must not refuse a correctly signed request.
+        try:
+            self._keys.record_use(key, service, region)
+        except Exception:
+            log.warning("could not record access key use", access_key_id=key.access_key_id, exc_info=True)

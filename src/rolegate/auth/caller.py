@@ -1,0 +1,26 @@
+"""Who is calling: the principal a request authenticated as."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rolegate.core.arns import account_root_arn
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    account_id: str
+    arn: str
+    user_id: str  # aws:userid
+    principal_type: str  # aws:PrincipalType: Account | User | AssumedRole | FederatedUser
+    access_key_id: str | None = None
+    region: str = "us-east-1"
+    dev_fallback: bool = False  # accepted by --dev without a known key
+    user_name: str | None = None  # the IAM user's name when principal_type is "User"
+
+
+def root_caller(account_id: str, access_key_id: str | None, region: str, *, dev_fallback: bool = False) -> Caller:
+    # For the root user, GetCallerIdentity's UserId is the account id (STS API reference).
+    return Caller(account_id=account_id, arn=account_root_arn(account_id), user_id=account_id,
+                  principal_type="Account", access_key_id=access_key_id, region=region,
+                  dev_fallback=dev_fallback)

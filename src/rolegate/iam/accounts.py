@@ -1,0 +1,88 @@
+"""Accounts and their root users' long-term access keys.
+
+An account is a 12-digit id with a name. Its root user holds access keys (``AKIA…``, encoding the account);
+the secret is shown once, when the key is created, and kept only sealed at rest by the store.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+
+from rolegate.core import ids
+from rolegate.core.clock import Clock
+from rolegate.core.errors import EntityAlreadyExists, InvalidInput
+from rolegate.store.ports import DuplicateKeyError, Store
+from rolegate.store.records import AccessKeyRecord, AccountRecord
+
+DEFAULT_ACCOUNT_ID = "123456789012"
+_ACCOUNT_ID = re.compile(r"\d{12}")
+_ACCOUNT_NAME = re.compile(r"[\w+=,.@-]{1,64}")
+
+
+@dataclass(frozen=True, slots=True)
+class NewAccount:
+    account: AccountRecord
+    root_key: AccessKeyRecord  # carries the secret: show it once, never log it
+
+
+class AccountService:
+    def __init__(self, store: Store, clock: Clock) -> None:
+        self._store = store
+        self._clock = clock
+
+    def create_account(self, name: str, account_id: str | None = None, *,
+                       root_access_key_id: str | None = None,
+                       root_secret_access_key: str | None = None) -> NewAccount:
+        """A new account with one active root access key (given, or generated)."""
+        if not _ACCOUNT_NAME.fullmatch(name):
+            raise InvalidInput(f"Invalid account name {name!r}: 1-64 characters of [A-Za-z0-9+=,.@_-].")
+        if account_id is not None and not _ACCOUNT_ID.fullmatch(account_id):
+            raise InvalidInput(f"Invalid account id {account_id!r}: 12 digits.")
+        if (root_access_key_id is None) != (root_secret_access_key is None):
+            raise InvalidInput("Give both the root access key id and its secret, or neither.")
+        now = self._clock.now().replace(microsecond=0)
+        with self._store.write() as tx:
+            if tx.accounts.get_by_name(name) is not None:
+                raise EntityAlreadyExists(f"Account with name {name} already exists.")
+            if account_id is None:
+                account_id = _free_account_id(tx)
+            elif tx.accounts.get(account_id) is not None:
+                raise EntityAlreadyExists(f"Account {account_id} already exists.")
+            account = AccountRecord(account_id, name, now)
+            key = AccessKeyRecord(
+                access_key_id=root_access_key_id or ids.new_access_key_id(account_id),
+                account_id=account_id,
+                secret_access_key=root_secret_access_key or ids.new_secret_access_key(),
+                status="Active", created_at=now)
+            try:
+                tx.accounts.create(account)
+                tx.access_keys.create(key)
+            except DuplicateKeyError:
+                raise EntityAlreadyExists(f"Account {name} or its access key already exists.") from None
+        return NewAccount(account, key)
+
+    def list_accounts(self) -> list[AccountRecord]:
+        with self._store.read() as tx:
+            return tx.accounts.list()
+
+    def get_account(self, account_id: str) -> AccountRecord | None:
+        with self._store.read() as tx:
+            return tx.accounts.get(account_id)
+
+    def root_keys(self, account_id: str) -> list[AccessKeyRecord]:
+        with self._store.read() as tx:
+            return tx.access_keys.list_for_user(account_id, None)
+
+    def access_key(self, access_key_id: str) -> AccessKeyRecord | None:
+        """The long-term key with this id, active or not (the caller decides what inactive means)."""
+        with self._store.read() as tx:
+            return tx.access_keys.get(access_key_id)
+
+
+def _free_account_id(tx) -> str:  # type: ignore[no-untyped-def]
+    while True:
+        candidate = f"{secrets.randbelow(10**12):012d}"
+        if candidate != "000000000000" and tx.accounts.get(candidate) is None:
+            return candidate

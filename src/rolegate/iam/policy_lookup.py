@@ -1,0 +1,51 @@
+"""Finding a managed policy by ARN as an account sees it: its own customer managed policies and AWS's.
+
+One rule shared by every service that names a managed policy: attaching one (roles, users, groups) and
+setting one as a permissions boundary (PutRolePermissionsBoundary, PutUserPermissionsBoundary, and the
+``PermissionsBoundary`` of CreateRole/CreateUser). Call these inside the caller's own transaction.
+"""
+
+from __future__ import annotations
+
+from rolegate.core.arns import parse_arn
+from rolegate.core.errors import InvalidInput, NoSuchEntity
+from rolegate.store.ports import Transaction
+from rolegate.store.records import ManagedPolicyRecord
+
+from .aws_managed import AWS_ACCOUNT, aws_managed_policy
+
+
+def find_managed_policy(tx: Transaction, account_id: str, arn: str) -> ManagedPolicyRecord | None:
+    """The managed policy ``arn`` names, if ``account_id`` can see it (its own, or an AWS managed one)."""
+    parsed = parse_arn(arn)
+    if parsed is None or parsed.service != "iam" or not parsed.resource.startswith("policy/"):
+        return None
+    if parsed.account == AWS_ACCOUNT:
+        found = aws_managed_policy(arn)
+        return found.policy if found else None
+    if parsed.account != account_id:
+        return None  # another account's customer managed policies cannot be attached here
+    return tx.managed_policies.get_by_arn(arn)
+
+
+def check_boundary_arn(arn: str) -> None:
+    """The syntactic rule: a boundary must be a managed policy ARN (IAM User Guide, "Permissions boundaries")."""
+    parsed = parse_arn(arn)
+    if parsed is None or parsed.service != "iam" or not parsed.resource.startswith("policy/"):
+        raise InvalidInput(f"ARN {arn} is not valid.")
+
+
+def require_attachable_policy(tx: Transaction, account_id: str, arn: str) -> ManagedPolicyRecord:
+    """AttachRolePolicy/AttachUserPolicy/AttachGroupPolicy: NoSuchEntity unless the policy exists here."""
+    policy = find_managed_policy(tx, account_id, arn)
+    if policy is None:
+        raise NoSuchEntity(f"Policy {arn} does not exist or is not attachable.")
+    return policy
+
+
+def check_permissions_boundary(tx: Transaction, account_id: str, arn: str) -> None:
+    """Put{Role,User}PermissionsBoundary and Create{Role,User}: the boundary must name an existing managed
+    policy (customer managed in this account, or AWS managed); AWS answers NoSuchEntity with "Scope ARN"."""
+    check_boundary_arn(arn)
+    if find_managed_policy(tx, account_id, arn) is None:
+        raise NoSuchEntity(f"Scope ARN: {arn} does not exist or is not attachable.")

@@ -1,0 +1,251 @@
+"""Identity-provider entities: IAM OIDC providers and SAML providers — create, read, list, update, delete,
+tag (IAM API reference, CreateOpenIDConnectProvider … ListSAMLProviderTags).
+
+These are the entities a trust policy names as a ``Federated`` principal; verifying the tokens they issue
+belongs to ``rolegate.federation`` and STS. SAML metadata is parsed here, once, at upload, so the signing
+certificates are stored ready for assertion verification.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from collections.abc import Sequence
+from urllib.parse import urlsplit
+
+from rolegate.core.arns import parse_arn
+from rolegate.core.clock import Clock
+from rolegate.core.errors import EntityAlreadyExists, InvalidInput, LimitExceeded, NoSuchEntity
+from rolegate.federation.saml_metadata import MetadataError, parse_idp_metadata
+from rolegate.store.ports import DuplicateKeyError, Store, Transaction
+from rolegate.store.records import OidcProviderRecord, SamlProviderRecord
+
+from .limits import DEFAULT_LIMITS, IamLimits
+from .tags import check_new_tags, merge_tags, remove_tags
+
+_HEX40 = re.compile(r"[0-9A-Fa-f]{40}")
+
+
+class ProviderService:
+    def __init__(self, store: Store, clock: Clock, limits: IamLimits = DEFAULT_LIMITS) -> None:
+        self._store = store
+        self._clock = clock
+        self._limits = limits
+
+    # --- OpenID Connect ----------------------------------------------------------------------------
+
+    def create_oidc_provider(self, account_id: str, url: str, *, client_ids: Sequence[str] = (),
+                             thumbprints: Sequence[str] = (),
+                             tags: Sequence[tuple[str, str]] = ()) -> OidcProviderRecord:
+        stored_url = _oidc_url(url)
+        clients = self._checked_client_ids(client_ids)
+        prints = self._checked_thumbprints(thumbprints)
+        self._check_new_tags(tags, "OpenIdConnectProvider")
+        provider = OidcProviderRecord(
+            account_id=account_id, arn=f"arn:aws:iam::{account_id}:oidc-provider/{stored_url}", url=stored_url,
+            created_at=self._now(), client_ids=clients, thumbprints=prints, tags=tuple(tags))
+        with self._store.write() as tx:
+            if tx.oidc_providers.get(provider.arn) is not None:
+                raise _oidc_exists(url)
+            quota = self._limits.oidc_providers_per_account
+            if tx.oidc_providers.count(account_id) >= quota:
+                raise LimitExceeded(f"Cannot exceed quota for OpenIdConnectProvidersPerAccount: {quota}")
+            try:
+                tx.oidc_providers.create(provider)
+            except DuplicateKeyError:
+                raise _oidc_exists(url) from None
+        return provider
+
+    def get_oidc_provider(self, account_id: str, arn: str) -> OidcProviderRecord:
+        with self._store.read() as tx:
+            return _oidc(tx, account_id, arn)
+
+    def list_oidc_providers(self, account_id: str) -> list[OidcProviderRecord]:
+        with self._store.read() as tx:
+            return tx.oidc_providers.list(account_id)
+
+    def delete_oidc_provider(self, account_id: str, arn: str) -> None:
+        # "This operation is idempotent; it does not fail or return an error if you call the operation for a
+        # provider that does not exist." (IAM API reference, DeleteOpenIDConnectProvider)
+        _check_arn(arn, "oidc-provider")
+        with self._store.write() as tx:
+            if tx.oidc_providers.get(arn) is not None:
+                tx.oidc_providers.delete(arn)
+
+    def add_client_id(self, account_id: str, arn: str, client_id: str) -> None:
+        with self._store.write() as tx:
+            provider = _oidc(tx, account_id, arn)
+            if client_id in provider.client_ids:
+                return  # AddClientIDToOpenIDConnectProvider is idempotent for an id already present
+            clients = self._checked_client_ids([*provider.client_ids, client_id])
+            tx.oidc_providers.update(dataclasses.replace(provider, client_ids=clients))
+
+    def remove_client_id(self, account_id: str, arn: str, client_id: str) -> None:
+        # Idempotent: removing an id that is not registered is not an error (IAM API reference).
+        with self._store.write() as tx:
+            provider = _oidc(tx, account_id, arn)
+            clients = tuple(c for c in provider.client_ids if c != client_id)
+            if clients != provider.client_ids:
+                tx.oidc_providers.update(dataclasses.replace(provider, client_ids=clients))
+
+    def update_thumbprints(self, account_id: str, arn: str, thumbprints: Sequence[str]) -> None:
+        prints = self._checked_thumbprints(thumbprints)
+        with self._store.write() as tx:
+            provider = _oidc(tx, account_id, arn)
+            tx.oidc_providers.update(dataclasses.replace(provider, thumbprints=prints))
+
+    def tag_oidc_provider(self, account_id: str, arn: str, tags: Sequence[tuple[str, str]]) -> None:
+        with self._store.write() as tx:
+            provider = _oidc(tx, account_id, arn)
+            merged = merge_tags(provider.tags, tags, self._limits.tags_per_resource, "OpenIdConnectProvider")
+            tx.oidc_providers.update(dataclasses.replace(provider, tags=merged))
+
+    def untag_oidc_provider(self, account_id: str, arn: str, keys: Sequence[str]) -> None:
+        with self._store.write() as tx:
+            provider = _oidc(tx, account_id, arn)
+            tx.oidc_providers.update(dataclasses.replace(provider, tags=remove_tags(provider.tags, keys)))
+
+    # --- SAML --------------------------------------------------------------------------------------
+
+    def create_saml_provider(self, account_id: str, name: str, metadata_document: str, *,
+                             tags: Sequence[tuple[str, str]] = ()) -> SamlProviderRecord:
+        self._check_new_tags(tags, "SamlProvider")
+        certs, valid_until = self._parsed_metadata(metadata_document)
+        provider = SamlProviderRecord(
+            account_id=account_id, arn=f"arn:aws:iam::{account_id}:saml-provider/{name}", name=name,
+            metadata_document=metadata_document, created_at=self._now(), valid_until=valid_until,
+            signing_certificates=certs, tags=tuple(tags))
+        with self._store.write() as tx:
+            if tx.saml_providers.get(provider.arn) is not None:
+                raise _saml_exists(name)
+            quota = self._limits.saml_providers_per_account
+            if tx.saml_providers.count(account_id) >= quota:
+                raise LimitExceeded(f"Cannot exceed quota for SAMLProvidersPerAccount: {quota}")
+            try:
+                tx.saml_providers.create(provider)
+            except DuplicateKeyError:
+                raise _saml_exists(name) from None
+        return provider
+
+    def get_saml_provider(self, account_id: str, arn: str) -> SamlProviderRecord:
+        with self._store.read() as tx:
+            return _saml(tx, account_id, arn)
+
+    def list_saml_providers(self, account_id: str) -> list[SamlProviderRecord]:
+        with self._store.read() as tx:
+            return tx.saml_providers.list(account_id)
+
+    def update_saml_provider(self, account_id: str, arn: str,
+                             metadata_document: str | None) -> SamlProviderRecord:
+        if metadata_document is None:
+            # Assertion encryption keys and Identity Center links (the model's other members) are not
+            # supported, so a new metadata document is the only update there is.
+            raise InvalidInput("SAMLMetadataDocument is required: it is the only SAML provider setting "
+                               "rolegate can update.")
+        certs, valid_until = self._parsed_metadata(metadata_document)
+        with self._store.write() as tx:
+            provider = dataclasses.replace(_saml(tx, account_id, arn), metadata_document=metadata_document,
+                                           signing_certificates=certs, valid_until=valid_until)
+            tx.saml_providers.update(provider)
+        return provider
+
+    def delete_saml_provider(self, account_id: str, arn: str) -> None:
+        with self._store.write() as tx:
+            tx.saml_providers.delete(_saml(tx, account_id, arn).arn)
+
+    def tag_saml_provider(self, account_id: str, arn: str, tags: Sequence[tuple[str, str]]) -> None:
+        with self._store.write() as tx:
+            provider = _saml(tx, account_id, arn)
+            merged = merge_tags(provider.tags, tags, self._limits.tags_per_resource, "SamlProvider")
+            tx.saml_providers.update(dataclasses.replace(provider, tags=merged))
+
+    def untag_saml_provider(self, account_id: str, arn: str, keys: Sequence[str]) -> None:
+        with self._store.write() as tx:
+            provider = _saml(tx, account_id, arn)
+            tx.saml_providers.update(dataclasses.replace(provider, tags=remove_tags(provider.tags, keys)))
+
+    # --- shared checks -----------------------------------------------------------------------------
+
+    def _checked_client_ids(self, client_ids: Sequence[str]) -> tuple[str, ...]:
+        unique = tuple(dict.fromkeys(client_ids))  # a repeated id is registered once, order kept
+        quota = self._limits.client_ids_per_oidc_provider
+        # "You cannot register more than 100 client IDs with a single IAM OIDC provider." (CreateOpenIDConnectProvider)
+        if len(unique) > quota:
+            raise LimitExceeded(f"Cannot exceed quota for ClientIdsPerOpenIdConnectProvider: {quota}")
+        return unique
+
+    def _checked_thumbprints(self, thumbprints: Sequence[str]) -> tuple[str, ...]:
+        # Thumbprints are optional since AWS secures well-known IdPs through its CA library; when given,
+        # each is the hex SHA-1 of a certificate (40 characters), at most five (CreateOpenIDConnectProvider).
+        quota = self._limits.thumbprints_per_oidc_provider
+        if len(thumbprints) > quota:
+            raise LimitExceeded(f"Thumbprint list must contain fewer than {quota + 1} entries.")
+        for t in thumbprints:
+            if not _HEX40.fullmatch(t):
+                raise InvalidInput(f"Thumbprint {t} is not a 40-character hexadecimal string.")
+        return tuple(dict.fromkeys(t.lower() for t in thumbprints))
+
+    def _check_new_tags(self, tags: Sequence[tuple[str, str]], kind: str) -> None:
+        check_new_tags(tags)
+        if len(tags) > self._limits.tags_per_resource:
+            raise LimitExceeded(f"Cannot exceed quota for TagsPer{kind}: {self._limits.tags_per_resource}.")
+
+    def _parsed_metadata(self, document: str) -> tuple[tuple[str, ...], dt.datetime | None]:
+        try:
+            meta = parse_idp_metadata(document)
+        except MetadataError as exc:
+            raise InvalidInput(str(exc)) from None
+        if meta.valid_until is not None and meta.valid_until <= self._clock.now():
+            raise InvalidInput("Invalid SAML metadata document: its validUntil is in the past.")
+        return meta.signing_certificates, meta.valid_until
+
+    def _now(self) -> dt.datetime:
+        return self._clock.now().replace(microsecond=0)
+
+
+def _oidc_url(url: str) -> str:
+    """The URL as IAM stores it (without ``https://``), after the documented rules: it must begin with
+    https://, may have a path, but no query string and no port (CreateOpenIDConnectProvider, Url)."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise InvalidInput(f"Invalid Open ID Connect Provider URL: {url}") from None
+    if not url.startswith("https://") or not parts.hostname:
+        raise InvalidInput(f"Invalid Open ID Connect Provider URL: {url}. The URL must begin with https://")
+    if port is not None or parts.query or parts.fragment or "?" in url or "#" in url or "@" in parts.netloc:
+        raise InvalidInput(f"Invalid Open ID Connect Provider URL: {url}. The URL must not contain a port, "
+                           f"query string, fragment or user information.")
+    return url[len("https://"):]
+
+
+def _check_arn(arn: str, kind: str) -> None:
+    parsed = parse_arn(arn)
+    if parsed is None or parsed.service != "iam" or not parsed.resource.startswith(f"{kind}/") \
+            or len(parsed.resource) == len(kind) + 1:
+        raise InvalidInput(f"ARN {arn} is not valid.")
+
+
+def _oidc(tx: Transaction, account_id: str, arn: str) -> OidcProviderRecord:
+    _check_arn(arn, "oidc-provider")
+    provider = tx.oidc_providers.get(arn)
+    if provider is None or provider.account_id != account_id:
+        raise NoSuchEntity(f"OpenIDConnect Provider not found for arn {arn}")
+    return provider
+
+
+def _saml(tx: Transaction, account_id: str, arn: str) -> SamlProviderRecord:
+    _check_arn(arn, "saml-provider")
+    provider = tx.saml_providers.get(arn)
+    if provider is None or provider.account_id != account_id:
+        raise NoSuchEntity(f"SAMLProvider {arn} not found")
+    return provider
+
+
+def _oidc_exists(url: str) -> EntityAlreadyExists:
+    return EntityAlreadyExists(f"Provider with url {url} already exists.")
+
+
+def _saml_exists(name: str) -> EntityAlreadyExists:
+    return EntityAlreadyExists(f"SAMLProvider {name} already exists")

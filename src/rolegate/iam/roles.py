@@ -1,0 +1,226 @@
+"""The role lifecycle: create, read, list, update and delete roles, their tags, trust policy, permissions
+boundary and inline policies, with IAM's rules and messages (IAM API reference for each operation).
+
+Input has already passed the wire layer's model checks (patterns, lengths, ranges); this module enforces
+the rules a model cannot state: case-insensitive uniqueness, quotas, conflicts, policy grammar.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+from rolegate.core import ids
+from rolegate.core.arns import role_arn
+from rolegate.core.clock import Clock
+from rolegate.core.errors import (
+    DeleteConflict,
+    EntityAlreadyExists,
+    InvalidInput,
+    LimitExceeded,
+    NoSuchEntity,
+    UnmodifiableEntity,
+)
+from rolegate.core.pagination import DEFAULT_MAX_ITEMS, Page, decode_marker, encode_marker
+from rolegate.store.ports import DuplicateKeyError, Store, Transaction
+from rolegate.store.records import RoleRecord
+
+from . import documents
+from .limits import DEFAULT_LIMITS, IamLimits
+from .policy_lookup import check_boundary_arn, check_permissions_boundary
+from .tags import check_new_tags, merge_tags, remove_tags
+
+SERVICE_ROLE_PATH_PREFIX = "/aws-service-role/"
+
+
+class RoleService:
+    def __init__(self, store: Store, clock: Clock, limits: IamLimits = DEFAULT_LIMITS) -> None:
+        self._store = store
+        self._clock = clock
+        self._limits = limits
+
+    # --- roles -----------------------------------------------------------------------------------
+
+    def create_role(
+        self,
+        account_id: str,
+        name: str,
+        trust_policy: str,
+        *,
+        path: str = "/",
+        description: str | None = None,
+        max_session_duration: int = 3600,
+        permissions_boundary_arn: str | None = None,
+        tags: Sequence[tuple[str, str]] = (),
+    ) -> RoleRecord:
+        if path.startswith(SERVICE_ROLE_PATH_PREFIX):
+            # Only CreateServiceLinkedRole makes roles there; AWS answers CreateRole with this InvalidInput.
+            raise InvalidInput(f"Path prefix '{SERVICE_ROLE_PATH_PREFIX}' can only be used for AWS Service "
+                               f"linked Roles")
+        documents.check_trust_policy(trust_policy, self._limits.trust_policy_chars)
+        check_new_tags(tags)
+        if len(tags) > self._limits.tags_per_resource:
+            raise LimitExceeded(f"Cannot exceed quota for TagsPerRole: {self._limits.tags_per_resource}.")
+        if permissions_boundary_arn is not None:
+            check_boundary_arn(permissions_boundary_arn)
+        role = RoleRecord(
+            account_id=account_id, role_id=ids.new_unique_id(ids.ROLE), name=name, path=path,
+            arn=role_arn(account_id, name, path), trust_policy=trust_policy, created_at=self._now(),
+            max_session_duration=max_session_duration, description=description,
+            permissions_boundary_arn=permissions_boundary_arn, tags=tuple(tags))
+        with self._store.write() as tx:
+            if permissions_boundary_arn is not None:
+                check_permissions_boundary(tx, account_id, permissions_boundary_arn)
+            insert_role(tx, role, self._limits)
+        return role
+
+    def get_role(self, account_id: str, name: str) -> RoleRecord:
+        with self._store.read() as tx:
+            return existing_role(tx, account_id, name)
+
+    def list_roles(self, account_id: str, *, path_prefix: str = "/", marker: str | None = None,
+                   max_items: int | None = None) -> Page[RoleRecord]:
+        limit = max_items or DEFAULT_MAX_ITEMS
+        with self._store.read() as tx:
+            rows = tx.roles.list(account_id, path_prefix, decode_marker(marker), limit + 1)
+        if len(rows) > limit:
+            return Page(rows[:limit], True, encode_marker(rows[limit - 1].name.lower()))
+        return Page(rows, False, None)
+
+    def update_role(self, account_id: str, name: str, *, description: str | None = None,
+                    max_session_duration: int | None = None) -> RoleRecord:
+        with self._store.write() as tx:
+            role = _modifiable(tx, account_id, name)
+            changes: dict[str, object] = {}
+            if description is not None:
+                changes["description"] = description
+            if max_session_duration is not None:
+                changes["max_session_duration"] = max_session_duration
+            role = dataclasses.replace(role, **changes)  # type: ignore[arg-type]
+            tx.roles.update(role)
+        return role
+
+    def update_trust_policy(self, account_id: str, name: str, trust_policy: str) -> None:
+        documents.check_trust_policy(trust_policy, self._limits.trust_policy_chars)
+        with self._store.write() as tx:
+            role = _modifiable(tx, account_id, name)
+            tx.roles.update(dataclasses.replace(role, trust_policy=trust_policy))
+
+    def delete_role(self, account_id: str, name: str) -> None:
+        with self._store.write() as tx:
+            role = _modifiable(tx, account_id, name)
+            # DeleteRole: "you must first remove items attached to the role" (IAM API reference, DeleteRole).
+            if tx.roles.count_instance_profiles(role.role_id):
+                raise DeleteConflict("Cannot delete entity, must remove roles from instance profile first.")
+            if tx.roles.list_inline_policies(role.role_id):
+                raise DeleteConflict("Cannot delete entity, must delete policies first.")
+            if tx.roles.count_attached_policies(role.role_id):
+                raise DeleteConflict("Cannot delete entity, must detach all policies first.")
+            if role.permissions_boundary_arn:
+                raise DeleteConflict("Cannot delete entity, must delete permissions boundary first.")
+            tx.roles.delete(role.role_id)
+
+    # --- tags --------------------------------------------------------------------------------------
+
+    def tag_role(self, account_id: str, name: str, tags: Sequence[tuple[str, str]]) -> None:
+        with self._store.write() as tx:
+            role = existing_role(tx, account_id, name)
+            merged = merge_tags(role.tags, tags, self._limits.tags_per_resource, "Role")
+            tx.roles.update(dataclasses.replace(role, tags=merged))
+
+    def untag_role(self, account_id: str, name: str, keys: Sequence[str]) -> None:
+        with self._store.write() as tx:
+            role = existing_role(tx, account_id, name)
+            tx.roles.update(dataclasses.replace(role, tags=remove_tags(role.tags, keys)))
+
+    # --- permissions boundary --------------------------------------------------------------------
+
+    def put_permissions_boundary(self, account_id: str, name: str, policy_arn: str) -> None:
+        check_boundary_arn(policy_arn)
+        with self._store.write() as tx:
+            role = _modifiable(tx, account_id, name)
+            check_permissions_boundary(tx, account_id, policy_arn)
+            tx.roles.update(dataclasses.replace(role, permissions_boundary_arn=policy_arn))
+
+    def delete_permissions_boundary(self, account_id: str, name: str) -> None:
+        with self._store.write() as tx:
+            role = _modifiable(tx, account_id, name)
+            if role.permissions_boundary_arn is None:
+                raise NoSuchEntity(f"The role with name {role.name} has no permissions boundary.")
+            tx.roles.update(dataclasses.replace(role, permissions_boundary_arn=None))
+
+    # --- inline policies -------------------------------------------------------------------------
+
+    def put_role_policy(self, account_id: str, name: str, policy_name: str, document: str) -> None:
+        documents.check_document(document, "identity")
+        with self._store.write() as tx:
+            role = _modifiable(tx, account_id, name)
+            others = [d for n, d in tx.roles.list_inline_policies(role.role_id) if n != policy_name]
+            documents.check_inline_aggregate([*others, document], self._limits.role_inline_policy_chars,
+                                             "role", role.name)
+            tx.roles.put_inline_policy(role.role_id, policy_name, document)
+
+    def get_role_policy(self, account_id: str, name: str, policy_name: str) -> tuple[RoleRecord, str]:
+        with self._store.read() as tx:
+            role = existing_role(tx, account_id, name)
+            document = tx.roles.get_inline_policy(role.role_id, policy_name)
+        if document is None:
+            raise NoSuchEntity(f"The role policy with name {policy_name} cannot be found.")
+        return role, document
+
+    def delete_role_policy(self, account_id: str, name: str, policy_name: str) -> None:
+        with self._store.write() as tx:
+            role = _modifiable(tx, account_id, name)
+            if not tx.roles.delete_inline_policy(role.role_id, policy_name):
+                raise NoSuchEntity(f"The role policy with name {policy_name} cannot be found.")
+
+    def list_role_policies(self, account_id: str, name: str, *, marker: str | None = None,
+                           max_items: int | None = None) -> Page[str]:
+        limit = max_items or DEFAULT_MAX_ITEMS
+        after = decode_marker(marker)
+        with self._store.read() as tx:
+            role = existing_role(tx, account_id, name)
+            names = [n for n, _ in tx.roles.list_inline_policies(role.role_id) if after is None or n > after]
+        if len(names) > limit:
+            return Page(names[:limit], True, encode_marker(names[limit - 1]))
+        return Page(names, False, None)
+
+    def _now(self):  # type: ignore[no-untyped-def]
+        return self._clock.now().replace(microsecond=0)
+
+
+def insert_role(tx: Transaction, role: RoleRecord, limits: IamLimits) -> None:
+    """Store a new role after the checks every role creation shares: unique name, account quota."""
+    if tx.roles.get_by_name(role.account_id, role.name) is not None:
+        raise _already_exists(role.name)
+    if tx.roles.count(role.account_id) >= limits.roles_per_account:
+        raise LimitExceeded(f"Cannot exceed quota for RolesPerAccount: {limits.roles_per_account}.")
+    try:
+        tx.roles.create(role)
+    except DuplicateKeyError:
+        raise _already_exists(role.name) from None
+
+
+def existing_role(tx: Transaction, account_id: str, name: str) -> RoleRecord:
+    role = tx.roles.get_by_name(account_id, name)
+    if role is None:
+        raise NoSuchEntity(f"The role with name {name} cannot be found.")
+    return role
+
+
+def _modifiable(tx: Transaction, account_id: str, name: str) -> RoleRecord:
+    """A role the caller may change: service-linked roles belong to their service (UnmodifiableEntity)."""
+    role = existing_role(tx, account_id, name)
+    if role.path.startswith(SERVICE_ROLE_PATH_PREFIX):
+        raise_unmodifiable(role)
+    return role
+
+
+def raise_unmodifiable(role: RoleRecord) -> None:
+    raise UnmodifiableEntity(f"Cannot perform the operation on the protected role '{role.name}' - "
+                             f"this role is only modifiable by AWS")
+
+
+def _already_exists(name: str) -> EntityAlreadyExists:
+    return EntityAlreadyExists(f"Role with name {name} already exists.")
+

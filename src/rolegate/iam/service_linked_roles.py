@@ -1,0 +1,160 @@
+"""Service-linked roles: roles an AWS service owns, made and removed only through CreateServiceLinkedRole
+and DeleteServiceLinkedRole (IAM User Guide, "Using service-linked roles"; IAM API reference).
+
+Such a role lives under ``/aws-service-role/<service principal>/``; its trust policy lets exactly that
+service principal assume it; ordinary role operations refuse to change it (``UnmodifiableEntity``, in
+``roles.py``). Deletion is a task with an id the caller polls; ours completes before the call returns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import uuid
+from dataclasses import dataclass
+
+from rolegate.core import ids
+from rolegate.core.arns import role_arn
+from rolegate.core.clock import Clock
+from rolegate.core.errors import EntityAlreadyExists, InvalidInput, NoSuchEntity
+from rolegate.store.ports import Store
+from rolegate.store.records import RoleRecord, ServiceRoleDeletionRecord
+
+from .aws_managed import aws_managed_policy
+from .limits import DEFAULT_LIMITS, IamLimits
+from .roles import SERVICE_ROLE_PATH_PREFIX, insert_role
+
+NAME_PREFIX = "AWSServiceRoleFor"
+
+
+@dataclass(frozen=True, slots=True)
+class KnownService:
+    role_suffix: str  # the name after "AWSServiceRoleFor", as the service's own documentation gives it
+    policy_arn: str | None  # the AWS managed policy the service attaches to its role
+    accepts_custom_suffix: bool = True
+
+
+_POLICY = "arn:aws:iam::aws:policy/aws-service-role/"
+
+# Names and policies from each service's "Using service-linked roles for …" page in its user guide.
+KNOWN_SERVICES: dict[str, KnownService] = {
+    "autoscaling.amazonaws.com": KnownService("AutoScaling", _POLICY + "AutoScalingServiceRolePolicy"),
+    "elasticloadbalancing.amazonaws.com": KnownService(
+        "ElasticLoadBalancing", _POLICY + "AWSElasticLoadBalancingServiceRolePolicy", False),
+    "ecs.amazonaws.com": KnownService("ECS", _POLICY + "AmazonECSServiceRolePolicy", False),
+    "rds.amazonaws.com": KnownService("RDS", _POLICY + "AmazonRDSServiceRolePolicy", False),
+    "ssm.amazonaws.com": KnownService("AmazonSSM", _POLICY + "AmazonSSMServiceRolePolicy", False),
+    "elasticbeanstalk.amazonaws.com": KnownService(
+        "ElasticBeanstalk", _POLICY + "AWSElasticBeanstalkServiceRolePolicy"),
+    "eks.amazonaws.com": KnownService("AmazonEKS", _POLICY + "AmazonEKSServiceRolePolicy", False),
+    "spot.amazonaws.com": KnownService("EC2Spot", _POLICY + "AWSEC2SpotServiceRolePolicy", False),
+    "organizations.amazonaws.com": KnownService(
+        "Organizations", _POLICY + "AWSOrganizationsServiceTrustPolicy", False),
+    "cloudtrail.amazonaws.com": KnownService("CloudTrail", _POLICY + "CloudTrailServiceRolePolicy", False),
+    "config.amazonaws.com": KnownService("Config", _POLICY + "AWSConfigServiceRolePolicy", False),
+    "guardduty.amazonaws.com": KnownService(
+        "AmazonGuardDuty", _POLICY + "AmazonGuardDutyServiceRolePolicy", False),
+    "es.amazonaws.com": KnownService(
+        "AmazonElasticsearchService", _POLICY + "AmazonElasticsearchServiceRolePolicy", False),
+    "opensearchservice.amazonaws.com": KnownService(
+        "AmazonOpenSearchService", _POLICY + "AmazonOpenSearchServiceRolePolicy", False),
+    "elasticache.amazonaws.com": KnownService("ElastiCache", _POLICY + "ElastiCacheServiceRolePolicy", False),
+    "redshift.amazonaws.com": KnownService(
+        "Redshift", _POLICY + "AmazonRedshiftServiceLinkedRolePolicy", False),
+    "support.amazonaws.com": KnownService("Support", _POLICY + "AWSSupportServiceRolePolicy", False),
+    "trustedadvisor.amazonaws.com": KnownService(
+        "TrustedAdvisor", _POLICY + "AWSTrustedAdvisorServiceRolePolicy", False),
+    "dynamodb.application-autoscaling.amazonaws.com": KnownService(
+        "ApplicationAutoScaling_DynamoDBTable", _POLICY + "AWSApplicationAutoscalingDynamoDBTablePolicy", False),
+    "ecs.application-autoscaling.amazonaws.com": KnownService(
+        "ApplicationAutoScaling_ECSService", _POLICY + "AWSApplicationAutoscalingECSServicePolicy", False),
+}
+
+_SERVICE_PRINCIPAL = re.compile(r"([a-z0-9][a-z0-9-]*\.)+amazonaws\.com")
+_TASK_ID = re.compile(r"task/aws-service-role/([^/]+)/([\w+=,.@-]+)/([0-9a-f-]{36})")
+
+
+def service_role_name(service: str, custom_suffix: str | None = None) -> str:
+    """The role name AWS gives ``service``'s role: a documented name for known services; otherwise
+    ``AWSServiceRoleFor`` + the principal's labels before ``.amazonaws.com`` in CamelCase (our fallback,
+    since AWS derives unlisted names per service); ``_<suffix>`` appended when one is given."""
+    known = KNOWN_SERVICES.get(service)
+    if known is not None:
+        base = NAME_PREFIX + known.role_suffix
+    else:
+        labels = service[: -len(".amazonaws.com")].replace("-", ".").split(".")
+        base = NAME_PREFIX + "".join(label[:1].upper() + label[1:] for label in reversed(labels))
+    return f"{base}_{custom_suffix}" if custom_suffix else base
+
+
+def service_trust_policy(service: str) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": [service]}, "Action": ["sts:AssumeRole"]}]})
+
+
+class ServiceLinkedRoleService:
+    def __init__(self, store: Store, clock: Clock, limits: IamLimits = DEFAULT_LIMITS) -> None:
+        self._store = store
+        self._clock = clock
+        self._limits = limits
+
+    def create_service_linked_role(self, account_id: str, service: str, *, description: str | None = None,
+                                   custom_suffix: str | None = None) -> RoleRecord:
+        if not _SERVICE_PRINCIPAL.fullmatch(service):
+            raise InvalidInput(f"Invalid service name {service}: a service principal looks like "
+                               f"elasticbeanstalk.amazonaws.com.")
+        known = KNOWN_SERVICES.get(service)
+        if custom_suffix and known is not None and not known.accepts_custom_suffix:
+            raise InvalidInput(f"Custom suffix is not allowed for {service}")
+        name = service_role_name(service, custom_suffix)
+        if len(name) > 64:
+            raise InvalidInput(f"The role name {name} would be longer than 64 characters; use a shorter "
+                               f"suffix.")
+        path = f"{SERVICE_ROLE_PATH_PREFIX}{service}/"
+        role = RoleRecord(
+            account_id=account_id, role_id=ids.new_unique_id(ids.ROLE), name=name, path=path,
+            arn=role_arn(account_id, name, path), trust_policy=service_trust_policy(service),
+            created_at=self._now(), description=description)
+        with self._store.write() as tx:
+            try:
+                insert_role(tx, role, self._limits)
+            except EntityAlreadyExists:
+                # AWS answers a taken name with InvalidInput, not EntityAlreadyExists.
+                raise InvalidInput(f"Service role name {name} has been taken in this account, please try a "
+                                   f"different suffix.") from None
+            policy_arn = known.policy_arn if known is not None else None
+            # The service attaches its own managed policy; it is attached only when rolegate ships that
+            # policy's document (iam/data/aws_managed_policies.json), since an attachment must resolve.
+            if policy_arn is not None and aws_managed_policy(policy_arn) is not None:
+                tx.managed_policies.attach("Role", role.role_id, policy_arn)
+        return role
+
+    def delete_service_linked_role(self, account_id: str, role_name: str) -> str:
+        """Delete the role now and return the DeletionTaskId that reports it SUCCEEDED."""
+        with self._store.write() as tx:
+            role = tx.roles.get_by_name(account_id, role_name)
+            if role is None:
+                raise NoSuchEntity(f"The role with name {role_name} cannot be found.")
+            if not role.path.startswith(SERVICE_ROLE_PATH_PREFIX):
+                raise InvalidInput(f"Role {role.name} is not a service-linked role; delete it with DeleteRole.")
+            service = role.path[len(SERVICE_ROLE_PATH_PREFIX):].strip("/")
+            task_id = f"task/aws-service-role/{service}/{role.name}/{uuid.uuid4()}"
+            # The service's attached policies and the role's tags go with it (the store cascades both).
+            tx.roles.delete(role.role_id)
+            tx.service_role_deletions.create(ServiceRoleDeletionRecord(
+                task_id=task_id, account_id=account_id, role_name=role.name, status="SUCCEEDED",
+                created_at=self._now()))
+        return task_id
+
+    def deletion_status(self, account_id: str, task_id: str) -> ServiceRoleDeletionRecord:
+        if not _TASK_ID.fullmatch(task_id):
+            raise InvalidInput(f"Invalid deletion task id {task_id}.")
+        with self._store.read() as tx:
+            task = tx.service_role_deletions.get(task_id)
+        if task is None or task.account_id != account_id:
+            raise NoSuchEntity(f"Deletion task {task_id} cannot be found.")
+        return task
+
+    def _now(self) -> dt.datetime:
+        return self._clock.now().replace(microsecond=0)

@@ -1,0 +1,89 @@
+"""The ASGI application: the AWS query endpoint on ``/``, health checks, and the ``--dev`` reset hook."""
+
+from __future__ import annotations
+
+import anyio.to_thread
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from rolegate.auth.authenticate import Authenticator
+from rolegate.auth.sigv4 import SigV4Verifier
+from rolegate.core.clock import Clock
+from rolegate.wire.endpoint import QueryEndpoint
+from rolegate.wire.models import default_catalog
+
+from .config import Settings, load_settings
+from .runtime import open_runtime
+
+
+def build_app(settings: Settings, clock: Clock | None = None) -> Starlette:
+    runtime = open_runtime(settings, clock)
+    authenticator = Authenticator(runtime.services.access_keys,
+                                  SigV4Verifier(runtime.clock, max_skew_seconds=settings.max_clock_skew_seconds),
+                                  dev=settings.dev, default_account_id=settings.default_account_id)
+    endpoint = QueryEndpoint(default_catalog(), authenticator, runtime.services,
+                             max_body_bytes=settings.max_body_bytes)
+
+    async def aws(request: Request) -> Response:
+        body = await _read_body(request, settings.max_body_bytes)
+        scope = request.scope
+        raw_query = scope.get("query_string", b"").decode("latin-1")
+        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
+        raw_path = scope.get("raw_path", scope["path"].encode()).decode("latin-1").split("?", 1)[0]
+        res = await anyio.to_thread.run_sync(endpoint.handle, request.method, raw_path, raw_query, headers, body)
+        return Response(res.body, status_code=res.status, media_type=res.content_type,
+                        headers={"x-amzn-RequestId": res.request_id})
+
+    async def healthz(_: Request) -> Response:
+        return PlainTextResponse("ok")
+
+    async def readyz(_: Request) -> Response:
+        def ping() -> None:
+            with runtime.store.read() as tx:
+                tx.accounts.get(settings.default_account_id)
+        try:
+            await anyio.to_thread.run_sync(ping)
+        except Exception:
+            return PlainTextResponse("store unavailable", status_code=503)
+        return PlainTextResponse("ready")
+
+    routes = [
+        Route("/", aws, methods=["GET", "POST"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+    ]
+    if settings.dev:
+        async def reset(_: Request) -> Response:
+            def wipe() -> None:
+                # Everything goes but the default account's root key, so the printed exports keep working.
+                accounts = runtime.services.accounts
+                keys = accounts.root_keys(settings.default_account_id)
+                runtime.store.reset()
+                accounts.create_account(settings.default_account_name, settings.default_account_id,
+                                        root_access_key_id=keys[0].access_key_id if keys else None,
+                                        root_secret_access_key=keys[0].secret_access_key if keys else None)
+            await anyio.to_thread.run_sync(wipe)
+            return PlainTextResponse("reset")
+        routes.append(Route("/_rolegate/reset", reset, methods=["POST"]))
+    app = Starlette(routes=routes, on_shutdown=[runtime.store.close])
+    app.state.runtime = runtime
+    return app
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    """The body, read only up to one byte past ``limit`` so an oversized request cannot fill memory."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        chunks.append(chunk)
+        if size > limit:
+            break
+    return b"".join(chunks)
+
+
+def app_from_environment() -> Starlette:
+    """Factory for uvicorn workers: settings come from the environment the parent set."""
+    return build_app(load_settings())

@@ -1,0 +1,89 @@
+"""Settings: flags, ``ROLEGATE_*`` environment variables and an optional TOML file, via pydantic-settings.
+
+Precedence, highest first: command-line flags, environment, TOML file (``--config`` or
+``ROLEGATE_CONFIG``), defaults. A ``ROLEGATE_*`` variable that names no setting is an error: a typo in a
+security setting must not pass silently.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+ENV_PREFIX = "ROLEGATE_"
+# Read by the process but not settings of the server itself.
+_NOT_SETTINGS = {"ROLEGATE_CONFIG"}
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message says which setting and why."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", toml_file=None)
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=4566, ge=0, le=65535)
+    data_dir: Path = Path(".rolegate")
+    database_url: str | None = Field(default=None, description="SQLAlchemy URL; default SQLite in data_dir")
+    dev: bool = False
+    workers: int = Field(default=1, ge=1, le=64)
+    default_account_id: str = Field(default="123456789012", pattern=r"^\d{12}$")
+    default_account_name: str = "default"
+    root_access_key_id: str | None = Field(default=None, pattern=r"^[A-Z0-9]{16,128}$")
+    root_secret_access_key: str | None = Field(default=None, min_length=16, max_length=128)
+    master_key: str | None = Field(default=None, description="base64 of 32 bytes; default: data_dir/master.key")
+    max_clock_skew_seconds: int = Field(default=900, ge=1, le=86400)
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    log_level: str = "info"
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, v: str) -> str:
+        if v.lower() not in {"debug", "info", "warning", "error"}:
+            raise ValueError("log_level must be debug, info, warning or error")
+        return v.lower()
+
+    @property
+    def sqlite_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'rolegate.db').resolve()}"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml = os.environ.get("ROLEGATE_CONFIG")
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if toml:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(toml)))
+        return tuple(sources)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from flags (``overrides``; None means not given), environment and TOML file."""
+    known = {ENV_PREFIX + name.upper() for name in Settings.model_fields} | _NOT_SETTINGS
+    unknown = sorted(k for k in os.environ if k.startswith(ENV_PREFIX) and k not in known)
+    if unknown:
+        raise ConfigError(f"unknown setting(s) in the environment: {', '.join(unknown)}")
+    toml = os.environ.get("ROLEGATE_CONFIG")
+    if toml and not Path(toml).is_file():
+        raise ConfigError(f"ROLEGATE_CONFIG names {toml}, which is not a file")
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        lines = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
+        raise ConfigError("invalid configuration: " + "; ".join(lines)) from None

@@ -1,0 +1,103 @@
+"""Building the running system from settings: the store, the domain services and the first account.
+
+``prepare`` runs once per server (before any worker starts): it migrates the database and makes sure
+the default account and its root credentials exist. ``open_runtime`` runs in every worker.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from rolegate.core.clock import Clock, SystemClock
+from rolegate.iam.accounts import AccountService
+from rolegate.iam.instance_profiles import InstanceProfileService
+from rolegate.iam.providers import ProviderService
+from rolegate.iam.roles import RoleService
+from rolegate.iam.service_linked_roles import ServiceLinkedRoleService
+from rolegate.iam.access_keys import AccessKeyService
+from rolegate.iam.groups import GroupService
+from rolegate.iam.users import UserService
+from rolegate.iam.policies import ManagedPolicyService
+from rolegate.store.engine import create_store_engine, migrate
+from rolegate.store.sealing import Sealer, load_or_create_master_key
+from rolegate.store.sql import SqlStore
+from rolegate.wire.handlers import Services
+
+from .config import Settings
+
+CREDENTIALS_FILE = "root-credentials"
+PROFILE = "rolegate"
+
+
+@dataclass(frozen=True, slots=True)
+class Runtime:
+    settings: Settings
+    store: SqlStore
+    services: Services
+    clock: Clock
+
+
+@dataclass(frozen=True, slots=True)
+class Bootstrap:
+    account_id: str
+    access_key_id: str
+    credentials_file: Path | None  # None when the root key came from the environment
+    created: bool
+
+
+def open_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
+    clock = clock or SystemClock()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    sealer = Sealer(load_or_create_master_key(settings.data_dir, settings.master_key))
+    store = SqlStore(create_store_engine(settings.sqlite_url), sealer)
+    services = Services(accounts=AccountService(store, clock), roles=RoleService(store, clock),
+                        users=UserService(store, clock), groups=GroupService(store, clock),
+                        access_keys=AccessKeyService(store, clock),
+                        instance_profiles=InstanceProfileService(store, clock),
+                        service_linked_roles=ServiceLinkedRoleService(store, clock),
+                        providers=ProviderService(store, clock),
+                        policies=ManagedPolicyService(store, clock))
+    return Runtime(settings, store, services, clock)
+
+
+def prepare(settings: Settings, clock: Clock | None = None) -> Bootstrap:
+    """Migrate the store and make sure the default account exists with a root access key."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    migrate(create_store_engine(settings.sqlite_url))
+    runtime = open_runtime(settings, clock)
+    try:
+        return ensure_default_account(runtime)
+    finally:
+        runtime.store.close()
+
+
+def ensure_default_account(runtime: Runtime) -> Bootstrap:
+    s = runtime.settings
+    accounts = runtime.services.accounts
+    creds_path = s.data_dir.resolve() / CREDENTIALS_FILE
+    existing = accounts.get_account(s.default_account_id)
+    if existing is not None:
+        if s.root_access_key_id:
+            if accounts.access_key(s.root_access_key_id) is None:
+                raise SystemExit("ROLEGATE_ROOT_ACCESS_KEY_ID names a key this data directory does not hold; "
+                                 "the default account already has other root credentials.")
+            return Bootstrap(existing.account_id, s.root_access_key_id, None, False)
+        keys = accounts.root_keys(existing.account_id)
+        return Bootstrap(existing.account_id, keys[0].access_key_id if keys else "",
+                         creds_path if creds_path.exists() else None, False)
+    new = accounts.create_account(s.default_account_name, s.default_account_id,
+                                  root_access_key_id=s.root_access_key_id,
+                                  root_secret_access_key=s.root_secret_access_key)
+    if s.root_access_key_id:
+        return Bootstrap(new.account.account_id, new.root_key.access_key_id, None, True)
+    write_credentials_file(creds_path, new.root_key.access_key_id, new.root_key.secret_access_key)
+    return Bootstrap(new.account.account_id, new.root_key.access_key_id, creds_path, True)
+
+
+def write_credentials_file(path: Path, key_id: str, secret: str) -> None:
+    """Write the root credentials once, readable by the owner only, in the AWS shared-credentials format."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(f"[{PROFILE}]\naws_access_key_id = {key_id}\naws_secret_access_key = {secret}\n")

@@ -1,0 +1,107 @@
+"""The SQL repositories of identity-provider entities: OIDC providers and SAML providers.
+
+Their tags live in ``resource_tags`` keyed by the provider's ARN (providers have no unique id).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, select, update
+
+from . import schema as t
+from .ports import utc
+from .records import OidcProviderRecord, SamlProviderRecord
+from .sql import _insert, tags_for, write_tags
+
+
+class SqlOidcProviders:
+    def __init__(self, conn: Connection) -> None:
+        self._c = conn
+
+    def create(self, provider: OidcProviderRecord) -> None:
+        _insert(self._c, t.oidc_providers, arn=provider.arn, account_id=provider.account_id, url=provider.url,
+                created_at=provider.created_at, **_oidc_values(provider))
+        write_tags(self._c, provider.arn, provider.tags)
+
+    def get(self, arn: str) -> OidcProviderRecord | None:
+        rows = self._rows(select(t.oidc_providers).where(t.oidc_providers.c.arn == arn))
+        return rows[0] if rows else None
+
+    def list(self, account_id: str) -> list[OidcProviderRecord]:
+        c = t.oidc_providers.c
+        return self._rows(select(t.oidc_providers).where(c.account_id == account_id).order_by(c.arn))
+
+    def update(self, provider: OidcProviderRecord) -> None:
+        self._c.execute(update(t.oidc_providers).where(t.oidc_providers.c.arn == provider.arn)
+                        .values(**_oidc_values(provider)))
+        write_tags(self._c, provider.arn, provider.tags)
+
+    def delete(self, arn: str) -> None:
+        write_tags(self._c, arn, ())
+        self._c.execute(delete(t.oidc_providers).where(t.oidc_providers.c.arn == arn))
+
+    def count(self, account_id: str) -> int:
+        return _count(self._c, t.oidc_providers, account_id)
+
+    def _rows(self, query: Any) -> list[OidcProviderRecord]:
+        rows = self._c.execute(query).all()
+        tags = tags_for(self._c, [r.arn for r in rows])
+        return [OidcProviderRecord(
+            account_id=r.account_id, arn=r.arn, url=r.url, created_at=utc(r.created_at),
+            client_ids=tuple(json.loads(r.client_ids)), thumbprints=tuple(json.loads(r.thumbprints)),
+            tags=tags.get(r.arn, ())) for r in rows]
+
+
+class SqlSamlProviders:
+    def __init__(self, conn: Connection) -> None:
+        self._c = conn
+
+    def create(self, provider: SamlProviderRecord) -> None:
+        _insert(self._c, t.saml_providers, arn=provider.arn, account_id=provider.account_id, name=provider.name,
+                created_at=provider.created_at, **_saml_values(provider))
+        write_tags(self._c, provider.arn, provider.tags)
+
+    def get(self, arn: str) -> SamlProviderRecord | None:
+        rows = self._rows(select(t.saml_providers).where(t.saml_providers.c.arn == arn))
+        return rows[0] if rows else None
+
+    def list(self, account_id: str) -> list[SamlProviderRecord]:
+        c = t.saml_providers.c
+        return self._rows(select(t.saml_providers).where(c.account_id == account_id).order_by(c.arn))
+
+    def update(self, provider: SamlProviderRecord) -> None:
+        self._c.execute(update(t.saml_providers).where(t.saml_providers.c.arn == provider.arn)
+                        .values(**_saml_values(provider)))
+        write_tags(self._c, provider.arn, provider.tags)
+
+    def delete(self, arn: str) -> None:
+        write_tags(self._c, arn, ())
+        self._c.execute(delete(t.saml_providers).where(t.saml_providers.c.arn == arn))
+
+    def count(self, account_id: str) -> int:
+        return _count(self._c, t.saml_providers, account_id)
+
+    def _rows(self, query: Any) -> list[SamlProviderRecord]:
+        rows = self._c.execute(query).all()
+        tags = tags_for(self._c, [r.arn for r in rows])
+        return [SamlProviderRecord(
+            account_id=r.account_id, arn=r.arn, name=r.name, metadata_document=r.metadata_document,
+            created_at=utc(r.created_at), valid_until=utc(r.valid_until) if r.valid_until else None,
+            signing_certificates=tuple(json.loads(r.signing_certificates)), tags=tags.get(r.arn, ()))
+            for r in rows]
+
+
+def _oidc_values(p: OidcProviderRecord) -> dict[str, Any]:
+    return {"client_ids": json.dumps(list(p.client_ids)), "thumbprints": json.dumps(list(p.thumbprints))}
+
+
+def _saml_values(p: SamlProviderRecord) -> dict[str, Any]:
+    return {"metadata_document": p.metadata_document, "valid_until": p.valid_until,
+            "signing_certificates": json.dumps(list(p.signing_certificates))}
+
+
+def _count(conn: Connection, table: Any, account_id: str) -> int:
+    return int(conn.execute(select(func.count()).select_from(table).where(table.c.account_id == account_id))
+               .scalar_one())

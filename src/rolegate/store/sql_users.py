@@ -1,0 +1,232 @@
+"""The SQL repositories of IAM users, groups (with memberships), their inline policies, and the
+administration of long-term access keys (status, deletion, last use)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import Connection, Table, delete, func, select, update
+
+from . import schema as t
+from .ports import utc
+from .records import AccessKeyRecord, GroupRecord, UserRecord
+from .sql import SqlAccessKeys, _insert, tags_for, write_tags
+
+_U = t.users
+_G = t.groups
+_M = t.group_members
+
+
+class _InlinePolicies:
+    """Inline policies of one kind of owner (user or group): a table keyed by owner id and policy name."""
+
+    def __init__(self, conn: Connection, table: Table, owner_column: str) -> None:
+        self._c = conn
+        self._t = table
+        self._owner = table.c[owner_column]
+        self._owner_column = owner_column
+
+    def put(self, owner_id: str, name: str, document: str) -> None:
+        done = self._c.execute(update(self._t).where(self._owner == owner_id, self._t.c.name == name)
+                               .values(document=document)).rowcount
+        if not done:
+            _insert(self._c, self._t, **{self._owner_column: owner_id}, name=name, document=document)
+
+    def get(self, owner_id: str, name: str) -> str | None:
+        return self._c.execute(select(self._t.c.document)
+                               .where(self._owner == owner_id, self._t.c.name == name)).scalar()
+
+    def delete(self, owner_id: str, name: str) -> bool:
+        return bool(self._c.execute(delete(self._t).where(self._owner == owner_id, self._t.c.name == name))
+                    .rowcount)
+
+    def list(self, owner_id: str) -> list[tuple[str, str]]:
+        rows = self._c.execute(select(self._t.c.name, self._t.c.document).where(self._owner == owner_id)
+                               .order_by(self._t.c.name))
+        return [(r.name, r.document) for r in rows]
+
+
+def _count(conn: Connection, table: Table, *where: Any) -> int:
+    return int(conn.execute(select(func.count()).select_from(table).where(*where)).scalar_one())
+
+
+def _named_page(q: Any, table: Table, account_id: str, path_prefix: str, after: str | None, limit: int) -> Any:
+    """``q`` narrowed to one account and path prefix, ordered by lower-cased name after ``after``."""
+    c = table.c
+    q = q.where(c.account_id == account_id)
+    if path_prefix != "/":
+        q = q.where(c.path.startswith(path_prefix, autoescape=True))
+    if after is not None:
+        q = q.where(c.name_lower > after)
+    return q.order_by(c.name_lower).limit(limit)
+
+
+class SqlUsers:
+    def __init__(self, conn: Connection) -> None:
+        self._c = conn
+        self._policies = _InlinePolicies(conn, t.user_inline_policies, "user_id")
+
+    def create(self, user: UserRecord) -> None:
+        _insert(self._c, _U, user_id=user.user_id, account_id=user.account_id, created_at=user.created_at,
+                **_user_values(user))
+        write_tags(self._c, user.user_id, user.tags)
+
+    def get_by_name(self, account_id: str, name: str) -> UserRecord | None:
+        row = self._c.execute(select(_U).where(_U.c.account_id == account_id,
+                                               _U.c.name_lower == name.lower())).first()
+        return user_from_row(self._c, row) if row else None
+
+    def get(self, user_id: str) -> UserRecord | None:
+        row = self._c.execute(select(_U).where(_U.c.user_id == user_id)).first()
+        return user_from_row(self._c, row) if row else None
+
+    def list(self, account_id: str, path_prefix: str, after: str | None, limit: int) -> list[UserRecord]:
+        rows = self._c.execute(_named_page(select(_U), _U, account_id, path_prefix, after, limit)).all()
+        return users_from_rows(self._c, rows)
+
+    def update(self, user: UserRecord) -> None:
+        self._c.execute(update(_U).where(_U.c.user_id == user.user_id).values(**_user_values(user)))
+        write_tags(self._c, user.user_id, user.tags)
+
+    def delete(self, user_id: str) -> None:
+        write_tags(self._c, user_id, ())
+        self._c.execute(delete(_U).where(_U.c.user_id == user_id))
+
+    def count(self, account_id: str) -> int:
+        return _count(self._c, _U, _U.c.account_id == account_id)
+
+    def put_inline_policy(self, user_id: str, name: str, document: str) -> None:
+        self._policies.put(user_id, name, document)
+
+    def get_inline_policy(self, user_id: str, name: str) -> str | None:
+        return self._policies.get(user_id, name)
+
+    def delete_inline_policy(self, user_id: str, name: str) -> bool:
+        return self._policies.delete(user_id, name)
+
+    def list_inline_policies(self, user_id: str) -> list[tuple[str, str]]:
+        return self._policies.list(user_id)
+
+    def count_attached_policies(self, user_id: str) -> int:
+        p = t.user_attached_policies
+        return _count(self._c, p, p.c.user_id == user_id)
+
+    def list_groups(self, user_id: str) -> list[GroupRecord]:
+        q = select(_G).join(_M, _M.c.group_id == _G.c.group_id).where(_M.c.user_id == user_id)
+        return [_group(r) for r in self._c.execute(q.order_by(_G.c.name_lower))]
+
+
+class SqlGroups:
+    def __init__(self, conn: Connection) -> None:
+        self._c = conn
+        self._policies = _InlinePolicies(conn, t.group_inline_policies, "group_id")
+
+    def create(self, group: GroupRecord) -> None:
+        _insert(self._c, _G, group_id=group.group_id, account_id=group.account_id, created_at=group.created_at,
+                **_group_values(group))
+
+    def get_by_name(self, account_id: str, name: str) -> GroupRecord | None:
+        row = self._c.execute(select(_G).where(_G.c.account_id == account_id,
+                                               _G.c.name_lower == name.lower())).first()
+        return _group(row) if row else None
+
+    def list(self, account_id: str, path_prefix: str, after: str | None, limit: int) -> list[GroupRecord]:
+        return [_group(r) for r in self._c.execute(_named_page(select(_G), _G, account_id, path_prefix,
+                                                               after, limit))]
+
+    def update(self, group: GroupRecord) -> None:
+        self._c.execute(update(_G).where(_G.c.group_id == group.group_id).values(**_group_values(group)))
+
+    def delete(self, group_id: str) -> None:
+        self._c.execute(delete(_M).where(_M.c.group_id == group_id))
+        self._c.execute(delete(_G).where(_G.c.group_id == group_id))
+
+    def count(self, account_id: str) -> int:
+        return _count(self._c, _G, _G.c.account_id == account_id)
+
+    def add_member(self, group_id: str, user_id: str) -> None:
+        if not _count(self._c, _M, _M.c.group_id == group_id, _M.c.user_id == user_id):
+            _insert(self._c, _M, group_id=group_id, user_id=user_id)
+
+    def remove_member(self, group_id: str, user_id: str) -> bool:
+        return bool(self._c.execute(delete(_M).where(_M.c.group_id == group_id, _M.c.user_id == user_id))
+                    .rowcount)
+
+    def list_members(self, group_id: str, after: str | None, limit: int) -> list[UserRecord]:
+        q = select(_U).join(_M, _M.c.user_id == _U.c.user_id).where(_M.c.group_id == group_id)
+        if after is not None:
+            q = q.where(_U.c.name_lower > after)
+        return users_from_rows(self._c, self._c.execute(q.order_by(_U.c.name_lower).limit(limit)).all())
+
+    def count_members(self, group_id: str) -> int:
+        return _count(self._c, _M, _M.c.group_id == group_id)
+
+    def put_inline_policy(self, group_id: str, name: str, document: str) -> None:
+        self._policies.put(group_id, name, document)
+
+    def get_inline_policy(self, group_id: str, name: str) -> str | None:
+        return self._policies.get(group_id, name)
+
+    def delete_inline_policy(self, group_id: str, name: str) -> bool:
+        return self._policies.delete(group_id, name)
+
+    def list_inline_policies(self, group_id: str) -> list[tuple[str, str]]:
+        return self._policies.list(group_id)
+
+    def count_attached_policies(self, group_id: str) -> int:
+        p = t.group_attached_policies
+        return _count(self._c, p, p.c.group_id == group_id)
+
+
+class SqlManagedAccessKeys(SqlAccessKeys):
+    """Access keys with what managing them needs: status changes, deletion and last use."""
+
+    def set_status(self, access_key_id: str, status: str) -> None:
+        self._c.execute(update(t.access_keys).where(t.access_keys.c.access_key_id == access_key_id)
+                        .values(status=status))
+
+    def delete(self, access_key_id: str) -> None:
+        self._c.execute(delete(t.access_keys).where(t.access_keys.c.access_key_id == access_key_id))
+
+    def record_use(self, access_key_id: str, when: dt.datetime, service: str, region: str) -> None:
+        c = t.access_keys.c
+        # Never move last use backwards (two nodes may record uses out of order).
+        self._c.execute(update(t.access_keys)
+                        .where(c.access_key_id == access_key_id, (c.last_used_at.is_(None)) | (c.last_used_at < when))
+                        .values(last_used_at=when, last_used_service=service, last_used_region=region))
+
+    def _key(self, row: Any) -> AccessKeyRecord:
+        return AccessKeyRecord(
+            access_key_id=row.access_key_id, account_id=row.account_id, user_id=row.user_id,
+            secret_access_key=self._sealer.open(row.secret_sealed, row.access_key_id),
+            status=row.status, created_at=utc(row.created_at),
+            last_used_at=utc(row.last_used_at) if row.last_used_at else None,
+            last_used_service=row.last_used_service, last_used_region=row.last_used_region)
+
+
+def user_from_row(conn: Connection, row: Any, tags: tuple[tuple[str, str], ...] | None = None) -> UserRecord:
+    if tags is None:
+        tags = tags_for(conn, [row.user_id]).get(row.user_id, ())
+    return UserRecord(account_id=row.account_id, user_id=row.user_id, name=row.name, path=row.path, arn=row.arn,
+                      created_at=utc(row.created_at), permissions_boundary_arn=row.permissions_boundary_arn,
+                      tags=tags)
+
+
+def users_from_rows(conn: Connection, rows: list[Any]) -> list[UserRecord]:
+    tags = tags_for(conn, [r.user_id for r in rows])
+    return [user_from_row(conn, r, tags.get(r.user_id, ())) for r in rows]
+
+
+def _group(row: Any) -> GroupRecord:
+    return GroupRecord(account_id=row.account_id, group_id=row.group_id, name=row.name, path=row.path,
+                       arn=row.arn, created_at=utc(row.created_at))
+
+
+def _user_values(user: UserRecord) -> dict[str, Any]:
+    return {"name": user.name, "name_lower": user.name.lower(), "path": user.path, "arn": user.arn,
+            "permissions_boundary_arn": user.permissions_boundary_arn}
+
+
+def _group_values(group: GroupRecord) -> dict[str, Any]:
+    return {"name": group.name, "name_lower": group.name.lower(), "path": group.path, "arn": group.arn}

@@ -1,0 +1,18 @@
+"""Operation handlers: one thin function per AWS operation, registered under its AWS name.
+
+A handler receives the typed input the parser produced and returns the output as a dict keyed by the
+output shape's member names; it holds no business rules (those are in the domain services).
+"""
+
+from .registry import HANDLERS, HandlerContext, Services, operation
+
+# Importing a handler module registers its operations.
+from . import iam_roles as _iam_roles  # noqa: E402,F401
+from . import iam_instance_profiles as _iam_instance_profiles  # noqa: E402,F401
+from . import iam_providers as _iam_providers  # noqa: E402,F401
+from . import iam_service_linked_roles as _iam_service_linked_roles  # noqa: E402,F401
+from . import sts as _sts  # noqa: E402,F401
+from . import iam_policies as _iam_policies  # noqa: E402,F401
+from . import iam_users as _iam_users, iam_groups as _iam_groups, iam_access_keys as _iam_keys  # noqa: E402,F401
+
+__all__ = ["HANDLERS", "HandlerContext", "Services", "operation"]

@@ -1,0 +1,139 @@
+"""Identity-provider entity operations (IAM API reference: the OpenIDConnectProvider and SAMLProvider
+operations)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rolegate.store.records import SamlProviderRecord
+
+from .iam_instance_profiles import tags_page_out
+from .iam_roles import _account, tags_in, tags_out
+from .registry import HandlerContext, operation
+
+# --- OpenID Connect ------------------------------------------------------------------------------
+
+
+@operation("CreateOpenIDConnectProvider")
+def create_open_id_connect_provider(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
+    provider = ctx.services.providers.create_oidc_provider(
+        _account(ctx), p["Url"], client_ids=p.get("ClientIDList") or (),
+        thumbprints=p.get("ThumbprintList") or (), tags=tags_in(p.get("Tags")))
+    out: dict[str, Any] = {"OpenIDConnectProviderArn": provider.arn}
+    if provider.tags:
+        out["Tags"] = tags_out(provider.tags)
+    return out
+
+
+@operation("GetOpenIDConnectProvider")
+def get_open_id_connect_provider(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
+    provider = ctx.services.providers.get_oidc_provider(_account(ctx), p["OpenIDConnectProviderArn"])
+    out: dict[str, Any] = {"Url": provider.url, "ClientIDList": list(provider.client_ids),
+                           "ThumbprintList": list(provider.thumbprints), "CreateDate": provider.created_at}
+    if provider.tags:
+        out["Tags"] = tags_out(provider.tags)
+    return out
+
+
+@operation("DeleteOpenIDConnectProvider")
+def delete_open_id_connect_provider(ctx: HandlerContext, p: dict[str, Any]) -> None:
+    ctx.services.providers.delete_oidc_provider(_account(ctx), p["OpenIDConnectProviderArn"])
+
+
+@operation("ListOpenIDConnectProviders")
+def list_open_id_connect_providers(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
+    providers = ctx.services.providers.list_oidc_providers(_account(ctx))
+    return {"OpenIDConnectProviderList": [{"Arn": x.arn} for x in providers]}
+
+
+@operation("AddClientIDToOpenIDConnectProvider")
+def add_client_id_to_open_id_connect_provider(ctx: HandlerContext, p: dict[str, Any]) -> None:
+    ctx.services.providers.add_client_id(_account(ctx), p["OpenIDConnectProviderArn"], p["ClientID"])
+
+
+@operation("RemoveClientIDFromOpenIDConnectProvider")
+def remove_client_id_from_open_id_connect_provider(ctx: HandlerContext, p: dict[str, Any]) -> None:
+    ctx.services.providers.remove_client_id(_account(ctx), p["OpenIDConnectProviderArn"], p["ClientID"])
+
+
+@operation("UpdateOpenIDConnectProviderThumbprint")
+def update_open_id_connect_provider_thumbprint(ctx: HandlerContext, p: dict[str, Any]) -> None:
+    ctx.services.providers.update_thumbprints(_account(ctx), p["OpenIDConnectProviderArn"], p["ThumbprintList"])
+
+
+@operation("TagOpenIDConnectProvider")
+def tag_open_id_connect_provider(ctx: HandlerContext, p: dict[str, Any]) -> None:
+    ctx.services.providers.tag_oidc_provider(_account(ctx), p["OpenIDConnectProviderArn"], tags_in(p["Tags"]))
+
+
+@operation("UntagOpenIDConnectProvider")
+def untag_open_id_connect_provider(ctx: HandlerContext, p: dict[str, Any]) -> None:
+    ctx.services.providers.untag_oidc_provider(_account(ctx), p["OpenIDConnectProviderArn"], p["TagKeys"])
+
+
+@operation("ListOpenIDConnectProviderTags")
+def list_open_id_connect_provider_tags(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
+    provider = ctx.services.providers.get_oidc_provider(_account(ctx), p["OpenIDConnectProviderArn"])
+    return tags_page_out(provider.tags, p)
+
+
+# --- SAML ----------------------------------------------------------------------------------------
+
+
+def _valid_until(provider: SamlProviderRecord) -> dict[str, Any]:
+    return {"ValidUntil": provider.valid_until} if provider.valid_until else {}
+
+
+@operation("CreateSAMLProvider")
+def create_saml_provider(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
+    provider = ctx.services.providers.create_saml_provider(
+        _account(ctx), p["Name"], p["SAMLMetadataDocument"], tags=tags_in(p.get("Tags")))
+    out: dict[str, Any] = {"SAMLProviderArn": provider.arn}
+    if provider.tags:
+        out["Tags"] = tags_out(provider.tags)
+    return out
+
+
+@operation("GetSAMLProvider")
+def get_saml_provider(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
+    provider = ctx.services.providers.get_saml_provider(_account(ctx), p["SAMLProviderArn"])
+    out: dict[str, Any] = {"SAMLMetadataDocument": provider.metadata_document,
+                           "CreateDate": provider.created_at, **_valid_until(provider)}
+    if provider.tags:
+        out["Tags"] = tags_out(provider.tags)
+    return out
+
+
+@operation("UpdateSAMLProvider")
+def update_saml_provider(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
+    provider = ctx.services.providers.update_saml_provider(_account(ctx), p["SAMLProviderArn"],
+                                                           p.get("SAMLMetadataDocument"))
+    return {"SAMLProviderArn": provider.arn}
+
+
+@operation("DeleteSAMLProvider")
+def delete_saml_provider(ctx: HandlerContext, p: dict[str, Any]) -> None:
+    ctx.services.providers.delete_saml_provider(_account(ctx), p["SAMLProviderArn"])
+
+
+@operation("ListSAMLProviders")
+def list_saml_providers(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
+    providers = ctx.services.providers.list_saml_providers(_account(ctx))
+    return {"SAMLProviderList": [{"Arn": x.arn, "CreateDate": x.created_at, **_valid_until(x)}
+                                 for x in providers]}
+
+
+@operation("TagSAMLProvider")
+def tag_saml_provider(ctx: HandlerContext, p: dict[str, Any]) -> None:
+    ctx.services.providers.tag_saml_provider(_account(ctx), p["SAMLProviderArn"], tags_in(p["Tags"]))
+
+
+@operation("UntagSAMLProvider")
+def untag_saml_provider(ctx: HandlerContext, p: dict[str, Any]) -> None:
+    ctx.services.providers.untag_saml_provider(_account(ctx), p["SAMLProviderArn"], p["TagKeys"])
+
+
+@operation("ListSAMLProviderTags")
+def list_saml_provider_tags(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
+    provider = ctx.services.providers.get_saml_provider(_account(ctx), p["SAMLProviderArn"])
+    return tags_page_out(provider.tags, p)

@@ -1,0 +1,163 @@
+"""IAM role operations (IAM API reference: CreateRole … ListRolePolicies)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from rolegate.core.pagination import DEFAULT_MAX_ITEMS, Page, decode_marker, encode_marker
+from rolegate.store.records import RoleRecord
+
+from .registry import HandlerContext, operation
+
+
+def url_encoded(document: str) -> str:
+    """Policy documents come back URL-encoded, as IAM returns them (RFC 3986; boto3 decodes them)."""
+    return quote(document, safe="-_.!~*'()")
+
+
+def tags_out(tags: tuple[tuple[str, str], ...]) -> list[dict[str, str]]:
+    return [{"Key": k, "Value": v} for k, v in tags]
+
+
+def tags_in(tags: list[dict[str, str]] | None) -> list[tuple[str, str]]:
+    return [(t["Key"], t["Value"]) for t in tags or ()]
+
+
+def role_out(role: RoleRecord, *, full: bool = True) -> dict[str, Any]:
+    """The ``Role`` structure. ListRoles leaves out tags, boundary and last use, as IAM does."""
+    out: dict[str, Any] = {
+        "Path": role.path,
+        "RoleName": role.name,
+        "RoleId": role.role_id,
+        "Arn": role.arn,
+        "CreateDate": role.created_at,
+        "AssumeRolePolicyDocument": url_encoded(role.trust_policy),
+        "MaxSessionDuration": role.max_session_duration,
+    }
+    if role.description is not None:
+        out["Description"] = role.description
+    if full:
+        if role.permissions_boundary_arn:
+            out["PermissionsBoundary"] = {"PermissionsBoundaryType": "Policy",
+                                          "PermissionsBoundaryArn": role.permissions_boundary_arn}
+        if role.tags:
+            out["Tags"] = tags_out(role.tags)
+        last_used: dict[str, Any] = {}
+        if role.last_used_at:
+            last_used = {"LastUsedDate": role.last_used_at, "Region": role.last_used_region}
+        out["RoleLastUsed"] = last_used
+    return out
+
+
+def page_out(page: Page[Any], key: str, items: list[Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {key: items, "IsTruncated": page.is_truncated}
+    if page.marker:
+        out["Marker"] = page.marker
+    return out
+
+
+def _account(ctx: HandlerContext) -> str:
+    assert ctx.caller is not None
+    return ctx.caller.account_id
+
+
+@operation("CreateRole")
+def create_role(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
+    role = ctx.services.roles.create_role(
+        _account(ctx), p["RoleName"], p["AssumeRolePolicyDocument"], path=p.get("Path", "/"),
+        description=p.get("Description"), max_session_duration=p.get("MaxSessionDuration", 3600),
+        permissions_boundary_arn=p.get("PermissionsBoundary"), tags=tags_in(p.get("Tags")))
+    out = role_out(role)
+    out.pop("RoleLastUsed")  # CreateRole's response carries no last-use block
+    return {"Role": out}
+
+
+@operation("GetRole")
+def get_role(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
+    return {"Role": role_out(ctx.services.roles.get_role(_account(ctx), p["RoleName"]))}
+
+
+@operation("ListRoles")
+def list_roles(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
+    page = ctx.services.roles.list_roles(_account(ctx), path_prefix=p.get("PathPrefix", "/"),
+                                         marker=p.get("Marker"), max_items=p.get("MaxItems"))
+    return page_out(page, "Roles", [role_out(r, full=False) for r in page.items])
+
+
+@operation("UpdateRole")
+def update_role(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
+    ctx.services.roles.update_role(_account(ctx), p["RoleName"], description=p.get("Description"),
+                                   max_session_duration=p.get("MaxSessionDuration"))
+    return {}
+
+
+@operation("UpdateRoleDescription")
+def update_role_description(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
+    role = ctx.services.roles.update_role(_account(ctx), p["RoleName"], description=p["Description"])
+    return {"Role": role_out(role)}
+
+
+@operation("DeleteRole")
+def delete_role(ctx: HandlerContext, p: dict[str, Any]) -> None:
+    ctx.services.roles.delete_role(_account(ctx), p["RoleName"])
+
+
+@operation("UpdateAssumeRolePolicy")
+def update_assume_role_policy(ctx: HandlerContext, p: dict[str, Any]) -> None:
+    ctx.services.roles.update_trust_policy(_account(ctx), p["RoleName"], p["PolicyDocument"])
+
+
+@operation("TagRole")
+def tag_role(ctx: HandlerContext, p: dict[str, Any]) -> None:
+    ctx.services.roles.tag_role(_account(ctx), p["RoleName"], tags_in(p["Tags"]))
+
+
+@operation("UntagRole")
+def untag_role(ctx: HandlerContext, p: dict[str, Any]) -> None:
+    ctx.services.roles.untag_role(_account(ctx), p["RoleName"], p["TagKeys"])
+
+
+@operation("ListRoleTags")
+def list_role_tags(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
+    role = ctx.services.roles.get_role(_account(ctx), p["RoleName"])
+    tags = list(role.tags)
+    limit = p.get("MaxItems") or DEFAULT_MAX_ITEMS
+    marker = decode_marker(p.get("Marker"))
+    start = int(marker) if marker and marker.isdigit() else 0
+    end = start + limit
+    return page_out(Page(tags[start:end], end < len(tags), encode_marker(str(end)) if end < len(tags) else None),
+                    "Tags", tags_out(tuple(tags[start:end])))
+
+
+@operation("PutRolePermissionsBoundary")
+def put_role_permissions_boundary(ctx: HandlerContext, p: dict[str, Any]) -> None:
+    ctx.services.roles.put_permissions_boundary(_account(ctx), p["RoleName"], p["PermissionsBoundary"])
+
+
+@operation("DeleteRolePermissionsBoundary")
+def delete_role_permissions_boundary(ctx: HandlerContext, p: dict[str, Any]) -> None:
+    ctx.services.roles.delete_permissions_boundary(_account(ctx), p["RoleName"])
+
+
+@operation("PutRolePolicy")
+def put_role_policy(ctx: HandlerContext, p: dict[str, Any]) -> None:
+    ctx.services.roles.put_role_policy(_account(ctx), p["RoleName"], p["PolicyName"], p["PolicyDocument"])
+
+
+@operation("GetRolePolicy")
+def get_role_policy(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
+    role, document = ctx.services.roles.get_role_policy(_account(ctx), p["RoleName"], p["PolicyName"])
+    return {"RoleName": role.name, "PolicyName": p["PolicyName"], "PolicyDocument": url_encoded(document)}
+
+
+@operation("DeleteRolePolicy")
+def delete_role_policy(ctx: HandlerContext, p: dict[str, Any]) -> None:
+    ctx.services.roles.delete_role_policy(_account(ctx), p["RoleName"], p["PolicyName"])
+
+
+@operation("ListRolePolicies")
+def list_role_policies(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
+    page = ctx.services.roles.list_role_policies(_account(ctx), p["RoleName"], marker=p.get("Marker"),
+                                                 max_items=p.get("MaxItems"))
+    return page_out(page, "PolicyNames", page.items)

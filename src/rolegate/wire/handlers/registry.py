@@ -1,0 +1,55 @@
+"""The registry of operation handlers and what a handler is given."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from rolegate.auth.caller import Caller
+from rolegate.iam.accounts import AccountService
+from rolegate.iam.instance_profiles import InstanceProfileService
+from rolegate.iam.providers import ProviderService
+from rolegate.iam.roles import RoleService
+from rolegate.iam.service_linked_roles import ServiceLinkedRoleService
+from rolegate.iam.access_keys import AccessKeyService
+from rolegate.iam.groups import GroupService
+from rolegate.iam.users import UserService
+from rolegate.iam.policies import ManagedPolicyService
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """The domain services handlers call; built once by the composition root."""
+
+    accounts: AccountService
+    roles: RoleService
+    instance_profiles: InstanceProfileService
+    service_linked_roles: ServiceLinkedRoleService
+    providers: ProviderService
+    users: UserService
+    groups: GroupService
+    access_keys: AccessKeyService
+    policies: ManagedPolicyService
+
+
+@dataclass(frozen=True, slots=True)
+class HandlerContext:
+    services: Services
+    caller: Caller | None  # None only for unsigned operations
+    request_id: str
+    region: str
+
+
+Handler = Callable[[HandlerContext, dict[str, Any]], dict[str, Any] | None]
+HANDLERS: dict[str, Handler] = {}
+
+
+def operation(name: str) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        if name in HANDLERS:
+            raise RuntimeError(f"operation {name} registered twice")
+        HANDLERS[name] = fn
+        return fn
+
+    return register

@@ -1,0 +1,70 @@
+"""The AWS CLI (``awscli`` from PyPI), in a throwaway HOME, through every role operation."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.live import ROOT_KEY_ID, ROOT_SECRET, LiveServer
+
+TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+INLINE = json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Action": "logs:CreateLogGroup", "Resource": "*"}]})
+
+
+@pytest.fixture
+def aws(server: LiveServer, tmp_path: Path):  # type: ignore[no-untyped-def]
+    aws_bin = Path(sys.executable).with_name("aws")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update({"HOME": str(tmp_path), "AWS_ACCESS_KEY_ID": ROOT_KEY_ID, "AWS_SECRET_ACCESS_KEY": ROOT_SECRET,
+                "AWS_DEFAULT_REGION": "eu-west-1", "AWS_ENDPOINT_URL": server.url, "AWS_PAGER": "",
+                "AWS_CONFIG_FILE": str(tmp_path / "config"),
+                "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials")})
+
+    def run(*args: str, ok: bool = True) -> Any:
+        proc = subprocess.run([str(aws_bin), *args, "--output", "json"], env=env, capture_output=True, text=True,
+                              timeout=60)
+        if ok:
+            assert proc.returncode == 0, proc.stderr
+            return json.loads(proc.stdout) if proc.stdout.strip() else None
+        assert proc.returncode != 0
+        return proc.stderr
+
+    return run
+
+
+def test_the_aws_cli_drives_the_whole_role_lifecycle(aws: Any) -> None:
+    role = aws("iam", "create-role", "--role-name", "cli-role", "--path", "/cli/",
+               "--assume-role-policy-document", TRUST, "--description", "from the cli",
+               "--tags", "Key=team,Value=core")["Role"]
+    assert role["Arn"] == "arn:aws:iam::123456789012:role/cli/cli-role"
+    assert aws("iam", "get-role", "--role-name", "cli-role")["Role"]["Description"] == "from the cli"
+    assert [r["RoleName"] for r in aws("iam", "list-roles", "--path-prefix", "/cli/")["Roles"]] == ["cli-role"]
+    aws("iam", "update-role", "--role-name", "cli-role", "--max-session-duration", "7200")
+    aws("iam", "update-role-description", "--role-name", "cli-role", "--description", "changed")
+    aws("iam", "update-assume-role-policy", "--role-name", "cli-role", "--policy-document", TRUST)
+    aws("iam", "tag-role", "--role-name", "cli-role", "--tags", "Key=env,Value=prod")
+    assert len(aws("iam", "list-role-tags", "--role-name", "cli-role")["Tags"]) == 2
+    aws("iam", "untag-role", "--role-name", "cli-role", "--tag-keys", "env")
+    aws("iam", "put-role-permissions-boundary", "--role-name", "cli-role", "--permissions-boundary",
+        "arn:aws:iam::aws:policy/ReadOnlyAccess")
+    aws("iam", "put-role-policy", "--role-name", "cli-role", "--policy-name", "logs", "--policy-document", INLINE)
+    assert aws("iam", "get-role-policy", "--role-name", "cli-role", "--policy-name", "logs")["PolicyDocument"][
+        "Statement"][0]["Action"] == "logs:CreateLogGroup"
+    assert aws("iam", "list-role-policies", "--role-name", "cli-role")["PolicyNames"] == ["logs"]
+    assert "DeleteConflict" in aws("iam", "delete-role", "--role-name", "cli-role", ok=False)
+    aws("iam", "delete-role-policy", "--role-name", "cli-role", "--policy-name", "logs")
+    aws("iam", "delete-role-permissions-boundary", "--role-name", "cli-role")
+    aws("iam", "delete-role", "--role-name", "cli-role")
+    assert "NoSuchEntity" in aws("iam", "get-role", "--role-name", "cli-role", ok=False)
+
+
+def test_the_aws_cli_reports_caller_identity(aws: Any) -> None:
+    assert aws("sts", "get-caller-identity")["Account"] == "123456789012"

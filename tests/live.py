@@ -1,0 +1,90 @@
+"""A real rolegate server in a subprocess, on a random port, and boto3 clients pointed at it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import boto3
+import botocore.config
+import httpx
+
+ROOT_KEY_ID = "AKIAIOSFODNN7EXAMPLE"
+ROOT_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+ACCOUNT_ID = "123456789012"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class LiveServer:
+    """A real ``rolegate serve`` subprocess; ``restart``/``kill`` act on it as an operator would."""
+
+    data_dir: Path
+    extra_args: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+    port: int = 0
+    proc: subprocess.Popen[bytes] | None = None
+    log_path: Path | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.port = free_port()
+        self.log_path = self.data_dir / f"server-{self.port}.log"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ROLEGATE_") and not k.startswith("AWS_")}
+        env.update({"ROLEGATE_ROOT_ACCESS_KEY_ID": ROOT_KEY_ID, "ROLEGATE_ROOT_SECRET_ACCESS_KEY": ROOT_SECRET,
+                    **self.env})
+        cmd = [sys.executable, "-m", "rolegate", "serve", "--port", str(self.port),
+               "--data-dir", str(self.data_dir), *self.extra_args]
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"rolegate exited early:\n{self.log()}")
+            try:
+                if httpx.get(self.url + "/readyz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError(f"rolegate did not become ready:\n{self.log()}")
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path else ""
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+        self.proc = None
+
+    def kill(self) -> None:
+        self.stop(signal.SIGKILL)
+
+    def client(self, service: str = "iam", *, key_id: str = ROOT_KEY_ID, secret: str = ROOT_SECRET,
+               token: str | None = None, region: str = "us-east-1"):  # type: ignore[no-untyped-def]
+        return boto3.session.Session().client(
+            service, endpoint_url=self.url, region_name=region, aws_access_key_id=key_id,
+            aws_secret_access_key=secret, aws_session_token=token,
+            config=botocore.config.Config(retries={"max_attempts": 1}))
+
+

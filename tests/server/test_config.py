@@ -1,0 +1,47 @@
+"""Settings come from flags, ``ROLEGATE_*`` variables and a TOML file; unknown variables are errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rolegate.server.config import ConfigError, load_settings
+
+
+def test_defaults_listen_on_loopback_with_the_default_account(monkeypatch: pytest.MonkeyPatch) -> None:
+    for k in list(__import__("os").environ):
+        if k.startswith("ROLEGATE_"):
+            monkeypatch.delenv(k)
+    s = load_settings()
+    assert s.host == "127.0.0.1" and s.default_account_id == "123456789012" and s.dev is False
+
+
+def test_an_unknown_rolegate_variable_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ROLEGATE_DEVV", "true")
+    with pytest.raises(ConfigError, match="ROLEGATE_DEVV"):
+        load_settings()
+
+
+def test_environment_overrides_the_toml_file_and_flags_override_both(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    toml = tmp_path / "rolegate.toml"
+    toml.write_text('port = 7000\nhost = "0.0.0.0"\nworkers = 3\n')
+    monkeypatch.setenv("ROLEGATE_CONFIG", str(toml))
+    monkeypatch.setenv("ROLEGATE_PORT", "7001")
+    s = load_settings(workers=2)
+    assert (s.host, s.port, s.workers) == ("0.0.0.0", 7001, 2)
+
+
+def test_an_unknown_key_in_the_toml_file_is_an_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    toml = tmp_path / "rolegate.toml"
+    toml.write_text("prot = 7000\n")
+    monkeypatch.setenv("ROLEGATE_CONFIG", str(toml))
+    with pytest.raises(ConfigError, match="prot"):
+        load_settings()
+
+
+def test_an_invalid_value_names_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ROLEGATE_DEFAULT_ACCOUNT_ID", "12345")
+    with pytest.raises(ConfigError, match="default_account_id"):
+        load_settings()
