@@ -47,7 +47,7 @@ def sign_form(host: str, port: int, body: str, key: str, secret: str, token: str
                      headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
     SigV4Auth(Credentials(key, secret, token), service, "us-east-1").add_auth(req)
     p = req.prepare()
-    headers = "".join(f"{k}: {v}\r\n" for k, v in p.headers.items())
+    headers = "".join(f"{k}: {v}\r\n" for k, v in p.headers.items() if k.lower() != "content-length")
     return (f"POST / HTTP/1.1\r\nHost: {host}:{port}\r\n{headers}Content-Length: {len(p.body)}\r\n\r\n"
             .encode() + p.body)
 

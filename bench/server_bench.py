@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> None:
         try:
             host, port = "127.0.0.1", srv.port
             sign = lambda body: sign_form(host, port, body, ROOT_KEY_ID, ROOT_SECRET)  # noqa: E731
-            n_create = min(args.requests, 2000)
+            n_create = min(args.requests, 900)  # the default RolesPerAccount quota is 1,000
             creates = [sign(form(Action="CreateRole", RoleName=f"bench-{i}", AssumeRolePolicyDocument=TRUST))
                        for i in range(n_create)]
             gets = [sign(form(Action="GetRole", RoleName=f"bench-{i % 100}")) for i in range(100)]

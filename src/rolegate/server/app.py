@@ -32,7 +32,10 @@ def build_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         raw_query = scope.get("query_string", b"").decode("latin-1")
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
         raw_path = scope.get("raw_path", scope["path"].encode()).decode("latin-1").split("?", 1)[0]
-        res = await anyio.to_thread.run_sync(endpoint.handle, request.method, raw_path, raw_query, headers, body)
+        if endpoint.runs_inline(request.method, raw_query, body):
+            res = endpoint.handle(request.method, raw_path, raw_query, headers, body)
+        else:
+            res = await anyio.to_thread.run_sync(endpoint.handle, request.method, raw_path, raw_query, headers, body)
         return Response(res.body, status_code=res.status, media_type=res.content_type,
                         headers={"x-amzn-RequestId": res.request_id})
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from . import schema as t
@@ -16,10 +16,21 @@ from .records import AccessKeyRecord, AccountRecord, RoleRecord
 from .sealing import Sealer
 
 
+# Statements on the per-request path, built once: constructing a SQLAlchemy expression costs about four
+# times what SQLite takes to run it (see bench/README.md, "Server").
+_KEY_BY_ID = select(t.access_keys).where(t.access_keys.c.access_key_id == bindparam("key_id"))
+_ROLE_BY_NAME = select(t.roles).where(t.roles.c.account_id == bindparam("account_id"),
+                                      t.roles.c.name_lower == bindparam("name_lower"))
+_TAGS_OF_ONE = (select(t.resource_tags.c.key, t.resource_tags.c.value)
+                .where(t.resource_tags.c.resource_id == bindparam("resource_id"))
+                .order_by(t.resource_tags.c.position))
+
+
 class SqlStore:
     def __init__(self, engine: Engine, sealer: Sealer) -> None:
         self._engine = engine
         self._sealer = sealer
+        sql_generation.track_policy_writes(engine)
 
     @contextmanager
     def read(self) -> Iterator[SqlTransaction]:
@@ -29,12 +40,16 @@ class SqlStore:
     @contextmanager
     def write(self) -> Iterator[SqlTransaction]:
         with self._engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
+            sql_generation.start(conn)
             yield SqlTransaction(conn, self._sealer)
+            sql_generation.finish(conn)  # in this transaction: the change and its generation commit together
 
     def reset(self) -> None:
         with self._engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
             for table in reversed(t.metadata.sorted_tables):
-                conn.execute(delete(table))
+                if table is not t.policy_generation:  # bumped, never restarted: a stale cache must not match
+                    conn.execute(delete(table))
+            sql_generation.bump(conn)
 
     def close(self) -> None:
         self._engine.dispose()
@@ -51,6 +66,10 @@ class SqlTransaction:
         self.saml_providers = sql_providers.SqlSamlProviders(conn)
         self.service_role_deletions = sql_service_linked_roles.SqlServiceRoleDeletions(conn)
         self.managed_policies = sql_policies.SqlManagedPolicies(conn)
+        self.policy_generation = sql_generation.SqlPolicyGeneration(conn)
+        self.session_keys, self.mfa_devices = sql_sts.SqlSessionKeys(conn, sealer), sql_sts.SqlMfaDevices(conn, sealer)
+        self.role_usage = sql_sts.SqlRoleUsage(conn)
+        self.account_views = sql_account_views.SqlAccountViews(conn)
 
 
 def _insert(conn: Connection, table: Any, **values: Any) -> None:
@@ -98,8 +117,7 @@ class SqlAccessKeys:
                 secret_sealed=self._sealer.seal(key.secret_access_key, key.access_key_id))
 
     def get(self, access_key_id: str) -> AccessKeyRecord | None:
-        row = self._c.execute(
-            select(t.access_keys).where(t.access_keys.c.access_key_id == access_key_id)).first()
+        row = self._c.execute(_KEY_BY_ID, {"key_id": access_key_id}).first()
         return self._key(row) if row else None
 
     def list_for_user(self, account_id: str, user_id: str | None) -> list[AccessKeyRecord]:
@@ -127,9 +145,7 @@ class SqlRoles:
         write_tags(self._c, role.role_id, role.tags)
 
     def get_by_name(self, account_id: str, name: str) -> RoleRecord | None:
-        c = t.roles.c
-        row = self._c.execute(select(t.roles).where(c.account_id == account_id,
-                                                    c.name_lower == name.lower())).first()
+        row = self._c.execute(_ROLE_BY_NAME, {"account_id": account_id, "name_lower": name.lower()}).first()
         return self._role(row) if row else None
 
     def list(self, account_id: str, path_prefix: str, after: str | None, limit: int) -> list[RoleRecord]:
@@ -210,6 +226,9 @@ def tags_for(conn: Connection, resource_ids: Sequence[str]) -> dict[str, tuple[t
     """The tags of each resource in ``resource_ids`` that has any, in the order they were given."""
     if not resource_ids:
         return {}
+    if len(resource_ids) == 1:  # the per-request case: a prebuilt statement skips query construction
+        rows = conn.execute(_TAGS_OF_ONE, {"resource_id": resource_ids[0]}).all()
+        return {resource_ids[0]: tuple((r.key, r.value) for r in rows)} if rows else {}
     c = t.resource_tags.c
     out: dict[str, list[tuple[str, str]]] = {}
     for r in conn.execute(select(t.resource_tags).where(c.resource_id.in_(list(resource_ids)))
@@ -234,3 +253,6 @@ def _role_values(role: RoleRecord) -> dict[str, Any]:
 from . import sql_instance_profiles, sql_providers, sql_service_linked_roles  # noqa: E402
 from . import sql_users  # noqa: E402
 from . import sql_policies  # noqa: E402
+from . import sql_sts  # noqa: E402
+from . import sql_account_views  # noqa: E402
+from . import sql_generation  # noqa: E402

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete, func, select, update
+from sqlalchemy import Connection, Table, bindparam, delete, func, select, update
 
 from . import schema as t
 from .ports import utc
@@ -16,6 +16,7 @@ from .sql import SqlAccessKeys, _insert, tags_for, write_tags
 _U = t.users
 _G = t.groups
 _M = t.group_members
+_USER_BY_ID = select(_U).where(_U.c.user_id == bindparam("user_id"))  # per-request: built once
 
 
 class _InlinePolicies:
@@ -78,7 +79,7 @@ class SqlUsers:
         return user_from_row(self._c, row) if row else None
 
     def get(self, user_id: str) -> UserRecord | None:
-        row = self._c.execute(select(_U).where(_U.c.user_id == user_id)).first()
+        row = self._c.execute(_USER_BY_ID, {"user_id": user_id}).first()
         return user_from_row(self._c, row) if row else None
 
     def list(self, account_id: str, path_prefix: str, after: str | None, limit: int) -> list[UserRecord]:

@@ -35,6 +35,8 @@ log = structlog.get_logger("rolegate.wire")
 # Operations AWS serves without a signature (botocore marks them ``authtype: none`` / smithy noAuth).
 UNSIGNED_OPERATIONS = frozenset({"AssumeRoleWithWebIdentity", "AssumeRoleWithSAML"})
 _DEFAULT_NAMESPACE_SERVICE = "iam"
+# Reads that walk a whole account: run them in a thread so they don't hold up the event loop.
+_HEAVY_READS = frozenset({"GetAccountAuthorizationDetails"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +55,23 @@ class QueryEndpoint:
         self._services = services
         self._max_body = max_body_bytes
         self._namespaces = {name: model.metadata.get("xmlNamespace") for name, model in catalog.services.items()}
+
+    def runs_inline(self, method: str, raw_query: str, body: bytes) -> bool:
+        """Whether to run this request on the event loop rather than a worker thread.
+
+        Reads take tens of microseconds of CPU: handing them to a thread costs more than they do, and
+        threads contending for the GIL convoy under load. Writes wait on fsync, so they go to a thread.
+        A request that cannot be decoded answers with an error at once, so it runs inline too.
+        """
+        if len(body) > self._max_body:
+            return True
+        try:
+            action = decode_form(body if method == "POST" else b"", raw_query).get("Action", "")
+        except AwsError:
+            return True
+        ref = self._catalog.lookup_action(action)
+        return ref is None or ref.service_name == "sts" or (
+            action.startswith(("Get", "List")) and action not in _HEAVY_READS)
 
     def handle(self, method: str, raw_path: str, raw_query: str, headers: Sequence[tuple[str, str]],
                body: bytes) -> WireResponse:
