@@ -6,11 +6,12 @@ conditions actually match often and every decision (including ``Error``) is
 reached. Used by test_differential.py to diff the reference evaluator against
 the fast one.
 
-Hypothesis draws one 64-bit seed per case and a plain ``random.Random`` builds
-the case from it: a case holds dozens of choices, and drawing each through
-Hypothesis cost ~10 ms per case, which would put 10,000 cases far over the time
-budget. The price is that Hypothesis cannot shrink a failing case; the failure
-message prints the whole case instead.
+Hypothesis draws one 64-bit seed per *batch* and a plain ``random.Random``
+builds the batch's cases from it: a case holds dozens of choices, and drawing
+each through Hypothesis cost ~10 ms per case, and even one Hypothesis example
+per case cost ~0.9 ms of framework overhead — more than deciding the case with
+both evaluators. The price is that Hypothesis cannot shrink a failing case; the
+failure message prints the whole offending case instead.
 """
 
 from __future__ import annotations
@@ -25,6 +26,18 @@ B = "444455556666"
 ACCOUNTS = [A, B]
 
 ROLE_TARGET = f"arn:aws:iam::{A}:role/Target"
+
+# Unique ids (spec R2, R11, R21): alice's, a re-created alice's, the Deploy role's.
+UID_ALICE = "AIDAJQABLZS4A3QDU576Q"
+UID_ALICE_NEW = "AIDAXKZ7Q2M4N6P8R3TUV"
+RID_DEPLOY = "AROAKSCDLFT9R5DQP782U"
+
+# Spec R65, R70: actions decided against the role's trust policy; R69: what a trust policy may name.
+TRUST_GOVERNED = {"sts:assumerole", "sts:assumerolewithsaml", "sts:assumerolewithwebidentity", "sts:tagsession",
+                  "sts:setsourceidentity", "sts:setcontext"}
+TRUST_ACTION_PATTERNS = ["sts:AssumeRole", "sts:AssumeRole*", "sts:*", "*", "sts:TagSession", "STS:assumerole",
+                         "sts:SetSourceIdentity", "sts:AssumeRoleWithWebIdentity", "sts:*Session"]
+INVALID_TRUST_ACTION_PATTERNS = ["s3:GetObject", "sts:Get*", "iam:*"]
 
 CALLERS = [
     f"arn:aws:iam::{A}:user/alice",
@@ -42,7 +55,8 @@ CALLERS = [
     "accounts.google.com",
 ]
 
-ACTIONS = ["s3:GetObject", "s3:PutObject", "S3:getobject", "ec2:RunInstances", "iam:GetUser", "sts:AssumeRole", "sts:AssumeRoleWithWebIdentity"]
+ACTIONS = ["s3:GetObject", "s3:PutObject", "S3:getobject", "ec2:RunInstances", "iam:GetUser", "sts:AssumeRole", "sts:AssumeRoleWithWebIdentity",
+           "sts:TagSession", "sts:GetCallerIdentity"]
 ACTION_PATTERNS = [
     "*", "s3:*", "s3:Get*", "s3:GetObject", "S3:GETOBJECT", "s3:?utObject", "ec2:*", "sts:AssumeRole", "sts:AssumeRole*",
     "*:GetObject", "iam:Get?ser", "s3:Get", "iam:*",
@@ -82,8 +96,12 @@ PRINCIPAL_ELEMENTS: list[Any] = [
     {"Service": "ec2.amazonaws.com"},
     {"Federated": "accounts.google.com"},
     {"CanonicalUser": "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be"},
+    {"AWS": UID_ALICE},
+    {"AWS": RID_DEPLOY},
+    {"AWS": [RID_DEPLOY, UID_ALICE_NEW, A]},
 ]
-INVALID_PRINCIPAL_ELEMENTS: list[Any] = [{"AWS": f"arn:aws:iam::{A}:user/*"}, {"Group": "x"}, {"AWS": "12345"}]
+INVALID_PRINCIPAL_ELEMENTS: list[Any] = [{"AWS": f"arn:aws:iam::{A}:user/*"}, {"Group": "x"}, {"AWS": "12345"},
+                                         {"AWS": "AGPAJQABLZS4A3QDU576Q"}]
 
 # Context: key -> candidate values (a missing key is drawn separately).
 CONTEXT_VALUES: dict[str, list[Any]] = {
@@ -100,6 +118,7 @@ CONTEXT_VALUES: dict[str, list[Any]] = {
     "sts:ExternalId": ["abc", "xyz"],
     "k:bin": ["QUJD", "QUJE", "%%"],
     "AWS:UserName": ["alice"],
+    "aws:userid": [UID_ALICE, UID_ALICE_NEW, f"{RID_DEPLOY}:alice", RID_DEPLOY, f"{A}:bob", [UID_ALICE]],
 }
 
 STRING_VALUES = ["alice", "bob", "a*", "?lice", "red", "RED", "env", "team", "secret", "${aws:username}", "${aws:PrincipalTag/team, 'red'}",
@@ -182,8 +201,13 @@ class CaseBuilder:
                 entry[self.pick(keys)] = self.one_or_list(chosen)
         return block
 
-    def action_patterns(self) -> list[str]:
-        """Patterns that often match the request's action."""
+    def action_patterns(self, trust_policy: bool = False) -> list[str]:
+        """Patterns that often match the request's action; only trust actions in a trust policy (R69)."""
+        if trust_policy:
+            patterns = self.some(TRUST_ACTION_PATTERNS)
+            if self.chance(0.01):
+                patterns.append(self.pick(INVALID_TRUST_ACTION_PATTERNS))
+            return patterns
         if self.chance(0.5):
             service = self.action.split(":", 1)[0]
             return [self.pick([self.action, "*", f"{service}:*", self.action.upper()])]
@@ -195,10 +219,11 @@ class CaseBuilder:
     def statement(self, policy_type: str) -> dict[str, Any]:
         """One statement for a policy of the given type (identity, resource, boundary, session, scp, rcp)."""
         stmt: dict[str, Any] = {"Effect": "Deny" if self.chance(0.2) else "Allow"}
-        stmt["NotAction" if self.chance(0.12) else "Action"] = self.one_or_list(self.action_patterns())
+        trust_policy = policy_type == "resource" and self.action.lower() in TRUST_GOVERNED
+        stmt["NotAction" if self.chance(0.12) else "Action"] = self.one_or_list(self.action_patterns(trust_policy))
         resources = self.some(RESOURCE_PATTERNS)
         roll = self.rng.random()
-        if policy_type == "resource" and self.action.lower().startswith("sts:assumerole") and roll < 0.6:
+        if trust_policy and roll < 0.6:
             pass  # trust-policy statements may omit Resource (R9)
         elif roll > 0.9:
             stmt["NotResource"] = self.one_or_list(resources)
@@ -249,7 +274,8 @@ class CaseBuilder:
         root_caller = caller.endswith(":root")
         focus = self.focus
         if focus == "trust":
-            self.action = self.pick(["sts:AssumeRole", "sts:AssumeRole", "sts:AssumeRoleWithWebIdentity", "STS:assumerole"])
+            self.action = self.pick(["sts:AssumeRole", "sts:AssumeRole", "sts:AssumeRoleWithWebIdentity", "STS:assumerole",
+                                     "sts:TagSession", "sts:SetSourceIdentity"])
             resource = ROLE_TARGET
         else:
             self.action = self.pick(ACTIONS)
@@ -291,6 +317,17 @@ class CaseBuilder:
         }
 
 
+def case_batch(seed: int, focus: str, size: int) -> list[dict[str, Any]]:
+    """``size`` cases built from one seed (each case from its own derived seed, so it can be rebuilt alone)."""
+    rng = random.Random(seed)
+    return [CaseBuilder(rng.getrandbits(64), focus).case() for _ in range(size)]
+
+
 def cases(focus: str = "any") -> st.SearchStrategy[dict[str, Any]]:
     """Cases in the neutral format. ``focus``: "conditions", "combination", "trust" or "any"."""
     return st.integers(min_value=0, max_value=2**64 - 1).map(lambda seed: CaseBuilder(seed, focus).case())
+
+
+def case_batches(focus: str = "any", size: int = 10) -> st.SearchStrategy[list[dict[str, Any]]]:
+    """Batches of ``size`` cases: one Hypothesis example diffs many cases (see the module docstring)."""
+    return st.integers(min_value=0, max_value=2**64 - 1).map(lambda seed: case_batch(seed, focus, size))

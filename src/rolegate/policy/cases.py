@@ -34,9 +34,10 @@ def _compile(document: Any, kind: str, where: str) -> CompiledPolicy:
     if not isinstance(document, Mapping):
         raise CaseError(f"{where}: a policy document must be a JSON object")
     try:
-        # The case format decides trust policies as written; IAM's write-time check on trust-policy
-        # actions belongs to CreateRole/UpdateAssumeRolePolicy, not to evaluation (spec R9, R10).
-        return compile_policy(document, kind=kind, check_trust_actions=False)
+        # A case's documents are held to the grammar IAM enforces when it stores them, trust-policy
+        # actions included: a trust policy naming other actions describes a role that cannot exist
+        # (spec R69; docs/adr/0008-trust-policy-corners.md).
+        return compile_policy(document, kind=kind)
     except AwsError as exc:
         raise CaseError(f"{where}: {exc.code}: {exc.message}") from None
 

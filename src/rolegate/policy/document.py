@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rolegate.core.errors import MalformedPolicyDocument
+from rolegate.policy.wildcards import glob_matcher, has_wildcard
 
 VERSION_2012 = "2012-10-17"
 VERSION_2008 = "2008-10-17"
@@ -28,8 +29,9 @@ _PRINCIPAL_REQUIRED = frozenset({"resource", "trust"})
 
 PRINCIPAL_TYPES = ("AWS", "Service", "Federated", "CanonicalUser")
 
-# The STS actions a role trust policy may grant ("IAM JSON policy elements: Action" and the
-# "sts:TagSession" / "sts:SetSourceIdentity" / "sts:SetContext" pages of the IAM User Guide).
+# The STS actions a role trust policy may grant, and the actions decided against the trust policy
+# (spec R65, R69, R70; IAM User Guide "Pass session tags in AWS STS", "Monitor and control actions
+# taken with assumed roles", "Trusted identity propagation").
 TRUST_ACTIONS = frozenset(
     {
         "sts:assumerole",
@@ -56,13 +58,13 @@ _STATEMENT_FIELDS = (
 
 SYNTAX_ERROR = "Syntax errors in policy."
 
-# IAM accepts account ids, IAM/STS ARNs and unique ids (AIDA…, AROA…) as "AWS" principals
-# ("AWS JSON policy elements: Principal"); it never accepts a partial wildcard.
+# IAM accepts account ids, IAM/STS ARNs and the unique ids of users (AIDA…) and roles (AROA…) as "AWS"
+# principals ("AWS JSON policy elements: Principal"; spec R11); it never accepts a partial wildcard.
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 _PRINCIPAL_ARN = re.compile(
     r"^arn:[^:*?]+:(iam::\d{12}:(root|user/[^*?]+|role/[^*?]+)|sts::\d{12}:(assumed-role/[^/*?]+/[^*?]+|federated-user/[^*?]+))$"
 )
-_UNIQUE_ID = re.compile(r"^A[A-Z0-9]{3}[A-Z0-9]{12,}$")
+_UNIQUE_ID = re.compile(r"^(AIDA|AROA)[A-Z0-9]{12,}$")
 
 ConditionValue = str | int | float | bool
 ConditionBlock = dict[str, dict[str, list[ConditionValue]]]
@@ -254,7 +256,7 @@ def _parse_statement(raw: Any, kind: str, check_trust_actions: bool) -> Statemen
         _check_action(action)
     if kind == "trust" and check_trust_actions:
         for action in actions or not_actions or ():
-            if action.lower() not in TRUST_ACTIONS and not _is_trust_wildcard(action):
+            if not names_a_trust_action(action):
                 # The message IAM returns from CreateRole/UpdateAssumeRolePolicy for other actions.
                 raise MalformedPolicyDocument(
                     "Trust Policy statement actions can only be sts:AssumeRole, sts:AssumeRoleWithSAML, "
@@ -293,9 +295,15 @@ def _parse_statement(raw: Any, kind: str, check_trust_actions: bool) -> Statemen
     )
 
 
-def _is_trust_wildcard(action: str) -> bool:
+def names_a_trust_action(action: str) -> bool:
+    """Spec R69: a trust action, or a wildcard pattern that matches at least one (case-insensitive)."""
     lowered = action.lower()
-    return lowered in ("*", "sts:*") or (lowered.startswith("sts:assumerole") and "*" in lowered)
+    if lowered in TRUST_ACTIONS:
+        return True
+    if not has_wildcard(lowered):
+        return False
+    matcher = glob_matcher(lowered, ignore_case=True)
+    return any(matcher(name) for name in TRUST_ACTIONS)
 
 
 def _check_action(action: str) -> None:

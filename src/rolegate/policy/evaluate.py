@@ -22,13 +22,15 @@ from dataclasses import dataclass
 
 from rolegate.policy.compiled import CompiledPolicy
 from rolegate.policy.decision import Decision, Outcome, PolicyType, StatementRef
+from rolegate.policy.document import TRUST_ACTIONS
 from rolegate.policy.principals import Grade
 from rolegate.policy.request import FEDERATED_USER, SERVICE, Request
 
 # Actions whose resource policy is the role trust policy, which must allow even in the same account
 # ("How AWS enforcement code logic evaluates requests…": "IAM role trust policies and KMS key policies
-# are exceptions…, because they must explicitly allow access for principals"; spec R65).
-TRUST_ACTIONS = frozenset({"sts:assumerole", "sts:assumerolewithsaml", "sts:assumerolewithwebidentity"})
+# are exceptions…, because they must explicitly allow access for principals"; spec R65). Besides the
+# AssumeRole* family, passing session tags (sts:TagSession), a source identity (sts:SetSourceIdentity)
+# or a trusted-identity context (sts:SetContext) must be allowed by the trust policy too (spec R70).
 
 
 def is_trust_governed(action_lower: str) -> bool:
@@ -141,7 +143,8 @@ def evaluate(request: Request, policies: PolicySet) -> Decision:
 
     trust = is_trust_governed(request.action_lower)
     if trust and request.is_root:
-        # AssumeRole: "You cannot use AWS account root user credentials to call AssumeRole" (spec R67).
+        # AssumeRole: "You cannot use AWS account root user credentials to call AssumeRole" (spec R67);
+        # so the root user cannot tag or set the source identity of a role session either.
         return implicit(PolicyType.IDENTITY, "the root user cannot assume a role")
     if trust and resource_grade is Grade.NONE:
         return implicit(PolicyType.RESOURCE)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 from rolegate.policy.document import Principal
-from rolegate.policy.request import ANONYMOUS_KIND, EXTERNAL, ROOT, SERVICE, SESSION, Request
+from rolegate.policy.request import ANONYMOUS_KIND, EXTERNAL, ROLE, ROOT, SERVICE, SESSION, USER, Request
 
 
 class Grade(IntEnum):
@@ -83,19 +83,23 @@ class PrincipalMatcher:
             return Grade.NONE
         if kind != ROOT and caller in self.arns:
             return Grade.DIRECT
-        if self.unique_ids and request.user_id is not None:
-            # Unique ids stand in for deleted ARNs: "AIDA…" names a user, "AROA…:session" a role's session.
-            user_id = request.user_id
-            for unique_id in self.unique_ids:
-                if user_id == unique_id:
-                    return Grade.DIRECT
-                if user_id.startswith(unique_id + ":"):
-                    return Grade.ROLE
         if kind == SESSION and request.role_arn in self.arns:
             return Grade.ROLE
+        if self.unique_ids and request.unique_id in self.unique_ids:
+            # A unique id stands in for the ARN it was bound to (a user's or role's; spec R21): it
+            # names that user or role, and a session of that role with role strength. A re-created
+            # principal of the same name has a new id and is not matched.
+            return Grade.ROLE if kind == SESSION else Grade.DIRECT
         if request.account in self.accounts:
             return Grade.ACCOUNT
         return Grade.NONE
+
+    def _names_by_unique_id(self, id_type: str, request: Request) -> bool:
+        """The user's or role's ARN, or a session's role ARN, is also named by its unique id (spec R25)."""
+        unique_id = request.unique_id
+        if unique_id is None or unique_id not in self.unique_ids:
+            return False
+        return (id_type == "arn" and request.kind in (USER, ROLE)) or (id_type == "role" and request.kind == SESSION)
 
     def names_every_identity(self, request: Request) -> bool:
         """For ``NotPrincipal``: whether every identity of the caller is listed (spec R25).
@@ -111,7 +115,7 @@ class PrincipalMatcher:
             if id_type == "account":
                 named = value in self.accounts
             elif id_type in ("arn", "role"):
-                named = value in self.arns
+                named = value in self.arns or self._names_by_unique_id(id_type, request)
             elif id_type == "service":
                 named = value in self.services
             else:

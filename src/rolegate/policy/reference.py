@@ -2,7 +2,7 @@
 
 This module exists to be obviously right, not fast. It re-reads every document on
 every call, matches wildcards with a tiny set-of-positions matcher, and follows the
-spec's rules in the spec's order; rule ids (R1…R68) are cited where each rule is
+spec's rules in the spec's order; rule ids (R1…R70) are cited where each rule is
 implemented. The fast evaluator is diffed against it (tests/policy/test_differential.py).
 
 It imports only the standard library, and never the fast engine.
@@ -31,7 +31,16 @@ ACCOUNT = 1
 ROLE = 2
 DIRECT = 3
 
-TRUST_ACTIONS = {"sts:assumerole", "sts:assumerolewithsaml", "sts:assumerolewithwebidentity"}  # R65
+# R65, R70: the actions whose resource policy is the role's trust policy; R69: the only actions a
+# trust policy may name.
+TRUST_ACTIONS = {
+    "sts:assumerole",
+    "sts:assumerolewithsaml",
+    "sts:assumerolewithwebidentity",
+    "sts:tagsession",
+    "sts:setsourceidentity",
+    "sts:setcontext",
+}
 
 
 class CaseError(Exception):
@@ -142,6 +151,7 @@ def validate_context(context: Any) -> None:
 # The caller (R1, R2)
 
 ACCOUNT_ID = r"\d{12}"
+UNIQUE_ID_RE = re.compile(r"^(AIDA|AROA)[A-Z0-9]{12,}$")  # R11: a user's (AIDA) or role's (AROA) unique id
 ROOT_RE = re.compile(rf"^arn:([^:]+):iam::({ACCOUNT_ID}):root$")
 USER_RE = re.compile(rf"^arn:([^:]+):iam::({ACCOUNT_ID}):user/(.+)$")
 ROLE_RE = re.compile(rf"^arn:([^:]+):iam::({ACCOUNT_ID}):role/(.+)$")
@@ -153,11 +163,13 @@ IAM_KINDS = {"root", "user", "role", "session", "federated-user"}
 
 
 class Caller:
-    def __init__(self, kind: str, arn: str, account: str | None, role_arn: str | None) -> None:
+    def __init__(self, kind: str, arn: str, account: str | None, role_arn: str | None, unique_id: str | None = None) -> None:
         self.kind = kind  # root, user, role, session, federated-user, anonymous, external, service
         self.arn = arn
         self.account = account
         self.role_arn = role_arn  # for sessions: the role's ARN (R2); for a role caller: itself
+        # R2: a user's or role's unique id; for a session, its role's unique id.
+        self.unique_id = unique_id
 
     @property
     def is_iam(self) -> bool:
@@ -177,6 +189,17 @@ class Caller:
         ids.append(("account", self.account or ""))
         return ids
 
+    def is_named(self, identity: tuple[str, str], entry_matches: Any) -> bool:
+        """R25: an identity counts as named when an entry names it; the user's or role's ARN (for a
+        session: the role ARN) is also named by an entry holding the caller's unique id (R21)."""
+        if entry_matches(identity):
+            return True
+        id_type = identity[0]
+        unique_named = self.unique_id is not None and (
+            (id_type == "arn" and self.kind in ("user", "role")) or (id_type == "role" and self.kind == "session")
+        )
+        return unique_named and entry_matches(("unique-id", self.unique_id))
+
 
 def is_service_principal(text: str) -> bool:
     if text == "cognito-identity.amazonaws.com":
@@ -184,8 +207,27 @@ def is_service_principal(text: str) -> bool:
     return text.endswith(".amazonaws.com") or text.endswith(".amazonaws.com.cn")
 
 
+def caller_unique_id(kind: str, context: dict[str, Any]) -> str | None:
+    """R2: the unique id read from a single-valued aws:userid — whole for a user or role, before ':' for a session."""
+    values = context_values(context, "aws:userid")
+    if values is None or len(values) != 1:
+        return None
+    if kind in ("user", "role"):
+        return values[0]
+    if kind == "session":
+        return values[0].split(":", 1)[0]
+    return None
+
+
 def parse_caller(principal: str, context: dict[str, Any]) -> Caller:
     """R1 and R2."""
+    caller = parse_caller_kind(principal, context)
+    caller.unique_id = caller_unique_id(caller.kind, context)
+    return caller
+
+
+def parse_caller_kind(principal: str, context: dict[str, Any]) -> Caller:
+    """R1: the caller's kind, account and role ARN."""
     if principal == "anonymous":
         return Caller("anonymous", principal, None, None)
     if principal.startswith("arn:"):
@@ -584,6 +626,15 @@ def as_string_list(value: Any, what: str) -> list[str]:
     return items
 
 
+def names_a_trust_action(entry: str) -> bool:
+    """R69: the entry is a trust action, or a wildcard pattern matching at least one (case-insensitive)."""
+    if entry.lower() in TRUST_ACTIONS:
+        return True
+    if "*" not in entry and "?" not in entry:
+        return False
+    return any(glob_match(glob_tokens(entry), action, ignore_case=True) for action in TRUST_ACTIONS)
+
+
 def statements_of(doc: dict[str, Any]) -> list[dict[str, Any]]:
     statement = doc["Statement"]
     return statement if isinstance(statement, list) else [statement]
@@ -599,7 +650,7 @@ def validate_aws_principal(value: str) -> None:
         return
     if "*" in value or "?" in value:
         raise CaseError(f"wildcards are not allowed in a principal: {value!r}")
-    if re.fullmatch(ACCOUNT_ID, value):
+    if re.fullmatch(ACCOUNT_ID, value) or UNIQUE_ID_RE.match(value):
         return
     for pattern in (ROOT_RE, USER_RE, ROLE_RE, SESSION_RE, FEDERATED_USER_RE):
         if pattern.match(value):
@@ -655,6 +706,8 @@ def validate_statement(statement: Any, policy_type: str) -> None:
     for action in as_string_list(statement.get("Action", statement.get("NotAction")), "Action"):
         if action != "*" and not ACTION_RE.match(action):
             raise CaseError(f"invalid action {action!r}")
+        if policy_type == "trust" and not names_a_trust_action(action):
+            raise CaseError(f"a trust policy may not name the action {action!r}")  # R69
     if "Resource" in statement and "NotResource" in statement:
         raise CaseError("Resource and NotResource together")
     if "Resource" in statement or "NotResource" in statement:
@@ -744,6 +797,8 @@ def entry_strength(entry: tuple[str, str], caller: Caller) -> int | None:
             return DIRECT  # R21
         if caller.kind == "session" and value == caller.role_arn:
             return ROLE  # R21
+        if UNIQUE_ID_RE.match(value) and value == caller.unique_id:
+            return ROLE if caller.kind == "session" else DIRECT  # R21
         return None
     if kind == "Service":
         return DIRECT if caller.kind == "service" and value == caller.arn else None  # R22
@@ -765,6 +820,8 @@ def identity_matched(entry: tuple[str, str], identity: tuple[str, str]) -> bool:
             return value == id_value or value.endswith(f":iam::{id_value}:root") and bool(ROOT_RE.match(value))
         if id_type in ("arn", "role"):
             return value == id_value
+        if id_type == "unique-id":
+            return value == id_value  # R21
         return False
     if kind == "Service":
         return id_type == "service" and value == id_value
@@ -782,7 +839,10 @@ def principal_strength(statement: dict[str, Any], caller: Caller, has_boundary: 
     entries = principal_entries(statement["NotPrincipal"])
     if statement["Effect"] == "Deny" and has_boundary:
         return DIRECT  # R26
-    every_identity_named = all(any(identity_matched(e, i) for e in entries) for i in caller.identities())
+    def named(identity: tuple[str, str]) -> bool:
+        return any(identity_matched(e, identity) for e in entries)
+
+    every_identity_named = all(caller.is_named(i, named) for i in caller.identities())
     return None if every_identity_named else DIRECT  # R25
 
 
@@ -866,7 +926,7 @@ def decide(case: dict[str, Any]) -> str:
     resource_policy = case.get("resourcePolicy")
 
     caller = parse_caller(request["principal"], context)  # R1, R2
-    trust = request["action"].lower() in TRUST_ACTIONS  # R65
+    trust = request["action"].lower() in TRUST_ACTIONS  # R65, R70
 
     # R5: policy types the caller can have.
     if len(boundaries) > 1:

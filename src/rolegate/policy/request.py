@@ -104,6 +104,7 @@ class Request:
     account: str | None = None
     # For a role session: its role's ARN (aws:PrincipalArn when given, which carries the path).
     role_arn: str | None = None
+    # aws:userid when single-valued; ``unique_id`` reads the caller's unique id from it (spec R2).
     user_id: str | None = None
     is_service_linked_role: bool = False
 
@@ -124,6 +125,8 @@ class Request:
             hint = hint[0] if hint is not None and len(hint) == 1 else None
         kind, account, role_arn = classify_caller(principal, hint)
         user_id = ctx.get("aws:userid")
+        if user_id is not None and not isinstance(user_id, str):
+            user_id = user_id[0] if len(user_id) == 1 else None  # a one-element list is the scalar (spec R4)
         return cls(
             principal=principal,
             action=action,
@@ -149,6 +152,17 @@ class Request:
     @property
     def is_root(self) -> bool:
         return self.kind == ROOT
+
+    @property
+    def unique_id(self) -> str | None:
+        """Spec R2: a user's or role's unique id (all of aws:userid); a session's role id (before ':')."""
+        if self.user_id is None:
+            return None
+        if self.kind in (USER, ROLE):
+            return self.user_id
+        if self.kind == SESSION:
+            return self.user_id.partition(":")[0]
+        return None
 
     @property
     def is_cross_account(self) -> bool:
