@@ -3,6 +3,7 @@ calls the API as itself; deactivating or deleting the key stops it at once."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -25,9 +26,17 @@ def error(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, int, str]:
     return str(r["Error"]["Code"]), int(r["ResponseMetadata"]["HTTPStatusCode"]), str(r["Error"]["Message"])
 
 
+# Every call is authorized: a user manages itself only when a policy lets it (the IAM User Guide's
+# "allow IAM users to manage their own credentials" pattern).
+SELF_MANAGE = json.dumps({"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Action": ["iam:GetUser", "iam:*AccessKey*"],
+    "Resource": "arn:aws:iam::*:user/${aws:username}"}]})
+
+
 def new_user_with_key(iam: Any) -> tuple[str, dict[str, Any]]:
     name = unique("u")
     iam.create_user(UserName=name)
+    iam.put_user_policy(UserName=name, PolicyName="self-manage", PolicyDocument=SELF_MANAGE)
     return name, iam.create_access_key(UserName=name)["AccessKey"]
 
 

@@ -130,6 +130,14 @@ def test_deleting_a_missing_boundary_is_no_such_entity(roles: RoleService) -> No
         roles.delete_permissions_boundary(ACCOUNT, "R")
 
 
+def test_a_permissions_boundary_does_not_block_delete_role(roles: RoleService) -> None:
+    # DeleteRole's list of items to remove first has no boundary (IAM API reference, DeleteRole).
+    roles.create_role(ACCOUNT, "R", TRUST, permissions_boundary_arn="arn:aws:iam::aws:policy/ReadOnlyAccess")
+    roles.delete_role(ACCOUNT, "R")
+    with pytest.raises(NoSuchEntity):
+        roles.get_role(ACCOUNT, "R")
+
+
 def test_a_boundary_must_name_a_managed_policy(roles: RoleService) -> None:
     roles.create_role(ACCOUNT, "R", TRUST)
     with pytest.raises(InvalidInput):

@@ -1,7 +1,9 @@
 """Turning a signed request into a ``Caller``: parse the SigV4 claim, find the key, verify the signature.
 
 Strict mode rejects unknown keys with ``InvalidClientTokenId`` and inactive keys likewise (IAM: an inactive
-key stops authenticating at once). ``--dev`` accepts an unknown key without checking its signature, as the
+key stops authenticating at once). Temporary credentials (``ASIA…`` with ``X-Amz-Security-Token``) are
+verified without the store: the token is opened by the session codec, which also derives the secret the
+request must be signed with (``rolegate.sts.tokens``). ``--dev`` accepts an unknown key without checking its signature, as the
 root user of the default account — the behaviour of local AWS emulators, announced loudly at start.
 """
 
@@ -11,12 +13,15 @@ from collections.abc import Mapping
 
 import structlog
 
+from rolegate.core import ids
 from rolegate.core.errors import InvalidClientTokenId, MissingAuthenticationToken
 from rolegate.iam.access_keys import AccessKeyService
 from rolegate.store.records import AccessKeyRecord
+from rolegate.sts import tokens
+from rolegate.sts.tokens import SessionClaims, SessionCodec
 
 from .caller import Caller, root_caller
-from .sigv4 import HttpRequest, SigV4Verifier, parse_sigv4
+from .sigv4 import HttpRequest, SigV4Credential, SigV4Verifier, parse_sigv4
 
 UNKNOWN_KEY = "The security token included in the request is invalid."
 MISSING_AUTH = "Request is missing Authentication Token"
@@ -26,8 +31,9 @@ log = structlog.get_logger("rolegate.auth")
 
 class Authenticator:
     def __init__(self, keys: AccessKeyService, verifier: SigV4Verifier, *, dev: bool = False,
-                 default_account_id: str = "123456789012") -> None:
+                 default_account_id: str = "123456789012", sessions: SessionCodec | None = None) -> None:
         self._keys = keys
+        self._sessions = sessions
         self._verifier = verifier
         self._dev = dev
         self._default_account = default_account_id
@@ -39,6 +45,11 @@ class Authenticator:
             if signature_required:
                 raise MissingAuthenticationToken(MISSING_AUTH)
             return None
+        if cred.access_key_id.startswith(ids.SESSION_KEY):
+            return self._authenticate_session(req, cred.access_key_id, cred)
+        if cred.security_token is not None and not self._dev:
+            # A session token with a long-term key (a stale AWS_SESSION_TOKEN, typically).
+            raise InvalidClientTokenId(UNKNOWN_KEY)
         # Read on every request, never cached: deactivating or deleting a key takes effect at once.
         owned = self._keys.credential(cred.access_key_id)
         if owned is None or owned.key.status != "Active":
@@ -53,9 +64,39 @@ class Authenticator:
         return Caller(account_id=key.account_id, arn=user.arn, user_id=user.user_id, principal_type="User",
                       access_key_id=key.access_key_id, region=cred.region, user_name=user.name)
 
+    def _authenticate_session(self, req: HttpRequest, access_key_id: str, cred: SigV4Credential) -> Caller:
+        # A session key without its token, or with a token that does not open
+        # under the key ring for this key id: all "invalid" in STS's words. An expired one: ExpiredToken.
+        token = cred.security_token
+        if self._sessions is None or token is None:
+            if self._dev:
+                return root_caller(self._default_account, access_key_id, cred.region, dev_fallback=True)
+            raise InvalidClientTokenId(UNKNOWN_KEY)
+        try:
+            claims, secret = self._sessions.open(token, access_key_id)
+        except InvalidClientTokenId:
+            if self._dev:
+                return root_caller(self._default_account, access_key_id, cred.region, dev_fallback=True)
+            raise
+        self._verifier.verify(req, cred, secret)
+        return session_caller(claims, cred.region)
+
     def _note_use(self, key: AccessKeyRecord, service: str, region: str) -> None:
         # Last use is bookkeeping: failing to record it must not refuse a correctly signed request.
         try:
             self._keys.record_use(key, service, region)
         except Exception:
             log.warning("could not record access key use", access_key_id=key.access_key_id, exc_info=True)
+
+
+def session_caller(claims: SessionClaims, region: str) -> Caller:
+    """The caller a session's requests come from: the role session, the federated user, or (GetSessionToken)
+    the user or root user itself — each carrying the session's claims."""
+    if claims.kind == tokens.ACCOUNT:
+        base = root_caller(claims.account_id, claims.access_key_id, region)
+        return Caller(account_id=base.account_id, arn=base.arn, user_id=base.user_id,
+                      principal_type=base.principal_type, access_key_id=claims.access_key_id, region=region,
+                      session=claims)
+    return Caller(account_id=claims.account_id, arn=claims.arn, user_id=claims.user_id, principal_type=claims.kind,
+                  access_key_id=claims.access_key_id, region=region,
+                  user_name=claims.principal_name if claims.kind == tokens.USER else None, session=claims)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rolegate.core.arns import account_root_arn
+from rolegate.sts.tokens import SessionClaims
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +18,8 @@ class Caller:
     region: str = "us-east-1"
     dev_fallback: bool = False  # accepted by --dev without a known key
     user_name: str | None = None  # the IAM user's name when principal_type is "User"
+    # Temporary credentials (ASIA… key + session token): the verified claims of the session.
+    session: SessionClaims | None = None
 
 
 def root_caller(account_id: str, access_key_id: str | None, region: str, *, dev_fallback: bool = False) -> Caller:

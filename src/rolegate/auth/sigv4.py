@@ -78,6 +78,7 @@ class HttpRequest:
     raw_query: str  # as sent, without the leading "?"; may be empty
     headers: Sequence[tuple[str, str]]  # as received: names in any case, repeats kept, in order
     body: bytes
+    client_ip: str | None = None  # the peer's address (aws:SourceIp); not part of what is signed
 
 
 class SigV4Credential(NamedTuple):

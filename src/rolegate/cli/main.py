@@ -1,4 +1,5 @@
-"""``rolegate`` commands: ``serve``, ``account create|list``, ``policy eval|validate``, ``version``."""
+"""``rolegate`` commands: ``serve``, ``account create|list``, ``policy eval|validate``, ``keys rotate|list``,
+``role revoke-sessions``, ``version``."""
 
 from __future__ import annotations
 
@@ -16,6 +17,10 @@ app = typer.Typer(help="rolegate: a self-hosted IAM roles service that speaks AW
                   no_args_is_help=True, add_completion=False)
 account_app = typer.Typer(help="Accounts and their root credentials.", no_args_is_help=True)
 app.add_typer(account_app, name="account")
+keys_app = typer.Typer(help="The STS session key ring (keys that seal session tokens).", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+role_app = typer.Typer(help="Role operations an operator runs outside the API.", no_args_is_help=True)
+app.add_typer(role_app, name="role")
 err = Console(stderr=True)
 out = Console()
 
@@ -117,3 +122,66 @@ def account_list(data_dir: DataDir = None, config: ConfigFile = None) -> None:
     for a in accounts:
         table.add_row(a.account_id, a.name, a.created_at.isoformat())
     out.print(table)
+
+
+@keys_app.command("rotate")
+def keys_rotate(data_dir: DataDir = None, config: ConfigFile = None) -> None:
+    """Make a new primary session key. Older keys keep verifying until their last session has expired."""
+    from rolegate.server.runtime import open_runtime, prepare
+    from rolegate.sts.keyring import KeyRing
+
+    s = _settings(config, data_dir=data_dir)
+    prepare(s)
+    runtime = open_runtime(s)
+    try:
+        new = KeyRing(runtime.store, runtime.clock).rotate()
+    finally:
+        runtime.store.close()
+    out.print(f"new primary session key: {new.key_id}", highlight=False)
+
+
+@keys_app.command("list")
+def keys_list(data_dir: DataDir = None, config: ConfigFile = None) -> None:
+    """List the session keys (ids and dates only; key material is never shown)."""
+    from rich.table import Table
+
+    from rolegate.server.runtime import open_runtime, prepare
+    from rolegate.sts.keyring import KeyRing
+
+    s = _settings(config, data_dir=data_dir)
+    prepare(s)
+    runtime = open_runtime(s)
+    try:
+        records = KeyRing(runtime.store, runtime.clock).records()
+    finally:
+        runtime.store.close()
+    table = Table("Key id", "Created", "Superseded")
+    for r in records:
+        table.add_row(r.key_id, r.created_at.isoformat(), r.superseded_at.isoformat() if r.superseded_at else "primary")
+    out.print(table)
+
+
+@role_app.command("revoke-sessions")
+def role_revoke_sessions(
+    role_name: str,
+    account_id: Annotated[Optional[str], typer.Option("--account", help="Account id (default: the default account).")] = None,
+    data_dir: DataDir = None,
+    config: ConfigFile = None,
+) -> None:
+    """Revoke the role's active sessions, as the console's "Revoke active sessions" does: the inline policy
+    AWSRevokeOlderSessions denies everything to sessions issued before now; new sessions work."""
+    from rolegate.core.errors import AwsError
+    from rolegate.server.runtime import open_runtime, prepare
+
+    s = _settings(config, data_dir=data_dir)
+    prepare(s)
+    runtime = open_runtime(s)
+    try:
+        runtime.services.sts.revoke_sessions(account_id or s.default_account_id, role_name)
+    except AwsError as exc:
+        err.print(f"[bold red]{exc.code}:[/] {exc.message}")
+        raise typer.Exit(1) from None
+    finally:
+        runtime.store.close()
+    out.print(f"sessions of role {role_name} issued before now are revoked (inline policy AWSRevokeOlderSessions)",
+              highlight=False)

@@ -32,6 +32,11 @@ class IamLimits:
     customer_managed_policies_per_account: int = 1500  # adjustable
     managed_policy_chars: int = 6144  # "Managed policy length", fixed
     versions_per_managed_policy: int = 5  # "Versions of a managed policy that can be stored", fixed
+    server_certificates_per_account: int = 20  # "Server certificates stored in an AWS account", adjustable
+    signing_certificates_per_user: int = 2  # "Signing certificates assigned to an IAM user", fixed
+    # GetAccountSummary's PolicyVersionsInUseQuota: managed-policy attachments across the account's users,
+    # groups and roles (10,000 in the API reference's GetAccountSummary example).
+    policy_attachments_per_account: int = 10000
 
 
 DEFAULT_LIMITS = IamLimits()

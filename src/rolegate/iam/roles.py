@@ -29,6 +29,7 @@ from . import documents
 from .limits import DEFAULT_LIMITS, IamLimits
 from .policy_lookup import check_boundary_arn, check_permissions_boundary
 from .tags import check_new_tags, merge_tags, remove_tags
+from .trust_binding import unbind_deleted_principal
 
 SERVICE_ROLE_PATH_PREFIX = "/aws-service-role/"
 
@@ -116,9 +117,9 @@ class RoleService:
                 raise DeleteConflict("Cannot delete entity, must delete policies first.")
             if tx.roles.count_attached_policies(role.role_id):
                 raise DeleteConflict("Cannot delete entity, must detach all policies first.")
-            if role.permissions_boundary_arn:
-                raise DeleteConflict("Cannot delete entity, must delete permissions boundary first.")
+            # A permissions boundary is not on that list and goes with the role (as with DeleteUser).
             tx.roles.delete(role.role_id)
+            unbind_deleted_principal(tx, role.arn, role.role_id)
 
     # --- tags --------------------------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ from .limits import DEFAULT_LIMITS, IamLimits
 from .paging import page_by_position, page_limit, page_of_rows
 from .policy_lookup import check_boundary_arn, check_permissions_boundary
 from .tags import check_new_tags, merge_tags, remove_tags
+from .trust_binding import unbind_deleted_principal
 
 
 def user_arn(account_id: str, name: str, path: str = "/") -> str:
@@ -104,7 +105,10 @@ class UserService:
                 raise DeleteConflict("Cannot delete entity, must detach all policies first.")
             if tx.users.list_groups(user.user_id):
                 raise DeleteConflict("Cannot delete entity, must remove users from group first.")
+            if tx.mfa_devices.list_for_user(user.user_id):
+                raise DeleteConflict("Cannot delete entity, must delete MFA device first.")
             tx.users.delete(user.user_id)
+            unbind_deleted_principal(tx, user.arn, user.user_id)
 
     # --- tags --------------------------------------------------------------------------------------
 

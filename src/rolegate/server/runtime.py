@@ -20,6 +20,13 @@ from rolegate.iam.access_keys import AccessKeyService
 from rolegate.iam.groups import GroupService
 from rolegate.iam.users import UserService
 from rolegate.iam.policies import ManagedPolicyService
+from rolegate.iam.account_views import AccountViewService
+from rolegate.iam.policy_lookup import find_managed_policy
+from rolegate.sts.keyring import KeyRing
+from rolegate.sts.messages import AuthorizationMessages
+from rolegate.sts.mfa import MfaService
+from rolegate.sts.sessions import StsService
+from rolegate.sts.tokens import SessionCodec
 from rolegate.store.engine import create_store_engine, migrate
 from rolegate.store.sealing import Sealer, load_or_create_master_key
 from rolegate.store.sql import SqlStore
@@ -58,8 +65,22 @@ def open_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
                         instance_profiles=InstanceProfileService(store, clock),
                         service_linked_roles=ServiceLinkedRoleService(store, clock),
                         providers=ProviderService(store, clock),
-                        policies=ManagedPolicyService(store, clock))
+                        policies=ManagedPolicyService(store, clock),
+                        account_views=AccountViewService(store), **sts_services(store, clock))
     return Runtime(settings, store, services, clock)
+
+
+def sts_services(store: SqlStore, clock: Clock) -> dict[str, object]:
+    """The STS side: one key ring per process (cached), the token codec over it, MFA, session issuance."""
+    ring = KeyRing(store, clock)
+    mfa = MfaService(store, clock)
+
+    def policy_exists(account_id: str, arn: str) -> bool:
+        with store.read() as tx:
+            return find_managed_policy(tx, account_id, arn) is not None
+
+    return {"sts": StsService(store, clock, SessionCodec(ring, clock), mfa, policy_exists=policy_exists),
+            "mfa": mfa, "authorization_messages": AuthorizationMessages(ring)}
 
 
 def prepare(settings: Settings, clock: Clock | None = None) -> Bootstrap:

@@ -17,6 +17,7 @@ from .records import GroupRecord, UserRecord
 from .records import (InstanceProfileRecord, OidcProviderRecord, SamlProviderRecord,
                       ServiceRoleDeletionRecord)
 from .records import ManagedPolicyRecord, PolicyEntityRecord, PolicyVersionRecord
+from .records import MfaDeviceRecord, SessionKeyRecord
 
 
 class DuplicateKeyError(Exception):
@@ -208,6 +209,66 @@ class ManagedPolicyRepository(Protocol):
         ...
 
 
+class AccountViewRepository(Protocol):
+    """Details of many entities at once, for the account-wide views (GetAccountAuthorizationDetails).
+
+    Each method answers for a whole set of ids in one query; ``kind`` is "Role", "User" or "Group".
+    """
+
+    def inline_policies(self, kind: str, owner_ids: Sequence[str]) -> dict[str, list[tuple[str, str]]]:
+        """Owner id -> its (name, document) inline policies, ordered by name."""
+        ...
+    def attached_policies(self, kind: str, entity_ids: Sequence[str]) -> dict[str, list[str]]:
+        """Entity id -> ARNs of the managed policies attached to it."""
+        ...
+    def group_names(self, user_ids: Sequence[str]) -> dict[str, list[str]]:
+        """User id -> names of the groups it belongs to, ordered by lower-cased name."""
+        ...
+    def instance_profiles_holding(self, role_ids: Sequence[str]) -> list[InstanceProfileRecord]:
+        """The instance profiles that hold one of these roles (``role_name`` says which)."""
+        ...
+    def policy_versions(self, policy_ids: Sequence[str]) -> dict[str, list[PolicyVersionRecord]]:
+        """Customer managed policy id -> all its versions, newest first."""
+        ...
+
+
+class SessionKeyRepository(Protocol):
+    """The STS session key ring (``rolegate.sts.keyring``)."""
+
+    def create(self, key: SessionKeyRecord) -> None: ...
+    def list(self) -> list[SessionKeyRecord]:
+        """Every key, oldest first."""
+        ...
+    def supersede(self, key_id: str, when: dt.datetime) -> None: ...
+    def delete(self, key_id: str) -> None: ...
+
+
+class MfaDeviceRepository(Protocol):
+    def create(self, device: MfaDeviceRecord) -> None: ...
+    def get(self, serial_number: str) -> MfaDeviceRecord | None: ...
+    def list(self, account_id: str) -> list[MfaDeviceRecord]:
+        """The account's virtual MFA devices ordered by serial number."""
+        ...
+    def list_for_user(self, user_id: str) -> list[MfaDeviceRecord]: ...
+    def update(self, device: MfaDeviceRecord) -> None:
+        """Write user, enable date, last used step and tags (matched by serial number)."""
+        ...
+    def delete(self, serial_number: str) -> None: ...
+
+
+class PolicyGenerationRepository(Protocol):
+    """The counter every write that changes what authorization reads bumps (``store.sql_generation``)."""
+
+    def current(self) -> int: ...
+    def bump(self) -> None: ...
+
+
+class RoleUsageRepository(Protocol):
+    def record(self, role_id: str, when: dt.datetime, region: str) -> None:
+        """Set the role's last use (RoleLastUsed) unless a later one is already stored."""
+        ...
+
+
 class Transaction(Protocol):
     accounts: AccountRepository
     access_keys: AccessKeyRepository
@@ -219,11 +280,19 @@ class Transaction(Protocol):
     saml_providers: SamlProviderRepository
     service_role_deletions: ServiceRoleDeletionRepository
     managed_policies: ManagedPolicyRepository
+    policy_generation: PolicyGenerationRepository
+    session_keys: SessionKeyRepository
+    mfa_devices: MfaDeviceRepository
+    role_usage: RoleUsageRepository
+    account_views: AccountViewRepository
 
 
 class Store(Protocol):
     def read(self) -> AbstractContextManager[Transaction]: ...
     def write(self) -> AbstractContextManager[Transaction]: ...
+    def policy_generation(self) -> int:
+        """``tx.policy_generation.current()`` outside a transaction, cheaply: authorization's per-request read."""
+        ...
     def reset(self) -> None:
         """Remove every row (``--dev`` mode's ``/_rolegate/reset``)."""
         ...

@@ -244,3 +244,38 @@ service_linked_role_deletions = Table(
     Column("reason", Text, nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
+
+# One counter every write transaction that changes what authorization reads (policies, attachments,
+# memberships, boundaries, tags, paths) bumps, inside that transaction. Every worker's cache of effective
+# policies and resource facts is valid while the counter reads as it did when the cache was filled.
+policy_generation = Table(
+    "policy_generation",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("generation", Integer, nullable=False),
+)
+
+# The STS session key ring: each key's material sealed under the master key (``rolegate.sts.keyring``).
+session_keys = Table(
+    "session_keys",
+    metadata,
+    Column("key_id", String(16), primary_key=True),
+    Column("material_sealed", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("superseded_at", DateTime(timezone=True), nullable=True),
+)
+
+# Virtual MFA devices; the TOTP seed sealed under the master key. Tags live in resource_tags by serial.
+mfa_devices = Table(
+    "mfa_devices",
+    metadata,
+    Column("serial_number", String(512), primary_key=True),
+    Column("account_id", String(12), ForeignKey("accounts.account_id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(226), nullable=False),
+    Column("path", String(512), nullable=False),
+    Column("seed_sealed", Text, nullable=False),
+    Column("user_id", String(32), ForeignKey("users.user_id"), nullable=True, index=True),
+    Column("enabled_at", DateTime(timezone=True), nullable=True),
+    Column("last_used_step", Integer, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)

@@ -30,7 +30,7 @@ class SqlStore:
     def __init__(self, engine: Engine, sealer: Sealer) -> None:
         self._engine = engine
         self._sealer = sealer
-        sql_generation.track_policy_writes(engine)
+        self._generation = sql_generation.GenerationReader(engine)
 
     @contextmanager
     def read(self) -> Iterator[SqlTransaction]:
@@ -44,6 +44,10 @@ class SqlStore:
             yield SqlTransaction(conn, self._sealer)
             sql_generation.finish(conn)  # in this transaction: the change and its generation commit together
 
+    def policy_generation(self) -> int:
+        """The current policy generation, read as cheaply as the database allows (once per request)."""
+        return self._generation.current()
+
     def reset(self) -> None:
         with self._engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
             for table in reversed(t.metadata.sorted_tables):
@@ -52,6 +56,7 @@ class SqlStore:
             sql_generation.bump(conn)
 
     def close(self) -> None:
+        self._generation.close()
         self._engine.dispose()
 
 

@@ -2,7 +2,7 @@
 
 Order of work for a request, each step able to answer with an AWS error and nothing changed:
 size limit → form decoding → operation lookup → authentication → input parsing and validation by
-the botocore shape → handler → serialization by the output shape. An unexpected exception becomes a
+the botocore shape → authorization (``auth.authorize``; the wire layer holds no rules) → handler → serialization by the output shape. An unexpected exception becomes a
 ``ServiceFailure`` (500) and is logged with its request id; no input should ever reach that path.
 """
 
@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import structlog
 
 from rolegate.auth.authenticate import Authenticator
+from rolegate.auth.authorize import Authorizer
+from rolegate.auth.context import RequestMeta
 from rolegate.auth.sigv4 import HttpRequest
 from rolegate.core.errors import (
     AwsError,
@@ -49,9 +51,10 @@ class WireResponse:
 
 class QueryEndpoint:
     def __init__(self, catalog: ServiceCatalog, authenticator: Authenticator, services: Services,
-                 *, max_body_bytes: int = 1_048_576) -> None:
+                 *, max_body_bytes: int = 1_048_576, authorizer: Authorizer | None = None) -> None:
         self._catalog = catalog
         self._auth = authenticator
+        self._authz = authorizer  # None only in tests of the wire layer alone
         self._services = services
         self._max_body = max_body_bytes
         self._namespaces = {name: model.metadata.get("xmlNamespace") for name, model in catalog.services.items()}
@@ -74,7 +77,7 @@ class QueryEndpoint:
             action.startswith(("Get", "List")) and action not in _HEAVY_READS)
 
     def handle(self, method: str, raw_path: str, raw_query: str, headers: Sequence[tuple[str, str]],
-               body: bytes) -> WireResponse:
+               body: bytes, *, client_ip: str | None = None, secure: bool = False) -> WireResponse:
         request_id = new_request_id()
         service_name = _DEFAULT_NAMESPACE_SERVICE
         try:
@@ -90,10 +93,15 @@ class QueryEndpoint:
                 raise InvalidAction(f"Could not find operation {action} for version "
                                     f"{form.get('Version', 'NO_VERSION_SPECIFIED')}")
             service_name = ref.service_name
-            req = HttpRequest(method=method, raw_path=raw_path, raw_query=raw_query, headers=headers, body=body)
+            req = HttpRequest(method=method, raw_path=raw_path, raw_query=raw_query, headers=headers, body=body,
+                              client_ip=client_ip)
             caller = self._auth.authenticate(req, form, signature_required=action not in UNSIGNED_OPERATIONS)
             params = parse_input(ref.operation, form)
-            ctx = HandlerContext(self._services, caller, request_id, caller.region if caller else "us-east-1")
+            meta = RequestMeta(client_ip, _user_agent(headers), secure)
+            if caller is not None and self._authz is not None:
+                self._authz.authorize(caller, action, params, meta)
+            ctx = HandlerContext(self._services, caller, request_id, caller.region if caller else "us-east-1",
+                                 self._authz, meta)
             result = handler(ctx, params) or {}
             out = serialize_result(service_name, ref.operation, result, request_id)
             return WireResponse(200, out, request_id)
@@ -106,3 +114,10 @@ class QueryEndpoint:
     def _error(self, err: AwsError, request_id: str, service_name: str) -> WireResponse:
         status, body = serialize_error(err, request_id, self._namespaces.get(service_name))
         return WireResponse(status, body, request_id)
+
+
+def _user_agent(headers: Sequence[tuple[str, str]]) -> str | None:
+    for name, value in headers:
+        if name.lower() == "user-agent":
+            return value
+    return None

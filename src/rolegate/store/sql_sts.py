@@ -1,0 +1,100 @@
+"""The SQL repositories of STS state: the session key ring and virtual MFA devices (secrets sealed)."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from sqlalchemy import Connection, delete, or_, select, update
+
+from . import schema as t
+from .ports import utc
+from .records import MfaDeviceRecord, SessionKeyRecord
+from .sealing import Sealer
+from .sql import _insert, tags_for, write_tags
+
+_K = t.session_keys
+_M = t.mfa_devices
+
+
+class SqlSessionKeys:
+    def __init__(self, conn: Connection, sealer: Sealer) -> None:
+        self._c = conn
+        self._sealer = sealer
+
+    def create(self, key: SessionKeyRecord) -> None:
+        # Sealed with the key id as context, so a sealed row cannot be moved to another id.
+        sealed = self._sealer.seal(base64.b64encode(key.material).decode("ascii"), "session-key:" + key.key_id)
+        _insert(self._c, _K, key_id=key.key_id, material_sealed=sealed, created_at=key.created_at,
+                superseded_at=key.superseded_at)
+
+    def list(self) -> list[SessionKeyRecord]:
+        rows = self._c.execute(select(_K).order_by(_K.c.created_at, _K.c.key_id))
+        return [SessionKeyRecord(
+            key_id=r.key_id,
+            material=base64.b64decode(self._sealer.open(r.material_sealed, "session-key:" + r.key_id)),
+            created_at=utc(r.created_at), superseded_at=utc(r.superseded_at) if r.superseded_at else None)
+            for r in rows]
+
+    def supersede(self, key_id: str, when: Any) -> None:
+        self._c.execute(update(_K).where(_K.c.key_id == key_id, _K.c.superseded_at.is_(None))
+                        .values(superseded_at=when))
+
+    def delete(self, key_id: str) -> None:
+        self._c.execute(delete(_K).where(_K.c.key_id == key_id))
+
+
+class SqlRoleUsage:
+    def __init__(self, conn: Connection) -> None:
+        self._c = conn
+
+    def record(self, role_id: str, when: Any, region: str) -> None:
+        r = t.roles.c
+        # Never move the time backwards: another node may have recorded a later use meanwhile.
+        self._c.execute(update(t.roles).where(r.role_id == role_id, or_(r.last_used_at.is_(None),
+                                                                          r.last_used_at < when))
+                        .values(last_used_at=when, last_used_region=region))
+
+
+class SqlMfaDevices:
+    def __init__(self, conn: Connection, sealer: Sealer) -> None:
+        self._c = conn
+        self._sealer = sealer
+
+    def create(self, device: MfaDeviceRecord) -> None:
+        _insert(self._c, _M, serial_number=device.serial_number, account_id=device.account_id,
+                name=device.name, path=device.path, seed_sealed=self._sealer.seal(device.seed, device.serial_number),
+                user_id=device.user_id, enabled_at=device.enabled_at, last_used_step=device.last_used_step,
+                created_at=device.created_at)
+        write_tags(self._c, device.serial_number, device.tags)
+
+    def get(self, serial_number: str) -> MfaDeviceRecord | None:
+        row = self._c.execute(select(_M).where(_M.c.serial_number == serial_number)).first()
+        return self._device(row) if row else None
+
+    def list(self, account_id: str) -> list[MfaDeviceRecord]:
+        rows = self._c.execute(select(_M).where(_M.c.account_id == account_id).order_by(_M.c.serial_number)).all()
+        tags = tags_for(self._c, [r.serial_number for r in rows])
+        return [self._device(r, tags.get(r.serial_number, ())) for r in rows]
+
+    def list_for_user(self, user_id: str) -> list[MfaDeviceRecord]:
+        rows = self._c.execute(select(_M).where(_M.c.user_id == user_id).order_by(_M.c.enabled_at)).all()
+        return [self._device(r) for r in rows]
+
+    def update(self, device: MfaDeviceRecord) -> None:
+        self._c.execute(update(_M).where(_M.c.serial_number == device.serial_number).values(
+            user_id=device.user_id, enabled_at=device.enabled_at, last_used_step=device.last_used_step))
+        write_tags(self._c, device.serial_number, device.tags)
+
+    def delete(self, serial_number: str) -> None:
+        write_tags(self._c, serial_number, ())
+        self._c.execute(delete(_M).where(_M.c.serial_number == serial_number))
+
+    def _device(self, r: Any, tags: tuple[tuple[str, str], ...] | None = None) -> MfaDeviceRecord:
+        if tags is None:
+            tags = tags_for(self._c, [r.serial_number]).get(r.serial_number, ())
+        return MfaDeviceRecord(
+            serial_number=r.serial_number, account_id=r.account_id, name=r.name, path=r.path,
+            seed=self._sealer.open(r.seed_sealed, r.serial_number), created_at=utc(r.created_at),
+            user_id=r.user_id, enabled_at=utc(r.enabled_at) if r.enabled_at else None,
+            last_used_step=r.last_used_step, tags=tags)

@@ -1,0 +1,181 @@
+"""Virtual MFA devices and TOTP checks: CreateVirtualMFADevice, EnableMFADevice, DeactivateMFADevice,
+ListMFADevices, ListVirtualMFADevices, DeleteVirtualMFADevice (IAM API reference), and the code check STS
+makes for ``SerialNumber``/``TokenCode`` so that ``aws:MultiFactorAuthPresent`` means something.
+
+Codes are RFC 6238 TOTP (HMAC-SHA1, 6 digits, 30-second steps) with one step of drift either way; a step
+once accepted is never accepted again for that device (no replay). The seed is sealed at rest by the store.
+Lives with STS because the session side reads it; the IAM operations are thin on top.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import datetime as dt
+import hashlib
+import hmac
+import os
+import struct
+from collections.abc import Sequence
+
+from rolegate.core.clock import Clock
+from rolegate.core.errors import (
+    AccessDenied,
+    ClientError,
+    DeleteConflict,
+    EntityAlreadyExists,
+    LimitExceeded,
+    NoSuchEntity,
+)
+from rolegate.store.ports import DuplicateKeyError, Store, Transaction
+from rolegate.store.records import MfaDeviceRecord, UserRecord
+
+STEP_SECONDS = 30
+DIGITS = 6
+DRIFT_STEPS = 1
+MFA_DEVICES_PER_USER = 8  # IAM User Guide, "IAM and AWS STS quotas": MFA devices in use per user
+MFA_FAILED = "MultiFactorAuthentication failed with invalid MFA one time pass code. "
+MFA_UNKNOWN = ("MultiFactorAuthentication failed, unable to validate MFA code. Please verify your MFA serial "
+               "number is valid and associated with this user.")
+
+
+class InvalidAuthenticationCode(ClientError):
+    code = "InvalidAuthenticationCode"
+    status = 403
+
+
+def totp(seed_base32: str, step: int) -> str:
+    """The RFC 6238 / RFC 4226 code of ``step`` (HOTP over the time-step counter)."""
+    key = base64.b32decode(seed_base32)
+    digest = hmac.new(key, struct.pack(">Q", step), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    value = struct.unpack(">I", digest[offset:offset + 4])[0] & 0x7FFFFFFF
+    return f"{value % 10 ** DIGITS:0{DIGITS}d}"
+
+
+def time_step(when: dt.datetime) -> int:
+    return int(when.timestamp()) // STEP_SECONDS
+
+
+class MfaService:
+    def __init__(self, store: Store, clock: Clock) -> None:
+        self._store = store
+        self._clock = clock
+
+    def create_virtual_mfa_device(self, account_id: str, name: str, *, path: str = "/",
+                                  tags: Sequence[tuple[str, str]] = ()) -> MfaDeviceRecord:
+        # Tag rules (aws: prefix, duplicates) are checked by the caller with ``iam.tags.check_new_tags``.
+        device = MfaDeviceRecord(
+            serial_number=f"arn:aws:iam::{account_id}:mfa{path}{name}", account_id=account_id, name=name,
+            path=path, seed=base64.b32encode(os.urandom(20)).decode("ascii"), created_at=self._now(),
+            tags=tuple(tags))
+        with self._store.write() as tx:
+            if tx.mfa_devices.get(device.serial_number) is not None:
+                raise _exists()
+            try:
+                tx.mfa_devices.create(device)
+            except DuplicateKeyError:
+                raise _exists() from None
+        return device
+
+    def enable_mfa_device(self, account_id: str, user_name: str, serial_number: str, code1: str,
+                          code2: str) -> None:
+        """Assign the device to the user after two consecutive codes (IAM API reference, EnableMFADevice)."""
+        now = self._clock.now()
+        with self._store.write() as tx:
+            user = _user(tx, account_id, user_name)
+            device = tx.mfa_devices.get(serial_number)
+            if device is None or device.account_id != account_id:
+                raise NoSuchEntity(f"VirtualMFADevice with serial number {serial_number} doesn't exist.")
+            if device.user_id is not None:
+                raise EntityAlreadyExists("MFA Device is already in use.")
+            if len(tx.mfa_devices.list_for_user(user.user_id)) >= MFA_DEVICES_PER_USER:
+                raise LimitExceeded(f"Cannot exceed quota for MFADevicesPerUser: {MFA_DEVICES_PER_USER}")
+            step = _consecutive_step(device.seed, code1, code2, time_step(now))
+            if step is None:
+                raise InvalidAuthenticationCode("Authentication code for device is not valid.")
+            tx.mfa_devices.update(_replace(device, user_id=user.user_id, enabled_at=now.replace(microsecond=0),
+                                           last_used_step=step + 1))
+
+    def deactivate_mfa_device(self, account_id: str, user_name: str, serial_number: str) -> None:
+        with self._store.write() as tx:
+            user = _user(tx, account_id, user_name)
+            device = tx.mfa_devices.get(serial_number)
+            if device is None or device.user_id != user.user_id:
+                raise NoSuchEntity(f"MFA Device with serial number {serial_number} does not exist.")
+            tx.mfa_devices.update(_replace(device, user_id=None, enabled_at=None))
+
+    def delete_virtual_mfa_device(self, account_id: str, serial_number: str) -> None:
+        with self._store.write() as tx:
+            device = tx.mfa_devices.get(serial_number)
+            if device is None or device.account_id != account_id:
+                raise NoSuchEntity(f"VirtualMFADevice with serial number {serial_number} doesn't exist.")
+            if device.user_id is not None:
+                raise DeleteConflict("MFA Device is still in use")
+            tx.mfa_devices.delete(serial_number)
+
+    def list_mfa_devices(self, account_id: str, user_name: str) -> tuple[UserRecord, list[MfaDeviceRecord]]:
+        with self._store.read() as tx:
+            user = _user(tx, account_id, user_name)
+            return user, tx.mfa_devices.list_for_user(user.user_id)
+
+    def list_virtual_mfa_devices(self, account_id: str, assignment_status: str = "Any"
+                                 ) -> list[tuple[MfaDeviceRecord, UserRecord | None]]:
+        with self._store.read() as tx:
+            out: list[tuple[MfaDeviceRecord, UserRecord | None]] = []
+            for d in tx.mfa_devices.list(account_id):
+                if assignment_status == "Assigned" and d.user_id is None:
+                    continue
+                if assignment_status == "Unassigned" and d.user_id is not None:
+                    continue
+                out.append((d, tx.users.get(d.user_id) if d.user_id else None))
+            return out
+
+    def verify(self, account_id: str, user_id: str | None, serial_number: str | None,
+               token_code: str | None) -> dt.datetime:
+        """Check a code from the caller's own MFA device; the time of authentication, or AccessDenied."""
+        if serial_number is None or token_code is None:
+            raise AccessDenied(MFA_UNKNOWN)
+        now = self._clock.now()
+        with self._store.write() as tx:
+            device = tx.mfa_devices.get(serial_number)
+            if device is None or user_id is None or device.user_id != user_id or device.account_id != account_id:
+                raise AccessDenied(MFA_UNKNOWN)
+            step = _matching_step(device.seed, token_code, time_step(now))
+            if step is None or (device.last_used_step is not None and step <= device.last_used_step):
+                raise AccessDenied(MFA_FAILED.strip())
+            tx.mfa_devices.update(_replace(device, last_used_step=step))
+        return now.replace(microsecond=0)
+
+    def _now(self) -> dt.datetime:
+        return self._clock.now().replace(microsecond=0)
+
+
+def _matching_step(seed: str, code: str, current: int) -> int | None:
+    for step in range(current - DRIFT_STEPS, current + DRIFT_STEPS + 1):
+        if hmac.compare_digest(totp(seed, step), code):
+            return step
+    return None
+
+
+def _consecutive_step(seed: str, code1: str, code2: str, current: int) -> int | None:
+    """The step of ``code1`` when ``code2`` is the next step's code, both near now."""
+    for step in range(current - DRIFT_STEPS - 1, current + DRIFT_STEPS):
+        if hmac.compare_digest(totp(seed, step), code1) and hmac.compare_digest(totp(seed, step + 1), code2):
+            return step
+    return None
+
+
+def _user(tx: Transaction, account_id: str, user_name: str) -> UserRecord:
+    user = tx.users.get_by_name(account_id, user_name)
+    if user is None:
+        raise NoSuchEntity(f"The user with name {user_name} cannot be found.")
+    return user
+
+
+def _replace(device: MfaDeviceRecord, **changes: object) -> MfaDeviceRecord:
+    return dataclasses.replace(device, **changes)  # type: ignore[arg-type]
+
+
+def _exists() -> EntityAlreadyExists:
+    return EntityAlreadyExists("MFADevice entity at the same path and name already exists.")

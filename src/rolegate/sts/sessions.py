@@ -1,0 +1,419 @@
+"""Session issuance: AssumeRole, GetSessionToken, GetFederationToken, GetAccessKeyInfo, and revoking a role's
+sessions, with STS's rules and messages (STS API reference, each operation; IAM User Guide, "Using IAM
+roles" → "Role chaining", "Pass session tags in AWS STS", "Monitor and control actions taken with assumed
+roles" (source identity), "Revoking IAM role temporary security credentials").
+
+Whether a caller may assume a role is decided by the authorization engine (the role's trust policy as the
+resource policy, plus the caller's identity policies across accounts); it is injected as a ``TrustJudge``
+because ``auth`` sits above this package. Nothing per session is stored: the token carries the claims.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from rolegate.core import ids
+from rolegate.core.arns import parse_arn
+from rolegate.core.clock import Clock
+from rolegate.core.errors import (
+    AccessDenied,
+    ClientError,
+    InvalidParameterValue,
+    MalformedPolicyDocument,
+    NoSuchEntity,
+    ValidationError,
+)
+from rolegate.policy import PolicySet, Request, compile_policy, evaluate, parse_policy
+from rolegate.store.ports import Store
+from rolegate.store.records import RoleRecord
+
+from . import tokens
+from .mfa import MfaService
+from .tokens import SessionClaims, SessionCodec, packed_policy_percent
+
+
+class PackedPolicyTooLarge(ClientError):
+    code = "PackedPolicyTooLarge"
+
+
+class CallerView(Protocol):
+    """What the service needs of the authenticated caller (``rolegate.auth.caller.Caller`` has it)."""
+
+    @property
+    def account_id(self) -> str: ...
+    @property
+    def arn(self) -> str: ...
+    @property
+    def user_id(self) -> str: ...
+    @property
+    def principal_type(self) -> str: ...
+    @property
+    def session(self) -> SessionClaims | None: ...
+
+
+class TrustJudge(Protocol):
+    def __call__(self, caller: CallerView, action: str, resource_arn: str, resource_account: str,
+                 context: Mapping[str, str | Sequence[str]], trust_policy: str) -> str | None:
+        """None when ``caller`` may perform ``action`` on the role; otherwise the AccessDenied message."""
+        ...
+
+
+def trust_policy_only_judge(caller: CallerView, action: str, resource_arn: str, resource_account: str,
+                            context: Mapping[str, str | Sequence[str]], trust_policy: str) -> str | None:
+    """A judge that reads the trust policy alone (no identity policies): for tests and tools that have
+    no authorizer. The server injects the full engine (``rolegate.auth.authorize``)."""
+    ctx: dict[str, str | Sequence[str]] = {"aws:userid": caller.user_id, "aws:PrincipalAccount": caller.account_id,
+                                           "aws:PrincipalType": caller.principal_type}
+    session = caller.session
+    if session is not None and session.role_arn:
+        ctx["aws:PrincipalArn"] = session.role_arn
+    if session is not None and session.mfa_present:
+        ctx["aws:MultiFactorAuthPresent"] = "true"
+    ctx.update(context)
+    decision = evaluate(Request.of(principal=caller.arn, action=action, resource=resource_arn,
+                                   resource_account=resource_account, context=ctx),
+                        PolicySet(resource=compile_policy(trust_policy, kind="trust")))
+    if decision.is_allowed:
+        return None
+    return f"User: {caller.arn} is not authorized to perform: {action} on resource: {resource_arn}"
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedSession:
+    claims: SessionClaims
+    secret_access_key: str
+    session_token: str
+    packed_policy_size: int | None  # percent; None when no session policy or tag was passed
+
+    @property
+    def access_key_id(self) -> str:
+        return self.claims.access_key_id
+
+    @property
+    def expiration(self) -> dt.datetime:
+        return self.claims.expires_at
+
+
+# Durations (STS API reference): AssumeRole 900 s up to the role's MaxSessionDuration, 1 hour when chaining;
+# GetSessionToken and GetFederationToken up to 129,600 s, 43,200 s by default, root user at most 3,600 s.
+MIN_DURATION = 900
+CHAINED_MAX = 3600
+LONG_DEFAULT = 43_200
+ROOT_MAX = 3600
+MAX_SESSION_POLICY_ARNS = 10
+REVOKE_POLICY_NAME = "AWSRevokeOlderSessions"
+CHAINING_LIMIT = "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining."
+ROLE_LIMIT = "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
+ROOT_CANNOT_ASSUME = "Roles may not be assumed by root accounts."
+DEFAULT_LAST_USED_INTERVAL = dt.timedelta(minutes=5)
+
+PolicyExists = Callable[[str, str], bool]  # (account id, policy ARN) -> visible managed policy?
+
+
+class StsService:
+    def __init__(self, store: Store, clock: Clock, codec: SessionCodec, mfa: MfaService, *,
+                 policy_exists: PolicyExists, judge: TrustJudge = trust_policy_only_judge,
+                 last_used_interval: dt.timedelta = DEFAULT_LAST_USED_INTERVAL) -> None:
+        self._store = store
+        self._clock = clock
+        self._codec = codec
+        self._mfa = mfa
+        self._policy_exists = policy_exists
+        self._judge = judge
+        self._interval = last_used_interval
+        self._role_use: dict[str, dt.datetime] = {}  # role id -> last use this process wrote
+        self._role_use_lock = threading.Lock()
+        # Roles by (account, lower-cased name), valid while the store's policy generation stays the same:
+        # every change to a role (trust policy, deletion, tags) bumps it (``store.sql_generation``).
+        self._roles: dict[tuple[str, str], RoleRecord | None] = {}
+        self._roles_generation = -1
+
+    @property
+    def codec(self) -> SessionCodec:
+        """The token codec, which request authentication shares to open session tokens."""
+        return self._codec
+
+    # --- AssumeRole --------------------------------------------------------------------------------
+
+    def assume_role(self, caller: CallerView, role_arn: str, session_name: str, *,
+                    duration_seconds: int | None = None, policy: str | None = None,
+                    policy_arns: Sequence[str] = (), tags: Sequence[tuple[str, str]] = (),
+                    transitive_tag_keys: Sequence[str] = (), external_id: str | None = None,
+                    serial_number: str | None = None, token_code: str | None = None,
+                    source_identity: str | None = None, region: str = "us-east-1",
+                    judge: TrustJudge | None = None) -> IssuedSession:
+        """``judge``: the authorization engine for this request (it knows the request's IP, TLS, …)."""
+        if caller.principal_type == "Account":
+            raise AccessDenied(ROOT_CANNOT_ASSUME)
+        prior = caller.session
+        if prior is not None and prior.kind == tokens.FEDERATED_USER:
+            # Federated users may call no STS operation but GetCallerIdentity (STS API reference,
+            # GetFederationToken: "You cannot call any STS API operations except GetCallerIdentity").
+            raise AccessDenied(_not_authorized(caller, "sts:AssumeRole", role_arn))
+        chained = prior is not None and prior.kind == tokens.ASSUMED_ROLE
+        if duration_seconds is not None and chained and duration_seconds > CHAINED_MAX:
+            raise ValidationError(CHAINING_LIMIT)
+        role = self._role(role_arn)
+        if role is None:
+            # AWS does not reveal whether a role exists: a missing role is refused like an untrusted one.
+            raise AccessDenied(_not_authorized(caller, "sts:AssumeRole", role_arn))
+        duration = duration_seconds if duration_seconds is not None else 3600
+        if duration > role.max_session_duration:
+            raise ValidationError(ROLE_LIMIT)
+        now = self._now()
+
+        self._check_session_policies(role.account_id, policy, policy_arns)
+        inherited = prior.transitive_tags() if chained and prior is not None else ()
+        all_tags, transitive = _session_tags(tags, transitive_tag_keys, inherited)
+        packed = self._packed(policy, policy_arns, tags)
+        source = _source_identity(source_identity, prior)
+
+        mfa_at = prior.mfa_authenticated_at if prior is not None else None
+        context: dict[str, str | Sequence[str]] = {"sts:RoleSessionName": session_name}
+        if serial_number is not None or token_code is not None:
+            mfa_at = self._mfa.verify(caller.account_id, _caller_user_id(caller), serial_number, token_code)
+            context["aws:MultiFactorAuthPresent"] = "true"
+            context["aws:MultiFactorAuthAge"] = "0"
+        if external_id is not None:
+            context["sts:ExternalId"] = external_id
+        if source is not None:
+            context["sts:SourceIdentity"] = source
+        if transitive_tag_keys:
+            context["sts:TransitiveTagKeys"] = list(transitive_tag_keys)
+        if tags:
+            context["aws:TagKeys"] = [k for k, _ in tags]
+            for k, v in tags:
+                context[f"aws:RequestTag/{k}"] = v
+        for k, v in role.tags:
+            context[f"aws:ResourceTag/{k}"] = v
+            context[f"iam:ResourceTag/{k}"] = v
+        judge = judge or self._judge
+        _authorize(judge, caller, "sts:AssumeRole", role, context)
+        if tags:  # "Permissions required to add session tags": sts:TagSession in the trust policy
+            _authorize(judge, caller, "sts:TagSession", role, context)
+        if source is not None:
+            # "Permissions required to set source identity": also when it is passed on through a chain.
+            _authorize(judge, caller, "sts:SetSourceIdentity", role, context)
+
+        claims = SessionClaims(
+            kind=tokens.ASSUMED_ROLE, account_id=role.account_id,
+            access_key_id=ids.new_access_key_id(role.account_id, prefix=ids.SESSION_KEY),
+            issued_at=now, expires_at=now + dt.timedelta(seconds=duration), principal_id=role.role_id,
+            principal_arn=role.arn, principal_name=role.name, session_name=session_name, policy=policy,
+            policy_arns=tuple(policy_arns), tags=all_tags, transitive_tag_keys=transitive,
+            source_identity=source, mfa_authenticated_at=mfa_at, chained=chained)
+        sealed = self._codec.seal(claims)
+        self._note_role_use(role, region)
+        return IssuedSession(claims, sealed.secret_access_key, sealed.session_token, packed)
+
+    # --- GetSessionToken / GetFederationToken ------------------------------------------------------
+
+    def get_session_token(self, caller: CallerView, *, duration_seconds: int | None = None,
+                          serial_number: str | None = None, token_code: str | None = None) -> IssuedSession:
+        if caller.session is not None:
+            raise AccessDenied("Cannot call GetSessionToken with session credentials")
+        is_root = caller.principal_type == "Account"
+        duration = _long_duration(duration_seconds, is_root)
+        mfa_at = None
+        if serial_number is not None or token_code is not None:
+            mfa_at = self._mfa.verify(caller.account_id, _caller_user_id(caller), serial_number, token_code)
+        now = self._now()
+        kind = tokens.ACCOUNT if is_root else tokens.USER
+        claims = SessionClaims(
+            kind=kind, account_id=caller.account_id,
+            access_key_id=ids.new_access_key_id(caller.account_id, prefix=ids.SESSION_KEY), issued_at=now,
+            expires_at=now + dt.timedelta(seconds=duration), principal_id=caller.user_id,
+            principal_arn=caller.arn, principal_name="" if is_root else caller.arn.rsplit("/", 1)[-1],
+            mfa_authenticated_at=mfa_at)
+        sealed = self._codec.seal(claims)
+        return IssuedSession(claims, sealed.secret_access_key, sealed.session_token, None)
+
+    def get_federation_token(self, caller: CallerView, name: str, *, duration_seconds: int | None = None,
+                             policy: str | None = None, policy_arns: Sequence[str] = (),
+                             tags: Sequence[tuple[str, str]] = ()) -> IssuedSession:
+        if caller.session is not None:
+            raise AccessDenied("Cannot call GetFederationToken with session credentials")
+        is_root = caller.principal_type == "Account"
+        duration = _long_duration(duration_seconds, is_root)
+        self._check_session_policies(caller.account_id, policy, policy_arns)
+        all_tags, _ = _session_tags(tags, (), ())
+        packed = self._packed(policy, policy_arns, tags)
+        now = self._now()
+        claims = SessionClaims(
+            kind=tokens.FEDERATED_USER, account_id=caller.account_id,
+            access_key_id=ids.new_access_key_id(caller.account_id, prefix=ids.SESSION_KEY), issued_at=now,
+            expires_at=now + dt.timedelta(seconds=duration), principal_id=caller.user_id,
+            principal_arn=caller.arn, principal_name=name, session_name=name, policy=policy,
+            policy_arns=tuple(policy_arns), tags=all_tags)
+        sealed = self._codec.seal(claims)
+        return IssuedSession(claims, sealed.secret_access_key, sealed.session_token, packed)
+
+    # --- GetAccessKeyInfo --------------------------------------------------------------------------
+
+    @staticmethod
+    def access_key_account(access_key_id: str) -> str:
+        """The account an access key id belongs to, read from the id itself, with no lookup (STS API
+        reference, GetAccessKeyInfo)."""
+        account = ids.account_of_access_key_id(access_key_id)
+        if account is None:
+            raise InvalidParameterValue(f"The access key ID '{access_key_id}' is not valid.")
+        return account
+
+    # --- revocation --------------------------------------------------------------------------------
+
+    def revoke_sessions(self, account_id: str, role_name: str) -> str:
+        """What the console's "Revoke active sessions" does: the inline policy ``AWSRevokeOlderSessions``
+        denying everything to sessions issued before now. Returns the policy document written."""
+        document = revocation_policy(self._clock.now())
+        with self._store.write() as tx:
+            role = tx.roles.get_by_name(account_id, role_name)
+            if role is None:
+                raise NoSuchEntity(f"The role with name {role_name} cannot be found.")
+            tx.roles.put_inline_policy(role.role_id, REVOKE_POLICY_NAME, document)
+        return document
+
+    # --- helpers -----------------------------------------------------------------------------------
+
+    def _role(self, role_arn: str) -> RoleRecord | None:
+        parsed = parse_arn(role_arn)
+        if parsed is None or parsed.service != "iam" or not parsed.resource.startswith("role/"):
+            raise ValidationError(f"{role_arn} is invalid")  # AssumeRole: a RoleArn that is no role ARN
+        name = parsed.resource.rsplit("/", 1)[-1]
+        role = self._cached_role(parsed.account, name)
+        # The ARN must name the role exactly (path and name as stored): ARNs are case-sensitive.
+        return role if role is not None and role.arn == role_arn else None
+
+    def _cached_role(self, account_id: str, name: str) -> RoleRecord | None:
+        generation = self._store.policy_generation()  # read first: the role read below is at least as new
+        key = (account_id, name.lower())
+        if generation == self._roles_generation and key in self._roles:
+            return self._roles[key]
+        with self._store.read() as tx:
+            role = tx.roles.get_by_name(account_id, name)
+        with self._role_use_lock:
+            if generation != self._roles_generation:
+                self._roles, self._roles_generation = {}, generation
+            if len(self._roles) >= 10_000:
+                self._roles.clear()
+            self._roles[key] = role
+        return role
+
+    def _check_session_policies(self, account_id: str, policy: str | None, policy_arns: Sequence[str]) -> None:
+        if policy is not None:
+            parse_policy(policy, kind="identity")  # MalformedPolicyDocument with the grammar's message
+        if len(policy_arns) > MAX_SESSION_POLICY_ARNS:
+            raise ValidationError(f"1 validation error detected: Value at 'policyArns' failed to satisfy "
+                                  f"constraint: Member must have length less than or equal to "
+                                  f"{MAX_SESSION_POLICY_ARNS}")
+        for arn in policy_arns:
+            # Session policies by ARN must be managed policies the role's (or caller's) account can see.
+            if not self._policy_exists(account_id, arn):
+                raise MalformedPolicyDocument(f"Policy {arn} does not exist or is not attachable.")
+
+    @staticmethod
+    def _packed(policy: str | None, policy_arns: Sequence[str], tags: Sequence[tuple[str, str]]) -> int | None:
+        if policy is None and not policy_arns and not tags:
+            return None
+        percent = packed_policy_percent(policy, policy_arns, tags)
+        if percent > 100:
+            raise PackedPolicyTooLarge(f"Packed policy consumes {percent}% of allotted space, "
+                                       f"please use smaller policy.")
+        return percent
+
+    def _note_role_use(self, role: RoleRecord, region: str) -> None:
+        """RoleLastUsed, written at most once per role per interval per process (the reasoning of
+        ``AccessKeyService.record_use``): AWS documents last-used data as lagging, and a write per
+        AssumeRole would serialize every issuance on the store."""
+        now = self._clock.now().replace(microsecond=0)
+        with self._role_use_lock:
+            previous = max((t for t in (role.last_used_at, self._role_use.get(role.role_id)) if t), default=None)
+            if previous is not None and now - previous < self._interval:
+                return
+            self._role_use[role.role_id] = now
+        try:
+            with self._store.write() as tx:
+                tx.role_usage.record(role.role_id, now, region)
+        except Exception:  # bookkeeping must not fail an issued session
+            with self._role_use_lock:
+                self._role_use.pop(role.role_id, None)
+
+    def _now(self) -> dt.datetime:
+        return self._clock.now().replace(microsecond=0)
+
+
+def revocation_policy(now: dt.datetime) -> str:
+    """The console's revocation policy (IAM User Guide, "Revoking IAM role temporary security credentials")."""
+    stamp = now.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Deny", "Action": ["*"], "Resource": ["*"],
+        "Condition": {"DateLessThan": {"aws:TokenIssueTime": stamp}}}]})
+
+
+def _authorize(judge: TrustJudge, caller: CallerView, action: str, role: RoleRecord,
+               context: Mapping[str, str | Sequence[str]]) -> None:
+    denied = judge(caller, action, role.arn, role.account_id, context, role.trust_policy)
+    if denied is not None:
+        raise AccessDenied(denied)
+
+
+def _not_authorized(caller: CallerView, action: str, resource: str) -> str:
+    return f"User: {caller.arn} is not authorized to perform: {action} on resource: {resource}"
+
+
+def _caller_user_id(caller: CallerView) -> str | None:
+    """The IAM user whose MFA device a code is checked against (None: root or a role session)."""
+    if caller.principal_type == "User":
+        return caller.session.principal_id if caller.session is not None else caller.user_id
+    return None
+
+
+def _long_duration(requested: int | None, is_root: bool) -> int:
+    if is_root:
+        # "Sessions for AWS account owners are restricted to a maximum of 3,600 seconds (one hour). If the
+        # duration is longer than one hour, the session for AWS account owners defaults to one hour."
+        return min(requested if requested is not None else ROOT_MAX, ROOT_MAX)
+    return requested if requested is not None else LONG_DEFAULT
+
+
+def _session_tags(tags: Sequence[tuple[str, str]], transitive_keys: Sequence[str],
+                  inherited: Sequence[tuple[str, str]]) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]]:
+    """The session's tags (inherited transitive ones first) and its transitive keys.
+
+    IAM User Guide, "Pass session tags in AWS STS": tag keys are case-insensitive and unique; ``aws:`` is
+    reserved; transitive keys must be keys of the session tags; "After you set a tag as transitive, ...
+    you can't override its value" further down the chain.
+    """
+    seen: set[str] = set()
+    for k, _ in tags:
+        if k.lower().startswith("aws:"):
+            raise InvalidParameterValue("Tag keys starting with 'aws:' are reserved for AWS use.")
+        if k.lower() in seen:
+            raise InvalidParameterValue("Duplicate tag keys found. Please note that Tag keys are case insensitive.")
+        seen.add(k.lower())
+    for key in transitive_keys:
+        if key.lower() not in seen:
+            raise InvalidParameterValue(f"The transitive tag key {key} is not one of the session tags.")
+    inherited_keys = {k.lower() for k, _ in inherited}
+    clash = [k for k, _ in tags if k.lower() in inherited_keys]
+    if clash:
+        raise InvalidParameterValue(f"The session tag key {clash[0]} is an inherited transitive tag and "
+                                    f"cannot be overridden.")
+    all_tags = (*inherited, *tags)
+    transitive = (*(k for k, _ in inherited), *transitive_keys)
+    return tuple(all_tags), tuple(dict.fromkeys(transitive))
+
+
+def _source_identity(requested: str | None, prior: SessionClaims | None) -> str | None:
+    """SourceIdentity: never ``aws:``-prefixed; once set in a chain it stays, and cannot be changed (IAM User
+    Guide, "Monitor and control actions taken with assumed roles")."""
+    if requested is not None and requested.lower().startswith("aws:"):
+        raise ValidationError("SourceIdentity cannot start with the reserved prefix 'aws:'.")
+    inherited = prior.source_identity if prior is not None else None
+    if inherited is not None and requested is not None and requested != inherited:
+        raise AccessDenied("The source identity of a role session cannot be changed once it is set.")
+    return inherited if inherited is not None else requested

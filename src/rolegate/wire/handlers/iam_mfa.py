@@ -1,0 +1,77 @@
+"""IAM virtual MFA operations (IAM API reference: CreateVirtualMFADevice, EnableMFADevice,
+DeactivateMFADevice, ListMFADevices, ListVirtualMFADevices, DeleteVirtualMFADevice)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rolegate.core.errors import NoSuchEntity
+from rolegate.iam.paging import page_by_position
+from rolegate.iam.tags import check_new_tags
+from rolegate.store.records import MfaDeviceRecord
+
+from .iam_roles import _account, page_out, tags_in, tags_out
+from .iam_users import implicit_user_name, user_out
+from .registry import HandlerContext, operation
+
+
+@operation("CreateVirtualMFADevice")
+def create_virtual_mfa_device(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
+    tags = tags_in(p.get("Tags"))
+    check_new_tags(tags)
+    device = ctx.services.mfa.create_virtual_mfa_device(_account(ctx), p["VirtualMFADeviceName"],
+                                                        path=p.get("Path", "/"), tags=tags)
+    # Base32StringSeed is a blob: IAM returns the base32 text of the seed, base64-encoded on the wire.
+    # QRCodePNG is left out: it only renders the same otpauth:// URI as an image.
+    out: dict[str, Any] = {"SerialNumber": device.serial_number,
+                           "Base32StringSeed": device.seed.encode("ascii")}
+    if device.tags:
+        out["Tags"] = tags_out(device.tags)
+    return {"VirtualMFADevice": out}
+
+
+@operation("EnableMFADevice")
+def enable_mfa_device(ctx: HandlerContext, p: dict[str, Any]) -> None:
+    ctx.services.mfa.enable_mfa_device(_account(ctx), p["UserName"], p["SerialNumber"], p["AuthenticationCode1"],
+                                       p["AuthenticationCode2"])
+
+
+@operation("DeactivateMFADevice")
+def deactivate_mfa_device(ctx: HandlerContext, p: dict[str, Any]) -> None:
+    name = p.get("UserName") or implicit_user_name(ctx)
+    if name is None:
+        raise NoSuchEntity(f"MFA Device with serial number {p['SerialNumber']} does not exist.")
+    ctx.services.mfa.deactivate_mfa_device(_account(ctx), name, p["SerialNumber"])
+
+
+@operation("DeleteVirtualMFADevice")
+def delete_virtual_mfa_device(ctx: HandlerContext, p: dict[str, Any]) -> None:
+    ctx.services.mfa.delete_virtual_mfa_device(_account(ctx), p["SerialNumber"])
+
+
+@operation("ListMFADevices")
+def list_mfa_devices(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
+    name = p.get("UserName") or implicit_user_name(ctx)
+    if name is None:  # the root user: its MFA is not managed here
+        return {"MFADevices": [], "IsTruncated": False}
+    user, devices = ctx.services.mfa.list_mfa_devices(_account(ctx), name)
+    page = page_by_position(devices, p.get("Marker"), p.get("MaxItems"))
+    return page_out(page, "MFADevices", [{"UserName": user.name, "SerialNumber": d.serial_number,
+                                          "EnableDate": d.enabled_at} for d in page.items])
+
+
+@operation("ListVirtualMFADevices")
+def list_virtual_mfa_devices(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
+    found = ctx.services.mfa.list_virtual_mfa_devices(_account(ctx), p.get("AssignmentStatus") or "Any")
+    page = page_by_position(found, p.get("Marker"), p.get("MaxItems"))
+    return page_out(page, "VirtualMFADevices", [_virtual(d, u) for d, u in page.items])
+
+
+def _virtual(device: MfaDeviceRecord, user: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"SerialNumber": device.serial_number}
+    if user is not None:
+        out["User"] = user_out(user, full=False)
+        out["EnableDate"] = device.enabled_at
+    if device.tags:
+        out["Tags"] = tags_out(device.tags)
+    return out

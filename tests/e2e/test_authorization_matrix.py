@@ -1,0 +1,290 @@
+"""Every implemented IAM and STS operation, authorized twice against a live server through boto3.
+
+Once as a user whose only policy allows exactly that operation's action on that operation's resource (the
+ARN written out here by hand, from the Service Authorization Reference — not computed by rolegate), and once
+as a user with no policy at all. The first must not be ``AccessDenied`` (it may well fail otherwise:
+NoSuchEntity for a missing target is fine — the point is it got past authorization); the second must be
+``AccessDenied`` with AWS's message — except the operations AWS lets anyone call.
+
+AssumeRole is decided by the role's trust policy instead (same account: the trust policy suffices), so its
+"allowed" user is the one the trust policy names. AssumeRoleWithSAML/WebIdentity are unsigned: not here.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from botocore import xform_name
+from botocore.exceptions import ClientError
+
+from rolegate.wire.handlers import HANDLERS
+from tests.live import LiveServer
+
+ACCT = "123456789012"
+RUN = uuid.uuid4().hex[:8]
+ROLE, USER, GROUP, PROFILE = f"mx-role-{RUN}", f"mx-user-{RUN}", f"mx-group-{RUN}", f"mx-ip-{RUN}"
+ROLE_ARN = f"arn:aws:iam::{ACCT}:role/{ROLE}"
+USER_ARN = f"arn:aws:iam::{ACCT}:user/{USER}"
+GROUP_ARN = f"arn:aws:iam::{ACCT}:group/{GROUP}"
+PROFILE_ARN = f"arn:aws:iam::{ACCT}:instance-profile/{PROFILE}"
+POLICY_ARN = f"arn:aws:iam::{ACCT}:policy/mx-policy-{RUN}"
+OIDC_ARN = f"arn:aws:iam::{ACCT}:oidc-provider/mx-{RUN}.example.com"
+SAML_ARN = f"arn:aws:iam::{ACCT}:saml-provider/mx-saml-{RUN}"
+MFA_ARN = f"arn:aws:iam::{ACCT}:mfa/mx-mfa-{RUN}"
+DOC = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject",
+                                                          "Resource": "*"}]})
+TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+SAML_METADATA = "x" * 1000
+THUMB = "a" * 40
+TAGS = [{"Key": "k", "Value": "v"}]
+
+# operation -> (input, the resource AWS authorizes it on). Ops needing no permission are in ALWAYS_ALLOWED.
+MATRIX: dict[str, tuple[dict[str, Any], str]] = {
+    # roles
+    "CreateRole": ({"RoleName": f"mx-new-{RUN}", "Path": "/mx/", "AssumeRolePolicyDocument": TRUST},
+                   f"arn:aws:iam::{ACCT}:role/mx/mx-new-{RUN}"),
+    "GetRole": ({"RoleName": ROLE}, ROLE_ARN),
+    "ListRoles": ({}, "*"),
+    "UpdateRole": ({"RoleName": ROLE, "Description": "d"}, ROLE_ARN),
+    "UpdateRoleDescription": ({"RoleName": ROLE, "Description": "d"}, ROLE_ARN),
+    "UpdateAssumeRolePolicy": ({"RoleName": ROLE, "PolicyDocument": TRUST}, ROLE_ARN),
+    "DeleteRole": ({"RoleName": f"mx-gone-{RUN}"}, f"arn:aws:iam::{ACCT}:role/mx-gone-{RUN}"),
+    "PutRolePermissionsBoundary": ({"RoleName": ROLE, "PermissionsBoundary": "arn:aws:iam::aws:policy/ReadOnlyAccess"},
+                                   ROLE_ARN),
+    "DeleteRolePermissionsBoundary": ({"RoleName": ROLE}, ROLE_ARN),
+    "PutRolePolicy": ({"RoleName": ROLE, "PolicyName": "p", "PolicyDocument": DOC}, ROLE_ARN),
+    "GetRolePolicy": ({"RoleName": ROLE, "PolicyName": "p"}, ROLE_ARN),
+    "DeleteRolePolicy": ({"RoleName": ROLE, "PolicyName": "nope"}, ROLE_ARN),
+    "ListRolePolicies": ({"RoleName": ROLE}, ROLE_ARN),
+    "AttachRolePolicy": ({"RoleName": ROLE, "PolicyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}, ROLE_ARN),
+    "DetachRolePolicy": ({"RoleName": ROLE, "PolicyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}, ROLE_ARN),
+    "ListAttachedRolePolicies": ({"RoleName": ROLE}, ROLE_ARN),
+    "TagRole": ({"RoleName": ROLE, "Tags": TAGS}, ROLE_ARN),
+    "UntagRole": ({"RoleName": ROLE, "TagKeys": ["k"]}, ROLE_ARN),
+    "ListRoleTags": ({"RoleName": ROLE}, ROLE_ARN),
+    "ListInstanceProfilesForRole": ({"RoleName": ROLE}, ROLE_ARN),
+    "CreateServiceLinkedRole": ({"AWSServiceName": "elasticbeanstalk.amazonaws.com"},
+                                f"arn:aws:iam::{ACCT}:role/aws-service-role/elasticbeanstalk.amazonaws.com/*"),
+    "DeleteServiceLinkedRole": ({"RoleName": f"mx-slr-{RUN}"}, f"arn:aws:iam::{ACCT}:role/mx-slr-{RUN}"),
+    "GetServiceLinkedRoleDeletionStatus": (
+        {"DeletionTaskId": f"task/aws-service-role/elasticbeanstalk.amazonaws.com/mx-slr-{RUN}/"
+                           "0a1b2c3d-0000-0000-0000-000000000000"},
+        f"arn:aws:iam::{ACCT}:role/aws-service-role/elasticbeanstalk.amazonaws.com/mx-slr-{RUN}"),
+    # users
+    "CreateUser": ({"UserName": f"mx-newu-{RUN}"}, f"arn:aws:iam::{ACCT}:user/mx-newu-{RUN}"),
+    "GetUser": ({"UserName": USER}, USER_ARN),
+    "ListUsers": ({}, "*"),
+    "UpdateUser": ({"UserName": USER}, USER_ARN),
+    "DeleteUser": ({"UserName": f"mx-goneu-{RUN}"}, f"arn:aws:iam::{ACCT}:user/mx-goneu-{RUN}"),
+    "PutUserPermissionsBoundary": ({"UserName": USER, "PermissionsBoundary": "arn:aws:iam::aws:policy/ReadOnlyAccess"},
+                                   USER_ARN),
+    "DeleteUserPermissionsBoundary": ({"UserName": USER}, USER_ARN),
+    "PutUserPolicy": ({"UserName": USER, "PolicyName": "p", "PolicyDocument": DOC}, USER_ARN),
+    "GetUserPolicy": ({"UserName": USER, "PolicyName": "p"}, USER_ARN),
+    "DeleteUserPolicy": ({"UserName": USER, "PolicyName": "nope"}, USER_ARN),
+    "ListUserPolicies": ({"UserName": USER}, USER_ARN),
+    "AttachUserPolicy": ({"UserName": USER, "PolicyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}, USER_ARN),
+    "DetachUserPolicy": ({"UserName": USER, "PolicyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}, USER_ARN),
+    "ListAttachedUserPolicies": ({"UserName": USER}, USER_ARN),
+    "TagUser": ({"UserName": USER, "Tags": TAGS}, USER_ARN),
+    "UntagUser": ({"UserName": USER, "TagKeys": ["k"]}, USER_ARN),
+    "ListUserTags": ({"UserName": USER}, USER_ARN),
+    "ListGroupsForUser": ({"UserName": USER}, USER_ARN),
+    "CreateAccessKey": ({"UserName": USER}, USER_ARN),
+    "ListAccessKeys": ({"UserName": USER}, USER_ARN),
+    "UpdateAccessKey": ({"UserName": USER, "AccessKeyId": "AKIAIOSFODNN7NOTREAL", "Status": "Inactive"}, USER_ARN),
+    "DeleteAccessKey": ({"UserName": USER, "AccessKeyId": "AKIAIOSFODNN7NOTREAL"}, USER_ARN),
+    # groups
+    "CreateGroup": ({"GroupName": f"mx-newg-{RUN}", "Path": "/mx/"}, f"arn:aws:iam::{ACCT}:group/mx/mx-newg-{RUN}"),
+    "GetGroup": ({"GroupName": GROUP}, GROUP_ARN),
+    "ListGroups": ({}, "*"),
+    "UpdateGroup": ({"GroupName": GROUP}, GROUP_ARN),
+    "DeleteGroup": ({"GroupName": f"mx-goneg-{RUN}"}, f"arn:aws:iam::{ACCT}:group/mx-goneg-{RUN}"),
+    "AddUserToGroup": ({"GroupName": GROUP, "UserName": USER}, GROUP_ARN),
+    "RemoveUserFromGroup": ({"GroupName": GROUP, "UserName": USER}, GROUP_ARN),
+    "PutGroupPolicy": ({"GroupName": GROUP, "PolicyName": "p", "PolicyDocument": DOC}, GROUP_ARN),
+    "GetGroupPolicy": ({"GroupName": GROUP, "PolicyName": "p"}, GROUP_ARN),
+    "DeleteGroupPolicy": ({"GroupName": GROUP, "PolicyName": "nope"}, GROUP_ARN),
+    "ListGroupPolicies": ({"GroupName": GROUP}, GROUP_ARN),
+    "AttachGroupPolicy": ({"GroupName": GROUP, "PolicyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}, GROUP_ARN),
+    "DetachGroupPolicy": ({"GroupName": GROUP, "PolicyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}, GROUP_ARN),
+    "ListAttachedGroupPolicies": ({"GroupName": GROUP}, GROUP_ARN),
+    # managed policies
+    "CreatePolicy": ({"PolicyName": f"mx-newp-{RUN}", "PolicyDocument": DOC},
+                     f"arn:aws:iam::{ACCT}:policy/mx-newp-{RUN}"),
+    "GetPolicy": ({"PolicyArn": POLICY_ARN}, POLICY_ARN),
+    "ListPolicies": ({}, "*"),
+    "DeletePolicy": ({"PolicyArn": POLICY_ARN + "-gone"}, POLICY_ARN + "-gone"),
+    "CreatePolicyVersion": ({"PolicyArn": POLICY_ARN, "PolicyDocument": DOC}, POLICY_ARN),
+    "GetPolicyVersion": ({"PolicyArn": POLICY_ARN, "VersionId": "v1"}, POLICY_ARN),
+    "ListPolicyVersions": ({"PolicyArn": POLICY_ARN}, POLICY_ARN),
+    "DeletePolicyVersion": ({"PolicyArn": POLICY_ARN, "VersionId": "v9"}, POLICY_ARN),
+    "SetDefaultPolicyVersion": ({"PolicyArn": POLICY_ARN, "VersionId": "v1"}, POLICY_ARN),
+    "ListEntitiesForPolicy": ({"PolicyArn": POLICY_ARN}, POLICY_ARN),
+    "TagPolicy": ({"PolicyArn": POLICY_ARN, "Tags": TAGS}, POLICY_ARN),
+    "UntagPolicy": ({"PolicyArn": POLICY_ARN, "TagKeys": ["k"]}, POLICY_ARN),
+    "ListPolicyTags": ({"PolicyArn": POLICY_ARN}, POLICY_ARN),
+    # instance profiles
+    "CreateInstanceProfile": ({"InstanceProfileName": f"mx-newip-{RUN}"},
+                              f"arn:aws:iam::{ACCT}:instance-profile/mx-newip-{RUN}"),
+    "GetInstanceProfile": ({"InstanceProfileName": PROFILE}, PROFILE_ARN),
+    "ListInstanceProfiles": ({}, "*"),
+    "DeleteInstanceProfile": ({"InstanceProfileName": f"mx-goneip-{RUN}"},
+                              f"arn:aws:iam::{ACCT}:instance-profile/mx-goneip-{RUN}"),
+    "AddRoleToInstanceProfile": ({"InstanceProfileName": PROFILE, "RoleName": ROLE}, PROFILE_ARN),
+    "RemoveRoleFromInstanceProfile": ({"InstanceProfileName": PROFILE, "RoleName": ROLE}, PROFILE_ARN),
+    "TagInstanceProfile": ({"InstanceProfileName": PROFILE, "Tags": TAGS}, PROFILE_ARN),
+    "UntagInstanceProfile": ({"InstanceProfileName": PROFILE, "TagKeys": ["k"]}, PROFILE_ARN),
+    "ListInstanceProfileTags": ({"InstanceProfileName": PROFILE}, PROFILE_ARN),
+    # OIDC providers
+    "CreateOpenIDConnectProvider": ({"Url": f"https://mx-new-{RUN}.example.com", "ThumbprintList": [THUMB]},
+                                    f"arn:aws:iam::{ACCT}:oidc-provider/mx-new-{RUN}.example.com"),
+    "GetOpenIDConnectProvider": ({"OpenIDConnectProviderArn": OIDC_ARN}, OIDC_ARN),
+    "ListOpenIDConnectProviders": ({}, "*"),
+    "DeleteOpenIDConnectProvider": ({"OpenIDConnectProviderArn": OIDC_ARN + "x"}, OIDC_ARN + "x"),
+    "AddClientIDToOpenIDConnectProvider": ({"OpenIDConnectProviderArn": OIDC_ARN, "ClientID": "c"}, OIDC_ARN),
+    "RemoveClientIDFromOpenIDConnectProvider": ({"OpenIDConnectProviderArn": OIDC_ARN, "ClientID": "c"}, OIDC_ARN),
+    "UpdateOpenIDConnectProviderThumbprint": ({"OpenIDConnectProviderArn": OIDC_ARN, "ThumbprintList": [THUMB]},
+                                              OIDC_ARN),
+    "TagOpenIDConnectProvider": ({"OpenIDConnectProviderArn": OIDC_ARN, "Tags": TAGS}, OIDC_ARN),
+    "UntagOpenIDConnectProvider": ({"OpenIDConnectProviderArn": OIDC_ARN, "TagKeys": ["k"]}, OIDC_ARN),
+    "ListOpenIDConnectProviderTags": ({"OpenIDConnectProviderArn": OIDC_ARN}, OIDC_ARN),
+    # SAML providers
+    "CreateSAMLProvider": ({"Name": f"mx-newsaml-{RUN}", "SAMLMetadataDocument": SAML_METADATA},
+                           f"arn:aws:iam::{ACCT}:saml-provider/mx-newsaml-{RUN}"),
+    "GetSAMLProvider": ({"SAMLProviderArn": SAML_ARN}, SAML_ARN),
+    "ListSAMLProviders": ({}, "*"),
+    "UpdateSAMLProvider": ({"SAMLProviderArn": SAML_ARN, "SAMLMetadataDocument": SAML_METADATA}, SAML_ARN),
+    "DeleteSAMLProvider": ({"SAMLProviderArn": SAML_ARN}, SAML_ARN),
+    "TagSAMLProvider": ({"SAMLProviderArn": SAML_ARN, "Tags": TAGS}, SAML_ARN),
+    "UntagSAMLProvider": ({"SAMLProviderArn": SAML_ARN, "TagKeys": ["k"]}, SAML_ARN),
+    "ListSAMLProviderTags": ({"SAMLProviderArn": SAML_ARN}, SAML_ARN),
+    # MFA devices
+    "CreateVirtualMFADevice": ({"VirtualMFADeviceName": f"mx-newmfa-{RUN}"},
+                               f"arn:aws:iam::{ACCT}:mfa/mx-newmfa-{RUN}"),
+    "EnableMFADevice": ({"UserName": USER, "SerialNumber": MFA_ARN, "AuthenticationCode1": "123456",
+                         "AuthenticationCode2": "654321"}, USER_ARN),
+    "DeactivateMFADevice": ({"UserName": USER, "SerialNumber": MFA_ARN}, USER_ARN),
+    "ListMFADevices": ({"UserName": USER}, USER_ARN),
+    "DeleteVirtualMFADevice": ({"SerialNumber": MFA_ARN}, MFA_ARN),
+    "ListVirtualMFADevices": ({}, "*"),
+    "ResyncMFADevice": ({"UserName": USER, "SerialNumber": MFA_ARN, "AuthenticationCode1": "123456",
+                         "AuthenticationCode2": "654321"}, USER_ARN),
+    # account-wide
+    "GetAccountAuthorizationDetails": ({}, "*"),
+    "GetAccountSummary": ({}, "*"),
+    # STS
+    "GetFederationToken": ({"Name": "mxfed"}, f"arn:aws:sts::{ACCT}:federated-user/mxfed"),
+    "GetAccessKeyInfo": ({"AccessKeyId": "AKIAIOSFODNN7EXAMPLE"}, "*"),
+    "DecodeAuthorizationMessage": ({"EncodedMessage": "bm90LWEtbWVzc2FnZQ"}, "*"),
+}
+# Operations AWS lets any authenticated caller perform (STS API reference; IAM User Guide).
+ALWAYS_ALLOWED: dict[str, dict[str, Any]] = {"GetCallerIdentity": {}, "GetSessionToken": {}}
+# Extra actions AWS requires for the operation besides its own (Service Authorization Reference).
+ALSO_NEEDS = {"AddRoleToInstanceProfile": [("iam:PassRole", ROLE_ARN)]}
+TRUST_DECIDED = {"AssumeRole"}
+UNSIGNED = {"AssumeRoleWithSAML", "AssumeRoleWithWebIdentity"}
+OWN_TEST = {"GetAccessKeyLastUsed"}  # its resource is the key's owner: a test of its own below
+STS_OPS = {"GetCallerIdentity", "GetSessionToken", "GetFederationToken", "GetAccessKeyInfo",
+           "DecodeAuthorizationMessage", "AssumeRole"}
+
+
+class Principal:
+    def __init__(self, server: LiveServer, iam: Any, name: str) -> None:
+        iam.create_user(UserName=name)
+        key = iam.create_access_key(UserName=name)["AccessKey"]
+        self.name = name
+        self.arn = f"arn:aws:iam::{ACCT}:user/{name}"
+        self.clients = {svc: server.client(svc, key_id=key["AccessKeyId"], secret=key["SecretAccessKey"])
+                        for svc in ("iam", "sts")}
+
+    def call(self, op: str, params: dict[str, Any]) -> ClientError | None:
+        client = self.clients["sts" if op in STS_OPS else "iam"]
+        try:
+            getattr(client, xform_name(op))(**params)
+        except ClientError as err:
+            return err
+        return None
+
+
+@pytest.fixture(scope="module")
+def principals(server: LiveServer) -> Iterator[tuple[Any, Principal, Principal]]:
+    iam = server.client("iam")
+    # Existing targets, so that allowed calls reach the handler's real work where they can.
+    iam.create_role(RoleName=ROLE, AssumeRolePolicyDocument=TRUST)
+    iam.create_user(UserName=USER)
+    iam.create_group(GroupName=GROUP)
+    iam.create_instance_profile(InstanceProfileName=PROFILE)
+    iam.create_policy(PolicyName=f"mx-policy-{RUN}", PolicyDocument=DOC)
+    yield iam, Principal(server, iam, f"mx-allowed-{RUN}"), Principal(server, iam, f"mx-denied-{RUN}")
+
+
+def _code(err: ClientError | None) -> str | None:
+    return None if err is None else str(err.response["Error"]["Code"])
+
+
+def test_every_implemented_operation_is_in_the_matrix() -> None:
+    covered = set(MATRIX) | set(ALWAYS_ALLOWED) | TRUST_DECIDED | UNSIGNED | OWN_TEST
+    assert sorted(set(HANDLERS) - covered) == []
+
+
+def test_each_operation_is_allowed_exactly_by_its_action_on_its_resource_and_denied_without(
+        principals: tuple[Any, Principal, Principal]) -> None:
+    iam, allowed, denied = principals
+    failures: list[str] = []
+    for op in sorted(set(MATRIX) & set(HANDLERS)):
+        params, resource = MATRIX[op]
+        action = f"{'sts' if op in STS_OPS else 'iam'}:{op}"
+        statements = [{"Effect": "Allow", "Action": action, "Resource": resource}]
+        statements += [{"Effect": "Allow", "Action": a, "Resource": r} for a, r in ALSO_NEEDS.get(op, [])]
+        iam.put_user_policy(UserName=allowed.name, PolicyName="only",
+                            PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": statements}))
+        got = allowed.call(op, params)
+        if _code(got) == "AccessDenied":
+            failures.append(f"{op}: allowed caller denied: {got}")
+        refused = denied.call(op, params)
+        expected = (f"User: {denied.arn} is not authorized to perform: {action} on resource: {resource} "
+                    f"because no identity-based policy allows the {action} action")
+        if _code(refused) != "AccessDenied" or refused is None or \
+                refused.response["Error"]["Message"] != expected:
+            failures.append(f"{op}: caller without policy got {_code(refused)}: "
+                            f"{refused.response['Error']['Message'] if refused else 'success'}")
+    assert failures == []
+
+
+def test_operations_anyone_may_call_are_allowed_without_a_policy(
+        principals: tuple[Any, Principal, Principal]) -> None:
+    _, _, denied = principals
+    for op in sorted(set(ALWAYS_ALLOWED) & set(HANDLERS)):
+        assert _code(denied.call(op, ALWAYS_ALLOWED[op])) != "AccessDenied", op
+
+
+def test_assume_role_is_decided_by_the_trust_policy(principals: tuple[Any, Principal, Principal]) -> None:
+    if "AssumeRole" not in HANDLERS:
+        pytest.skip("AssumeRole not implemented yet")
+    iam, allowed, denied = principals
+    name = f"mx-trusting-{RUN}"
+    iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": allowed.arn}, "Action": "sts:AssumeRole"}]}))
+    params = {"RoleArn": f"arn:aws:iam::{ACCT}:role/{name}", "RoleSessionName": "mx-session"}
+    assert _code(allowed.call("AssumeRole", params)) != "AccessDenied"
+    assert _code(denied.call("AssumeRole", params)) == "AccessDenied"
+
+
+def test_get_access_key_last_used_is_authorized_on_the_keys_owner(
+        principals: tuple[Any, Principal, Principal]) -> None:
+    iam, allowed, denied = principals
+    key_id = iam.create_access_key(UserName=USER)["AccessKey"]["AccessKeyId"]
+    iam.put_user_policy(UserName=allowed.name, PolicyName="only", PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "iam:GetAccessKeyLastUsed", "Resource": USER_ARN}]}))
+    assert allowed.call("GetAccessKeyLastUsed", {"AccessKeyId": key_id}) is None
+    refused = denied.call("GetAccessKeyLastUsed", {"AccessKeyId": key_id})
+    assert refused is not None and refused.response["Error"]["Message"] == (
+        f"User: {denied.arn} is not authorized to perform: iam:GetAccessKeyLastUsed on resource: {USER_ARN} "
+        "because no identity-based policy allows the iam:GetAccessKeyLastUsed action")

@@ -1,0 +1,46 @@
+"""A policy change made through one worker is enforced by every worker at the next request (no TTL)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.live import LiveServer
+
+ALLOW_LIST_ROLES = json.dumps({"Version": "2012-10-17",
+                               "Statement": [{"Effect": "Allow", "Action": "iam:ListRoles", "Resource": "*"}]})
+
+
+@pytest.fixture(scope="module")
+def two_workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    srv = LiveServer(Path(tmp_path_factory.mktemp("rolegate-2w")), extra_args=["--workers", "2"])
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+def _allowed(client: Any) -> bool:
+    try:
+        client.list_roles()
+    except ClientError as err:
+        assert err.response["Error"]["Code"] == "AccessDenied"
+        return False
+    return True
+
+
+def test_put_and_delete_user_policy_take_effect_on_every_worker_at_once(two_workers: LiveServer) -> None:
+    root = two_workers.client("iam")
+    root.create_user(UserName="w")
+    key = root.create_access_key(UserName="w")["AccessKey"]
+    # Separate clients hold separate connections, which the kernel spreads over both workers.
+    clients = [two_workers.client("iam", key_id=key["AccessKeyId"], secret=key["SecretAccessKey"]) for _ in range(8)]
+    for _ in range(3):
+        assert [_allowed(c) for c in clients] == [False] * 8  # every worker's cache now holds "no policies"
+        root.put_user_policy(UserName="w", PolicyName="p", PolicyDocument=ALLOW_LIST_ROLES)
+        assert [_allowed(c) for c in clients] == [True] * 8
+        root.delete_user_policy(UserName="w", PolicyName="p")

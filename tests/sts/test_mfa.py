@@ -1,0 +1,95 @@
+"""Virtual MFA: RFC 6238 codes, enabling with two consecutive codes, and sessions that carry MFA."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from rolegate.core.clock import FixedClock
+from rolegate.core.errors import AccessDenied, DeleteConflict, EntityAlreadyExists, NoSuchEntity
+from rolegate.iam.roles import RoleService
+from rolegate.iam.users import UserService
+from rolegate.sts.mfa import InvalidAuthenticationCode, MfaService, time_step, totp
+from rolegate.sts.sessions import StsService
+
+from .conftest import ACCOUNT, trust, user_caller
+
+
+def test_totp_matches_the_rfc_6238_test_vector() -> None:
+    seed = base64.b32encode(b"12345678901234567890").decode()
+    assert totp(seed, 59 // 30) == "287082"  # RFC 6238 Appendix B, T=59, SHA1 (last 6 of 94287082)
+    assert totp(seed, 1111111109 // 30) == "081804"  # 07081804
+
+
+def _enabled(mfa: MfaService, users: UserService, clock: FixedClock, name: str = "alice"):  # type: ignore[no-untyped-def]
+    user = users.create_user(ACCOUNT, name)
+    device = mfa.create_virtual_mfa_device(ACCOUNT, name)
+    step = time_step(clock.now())
+    mfa.enable_mfa_device(ACCOUNT, name, device.serial_number, totp(device.seed, step - 1), totp(device.seed, step))
+    clock.advance(30)
+    return user, device
+
+
+def test_enable_needs_two_consecutive_codes(mfa: MfaService, users: UserService, clock: FixedClock) -> None:
+    users.create_user(ACCOUNT, "alice")
+    device = mfa.create_virtual_mfa_device(ACCOUNT, "alice")
+    assert device.serial_number == f"arn:aws:iam::{ACCOUNT}:mfa/alice"
+    step = time_step(clock.now())
+    with pytest.raises(InvalidAuthenticationCode):
+        mfa.enable_mfa_device(ACCOUNT, "alice", device.serial_number, totp(device.seed, step),
+                              totp(device.seed, step))
+    mfa.enable_mfa_device(ACCOUNT, "alice", device.serial_number, totp(device.seed, step - 1),
+                          totp(device.seed, step))
+    user, devices = mfa.list_mfa_devices(ACCOUNT, "alice")
+    assert [d.serial_number for d in devices] == [device.serial_number]
+    with pytest.raises(EntityAlreadyExists):
+        mfa.enable_mfa_device(ACCOUNT, "alice", device.serial_number, "000000", "000000")
+
+
+def test_device_in_use_cannot_be_deleted_until_deactivated(mfa: MfaService, users: UserService,
+                                                           clock: FixedClock) -> None:
+    _, device = _enabled(mfa, users, clock)
+    with pytest.raises(DeleteConflict):
+        mfa.delete_virtual_mfa_device(ACCOUNT, device.serial_number)
+    mfa.deactivate_mfa_device(ACCOUNT, "alice", device.serial_number)
+    mfa.delete_virtual_mfa_device(ACCOUNT, device.serial_number)
+    with pytest.raises(NoSuchEntity):
+        mfa.delete_virtual_mfa_device(ACCOUNT, device.serial_number)
+
+
+def test_session_token_with_mfa_carries_mfa_and_a_code_is_used_once(
+        mfa: MfaService, users: UserService, clock: FixedClock, sts: StsService) -> None:
+    user, device = _enabled(mfa, users, clock)
+    caller = user_caller(user)
+    code = totp(device.seed, time_step(clock.now()))
+    issued = sts.get_session_token(caller, serial_number=device.serial_number, token_code=code)
+    assert issued.claims.mfa_present and issued.claims.mfa_authenticated_at == clock.now()
+    with pytest.raises(AccessDenied, match="invalid MFA one time pass code"):
+        sts.get_session_token(caller, serial_number=device.serial_number, token_code=code)  # replay
+    with pytest.raises(AccessDenied, match="invalid MFA one time pass code"):
+        sts.get_session_token(caller, serial_number=device.serial_number, token_code="123456"
+                              if code != "123456" else "654321")
+    assert not sts.get_session_token(caller).claims.mfa_present
+
+
+def test_assume_role_checks_the_callers_own_device_for_an_mfa_trust(
+        mfa: MfaService, users: UserService, clock: FixedClock, sts: StsService, roles: RoleService) -> None:
+    user, device = _enabled(mfa, users, clock)
+    _, other_device = _enabled(mfa, users, clock, "bob")
+    caller = user_caller(user)
+    arn = roles.create_role(ACCOUNT, "r", trust(user.arn, condition={"Bool": {"aws:MultiFactorAuthPresent": "true"}})).arn
+    with pytest.raises(AccessDenied):
+        sts.assume_role(caller, arn, "s")
+    with pytest.raises(AccessDenied, match="unable to validate MFA code"):
+        sts.assume_role(caller, arn, "s", serial_number=other_device.serial_number,
+                        token_code=totp(other_device.seed, time_step(clock.now())))
+    issued = sts.assume_role(caller, arn, "s", serial_number=device.serial_number,
+                             token_code=totp(device.seed, time_step(clock.now())))
+    assert issued.claims.mfa_present
+
+
+def test_user_with_an_mfa_device_cannot_be_deleted(mfa: MfaService, users: UserService, clock: FixedClock) -> None:
+    _enabled(mfa, users, clock)
+    with pytest.raises(DeleteConflict, match="MFA device"):
+        users.delete_user(ACCOUNT, "alice")
