@@ -213,6 +213,35 @@ def test_current_time_comes_from_the_injected_clock(world: World) -> None:
     denied(world, alice, "ListRoles", {})
 
 
+def test_a_remembered_decision_lasts_no_longer_than_its_second(world: World) -> None:
+    # Decisions are remembered per caller, request and second; aws:CurrentTime must still bite to the second.
+    world.clock.set(dt.datetime(2026, 6, 1, 11, 59, 59, 500_000, tzinfo=dt.timezone.utc))
+    alice = world.user("alice", allow("iam:ListRoles", "*",
+                                      DateLessThan={"aws:CurrentTime": "2026-06-01T12:00:00Z"}))
+    world.authz.authorize(alice, "ListRoles", {})
+    world.authz.authorize(alice, "ListRoles", {})
+    world.clock.advance(0.5)
+    denied(world, alice, "ListRoles", {})
+
+
+def test_the_same_operation_on_another_resource_is_decided_on_its_own(world: World) -> None:
+    alice = world.user("alice", allow("iam:GetRole", f"arn:aws:iam::{ACCT}:role/app"))
+    for _ in range(2):
+        world.authz.authorize(alice, "GetRole", {"RoleName": "app"})
+        denied(world, alice, "GetRole", {"RoleName": "App2"})
+
+
+def test_a_request_carrying_a_policy_document_is_authorized_without_being_remembered(world: World) -> None:
+    world.roles.create_role(ACCT, "app", TRUST)
+    alice = world.user("alice", allow("iam:PutRolePolicy", f"arn:aws:iam::{ACCT}:role/app"))
+    big = doc(*[allow(f"iam:Get{i}") for i in range(40)])
+    remembered = len(world.authz._decisions)
+    world.authz.authorize(alice, "PutRolePolicy", {"RoleName": "app", "PolicyName": "p", "PolicyDocument": big})
+    assert "iam:PutRolePolicy on resource" in denied(
+        world, alice, "PutRolePolicy", {"RoleName": "other", "PolicyName": "p", "PolicyDocument": big})
+    assert len(world.authz._decisions) == remembered
+
+
 def test_renaming_a_user_needs_permission_on_the_old_and_the_new_name(world: World) -> None:
     world.users.create_user(ACCT, "bob")
     alice = world.user("alice", allow("iam:UpdateUser", f"arn:aws:iam::{ACCT}:user/bob"))

@@ -18,6 +18,7 @@ Rules beyond the policy engine's (IAM User Guide, "Policy evaluation logic" and 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -34,6 +35,9 @@ from .context import NO_META, RequestMeta, global_context
 
 ROOT = "Account"
 _MAX_TEMPLATES = 10_000
+_MAX_DECISIONS = 20_000
+_MAX_REMEMBERED_STRING = 512
+_UNDECIDED: Any = object()
 _SESSION_TOKEN_KINDS = frozenset({"User", "Account"})  # sessions from GetSessionToken
 
 
@@ -42,6 +46,7 @@ class Authorizer:
         self._effective = effective
         self._clock = clock
         self._templates: dict[tuple[Any, ...], Request] = {}
+        self._decisions: dict[tuple[Any, ...], str | None] = {}  # -> AccessDenied message, None: allowed
 
     # -- the endpoint's question ------------------------------------------------------------------
 
@@ -57,6 +62,30 @@ class Authorizer:
         if caller.principal_type == ROOT:
             return
         generation = self._effective.generation()
+        meta = meta or NO_META
+        now = self._clock.now()
+        frozen = _frozen(params)
+        if frozen is None:  # a large document in the request: decided without remembering it
+            denial = self._operation_denial(caller, spec, op_name, params, meta, generation, now)
+        else:
+            # Everything the answer depends on is in this key: the caller (with its session), the policy
+            # generation (every policy, membership, tag and path it read), the HTTP request's facts, the
+            # second (aws:CurrentTime) and the operation with its input. A caller repeating a call is
+            # decided once per second.
+            key = (caller, generation, meta, int(now.timestamp()), op_name, frozen)
+            denial = self._decisions.get(key, _UNDECIDED)
+            if denial is _UNDECIDED:
+                denial = self._operation_denial(caller, spec, op_name, params, meta, generation, now)
+                if len(self._decisions) >= _MAX_DECISIONS:
+                    self._decisions.clear()
+                self._decisions[key] = denial
+        if denial is not None:
+            raise AccessDenied(denial)
+
+    def _operation_denial(self, caller: Caller, spec: actions.OperationAuth, op_name: str,
+                          params: Mapping[str, Any], meta: RequestMeta, generation: int,
+                          now: dt.datetime) -> str | None:
+        """AWS's AccessDenied message for the first thing the operation needs and the caller may not do."""
         effective = self._effective
 
         def lookup(kind: str, account: str, key: str) -> actions.ResourceFacts | None:
@@ -65,26 +94,18 @@ class Authorizer:
         planned = actions.plan(op_name, params, account_id=caller.account_id, caller_arn=caller.arn,
                                lookup=lookup)
         principal, policies = self._policies(caller, generation)
-        template = self._template(caller, principal, meta or NO_META, generation)
-        context = template.context
-        if planned.context:
-            context = {**context, **_lowered(planned.context)}
-        action_lower = planned.action.lower()
-        for resource in planned.resources:
-            request = Request(principal=template.principal, action=planned.action, resource=resource.arn,
-                              resource_account=resource.account, context=context, action_lower=action_lower,
-                              kind=template.kind, account=template.account, role_arn=template.role_arn,
-                              user_id=template.user_id, is_service_linked_role=template.is_service_linked_role)
-            decision = evaluate(request, policies)
-            if not decision.is_allowed:
-                raise AccessDenied(denial_message(caller, planned.action, resource.arn, decision))
-        if spec.passes_role is not None:
+        template = self._template(caller, principal, meta, generation, now)
+        denial = self._first_denial(caller, planned, template, policies)
+        if denial is None and spec.passes_role is not None:
             member, service = spec.passes_role
             name = str(params.get(member, ""))
             facts = lookup(actions.ROLE, caller.account_id, name)
             role_arn = facts.arn if facts else f"arn:aws:iam::{caller.account_id}:role/{name}"
-            self._require(caller, "iam:PassRole", role_arn, caller.account_id, {"iam:PassedToService": service},
-                          None, "resource", meta, generation)
+            decision = self._decide(caller, "iam:PassRole", role_arn, caller.account_id,
+                                    {"iam:PassedToService": service}, None, "resource", meta, generation)
+            if not decision.is_allowed:
+                denial = denial_message(caller, "iam:PassRole", role_arn, decision)
+        return denial
 
     # -- the general question ---------------------------------------------------------------------
 
@@ -121,11 +142,10 @@ class Authorizer:
     # -- internals --------------------------------------------------------------------------------
 
     def _template(self, caller: Caller, principal: PrincipalPolicies | None, meta: RequestMeta,
-                  generation: int) -> Request:
+                  generation: int, now: dt.datetime) -> Request:
         """The request as far as it depends on the caller, the HTTP request and the second: everything but
         action, resource and the operation's keys. Built (and its context normalised) once per second per
-        caller, which is most of the cost of a decision that is otherwise a few dictionary lookups."""
-        now = self._clock.now()
+        caller and reused by every operation it calls in that second."""
         key = (caller, generation, meta, int(now.timestamp()))
         found = self._templates.get(key)
         if found is None:
@@ -135,6 +155,24 @@ class Authorizer:
                 self._templates.clear()
             self._templates[key] = found
         return found
+
+    @staticmethod
+    def _first_denial(caller: Caller, planned: actions.Planned, template: Request,
+                      policies: PolicySet) -> str | None:
+        """AWS's AccessDenied message for the first resource the caller may not act on, or None."""
+        context = template.context
+        if planned.context:
+            context = {**context, **_lowered(planned.context)}
+        action_lower = planned.action.lower()
+        for resource in planned.resources:
+            request = Request(principal=template.principal, action=planned.action, resource=resource.arn,
+                              resource_account=resource.account, context=context, action_lower=action_lower,
+                              kind=template.kind, account=template.account, role_arn=template.role_arn,
+                              user_id=template.user_id, is_service_linked_role=template.is_service_linked_role)
+            decision = evaluate(request, policies)
+            if not decision.is_allowed:
+                return denial_message(caller, planned.action, resource.arn, decision)
+        return None
 
     def _require(self, caller: Caller, action: str, resource_arn: str, resource_account: str | None,
                  extra: Mapping[str, str | Sequence[str]] | None, resource_policy: Any, kind: str,
@@ -211,6 +249,30 @@ def denial_message(caller: Caller, action: str, resource: str, decision: Decisio
 def _lowered(context: Mapping[str, str | Sequence[str]]) -> dict[str, str | tuple[str, ...]]:
     # Condition keys are case-insensitive; the engine reads its context lower-cased (policy.request).
     return {k.lower(): v if isinstance(v, str) else tuple(v) for k, v in context.items()}
+
+
+def _frozen(value: Any) -> Any:
+    """``value`` (an operation's parsed input) as a hashable key, or None when it holds a string too large
+    to be worth remembering (a policy document: such calls are writes, rare next to reads)."""
+    if isinstance(value, Mapping):
+        items = []
+        for k, v in value.items():
+            f = _frozen(v)
+            if f is None:
+                return None
+            items.append((k, f))
+        return tuple(items)
+    if isinstance(value, list | tuple):
+        out = []
+        for v in value:
+            f = _frozen(v)
+            if f is None:
+                return None
+            out.append(f)
+        return tuple(out)
+    if isinstance(value, str) and len(value) > _MAX_REMEMBERED_STRING:
+        return None
+    return value
 
 
 def _account_of(arn: str) -> str | None:

@@ -108,10 +108,7 @@ class AccessKeyService:
     def credential(self, access_key_id: str) -> KeyOwner | None:
         """The key with this id and its owner, active or not (the authenticator decides), in one read."""
         with self._store.read() as tx:
-            key = tx.access_keys.get(access_key_id)
-            if key is None:
-                return None
-            return KeyOwner(key, tx.users.get(key.user_id) if key.user_id else None)
+            return key_owner(tx, access_key_id)
 
     def record_use(self, key: AccessKeyRecord, service: str, region: str) -> bool:
         """Note that ``key`` authenticated a request now; True when that was written to the store.
@@ -133,6 +130,14 @@ class AccessKeyService:
         with self._store.write() as tx:
             tx.access_keys.record_use(key.access_key_id, now.replace(microsecond=0), service, region)
         return True
+
+
+def key_owner(tx: Transaction, access_key_id: str) -> KeyOwner | None:
+    """The key with this id and its owner (None when there is no such key)."""
+    key = tx.access_keys.get(access_key_id)
+    if key is None:
+        return None
+    return KeyOwner(key, tx.users.get(key.user_id) if key.user_id else None)
 
 
 def _owned_key(tx: Transaction, account_id: str, user_name: str | None, access_key_id: str) -> KeyOwner:

@@ -1,4 +1,5 @@
-"""Effective policies of principals and facts of resources, as authorization reads them, cached per worker.
+"""Effective policies of principals and facts of resources, as authorization reads them, and long-term keys
+with their owners, as authentication reads them — cached per worker.
 
 For a user: its inline policies, the default versions of its attached managed policies, and the same of every
 group it belongs to, plus its permissions boundary. For a role (what its sessions carry): its inline and
@@ -23,6 +24,7 @@ from rolegate.policy import CompiledPolicy, compile_policy
 from rolegate.store.ports import Store, Transaction
 from rolegate.store.records import ManagedPolicyRecord
 
+from .access_keys import KeyOwner, key_owner
 from .aws_managed import aws_managed_policy
 from .policy_lookup import find_managed_policy
 
@@ -75,13 +77,21 @@ class EffectivePolicies:
         return self._cached(generation, ("managed-document", account_id, arn),
                             lambda tx: _managed(tx, account_id, arn, "session"))
 
+    def credential(self, generation: int, access_key_id: str) -> KeyOwner | None:
+        """A long-term access key (active or not) and its owner, as authentication reads it.
+
+        Key writes other than last-use bookkeeping move the generation, so a deactivated or deleted key
+        stops authenticating with the next request. Misses are not cached: unknown key ids are the caller's
+        to choose, and must not evict the entries of real keys.
+        """
+        return self._cached(generation, ("credential", access_key_id), lambda tx: key_owner(tx, access_key_id),
+                            cache_none=False)
+
     def resource(self, generation: int, kind: str, account_id: str, key: str) -> EntityFacts | None:
         """Facts of the ``kind`` resource named ``key`` (a name, or an ARN for providers and policies)."""
         if kind == "access-key":
-            # Keys are not tracked by the generation; a key id is never reused, so only hits are cached.
-            found = self._cached(generation, ("access-key", key), lambda tx: _key_owner(tx, account_id, key),
-                                 cache_none=False)
-            return found
+            return self._cached(generation, ("access-key", key), lambda tx: _key_facts(tx, account_id, key),
+                                cache_none=False)
         norm = key if kind in _BY_ARN else key.lower()
         return self._cached(generation, (kind, account_id, norm), lambda tx: _entity(tx, kind, account_id, key))
 
@@ -183,9 +193,9 @@ def _entity(tx: Transaction, kind: str, account_id: str, key: str) -> EntityFact
     return None
 
 
-def _key_owner(tx: Transaction, account_id: str, access_key_id: str) -> EntityFacts | None:
-    key = tx.access_keys.get(access_key_id)
-    if key is None or key.user_id is None or key.account_id != account_id:
+def _key_facts(tx: Transaction, account_id: str, access_key_id: str) -> EntityFacts | None:
+    owned = key_owner(tx, access_key_id)
+    if owned is None or owned.user is None or owned.key.account_id != account_id:
         return None
-    user = tx.users.get(key.user_id)
-    return EntityFacts(user.arn, user.tags, user.permissions_boundary_arn) if user else None
+    user = owned.user
+    return EntityFacts(user.arn, user.tags, user.permissions_boundary_arn)

@@ -26,11 +26,12 @@ from .runtime import open_runtime
 
 def build_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     runtime = open_runtime(settings, clock)
+    effective = EffectivePolicies(runtime.store)
     authenticator = Authenticator(runtime.services.access_keys,
                                   SigV4Verifier(runtime.clock, max_skew_seconds=settings.max_clock_skew_seconds),
                                   dev=settings.dev, default_account_id=settings.default_account_id,
-                                  sessions=runtime.services.sts.codec)
-    authorizer = Authorizer(EffectivePolicies(runtime.store), runtime.clock)
+                                  sessions=runtime.services.sts.codec, cache=effective)
+    authorizer = Authorizer(effective, runtime.clock)
     endpoint = QueryEndpoint(default_catalog(), authenticator, runtime.services,
                              max_body_bytes=settings.max_body_bytes, authorizer=authorizer)
 

@@ -7,9 +7,10 @@ was built. Rather than trusting every domain service to remember a call, the sto
 ``_UNTRACKED``, and ``SqlStore.write()`` bumps the counter in that same transaction before it commits, so the
 change and the new generation become visible together, to every process.
 
-Untracked (they never change a policy decision, and some are written on hot paths): access keys (their
-last use is recorded per request; their status is read fresh by authentication anyway), the counter itself,
-and a role's RoleLastUsed bookkeeping (an UPDATE of ``roles`` that sets only ``last_used_*`` columns).
+Untracked (they never change a decision, and some are written on hot paths): the counter itself, and
+last-use bookkeeping — an UPDATE of ``roles`` or ``access_keys`` that sets only ``last_used_*`` columns
+(RoleLastUsed, GetAccessKeyLastUsed). Access keys are otherwise tracked: authentication caches each key and
+its owner by generation too, so creating, deactivating or deleting a key is seen by the next request.
 A new table is tracked by default: forgetting to list a hot table costs cache hits, never correctness.
 """
 
@@ -25,8 +26,9 @@ from sqlalchemy.sql.dml import Update, UpdateBase
 from . import schema as t
 
 _TOUCHED = "rolegate.policy_touched"
-_UNTRACKED = frozenset({"access_keys", "policy_generation"})
-_ROLE_BOOKKEEPING = frozenset({"last_used_at", "last_used_region"})
+_UNTRACKED = frozenset({"policy_generation"})
+_BOOKKEEPING = {"roles": frozenset({"last_used_at", "last_used_region"}),
+                "access_keys": frozenset({"last_used_at", "last_used_service", "last_used_region"})}
 _ROW = 1
 
 
@@ -126,7 +128,8 @@ def _note_write(conn: Connection, clause: Any, multiparams: Any, params: Any, ex
     name = getattr(getattr(clause, "table", None), "name", None)
     if name in _UNTRACKED:
         return
-    if name == "roles" and isinstance(clause, Update) and _set_columns(clause) <= _ROLE_BOOKKEEPING:
+    bookkeeping = _BOOKKEEPING.get(name)  # type: ignore[arg-type]
+    if bookkeeping is not None and isinstance(clause, Update) and _set_columns(clause) <= bookkeeping:
         return
     conn.info[_TOUCHED] = True
 
