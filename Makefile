@@ -31,6 +31,8 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.sigv4_bench
 	$(BIN)/python -m bench.policy_bench
 	$(BIN)/python -m bench.server_bench
+	$(BIN)/python -m bench.authz_bench
+	$(BIN)/python -m bench.sts_bench
 
 clean:
 	rm -rf $(VENV) $(DATA_DIR) .pytest_cache .hypothesis

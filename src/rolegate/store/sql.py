@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -31,6 +33,11 @@ class SqlStore:
         self._engine = engine
         self._sealer = sealer
         self._generation = sql_generation.GenerationReader(engine)
+        # SQLite has one writer at a time; a thread that finds the lock taken sleeps in SQLite's busy
+        # handler with growing back-off (up to 100 ms a try), so under concurrent writes a few waited most
+        # of a second. Queueing this process's writers on a lock first makes them take turns in order;
+        # the busy handler is left for writers in other processes. Other databases lock rows, not files.
+        self._write_turn = threading.RLock() if engine.dialect.name == "sqlite" else contextlib.nullcontext()
 
     @contextmanager
     def read(self) -> Iterator[SqlTransaction]:
@@ -39,7 +46,7 @@ class SqlStore:
 
     @contextmanager
     def write(self) -> Iterator[SqlTransaction]:
-        with self._engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
+        with self._write_turn, self._engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
             sql_generation.start(conn)
             yield SqlTransaction(conn, self._sealer)
             sql_generation.finish(conn)  # in this transaction: the change and its generation commit together
@@ -49,7 +56,7 @@ class SqlStore:
         return self._generation.current()
 
     def reset(self) -> None:
-        with self._engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
+        with self._write_turn, self._engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
             for table in reversed(t.metadata.sorted_tables):
                 if table is not t.policy_generation:  # bumped, never restarted: a stale cache must not match
                     conn.execute(delete(table))
