@@ -1,7 +1,7 @@
 """STS throughput and latency: AssumeRole, GetCallerIdentity signed with session credentials, and the health
 endpoint as the floor, side by side in one run against a live server with its store on disk.
 
-Run: ``.venv/bin/python -m bench.sts_bench [--workers 2] [--requests 6000] [--concurrency 8 64]``.
+Run: ``.venv/bin/python -m bench.sts_bench [--workers 2] [--requests 20000] [--concurrency 8 64]``.
 Requests are pre-signed (``bench.loadgen``) and replayed over keep-alive connections; each AssumeRole
 replay issues a fresh session, exactly as a real client's call would.
 """
@@ -27,7 +27,7 @@ def form(version: str, **params: str) -> str:
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--requests", type=int, default=6000)
+    ap.add_argument("--requests", type=int, default=20000)
     ap.add_argument("--concurrency", type=int, nargs="+", default=[8, 64])
     args = ap.parse_args(argv)
 
