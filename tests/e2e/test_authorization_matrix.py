@@ -175,6 +175,10 @@ MATRIX: dict[str, tuple[dict[str, Any], str]] = {
     "ListVirtualMFADevices": ({}, "*"),
     "ResyncMFADevice": ({"UserName": USER, "SerialNumber": MFA_ARN, "AuthenticationCode1": "123456",
                          "AuthenticationCode2": "654321"}, USER_ARN),
+    "GetMFADevice": ({"UserName": USER, "SerialNumber": MFA_ARN}, USER_ARN),
+    "TagMFADevice": ({"SerialNumber": MFA_ARN, "Tags": [{"Key": "k", "Value": "v"}]}, MFA_ARN),
+    "UntagMFADevice": ({"SerialNumber": MFA_ARN, "TagKeys": ["k"]}, MFA_ARN),
+    "ListMFADeviceTags": ({"SerialNumber": MFA_ARN}, MFA_ARN),
     # account-wide
     "GetAccountAuthorizationDetails": ({}, "*"),
     "GetAccountSummary": ({}, "*"),

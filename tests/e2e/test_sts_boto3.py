@@ -240,6 +240,37 @@ def time_step_now() -> int:
     return int(time.time()) // 30
 
 
+def test_a_drifted_mfa_device_is_resynced_read_back_and_tagged(server: LiveServer, iam: Any) -> None:
+    name = unique("resync")
+    iam.create_user(UserName=name)
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    device = iam.create_virtual_mfa_device(VirtualMFADeviceName=name, Tags=[{"Key": "team", "Value": "sec"}])
+    serial, seed = device["VirtualMFADevice"]["SerialNumber"], device["VirtualMFADevice"]["Base32StringSeed"].decode()
+    step = time_step_now()
+    iam.enable_mfa_device(UserName=name, SerialNumber=serial,
+                          AuthenticationCode1=totp(seed, step - 1), AuthenticationCode2=totp(seed, step))
+    got = iam.get_mfa_device(UserName=name, SerialNumber=serial)
+    assert (got["UserName"], got["SerialNumber"]) == (name, serial) and got["EnableDate"]
+    # The device's clock runs four minutes fast: its codes fail until it is resynced.
+    ahead = time_step_now() + 8
+    iam.resync_mfa_device(UserName=name, SerialNumber=serial,
+                          AuthenticationCode1=totp(seed, ahead), AuthenticationCode2=totp(seed, ahead + 1))
+    user_sts = server.client("sts", key_id=key["AccessKeyId"], secret=key["SecretAccessKey"])
+    # The device's next code: ahead of the server's clock by the offset it learnt, and never used before.
+    out = user_sts.get_session_token(SerialNumber=serial, TokenCode=totp(seed, ahead + 2))
+    assert out["Credentials"]["AccessKeyId"].startswith("ASIA")
+    with pytest.raises(ClientError) as exc:
+        iam.resync_mfa_device(UserName=name, SerialNumber=serial, AuthenticationCode1="000000",
+                              AuthenticationCode2="000001")
+    assert code_of(exc) == "InvalidAuthenticationCode"
+    iam.tag_mfa_device(SerialNumber=serial, Tags=[{"Key": "env", "Value": "prod"}])
+    iam.untag_mfa_device(SerialNumber=serial, TagKeys=["team"])
+    assert iam.list_mfa_device_tags(SerialNumber=serial)["Tags"] == [{"Key": "env", "Value": "prod"}]
+    with pytest.raises(ClientError) as exc:
+        iam.list_mfa_device_tags(SerialNumber=f"arn:aws:iam::{ACCOUNT_ID}:mfa/{unique('none')}")
+    assert code_of(exc) == "NoSuchEntity"
+
+
 def test_federation_token_gives_a_federated_user(server: LiveServer, iam: Any) -> None:
     name = unique("fed")
     iam.create_user(UserName=name)

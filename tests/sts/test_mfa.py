@@ -93,3 +93,49 @@ def test_user_with_an_mfa_device_cannot_be_deleted(mfa: MfaService, users: UserS
     _enabled(mfa, users, clock)
     with pytest.raises(DeleteConflict, match="MFA device"):
         users.delete_user(ACCOUNT, "alice")
+
+
+def test_a_device_whose_clock_drifted_works_again_after_a_resync(
+        mfa: MfaService, users: UserService, clock: FixedClock, sts: StsService) -> None:
+    user, device = _enabled(mfa, users, clock)
+    caller = user_caller(user)
+    ahead = time_step(clock.now()) + 6  # the phone's clock runs three minutes fast
+    with pytest.raises(AccessDenied, match="invalid MFA one time pass code"):
+        sts.get_session_token(caller, serial_number=device.serial_number, token_code=totp(device.seed, ahead))
+    with pytest.raises(InvalidAuthenticationCode):  # two codes, but not consecutive
+        mfa.resync_mfa_device(ACCOUNT, "alice", device.serial_number, totp(device.seed, ahead),
+                              totp(device.seed, ahead + 2))
+    mfa.resync_mfa_device(ACCOUNT, "alice", device.serial_number, totp(device.seed, ahead),
+                          totp(device.seed, ahead + 1))
+    clock.advance(30)
+    issued = sts.get_session_token(caller, serial_number=device.serial_number,
+                                   token_code=totp(device.seed, ahead + 2))
+    assert issued.claims.mfa_present
+    with pytest.raises(InvalidAuthenticationCode):  # beyond five minutes either way: not this device's codes
+        far = time_step(clock.now()) + 20
+        mfa.resync_mfa_device(ACCOUNT, "alice", device.serial_number, totp(device.seed, far),
+                              totp(device.seed, far + 1))
+
+
+def test_resync_and_get_need_the_device_to_be_the_users(mfa: MfaService, users: UserService,
+                                                        clock: FixedClock) -> None:
+    _, device = _enabled(mfa, users, clock)
+    users.create_user(ACCOUNT, "bob")
+    step = time_step(clock.now())
+    with pytest.raises(NoSuchEntity, match="does not exist"):
+        mfa.resync_mfa_device(ACCOUNT, "bob", device.serial_number, totp(device.seed, step),
+                              totp(device.seed, step + 1))
+    with pytest.raises(NoSuchEntity):
+        mfa.get_mfa_device(ACCOUNT, "bob", device.serial_number)
+    user, got = mfa.get_mfa_device(ACCOUNT, "alice", device.serial_number)
+    assert (user.name, got.serial_number, got.enabled_at) == ("alice", device.serial_number, got.enabled_at)
+    assert got.enabled_at is not None
+
+
+def test_device_tags_change_in_one_transaction_and_unknown_devices_are_no_such_entity(
+        mfa: MfaService, clock: FixedClock, accounts: object) -> None:
+    device = mfa.create_virtual_mfa_device(ACCOUNT, "spare", tags=[("team", "sec")])
+    mfa.change_tags(ACCOUNT, device.serial_number, lambda tags: tags + (("env", "prod"),))
+    assert mfa.virtual_device(ACCOUNT, device.serial_number).tags == (("team", "sec"), ("env", "prod"))
+    with pytest.raises(NoSuchEntity, match="doesn't exist"):
+        mfa.change_tags(ACCOUNT, f"arn:aws:iam::{ACCOUNT}:mfa/nope", lambda tags: tags)

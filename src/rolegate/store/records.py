@@ -169,4 +169,5 @@ class MfaDeviceRecord:
     user_id: str | None = None  # the user it is enabled for; None while unassigned
     enabled_at: dt.datetime | None = None
     last_used_step: int | None = None  # the last TOTP time step accepted (no code is accepted twice)
+    clock_offset_steps: int = 0  # how far the device's clock runs ahead (negative: behind), from a resync
     tags: tuple[tuple[str, str], ...] = field(default=())

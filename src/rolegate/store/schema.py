@@ -278,4 +278,5 @@ mfa_devices = Table(
     Column("enabled_at", DateTime(timezone=True), nullable=True),
     Column("last_used_step", Integer, nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("clock_offset_steps", Integer, nullable=False, server_default="0"),
 )

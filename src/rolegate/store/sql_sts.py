@@ -65,7 +65,7 @@ class SqlMfaDevices:
         _insert(self._c, _M, serial_number=device.serial_number, account_id=device.account_id,
                 name=device.name, path=device.path, seed_sealed=self._sealer.seal(device.seed, device.serial_number),
                 user_id=device.user_id, enabled_at=device.enabled_at, last_used_step=device.last_used_step,
-                created_at=device.created_at)
+                clock_offset_steps=device.clock_offset_steps, created_at=device.created_at)
         write_tags(self._c, device.serial_number, device.tags)
 
     def get(self, serial_number: str) -> MfaDeviceRecord | None:
@@ -83,7 +83,8 @@ class SqlMfaDevices:
 
     def update(self, device: MfaDeviceRecord) -> None:
         self._c.execute(update(_M).where(_M.c.serial_number == device.serial_number).values(
-            user_id=device.user_id, enabled_at=device.enabled_at, last_used_step=device.last_used_step))
+            user_id=device.user_id, enabled_at=device.enabled_at, last_used_step=device.last_used_step,
+            clock_offset_steps=device.clock_offset_steps))
         write_tags(self._c, device.serial_number, device.tags)
 
     def delete(self, serial_number: str) -> None:
@@ -97,4 +98,4 @@ class SqlMfaDevices:
             serial_number=r.serial_number, account_id=r.account_id, name=r.name, path=r.path,
             seed=self._sealer.open(r.seed_sealed, r.serial_number), created_at=utc(r.created_at),
             user_id=r.user_id, enabled_at=utc(r.enabled_at) if r.enabled_at else None,
-            last_used_step=r.last_used_step, tags=tags)
+            last_used_step=r.last_used_step, clock_offset_steps=r.clock_offset_steps, tags=tags)

@@ -1,10 +1,14 @@
-"""Virtual MFA devices and TOTP checks: CreateVirtualMFADevice, EnableMFADevice, DeactivateMFADevice,
-ListMFADevices, ListVirtualMFADevices, DeleteVirtualMFADevice (IAM API reference), and the code check STS
-makes for ``SerialNumber``/``TokenCode`` so that ``aws:MultiFactorAuthPresent`` means something.
+"""Virtual MFA devices and TOTP checks: CreateVirtualMFADevice, EnableMFADevice, ResyncMFADevice,
+DeactivateMFADevice, GetMFADevice, ListMFADevices, ListVirtualMFADevices, DeleteVirtualMFADevice and the
+device tag operations (IAM API reference), and the code check STS makes for ``SerialNumber``/``TokenCode``
+so that ``aws:MultiFactorAuthPresent`` means something.
 
-Codes are RFC 6238 TOTP (HMAC-SHA1, 6 digits, 30-second steps) with one step of drift either way; a step
-once accepted is never accepted again for that device (no replay). The seed is sealed at rest by the store.
-Lives with STS because the session side reads it; the IAM operations are thin on top.
+Codes are RFC 6238 TOTP (HMAC-SHA1, 6 digits, 30-second steps) with one step of drift either way around the
+device's clock; a step once accepted is never accepted again for that device (no replay). ResyncMFADevice
+("synchronizes the specified MFA device with its IAM resource object on the AWS servers") looks for two
+consecutive codes within five minutes either way and remembers how far the device's clock is off. The seed
+is sealed at rest by the store. Lives with STS because the session side reads it; the IAM operations are
+thin on top.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import hashlib
 import hmac
 import os
 import struct
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from rolegate.core.clock import Clock
 from rolegate.core.errors import (
@@ -33,8 +37,10 @@ from rolegate.store.records import MfaDeviceRecord, UserRecord
 STEP_SECONDS = 30
 DIGITS = 6
 DRIFT_STEPS = 1
+RESYNC_STEPS = 10  # how far ResyncMFADevice looks, either way: five minutes
 MFA_DEVICES_PER_USER = 8  # IAM User Guide, "IAM and AWS STS quotas": MFA devices in use per user
 MFA_FAILED = "MultiFactorAuthentication failed with invalid MFA one time pass code. "
+INVALID_CODE = "Authentication code for device is not valid."
 MFA_UNKNOWN = ("MultiFactorAuthentication failed, unable to validate MFA code. Please verify your MFA serial "
                "number is valid and associated with this user.")
 
@@ -91,25 +97,49 @@ class MfaService:
                 raise EntityAlreadyExists("MFA Device is already in use.")
             if len(tx.mfa_devices.list_for_user(user.user_id)) >= MFA_DEVICES_PER_USER:
                 raise LimitExceeded(f"Cannot exceed quota for MFADevicesPerUser: {MFA_DEVICES_PER_USER}")
-            step = _consecutive_step(device.seed, code1, code2, time_step(now))
+            step = _consecutive_step(device.seed, code1, code2, time_step(now), DRIFT_STEPS)
             if step is None:
-                raise InvalidAuthenticationCode("Authentication code for device is not valid.")
+                raise InvalidAuthenticationCode(INVALID_CODE)
             tx.mfa_devices.update(_replace(device, user_id=user.user_id, enabled_at=now.replace(microsecond=0),
-                                           last_used_step=step + 1))
+                                           last_used_step=step + 1, clock_offset_steps=0))
+
+    def resync_mfa_device(self, account_id: str, user_name: str, serial_number: str, code1: str,
+                          code2: str) -> None:
+        """Re-learn the device's clock from two consecutive codes (IAM API reference, ResyncMFADevice)."""
+        now_step = time_step(self._clock.now())
+        with self._store.write() as tx:
+            device = _users_device(tx, account_id, user_name, serial_number)
+            step = _consecutive_step(device.seed, code1, code2, now_step, RESYNC_STEPS)
+            if step is None:
+                raise InvalidAuthenticationCode(INVALID_CODE)
+            tx.mfa_devices.update(_replace(device, last_used_step=step + 1, clock_offset_steps=step + 1 - now_step))
+
+    def get_mfa_device(self, account_id: str, user_name: str, serial_number: str
+                       ) -> tuple[UserRecord, MfaDeviceRecord]:
+        """The device enabled for the user (IAM API reference, GetMFADevice)."""
+        with self._store.read() as tx:
+            device = _users_device(tx, account_id, user_name, serial_number)
+            return _user(tx, account_id, user_name), device
+
+    def virtual_device(self, account_id: str, serial_number: str) -> MfaDeviceRecord:
+        with self._store.read() as tx:
+            return _virtual_device(tx, account_id, serial_number)
+
+    def change_tags(self, account_id: str, serial_number: str,
+                    change: Callable[[tuple[tuple[str, str], ...]], tuple[tuple[str, str], ...]]) -> None:
+        """Apply ``change`` (IAM's tag rules: ``iam.tags``) to the device's tags, in one transaction."""
+        with self._store.write() as tx:
+            device = _virtual_device(tx, account_id, serial_number)
+            tx.mfa_devices.update(_replace(device, tags=change(device.tags)))
 
     def deactivate_mfa_device(self, account_id: str, user_name: str, serial_number: str) -> None:
         with self._store.write() as tx:
-            user = _user(tx, account_id, user_name)
-            device = tx.mfa_devices.get(serial_number)
-            if device is None or device.user_id != user.user_id:
-                raise NoSuchEntity(f"MFA Device with serial number {serial_number} does not exist.")
-            tx.mfa_devices.update(_replace(device, user_id=None, enabled_at=None))
+            device = _users_device(tx, account_id, user_name, serial_number)
+            tx.mfa_devices.update(_replace(device, user_id=None, enabled_at=None, clock_offset_steps=0))
 
     def delete_virtual_mfa_device(self, account_id: str, serial_number: str) -> None:
         with self._store.write() as tx:
-            device = tx.mfa_devices.get(serial_number)
-            if device is None or device.account_id != account_id:
-                raise NoSuchEntity(f"VirtualMFADevice with serial number {serial_number} doesn't exist.")
+            device = _virtual_device(tx, account_id, serial_number)
             if device.user_id is not None:
                 raise DeleteConflict("MFA Device is still in use")
             tx.mfa_devices.delete(serial_number)
@@ -141,7 +171,7 @@ class MfaService:
             device = tx.mfa_devices.get(serial_number)
             if device is None or user_id is None or device.user_id != user_id or device.account_id != account_id:
                 raise AccessDenied(MFA_UNKNOWN)
-            step = _matching_step(device.seed, token_code, time_step(now))
+            step = _matching_step(device.seed, token_code, time_step(now) + device.clock_offset_steps)
             if step is None or (device.last_used_step is not None and step <= device.last_used_step):
                 raise AccessDenied(MFA_FAILED.strip())
             tx.mfa_devices.update(_replace(device, last_used_step=step))
@@ -158,9 +188,9 @@ def _matching_step(seed: str, code: str, current: int) -> int | None:
     return None
 
 
-def _consecutive_step(seed: str, code1: str, code2: str, current: int) -> int | None:
-    """The step of ``code1`` when ``code2`` is the next step's code, both near now."""
-    for step in range(current - DRIFT_STEPS - 1, current + DRIFT_STEPS):
+def _consecutive_step(seed: str, code1: str, code2: str, current: int, window: int) -> int | None:
+    """The step of ``code1`` when ``code2`` is the next step's code, both within ``window`` steps of now."""
+    for step in range(current - window - 1, current + window):
         if hmac.compare_digest(totp(seed, step), code1) and hmac.compare_digest(totp(seed, step + 1), code2):
             return step
     return None
@@ -171,6 +201,21 @@ def _user(tx: Transaction, account_id: str, user_name: str) -> UserRecord:
     if user is None:
         raise NoSuchEntity(f"The user with name {user_name} cannot be found.")
     return user
+
+
+def _users_device(tx: Transaction, account_id: str, user_name: str, serial_number: str) -> MfaDeviceRecord:
+    user = _user(tx, account_id, user_name)
+    device = tx.mfa_devices.get(serial_number)
+    if device is None or device.user_id != user.user_id:
+        raise NoSuchEntity(f"MFA Device with serial number {serial_number} does not exist.")
+    return device
+
+
+def _virtual_device(tx: Transaction, account_id: str, serial_number: str) -> MfaDeviceRecord:
+    device = tx.mfa_devices.get(serial_number)
+    if device is None or device.account_id != account_id:
+        raise NoSuchEntity(f"VirtualMFADevice with serial number {serial_number} doesn't exist.")
+    return device
 
 
 def _replace(device: MfaDeviceRecord, **changes: object) -> MfaDeviceRecord:

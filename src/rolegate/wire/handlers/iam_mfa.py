@@ -1,5 +1,6 @@
-"""IAM virtual MFA operations (IAM API reference: CreateVirtualMFADevice, EnableMFADevice,
-DeactivateMFADevice, ListMFADevices, ListVirtualMFADevices, DeleteVirtualMFADevice)."""
+"""IAM virtual MFA operations (IAM API reference: CreateVirtualMFADevice, EnableMFADevice, ResyncMFADevice,
+DeactivateMFADevice, GetMFADevice, ListMFADevices, ListVirtualMFADevices, DeleteVirtualMFADevice,
+TagMFADevice, UntagMFADevice, ListMFADeviceTags)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ from typing import Any
 
 from rolegate.core.errors import NoSuchEntity
 from rolegate.iam.paging import page_by_position
-from rolegate.iam.tags import check_new_tags
+from rolegate.iam.limits import DEFAULT_LIMITS
+from rolegate.iam.tags import check_new_tags, merge_tags, remove_tags
 from rolegate.store.records import MfaDeviceRecord
 
+from .iam_instance_profiles import tags_page_out
 from .iam_roles import _account, page_out, tags_in, tags_out
 from .iam_users import implicit_user_name, user_out
 from .registry import HandlerContext, operation
@@ -34,6 +37,40 @@ def create_virtual_mfa_device(ctx: HandlerContext, p: dict[str, Any]) -> dict[st
 def enable_mfa_device(ctx: HandlerContext, p: dict[str, Any]) -> None:
     ctx.services.mfa.enable_mfa_device(_account(ctx), p["UserName"], p["SerialNumber"], p["AuthenticationCode1"],
                                        p["AuthenticationCode2"])
+
+
+@operation("ResyncMFADevice")
+def resync_mfa_device(ctx: HandlerContext, p: dict[str, Any]) -> None:
+    ctx.services.mfa.resync_mfa_device(_account(ctx), p["UserName"], p["SerialNumber"], p["AuthenticationCode1"],
+                                       p["AuthenticationCode2"])
+
+
+@operation("GetMFADevice")
+def get_mfa_device(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
+    name = p.get("UserName") or implicit_user_name(ctx)
+    if name is None:  # the root user: its MFA is not managed here
+        raise NoSuchEntity(f"MFA Device with serial number {p['SerialNumber']} does not exist.")
+    user, device = ctx.services.mfa.get_mfa_device(_account(ctx), name, p["SerialNumber"])
+    # Certifications describe FIDO security keys; a virtual device has none.
+    return {"UserName": user.name, "SerialNumber": device.serial_number, "EnableDate": device.enabled_at}
+
+
+@operation("TagMFADevice")
+def tag_mfa_device(ctx: HandlerContext, p: dict[str, Any]) -> None:
+    new = tags_in(p["Tags"])
+    ctx.services.mfa.change_tags(_account(ctx), p["SerialNumber"], lambda existing: merge_tags(
+        existing, new, DEFAULT_LIMITS.tags_per_resource, "MFADevice"))
+
+
+@operation("UntagMFADevice")
+def untag_mfa_device(ctx: HandlerContext, p: dict[str, Any]) -> None:
+    keys = p["TagKeys"]
+    ctx.services.mfa.change_tags(_account(ctx), p["SerialNumber"], lambda existing: remove_tags(existing, keys))
+
+
+@operation("ListMFADeviceTags")
+def list_mfa_device_tags(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
+    return tags_page_out(ctx.services.mfa.virtual_device(_account(ctx), p["SerialNumber"]).tags, p)
 
 
 @operation("DeactivateMFADevice")
