@@ -6,10 +6,17 @@ import json
 import os
 import subprocess
 import sys
+import time
+import uuid
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
+import zxingcpp
+from PIL import Image
+
+from rolegate.sts.mfa import totp
 
 from tests.live import ROOT_KEY_ID, ROOT_SECRET, LiveServer
 
@@ -68,3 +75,24 @@ def test_the_aws_cli_drives_the_whole_role_lifecycle(aws: Any) -> None:
 
 def test_the_aws_cli_reports_caller_identity(aws: Any) -> None:
     assert aws("sts", "get-caller-identity")["Account"] == "123456789012"
+
+
+def test_a_virtual_mfa_device_is_enrolled_from_its_qr_code_as_the_aws_docs_show(aws: Any, tmp_path: Path) -> None:
+    # The AWS CLI reference for create-virtual-mfa-device: --bootstrap-method QRCodePNG writes the QR code to
+    # --outfile; an authenticator app scans it; two consecutive codes enable the device (EnableMFADevice).
+    name = f"qr-{uuid.uuid4().hex[:8]}"
+    aws("iam", "create-user", "--user-name", name)
+    png = tmp_path / "qr.png"
+    device = aws("iam", "create-virtual-mfa-device", "--virtual-mfa-device-name", name,
+                 "--outfile", str(png), "--bootstrap-method", "QRCodePNG")["VirtualMFADevice"]
+    assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n") and png.stat().st_mode & 0o777 == 0o600
+    scanned = zxingcpp.read_barcodes(Image.open(png))
+    assert len(scanned) == 1 and scanned[0].format == zxingcpp.BarcodeFormat.QRCode
+    uri = urlsplit(scanned[0].text)
+    assert (uri.scheme, uri.netloc, unquote(uri.path)) == ("otpauth", "totp", f"/{name}@123456789012")
+    seed = parse_qs(uri.query)["secret"][0]
+    step = int(time.time()) // 30
+    aws("iam", "enable-mfa-device", "--user-name", name, "--serial-number", device["SerialNumber"],
+        "--authentication-code1", totp(seed, step - 1), "--authentication-code2", totp(seed, step))
+    assert [d["SerialNumber"] for d in aws("iam", "list-mfa-devices", "--user-name", name)["MFADevices"]] == [
+        device["SerialNumber"]]

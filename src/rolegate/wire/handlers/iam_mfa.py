@@ -4,7 +4,11 @@ TagMFADevice, UntagMFADevice, ListMFADeviceTags)."""
 
 from __future__ import annotations
 
+import io
 from typing import Any
+from urllib.parse import quote
+
+import segno
 
 from rolegate.core.errors import NoSuchEntity
 from rolegate.iam.paging import page_by_position
@@ -25,9 +29,9 @@ def create_virtual_mfa_device(ctx: HandlerContext, p: dict[str, Any]) -> dict[st
     device = ctx.services.mfa.create_virtual_mfa_device(_account(ctx), p["VirtualMFADeviceName"],
                                                         path=p.get("Path", "/"), tags=tags)
     # Base32StringSeed is a blob: IAM returns the base32 text of the seed, base64-encoded on the wire.
-    # QRCodePNG is left out: it only renders the same otpauth:// URI as an image.
     out: dict[str, Any] = {"SerialNumber": device.serial_number,
-                           "Base32StringSeed": device.seed.encode("ascii")}
+                           "Base32StringSeed": device.seed.encode("ascii"),
+                           "QRCodePNG": qr_code_png(device, _account(ctx))}
     if device.tags:
         out["Tags"] = tags_out(device.tags)
     return {"VirtualMFADevice": out}
@@ -102,6 +106,16 @@ def list_virtual_mfa_devices(ctx: HandlerContext, p: dict[str, Any]) -> dict[str
     found = ctx.services.mfa.list_virtual_mfa_devices(_account(ctx), p.get("AssignmentStatus") or "Any")
     page = page_by_position(found, p.get("Marker"), p.get("MaxItems"))
     return page_out(page, "VirtualMFADevices", [_virtual(d, u) for d, u in page.items])
+
+
+def qr_code_png(device: MfaDeviceRecord, account_id: str) -> bytes:
+    """The QR code an authenticator app scans: per the API reference (CreateVirtualMFADevice, QRCodePNG),
+    ``otpauth://totp/$virtualMFADeviceName@$AccountName?secret=$Base32String``; a new device belongs to no
+    user yet, so the account name is the account id."""
+    uri = f"otpauth://totp/{quote(device.name, safe='@')}@{account_id}?secret={device.seed}"
+    png = io.BytesIO()
+    segno.make(uri, error="m", micro=False).save(png, kind="png", scale=4, border=4)
+    return png.getvalue()
 
 
 def _virtual(device: MfaDeviceRecord, user: Any) -> dict[str, Any]:
