@@ -44,3 +44,27 @@ def test_put_and_delete_user_policy_take_effect_on_every_worker_at_once(two_work
         root.put_user_policy(UserName="w", PolicyName="p", PolicyDocument=ALLOW_LIST_ROLES)
         assert [_allowed(c) for c in clients] == [True] * 8
         root.delete_user_policy(UserName="w", PolicyName="p")
+
+
+def _authenticates(client: Any) -> bool:
+    try:
+        client.get_caller_identity()
+    except ClientError as err:
+        assert err.response["Error"]["Code"] == "InvalidClientTokenId"
+        return False
+    return True
+
+
+def test_deactivating_and_deleting_a_key_take_effect_on_every_worker_at_once(two_workers: LiveServer) -> None:
+    # Authentication caches each key and its owner per worker; the same generation invalidates them.
+    root = two_workers.client("iam")
+    root.create_user(UserName="k")
+    key = root.create_access_key(UserName="k")["AccessKey"]
+    clients = [two_workers.client("sts", key_id=key["AccessKeyId"], secret=key["SecretAccessKey"]) for _ in range(8)]
+    for _ in range(3):
+        assert [_authenticates(c) for c in clients] == [True] * 8  # every worker has the key cached
+        root.update_access_key(UserName="k", AccessKeyId=key["AccessKeyId"], Status="Inactive")
+        assert [_authenticates(c) for c in clients] == [False] * 8
+        root.update_access_key(UserName="k", AccessKeyId=key["AccessKeyId"], Status="Active")
+    root.delete_access_key(UserName="k", AccessKeyId=key["AccessKeyId"])
+    assert [_authenticates(c) for c in clients] == [False] * 8
