@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,13 +24,18 @@ def two_workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     srv.stop()
 
 
-def _allowed(client: Any) -> bool:
+def _passes(call: Callable[[], Any], refused_with: str) -> bool:
+    """Whether ``call`` succeeds; a refusal must carry ``refused_with``."""
     try:
-        client.list_roles()
+        call()
     except ClientError as err:
-        assert err.response["Error"]["Code"] == "AccessDenied"
+        assert err.response["Error"]["Code"] == refused_with
         return False
     return True
+
+
+def _allowed(client: Any) -> bool:
+    return _passes(client.list_roles, "AccessDenied")
 
 
 def test_put_and_delete_user_policy_take_effect_on_every_worker_at_once(two_workers: LiveServer) -> None:
@@ -47,12 +52,7 @@ def test_put_and_delete_user_policy_take_effect_on_every_worker_at_once(two_work
 
 
 def _authenticates(client: Any) -> bool:
-    try:
-        client.get_caller_identity()
-    except ClientError as err:
-        assert err.response["Error"]["Code"] == "InvalidClientTokenId"
-        return False
-    return True
+    return _passes(client.get_caller_identity, "InvalidClientTokenId")
 
 
 def test_deactivating_and_deleting_a_key_take_effect_on_every_worker_at_once(two_workers: LiveServer) -> None:

@@ -15,6 +15,7 @@ from rolegate.auth.sigv4 import HttpRequest, SigV4Verifier
 from rolegate.core.clock import FixedClock, SystemClock
 from rolegate.core.errors import ExpiredToken, InvalidClientTokenId, SignatureDoesNotMatch
 from rolegate.iam.access_keys import AccessKeyService
+from rolegate.iam.effective_policies import EffectivePolicies
 from rolegate.iam.roles import RoleService
 from rolegate.iam.users import UserService
 from rolegate.store.sql import SqlStore
@@ -38,7 +39,8 @@ def _signed(key: str, secret: str, token: str | None) -> HttpRequest:
 @pytest.fixture
 def authenticator(store: SqlStore, clock: FixedClock, codec: SessionCodec) -> Authenticator:
     # Signatures are checked against real time (botocore signs now); token expiry against the test's clock.
-    return Authenticator(AccessKeyService(store, clock), SigV4Verifier(SystemClock()), sessions=codec)
+    return Authenticator(AccessKeyService(store, clock), SigV4Verifier(SystemClock()), sessions=codec,
+                         cache=EffectivePolicies(store))
 
 
 @pytest.fixture

@@ -3,9 +3,11 @@
 Strict mode rejects unknown keys with ``InvalidClientTokenId`` and inactive keys likewise (IAM: an inactive
 key stops authenticating at once). Long-term keys are read through the generation-stamped cache that
 authorization uses (``iam.effective_policies``): any change to a key or its owner moves the generation, so
-the next request anywhere sees it, and a steady caller costs one counter read instead of two row reads. Temporary credentials (``ASIA…`` with ``X-Amz-Security-Token``) are
-verified without the store: the token is opened by the session codec, which also derives the secret the
-request must be signed with (``rolegate.sts.tokens``). ``--dev`` accepts an unknown key without checking its signature, as the
+the next request anywhere sees it, and a steady caller costs one counter read instead of two row reads;
+the caller carries that generation so authorization decides against the same snapshot. Temporary
+credentials (``ASIA…`` with ``X-Amz-Security-Token``) are verified without the store: the token is opened
+by the session codec, which also derives the secret the request must be signed with
+(``rolegate.sts.tokens``). ``--dev`` accepts an unknown key without checking its signature, as the
 root user of the default account — the behaviour of local AWS emulators, announced loudly at start.
 """
 
@@ -17,7 +19,7 @@ import structlog
 
 from rolegate.core import ids
 from rolegate.core.errors import InvalidClientTokenId, MissingAuthenticationToken
-from rolegate.iam.access_keys import AccessKeyService, KeyOwner
+from rolegate.iam.access_keys import AccessKeyService
 from rolegate.iam.effective_policies import EffectivePolicies
 from rolegate.store.records import AccessKeyRecord
 from rolegate.sts import tokens
@@ -33,9 +35,9 @@ log = structlog.get_logger("rolegate.auth")
 
 
 class Authenticator:
-    def __init__(self, keys: AccessKeyService, verifier: SigV4Verifier, *, dev: bool = False,
-                 default_account_id: str = "123456789012", sessions: SessionCodec | None = None,
-                 cache: EffectivePolicies | None = None) -> None:
+    def __init__(self, keys: AccessKeyService, verifier: SigV4Verifier, *, cache: EffectivePolicies,
+                 dev: bool = False, default_account_id: str = "123456789012",
+                 sessions: SessionCodec | None = None) -> None:
         self._keys = keys
         self._cache = cache
         self._sessions = sessions
@@ -55,7 +57,8 @@ class Authenticator:
         if cred.security_token is not None and not self._dev:
             # A session token with a long-term key (a stale AWS_SESSION_TOKEN, typically).
             raise InvalidClientTokenId(UNKNOWN_KEY)
-        owned = self._credential(cred.access_key_id)
+        generation = self._cache.generation()
+        owned = self._cache.credential(generation, cred.access_key_id)
         if owned is None or owned.key.status != "Active":
             if self._dev and owned is None:
                 return root_caller(self._default_account, cred.access_key_id, cred.region, dev_fallback=True)
@@ -66,12 +69,8 @@ class Authenticator:
         if user is None:
             return root_caller(key.account_id, key.access_key_id, cred.region)
         return Caller(account_id=key.account_id, arn=user.arn, user_id=user.user_id, principal_type="User",
-                      access_key_id=key.access_key_id, region=cred.region, user_name=user.name)
-
-    def _credential(self, access_key_id: str) -> KeyOwner | None:
-        if self._cache is None:
-            return self._keys.credential(access_key_id)
-        return self._cache.credential(self._cache.generation(), access_key_id)
+                      access_key_id=key.access_key_id, region=cred.region, user_name=user.name,
+                      generation=generation)
 
     def _authenticate_session(self, req: HttpRequest, access_key_id: str, cred: SigV4Credential) -> Caller:
         # A session key without its token, or with a token that does not open

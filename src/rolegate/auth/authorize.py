@@ -61,7 +61,7 @@ class Authorizer:
         self._session_limits(caller, spec.action)
         if caller.principal_type == ROOT:
             return
-        generation = self._effective.generation()
+        generation = self._generation(caller)
         meta = meta or NO_META
         now = self._clock.now()
         frozen = _frozen(params)
@@ -101,10 +101,7 @@ class Authorizer:
             name = str(params.get(member, ""))
             facts = lookup(actions.ROLE, caller.account_id, name)
             role_arn = facts.arn if facts else f"arn:aws:iam::{caller.account_id}:role/{name}"
-            decision = self._decide(caller, "iam:PassRole", role_arn, caller.account_id,
-                                    {"iam:PassedToService": service}, None, "resource", meta, generation)
-            if not decision.is_allowed:
-                denial = denial_message(caller, "iam:PassRole", role_arn, decision)
+            denial = self._pass_role_denial(caller, role_arn, service, meta, generation)
         return denial
 
     # -- the general question ---------------------------------------------------------------------
@@ -121,19 +118,17 @@ class Authorizer:
         ``extra_context`` on top. The root user is evaluated too: the engine allows it in its own account and
         refuses it ``sts:AssumeRole*`` (policy spec R55, R67).
         """
-        generation = self._effective.generation()
         return self._decide(caller, action, resource_arn, resource_account, extra_context, resource_policy,
-                            resource_policy_kind, meta, generation)
+                            resource_policy_kind, meta, self._generation(caller))
 
     def check_pass_role(self, caller: Caller, role_arn: str, service_principal: str | None,
                         meta: RequestMeta | None = None) -> None:
         """``iam:PassRole`` on the role, with ``iam:PassedToService``; raises ``AccessDenied``."""
         if caller.principal_type == ROOT:
             return
-        extra = {"iam:PassedToService": service_principal} if service_principal else {}
-        account = _account_of(role_arn) or caller.account_id
-        self._require(caller, "iam:PassRole", role_arn, account, extra, None, "resource", meta,
-                      self._effective.generation())
+        denial = self._pass_role_denial(caller, role_arn, service_principal, meta, self._generation(caller))
+        if denial is not None:
+            raise AccessDenied(denial)
 
     def operation_context(self, op_name: str, params: Mapping[str, Any]) -> dict[str, str | list[str]]:
         """The operation-specific condition keys of ``op_name`` (e.g. AssumeRole's ``sts:*`` and tag keys)."""
@@ -174,13 +169,18 @@ class Authorizer:
                 return denial_message(caller, planned.action, resource.arn, decision)
         return None
 
-    def _require(self, caller: Caller, action: str, resource_arn: str, resource_account: str | None,
-                 extra: Mapping[str, str | Sequence[str]] | None, resource_policy: Any, kind: str,
-                 meta: RequestMeta | None, generation: int) -> None:
-        decision = self._decide(caller, action, resource_arn, resource_account, extra, resource_policy, kind,
-                                meta, generation)
-        if not decision.is_allowed:
-            raise AccessDenied(denial_message(caller, action, resource_arn, decision))
+    def _pass_role_denial(self, caller: Caller, role_arn: str, service_principal: str | None,
+                          meta: RequestMeta | None, generation: int) -> str | None:
+        """The one ``iam:PassRole`` check: AWS's AccessDenied message, or None when the caller may."""
+        extra = {"iam:PassedToService": service_principal} if service_principal else {}
+        account = _account_of(role_arn) or caller.account_id
+        decision = self._decide(caller, "iam:PassRole", role_arn, account, extra, None, "resource", meta,
+                                generation)
+        return None if decision.is_allowed else denial_message(caller, "iam:PassRole", role_arn, decision)
+
+    def _generation(self, caller: Caller) -> int:
+        """The snapshot to decide against: the one authentication read, else the store's current one."""
+        return caller.generation if caller.generation is not None else self._effective.generation()
 
     def _decide(self, caller: Caller, action: str, resource_arn: str, resource_account: str | None,
                 extra: Mapping[str, str | Sequence[str]] | None, resource_policy: Any, kind: str,
@@ -255,21 +255,11 @@ def _frozen(value: Any) -> Any:
     """``value`` (an operation's parsed input) as a hashable key, or None when it holds a string too large
     to be worth remembering (a policy document: such calls are writes, rare next to reads)."""
     if isinstance(value, Mapping):
-        items = []
-        for k, v in value.items():
-            f = _frozen(v)
-            if f is None:
-                return None
-            items.append((k, f))
-        return tuple(items)
+        items = tuple((k, _frozen(v)) for k, v in value.items())
+        return None if any(v is None for _, v in items) else items
     if isinstance(value, list | tuple):
-        out = []
-        for v in value:
-            f = _frozen(v)
-            if f is None:
-                return None
-            out.append(f)
-        return tuple(out)
+        parts = tuple(_frozen(v) for v in value)
+        return None if any(v is None for v in parts) else parts
     if isinstance(value, str) and len(value) > _MAX_REMEMBERED_STRING:
         return None
     return value

@@ -20,6 +20,10 @@ class Caller:
     user_name: str | None = None  # the IAM user's name when principal_type is "User"
     # Temporary credentials (ASIA… key + session token): the verified claims of the session.
     session: SessionClaims | None = None
+    # The store's policy generation authentication read the caller's key at: authorization of this request
+    # decides against the same snapshot, so a request reads the counter once. None when authentication read
+    # nothing (session credentials, callers built in process).
+    generation: int | None = None
 
 
 def root_caller(account_id: str, access_key_id: str | None, region: str, *, dev_fallback: bool = False) -> Caller:

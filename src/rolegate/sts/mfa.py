@@ -108,7 +108,7 @@ class MfaService:
         """Re-learn the device's clock from two consecutive codes (IAM API reference, ResyncMFADevice)."""
         now_step = time_step(self._clock.now())
         with self._store.write() as tx:
-            device = _users_device(tx, account_id, user_name, serial_number)
+            _, device = _users_device(tx, account_id, user_name, serial_number)
             step = _consecutive_step(device.seed, code1, code2, now_step, RESYNC_STEPS)
             if step is None:
                 raise InvalidAuthenticationCode(INVALID_CODE)
@@ -118,8 +118,7 @@ class MfaService:
                        ) -> tuple[UserRecord, MfaDeviceRecord]:
         """The device enabled for the user (IAM API reference, GetMFADevice)."""
         with self._store.read() as tx:
-            device = _users_device(tx, account_id, user_name, serial_number)
-            return _user(tx, account_id, user_name), device
+            return _users_device(tx, account_id, user_name, serial_number)
 
     def virtual_device(self, account_id: str, serial_number: str) -> MfaDeviceRecord:
         with self._store.read() as tx:
@@ -134,7 +133,7 @@ class MfaService:
 
     def deactivate_mfa_device(self, account_id: str, user_name: str, serial_number: str) -> None:
         with self._store.write() as tx:
-            device = _users_device(tx, account_id, user_name, serial_number)
+            _, device = _users_device(tx, account_id, user_name, serial_number)
             tx.mfa_devices.update(_replace(device, user_id=None, enabled_at=None, clock_offset_steps=0))
 
     def delete_virtual_mfa_device(self, account_id: str, serial_number: str) -> None:
@@ -203,12 +202,14 @@ def _user(tx: Transaction, account_id: str, user_name: str) -> UserRecord:
     return user
 
 
-def _users_device(tx: Transaction, account_id: str, user_name: str, serial_number: str) -> MfaDeviceRecord:
+def _users_device(tx: Transaction, account_id: str, user_name: str, serial_number: str
+                  ) -> tuple[UserRecord, MfaDeviceRecord]:
+    """The user and the device enabled for them, or NoSuchEntity."""
     user = _user(tx, account_id, user_name)
     device = tx.mfa_devices.get(serial_number)
     if device is None or device.user_id != user.user_id:
         raise NoSuchEntity(f"MFA Device with serial number {serial_number} does not exist.")
-    return device
+    return user, device
 
 
 def _virtual_device(tx: Transaction, account_id: str, serial_number: str) -> MfaDeviceRecord:
