@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from rolegate.store.ports import DuplicateKeyError
-from rolegate.store.records import AccountRecord, InstanceProfileRecord, RoleRecord
+from rolegate.iam.entities import AccountRecord, InstanceProfileRecord, RoleRecord
 from rolegate.store.sql import SqlStore
 
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)

@@ -10,7 +10,7 @@ import threading
 import pytest
 
 from rolegate.store.ports import DuplicateKeyError
-from rolegate.store.records import AccessKeyRecord, AccountRecord, RoleRecord
+from rolegate.iam.entities import AccessKeyRecord, AccountRecord, RoleRecord
 from rolegate.store.sealing import SealError, Sealer
 from rolegate.store.sql import SqlStore
 

@@ -9,7 +9,7 @@ import pytest
 
 from rolegate.store import schema
 from rolegate.store.ports import DuplicateKeyError
-from rolegate.store.records import AccessKeyRecord, AccountRecord, GroupRecord, UserRecord
+from rolegate.iam.entities import AccessKeyRecord, AccountRecord, GroupRecord, UserRecord
 from rolegate.store.sql import SqlStore
 
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)

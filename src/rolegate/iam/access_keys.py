@@ -17,7 +17,7 @@ from rolegate.core.clock import Clock
 from rolegate.core.errors import AccessDenied, InvalidInput, LimitExceeded, NoSuchEntity
 from rolegate.core.pagination import Page
 from rolegate.store.ports import Store, Transaction
-from rolegate.store.records import AccessKeyRecord, UserRecord
+from rolegate.iam.entities import AccessKeyRecord, UserRecord
 
 from .limits import DEFAULT_LIMITS, IamLimits
 from .paging import page_by_position

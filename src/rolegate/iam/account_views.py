@@ -17,7 +17,7 @@ from typing import Any
 from rolegate.core.errors import ValidationError
 from rolegate.core.pagination import decode_marker, encode_marker
 from rolegate.store.ports import Store, Transaction
-from rolegate.store.records import GroupRecord, ManagedPolicyRecord, RoleRecord, UserRecord
+from rolegate.iam.entities import GroupRecord, ManagedPolicyRecord, RoleRecord, UserRecord
 
 from .aws_managed import aws_managed_policy, is_aws_managed_arn
 from .instance_profiles import InstanceProfile

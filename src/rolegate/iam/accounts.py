@@ -14,7 +14,7 @@ from rolegate.core import ids
 from rolegate.core.clock import Clock
 from rolegate.core.errors import EntityAlreadyExists, InvalidInput
 from rolegate.store.ports import DuplicateKeyError, Store
-from rolegate.store.records import AccessKeyRecord, AccountRecord
+from rolegate.iam.entities import AccessKeyRecord, AccountRecord
 
 DEFAULT_ACCOUNT_ID = "123456789012"
 _ACCOUNT_ID = re.compile(r"\d{12}")

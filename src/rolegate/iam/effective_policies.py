@@ -22,7 +22,7 @@ from typing import TypeVar
 
 from rolegate.policy import CompiledPolicy, compile_policy
 from rolegate.store.ports import Store, Transaction
-from rolegate.store.records import ManagedPolicyRecord
+from rolegate.iam.entities import ManagedPolicyRecord
 
 from .access_keys import KeyOwner, key_owner
 from .aws_managed import aws_managed_policy

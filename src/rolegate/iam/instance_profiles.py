@@ -17,7 +17,7 @@ from rolegate.core.clock import Clock
 from rolegate.core.errors import DeleteConflict, EntityAlreadyExists, LimitExceeded, NoSuchEntity
 from rolegate.core.pagination import Page, decode_marker
 from rolegate.store.ports import DuplicateKeyError, Store, Transaction
-from rolegate.store.records import InstanceProfileRecord, RoleRecord
+from rolegate.iam.entities import InstanceProfileRecord, RoleRecord
 
 from .limits import DEFAULT_LIMITS, IamLimits
 from .paging import page_after, page_limit, page_of_rows

@@ -25,7 +25,7 @@ from rolegate.core.errors import (
 )
 from rolegate.core.pagination import Page
 from rolegate.store.ports import DuplicateKeyError, Store, Transaction
-from rolegate.store.records import ManagedPolicyRecord, PolicyEntityRecord, PolicyVersionRecord
+from rolegate.iam.entities import ManagedPolicyRecord, PolicyEntityRecord, PolicyVersionRecord
 
 from . import documents
 from .aws_managed import AWS_ACCOUNT, aws_managed_policies, aws_managed_policy, is_aws_managed_arn

@@ -10,7 +10,7 @@ from __future__ import annotations
 from rolegate.core.arns import parse_arn
 from rolegate.core.errors import InvalidInput, NoSuchEntity
 from rolegate.store.ports import Transaction
-from rolegate.store.records import ManagedPolicyRecord
+from rolegate.iam.entities import ManagedPolicyRecord
 
 from .aws_managed import AWS_ACCOUNT, aws_managed_policy
 

@@ -19,7 +19,7 @@ from rolegate.core.clock import Clock
 from rolegate.core.errors import EntityAlreadyExists, InvalidInput, LimitExceeded, NoSuchEntity
 from rolegate.federation.saml_metadata import MetadataError, parse_idp_metadata
 from rolegate.store.ports import DuplicateKeyError, Store, Transaction
-from rolegate.store.records import OidcProviderRecord, SamlProviderRecord
+from rolegate.iam.entities import OidcProviderRecord, SamlProviderRecord
 
 from .limits import DEFAULT_LIMITS, IamLimits
 from .tags import check_new_tags, merge_tags, remove_tags

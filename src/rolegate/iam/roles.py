@@ -23,7 +23,7 @@ from rolegate.core.errors import (
 )
 from rolegate.core.pagination import DEFAULT_MAX_ITEMS, Page, decode_marker, encode_marker
 from rolegate.store.ports import DuplicateKeyError, Store, Transaction
-from rolegate.store.records import RoleRecord
+from rolegate.iam.entities import RoleRecord
 
 from . import documents
 from .limits import DEFAULT_LIMITS, IamLimits

@@ -19,7 +19,7 @@ from rolegate.core.arns import role_arn
 from rolegate.core.clock import Clock
 from rolegate.core.errors import EntityAlreadyExists, InvalidInput, NoSuchEntity
 from rolegate.store.ports import Store
-from rolegate.store.records import RoleRecord, ServiceRoleDeletionRecord
+from rolegate.iam.entities import RoleRecord, ServiceRoleDeletionRecord
 
 from .aws_managed import aws_managed_policy
 from .limits import DEFAULT_LIMITS, IamLimits

@@ -12,12 +12,21 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import Protocol
 
-from .records import AccessKeyRecord, AccountRecord, RoleRecord
-from .records import GroupRecord, UserRecord
-from .records import (InstanceProfileRecord, OidcProviderRecord, SamlProviderRecord,
-                      ServiceRoleDeletionRecord)
-from .records import ManagedPolicyRecord, PolicyEntityRecord, PolicyVersionRecord
-from .records import MfaDeviceRecord, SessionKeyRecord
+from rolegate.iam.entities import (
+    AccessKeyRecord,
+    AccountRecord,
+    GroupRecord,
+    InstanceProfileRecord,
+    ManagedPolicyRecord,
+    OidcProviderRecord,
+    PolicyEntityRecord,
+    PolicyVersionRecord,
+    RoleRecord,
+    SamlProviderRecord,
+    ServiceRoleDeletionRecord,
+    UserRecord,
+)
+from rolegate.sts.entities import MfaDeviceRecord, SessionKeyRecord
 
 
 class DuplicateKeyError(Exception):

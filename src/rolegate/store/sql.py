@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from . import schema as t
 from .engine import WRITE
 from .ports import DuplicateKeyError, utc
-from .records import AccessKeyRecord, AccountRecord, RoleRecord
+from rolegate.iam.entities import AccessKeyRecord, AccountRecord, RoleRecord
 from .sealing import Sealer
 
 

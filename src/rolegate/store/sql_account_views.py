@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, select
 
 from . import schema as t
-from .records import InstanceProfileRecord, PolicyVersionRecord
+from rolegate.iam.entities import InstanceProfileRecord, PolicyVersionRecord
 from .sql_instance_profiles import SqlInstanceProfiles, _query as _profiles_query
 from .sql_policies import _ATTACHMENTS, _version
 

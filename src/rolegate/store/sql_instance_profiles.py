@@ -9,7 +9,7 @@ from sqlalchemy import Connection, delete, func, select
 
 from . import schema as t
 from .ports import utc
-from .records import InstanceProfileRecord
+from rolegate.iam.entities import InstanceProfileRecord
 from .sql import _insert, tags_for, write_tags
 
 _P = t.instance_profiles

@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Table, delete, func, select, update
 
 from . import schema as t
 from .ports import utc
-from .records import ManagedPolicyRecord, PolicyEntityRecord, PolicyVersionRecord
+from rolegate.iam.entities import ManagedPolicyRecord, PolicyEntityRecord, PolicyVersionRecord
 from .sql import _insert, tags_for, write_tags
 from .sql_users import _count
 

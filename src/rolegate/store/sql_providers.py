@@ -12,7 +12,7 @@ from sqlalchemy import Connection, delete, func, select, update
 
 from . import schema as t
 from .ports import utc
-from .records import OidcProviderRecord, SamlProviderRecord
+from rolegate.iam.entities import OidcProviderRecord, SamlProviderRecord
 from .sql import _insert, tags_for, write_tags
 
 

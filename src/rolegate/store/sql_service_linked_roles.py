@@ -6,7 +6,7 @@ from sqlalchemy import Connection, select
 
 from . import schema as t
 from .ports import utc
-from .records import ServiceRoleDeletionRecord
+from rolegate.iam.entities import ServiceRoleDeletionRecord
 from .sql import _insert
 
 _D = t.service_linked_role_deletions

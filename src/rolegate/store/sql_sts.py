@@ -9,7 +9,7 @@ from sqlalchemy import Connection, delete, or_, select, update
 
 from . import schema as t
 from .ports import utc
-from .records import MfaDeviceRecord, SessionKeyRecord
+from rolegate.sts.entities import MfaDeviceRecord, SessionKeyRecord
 from .sealing import Sealer
 from .sql import _insert, tags_for, write_tags
 

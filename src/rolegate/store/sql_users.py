@@ -10,7 +10,7 @@ from sqlalchemy import Connection, Table, bindparam, delete, func, select, updat
 
 from . import schema as t
 from .ports import utc
-from .records import AccessKeyRecord, GroupRecord, UserRecord
+from rolegate.iam.entities import AccessKeyRecord, GroupRecord, UserRecord
 from .sql import SqlAccessKeys, _insert, tags_for, write_tags
 
 _U = t.users

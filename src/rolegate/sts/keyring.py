@@ -17,7 +17,7 @@ import time
 
 from rolegate.core.clock import Clock
 from rolegate.store.ports import DuplicateKeyError, Store
-from rolegate.store.records import SessionKeyRecord
+from rolegate.sts.entities import SessionKeyRecord
 
 from .tokens import KEY_ID_BYTES, RingKey
 

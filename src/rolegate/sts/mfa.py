@@ -32,7 +32,8 @@ from rolegate.core.errors import (
     NoSuchEntity,
 )
 from rolegate.store.ports import DuplicateKeyError, Store, Transaction
-from rolegate.store.records import MfaDeviceRecord, UserRecord
+from rolegate.iam.entities import UserRecord
+from rolegate.sts.entities import MfaDeviceRecord
 
 STEP_SECONDS = 30
 DIGITS = 6

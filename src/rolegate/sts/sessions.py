@@ -30,7 +30,7 @@ from rolegate.core.errors import (
 )
 from rolegate.policy import PolicySet, Request, compile_policy, evaluate, parse_policy
 from rolegate.store.ports import Store
-from rolegate.store.records import RoleRecord
+from rolegate.iam.entities import RoleRecord
 
 from . import tokens
 from .mfa import MfaService
