@@ -22,12 +22,13 @@ from rolegate.core.errors import (
     UnmodifiableEntity,
 )
 from rolegate.core.pagination import DEFAULT_MAX_ITEMS, Page, decode_marker, encode_marker
-from rolegate.store.ports import DuplicateKeyError, Store, Transaction
-from rolegate.iam.entities import RoleRecord
+from rolegate.store.ports import DuplicateKeyError
 
 from . import documents
+from .entities import RoleRecord
 from .limits import DEFAULT_LIMITS, IamLimits
 from .policy_lookup import check_boundary_arn, check_permissions_boundary
+from .ports import HasRoles, IamStore
 from .tags import check_new_tags, merge_tags, remove_tags
 from .trust_binding import unbind_deleted_principal
 
@@ -35,7 +36,7 @@ SERVICE_ROLE_PATH_PREFIX = "/aws-service-role/"
 
 
 class RoleService:
-    def __init__(self, store: Store, clock: Clock, limits: IamLimits = DEFAULT_LIMITS) -> None:
+    def __init__(self, store: IamStore, clock: Clock, limits: IamLimits = DEFAULT_LIMITS) -> None:
         self._store = store
         self._clock = clock
         self._limits = limits
@@ -83,7 +84,7 @@ class RoleService:
                    max_items: int | None = None) -> Page[RoleRecord]:
         limit = max_items or DEFAULT_MAX_ITEMS
         with self._store.read() as tx:
-            rows = tx.roles.list(account_id, path_prefix, decode_marker(marker), limit + 1)
+            rows = tx.roles.list_for_account(account_id, path_prefix, decode_marker(marker), limit + 1)
         if len(rows) > limit:
             return Page(rows[:limit], True, encode_marker(rows[limit - 1].name.lower()))
         return Page(rows, False, None)
@@ -190,7 +191,7 @@ class RoleService:
         return self._clock.now().replace(microsecond=0)
 
 
-def insert_role(tx: Transaction, role: RoleRecord, limits: IamLimits) -> None:
+def insert_role(tx: HasRoles, role: RoleRecord, limits: IamLimits) -> None:
     """Store a new role after the checks every role creation shares: unique name, account quota."""
     if tx.roles.get_by_name(role.account_id, role.name) is not None:
         raise _already_exists(role.name)
@@ -202,14 +203,14 @@ def insert_role(tx: Transaction, role: RoleRecord, limits: IamLimits) -> None:
         raise _already_exists(role.name) from None
 
 
-def existing_role(tx: Transaction, account_id: str, name: str) -> RoleRecord:
+def existing_role(tx: HasRoles, account_id: str, name: str) -> RoleRecord:
     role = tx.roles.get_by_name(account_id, name)
     if role is None:
         raise NoSuchEntity(f"The role with name {name} cannot be found.")
     return role
 
 
-def _modifiable(tx: Transaction, account_id: str, name: str) -> RoleRecord:
+def _modifiable(tx: HasRoles, account_id: str, name: str) -> RoleRecord:
     """A role the caller may change: service-linked roles belong to their service (UnmodifiableEntity)."""
     role = existing_role(tx, account_id, name)
     if role.path.startswith(SERVICE_ROLE_PATH_PREFIX):

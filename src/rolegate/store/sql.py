@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -13,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from . import schema as t
 from .engine import WRITE
-from .ports import DuplicateKeyError, utc
+from .ports import DuplicateKeyError
 from rolegate.iam.entities import AccessKeyRecord, AccountRecord, RoleRecord
 from .sealing import Sealer
 
@@ -84,6 +85,11 @@ class SqlTransaction:
         self.account_views = sql_account_views.SqlAccountViews(conn)
 
 
+def utc(value: dt.datetime) -> dt.datetime:
+    """Datetimes read back from SQLite are naive; every stored time is UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+
+
 def _insert(conn: Connection, table: Any, **values: Any) -> None:
     # A savepoint keeps the surrounding transaction usable after a unique-key collision (PostgreSQL).
     try:
@@ -109,7 +115,7 @@ class SqlAccounts:
         row = self._c.execute(select(t.accounts).where(t.accounts.c.name == name)).first()
         return _account(row) if row else None
 
-    def list(self) -> list[AccountRecord]:
+    def list_all(self) -> list[AccountRecord]:
         rows = self._c.execute(select(t.accounts).order_by(t.accounts.c.created_at, t.accounts.c.account_id))
         return [_account(r) for r in rows]
 
@@ -160,7 +166,8 @@ class SqlRoles:
         row = self._c.execute(_ROLE_BY_NAME, {"account_id": account_id, "name_lower": name.lower()}).first()
         return self._role(row) if row else None
 
-    def list(self, account_id: str, path_prefix: str, after: str | None, limit: int) -> list[RoleRecord]:
+    def list_for_account(self, account_id: str, path_prefix: str, after: str | None,
+                         limit: int) -> list[RoleRecord]:
         c = t.roles.c
         q = select(t.roles).where(c.account_id == account_id)
         if path_prefix != "/":

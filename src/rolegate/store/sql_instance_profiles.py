@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, select
 
 from . import schema as t
-from .ports import utc
+from .sql import utc
 from rolegate.iam.entities import InstanceProfileRecord
 from .sql import _insert, tags_for, write_tags
 
@@ -30,8 +30,8 @@ class SqlInstanceProfiles:
         rows = self._rows(_query().where(_P.c.account_id == account_id, _P.c.name_lower == name.lower()))
         return rows[0] if rows else None
 
-    def list(self, account_id: str, path_prefix: str, after: str | None,
-             limit: int) -> list[InstanceProfileRecord]:
+    def list_for_account(self, account_id: str, path_prefix: str, after: str | None,
+                         limit: int) -> list[InstanceProfileRecord]:
         q = _query().where(_P.c.account_id == account_id)
         if path_prefix != "/":
             q = q.where(_P.c.path.startswith(path_prefix, autoescape=True))

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, delete, func, select, update
 
 from . import schema as t
-from .ports import utc
+from .sql import utc
 from rolegate.iam.entities import ManagedPolicyRecord, PolicyEntityRecord, PolicyVersionRecord
 from .sql import _insert, tags_for, write_tags
 from .sql_users import _count
@@ -46,7 +46,7 @@ class SqlManagedPolicies:
         row = self._c.execute(select(_P).where(_P.c.arn == arn)).first()
         return self._policy(row, tags_for(self._c, [row.policy_id])) if row else None
 
-    def list(self, account_id: str) -> list[ManagedPolicyRecord]:
+    def list_for_account(self, account_id: str) -> list[ManagedPolicyRecord]:
         rows = self._c.execute(select(_P).where(_P.c.account_id == account_id).order_by(_P.c.name_lower)).all()
         tags = tags_for(self._c, [r.policy_id for r in rows])
         return [self._policy(r, tags) for r in rows]

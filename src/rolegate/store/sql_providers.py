@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, select, update
 
 from . import schema as t
-from .ports import utc
+from .sql import utc
 from rolegate.iam.entities import OidcProviderRecord, SamlProviderRecord
 from .sql import _insert, tags_for, write_tags
 
@@ -29,7 +29,7 @@ class SqlOidcProviders:
         rows = self._rows(select(t.oidc_providers).where(t.oidc_providers.c.arn == arn))
         return rows[0] if rows else None
 
-    def list(self, account_id: str) -> list[OidcProviderRecord]:
+    def list_for_account(self, account_id: str) -> list[OidcProviderRecord]:
         c = t.oidc_providers.c
         return self._rows(select(t.oidc_providers).where(c.account_id == account_id).order_by(c.arn))
 
@@ -67,7 +67,7 @@ class SqlSamlProviders:
         rows = self._rows(select(t.saml_providers).where(t.saml_providers.c.arn == arn))
         return rows[0] if rows else None
 
-    def list(self, account_id: str) -> list[SamlProviderRecord]:
+    def list_for_account(self, account_id: str) -> list[SamlProviderRecord]:
         c = t.saml_providers.c
         return self._rows(select(t.saml_providers).where(c.account_id == account_id).order_by(c.arn))
 

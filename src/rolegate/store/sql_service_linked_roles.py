@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, select
 
 from . import schema as t
-from .ports import utc
+from .sql import utc
 from rolegate.iam.entities import ServiceRoleDeletionRecord
 from .sql import _insert
 

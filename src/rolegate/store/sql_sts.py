@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, or_, select, update
 
 from . import schema as t
-from .ports import utc
+from .sql import utc
 from rolegate.sts.entities import MfaDeviceRecord, SessionKeyRecord
 from .sealing import Sealer
 from .sql import _insert, tags_for, write_tags
@@ -28,7 +28,7 @@ class SqlSessionKeys:
         _insert(self._c, _K, key_id=key.key_id, material_sealed=sealed, created_at=key.created_at,
                 superseded_at=key.superseded_at)
 
-    def list(self) -> list[SessionKeyRecord]:
+    def list_all(self) -> list[SessionKeyRecord]:
         rows = self._c.execute(select(_K).order_by(_K.c.created_at, _K.c.key_id))
         return [SessionKeyRecord(
             key_id=r.key_id,
@@ -72,7 +72,7 @@ class SqlMfaDevices:
         row = self._c.execute(select(_M).where(_M.c.serial_number == serial_number)).first()
         return self._device(row) if row else None
 
-    def list(self, account_id: str) -> list[MfaDeviceRecord]:
+    def list_for_account(self, account_id: str) -> list[MfaDeviceRecord]:
         rows = self._c.execute(select(_M).where(_M.c.account_id == account_id).order_by(_M.c.serial_number)).all()
         tags = tags_for(self._c, [r.serial_number for r in rows])
         return [self._device(r, tags.get(r.serial_number, ())) for r in rows]

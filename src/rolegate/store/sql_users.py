@@ -4,12 +4,13 @@ administration of long-term access keys (status, deletion, last use)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, delete, func, select, update
 
 from . import schema as t
-from .ports import utc
+from .sql import utc
 from rolegate.iam.entities import AccessKeyRecord, GroupRecord, UserRecord
 from .sql import SqlAccessKeys, _insert, tags_for, write_tags
 
@@ -42,7 +43,7 @@ class _InlinePolicies:
         return bool(self._c.execute(delete(self._t).where(self._owner == owner_id, self._t.c.name == name))
                     .rowcount)
 
-    def list(self, owner_id: str) -> list[tuple[str, str]]:
+    def list_for_owner(self, owner_id: str) -> list[tuple[str, str]]:
         rows = self._c.execute(select(self._t.c.name, self._t.c.document).where(self._owner == owner_id)
                                .order_by(self._t.c.name))
         return [(r.name, r.document) for r in rows]
@@ -82,7 +83,8 @@ class SqlUsers:
         row = self._c.execute(_USER_BY_ID, {"user_id": user_id}).first()
         return user_from_row(self._c, row) if row else None
 
-    def list(self, account_id: str, path_prefix: str, after: str | None, limit: int) -> list[UserRecord]:
+    def list_for_account(self, account_id: str, path_prefix: str, after: str | None,
+                         limit: int) -> list[UserRecord]:
         rows = self._c.execute(_named_page(select(_U), _U, account_id, path_prefix, after, limit)).all()
         return users_from_rows(self._c, rows)
 
@@ -107,7 +109,7 @@ class SqlUsers:
         return self._policies.delete(user_id, name)
 
     def list_inline_policies(self, user_id: str) -> list[tuple[str, str]]:
-        return self._policies.list(user_id)
+        return self._policies.list_for_owner(user_id)
 
     def count_attached_policies(self, user_id: str) -> int:
         p = t.user_attached_policies
@@ -132,7 +134,8 @@ class SqlGroups:
                                                _G.c.name_lower == name.lower())).first()
         return _group(row) if row else None
 
-    def list(self, account_id: str, path_prefix: str, after: str | None, limit: int) -> list[GroupRecord]:
+    def list_for_account(self, account_id: str, path_prefix: str, after: str | None,
+                         limit: int) -> list[GroupRecord]:
         return [_group(r) for r in self._c.execute(_named_page(select(_G), _G, account_id, path_prefix,
                                                                after, limit))]
 
@@ -173,7 +176,7 @@ class SqlGroups:
         return self._policies.delete(group_id, name)
 
     def list_inline_policies(self, group_id: str) -> list[tuple[str, str]]:
-        return self._policies.list(group_id)
+        return self._policies.list_for_owner(group_id)
 
     def count_attached_policies(self, group_id: str) -> int:
         p = t.group_attached_policies
@@ -214,7 +217,7 @@ def user_from_row(conn: Connection, row: Any, tags: tuple[tuple[str, str], ...] 
                       tags=tags)
 
 
-def users_from_rows(conn: Connection, rows: list[Any]) -> list[UserRecord]:
+def users_from_rows(conn: Connection, rows: Sequence[Any]) -> list[UserRecord]:
     tags = tags_for(conn, [r.user_id for r in rows])
     return [user_from_row(conn, r, tags.get(r.user_id, ())) for r in rows]
 
