@@ -12,14 +12,15 @@ from contextlib import AbstractContextManager, contextmanager
 from sqlalchemy import Engine, delete
 from sqlalchemy.engine import Connection
 
-from rolegate.store import sql_generation
 from rolegate.store import schema as t
+from rolegate.store import sql_generation
 from rolegate.store.engine import WRITE
 from rolegate.store.sealing import Sealer
 
 from .account_views import SqlAccountViews
 from .accounts import SqlAccessKeys, SqlAccounts
 from .instance_profiles import SqlInstanceProfiles
+from .outbox import SqlOutbox
 from .policies import SqlManagedPolicies
 from .providers import SqlOidcProviders, SqlSamlProviders
 from .roles import SqlRoles
@@ -89,4 +90,8 @@ class SqlTransaction:
 
 
 class SqlUnitOfWork(SqlTransaction):
-    """A write transaction."""
+    """A write transaction: the repositories, and the outbox whose records commit with the change."""
+
+    def __init__(self, conn: Connection, sealer: Sealer) -> None:
+        super().__init__(conn, sealer)
+        self.outbox = SqlOutbox(conn)
