@@ -16,7 +16,7 @@ from rolegate.core.errors import EntityAlreadyExists, InvalidInput
 from rolegate.store.ports import DuplicateKeyError
 
 from .entities import AccessKeyRecord, AccountRecord
-from .ports import AccountStore
+from .ports import AccountStore, HasAccounts
 
 DEFAULT_ACCOUNT_ID = "123456789012"
 _ACCOUNT_ID = re.compile(r"\d{12}")
@@ -83,7 +83,7 @@ class AccountService:
             return tx.access_keys.get(access_key_id)
 
 
-def _free_account_id(tx) -> str:  # type: ignore[no-untyped-def]
+def _free_account_id(tx: HasAccounts) -> str:
     while True:
         candidate = f"{secrets.randbelow(10**12):012d}"
         if candidate != "000000000000" and tx.accounts.get(candidate) is None:
