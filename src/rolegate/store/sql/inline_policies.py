@@ -37,3 +37,22 @@ class SqlInlinePolicies:
         rows = self._c.execute(select(self._t.c.name, self._t.c.document).where(self._owner == owner_id)
                                .order_by(self._t.c.name))
         return [(r.name, r.document) for r in rows]
+
+
+class InlinePolicyMethods:
+    """``iam.ports.InlinePolicyRepository``'s methods for a repository whose owners' inline policies are in
+    ``self._policies`` (roles, users and groups alike)."""
+
+    _policies: SqlInlinePolicies
+
+    def put_inline_policy(self, owner_id: str, name: str, document: str) -> None:
+        self._policies.put(owner_id, name, document)
+
+    def get_inline_policy(self, owner_id: str, name: str) -> str | None:
+        return self._policies.get(owner_id, name)
+
+    def delete_inline_policy(self, owner_id: str, name: str) -> bool:
+        return self._policies.delete(owner_id, name)
+
+    def list_inline_policies(self, owner_id: str) -> list[tuple[str, str]]:
+        return self._policies.list_for_owner(owner_id)

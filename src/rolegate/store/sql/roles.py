@@ -9,7 +9,7 @@ from sqlalchemy import Connection, bindparam, delete, select, update
 from rolegate.iam.entities import RoleRecord
 from rolegate.store import schema as t
 
-from .inline_policies import SqlInlinePolicies
+from .inline_policies import InlinePolicyMethods, SqlInlinePolicies
 from .rows import Tags, count_rows, insert_row, named_page, tags_for, utc, utc_or_none, write_tags
 
 _R = t.roles
@@ -18,7 +18,7 @@ _ROLE_BY_NAME = select(_R).where(_R.c.account_id == bindparam("account_id"),
                                  _R.c.name_lower == bindparam("name_lower"))
 
 
-class SqlRoles:
+class SqlRoles(InlinePolicyMethods):
     def __init__(self, conn: Connection) -> None:
         self._c = conn
         self._policies = SqlInlinePolicies(conn, t.role_inline_policies, "role_id")
@@ -49,18 +49,6 @@ class SqlRoles:
 
     def count(self, account_id: str) -> int:
         return count_rows(self._c, _R, _R.c.account_id == account_id)
-
-    def put_inline_policy(self, role_id: str, name: str, document: str) -> None:
-        self._policies.put(role_id, name, document)
-
-    def get_inline_policy(self, role_id: str, name: str) -> str | None:
-        return self._policies.get(role_id, name)
-
-    def delete_inline_policy(self, role_id: str, name: str) -> bool:
-        return self._policies.delete(role_id, name)
-
-    def list_inline_policies(self, role_id: str) -> list[tuple[str, str]]:
-        return self._policies.list_for_owner(role_id)
 
     def count_attached_policies(self, role_id: str) -> int:
         p = t.role_attached_policies

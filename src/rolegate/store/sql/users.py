@@ -10,7 +10,7 @@ from sqlalchemy import Connection, bindparam, delete, select, update
 from rolegate.iam.entities import GroupRecord, UserRecord
 from rolegate.store import schema as t
 
-from .inline_policies import SqlInlinePolicies
+from .inline_policies import InlinePolicyMethods, SqlInlinePolicies
 from .rows import Tags, count_rows, insert_row, named_page, tags_for, utc, write_tags
 
 _U = t.users
@@ -19,7 +19,7 @@ _M = t.group_members
 _USER_BY_ID = select(_U).where(_U.c.user_id == bindparam("user_id"))  # per-request: built once
 
 
-class SqlUsers:
+class SqlUsers(InlinePolicyMethods):
     def __init__(self, conn: Connection) -> None:
         self._c = conn
         self._policies = SqlInlinePolicies(conn, t.user_inline_policies, "user_id")
@@ -54,18 +54,6 @@ class SqlUsers:
     def count(self, account_id: str) -> int:
         return count_rows(self._c, _U, _U.c.account_id == account_id)
 
-    def put_inline_policy(self, user_id: str, name: str, document: str) -> None:
-        self._policies.put(user_id, name, document)
-
-    def get_inline_policy(self, user_id: str, name: str) -> str | None:
-        return self._policies.get(user_id, name)
-
-    def delete_inline_policy(self, user_id: str, name: str) -> bool:
-        return self._policies.delete(user_id, name)
-
-    def list_inline_policies(self, user_id: str) -> list[tuple[str, str]]:
-        return self._policies.list_for_owner(user_id)
-
     def count_attached_policies(self, user_id: str) -> int:
         p = t.user_attached_policies
         return count_rows(self._c, p, p.c.user_id == user_id)
@@ -88,7 +76,7 @@ def users_from_rows(conn: Connection, rows: Sequence[Any]) -> list[UserRecord]:
     return [user_from_row(conn, r, tags.get(r.user_id, ())) for r in rows]
 
 
-class SqlGroups:
+class SqlGroups(InlinePolicyMethods):
     def __init__(self, conn: Connection) -> None:
         self._c = conn
         self._policies = SqlInlinePolicies(conn, t.group_inline_policies, "group_id")
@@ -133,18 +121,6 @@ class SqlGroups:
 
     def count_members(self, group_id: str) -> int:
         return count_rows(self._c, _M, _M.c.group_id == group_id)
-
-    def put_inline_policy(self, group_id: str, name: str, document: str) -> None:
-        self._policies.put(group_id, name, document)
-
-    def get_inline_policy(self, group_id: str, name: str) -> str | None:
-        return self._policies.get(group_id, name)
-
-    def delete_inline_policy(self, group_id: str, name: str) -> bool:
-        return self._policies.delete(group_id, name)
-
-    def list_inline_policies(self, group_id: str) -> list[tuple[str, str]]:
-        return self._policies.list_for_owner(group_id)
 
     def count_attached_policies(self, group_id: str) -> int:
         p = t.group_attached_policies
