@@ -21,8 +21,10 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/rolegate serve --host $(HOST) --port $(PORT) --data-dir $(DATA_DIR)
 
+# Import contracts (pyproject.toml, [tool.importlinter]) and types (mypy over src/rolegate, [tool.mypy]).
 lint: $(STAMP)
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -21,7 +21,7 @@ from rolegate.core.errors import InvalidClientTokenId
 from rolegate.iam.access_keys import AccessKeyService
 from rolegate.iam.effective_policies import EffectivePolicies
 from rolegate.iam.users import UserService
-from rolegate.store.records import AccessKeyRecord
+from rolegate.iam.entities import AccessKeyRecord
 from rolegate.store.engine import create_store_engine
 from rolegate.store.sealing import Sealer
 from rolegate.store.sql import SqlStore

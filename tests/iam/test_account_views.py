@@ -22,7 +22,7 @@ from rolegate.iam.policies import ManagedPolicyService
 from rolegate.iam.providers import ProviderService
 from rolegate.iam.roles import RoleService
 from rolegate.iam.users import UserService
-from rolegate.store.records import MfaDeviceRecord
+from rolegate.sts.entities import MfaDeviceRecord
 from rolegate.store.sql import SqlStore, SqlTransaction
 
 from .conftest import ACCOUNT

@@ -17,12 +17,15 @@ BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("ROLEGATE_TEST_POSTGRE
 
 
 @pytest.fixture(params=BACKENDS)
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlStore]:
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'store.db'}"
-    else:
-        url = os.environ["ROLEGATE_TEST_POSTGRES_URL"]
-    engine = create_store_engine(url)
+        return f"sqlite:///{tmp_path / 'store.db'}"
+    return os.environ["ROLEGATE_TEST_POSTGRES_URL"]
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[SqlStore]:
+    engine = create_store_engine(store_url)
     migrate(engine)
     s = SqlStore(engine, Sealer(b"k" * 32))
     s.reset()

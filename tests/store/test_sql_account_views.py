@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from rolegate.store.records import (
+from rolegate.iam.entities import (
     AccountRecord,
     GroupRecord,
     InstanceProfileRecord,

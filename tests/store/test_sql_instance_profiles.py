@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from rolegate.store.ports import DuplicateKeyError
-from rolegate.store.records import AccountRecord, InstanceProfileRecord, RoleRecord
+from rolegate.iam.entities import AccountRecord, InstanceProfileRecord, RoleRecord
 from rolegate.store.sql import SqlStore
 
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
@@ -65,8 +65,8 @@ def test_list_orders_by_lower_name_filters_by_path_and_starts_after_marker(store
             tx.instance_profiles.create(_profile(name, f"AIPA0000000000000000{i}", "/x/"))
         tx.instance_profiles.create(_profile("z", "AIPA00000000000000009", "/y/"))
     with store.read() as tx:
-        assert [p.name for p in tx.instance_profiles.list(A, "/x/", None, 10)] == ["A", "b", "c"]
-        assert [p.name for p in tx.instance_profiles.list(A, "/", "b", 10)] == ["c", "z"]
+        assert [p.name for p in tx.instance_profiles.list_for_account(A, "/x/", None, 10)] == ["A", "b", "c"]
+        assert [p.name for p in tx.instance_profiles.list_for_account(A, "/", "b", 10)] == ["c", "z"]
         assert tx.instance_profiles.count(A) == 4
 
 

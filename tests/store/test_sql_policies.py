@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from rolegate.store.ports import DuplicateKeyError
-from rolegate.store.records import AccountRecord, ManagedPolicyRecord, PolicyVersionRecord, RoleRecord
+from rolegate.iam.entities import AccountRecord, ManagedPolicyRecord, PolicyVersionRecord, RoleRecord
 from rolegate.store.sql import SqlStore
 
 NOW = dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc)

@@ -8,7 +8,12 @@ import datetime as dt
 import pytest
 
 from rolegate.store.ports import DuplicateKeyError
-from rolegate.store.records import AccountRecord, OidcProviderRecord, SamlProviderRecord, ServiceRoleDeletionRecord
+from rolegate.iam.entities import (
+    AccountRecord,
+    OidcProviderRecord,
+    SamlProviderRecord,
+    ServiceRoleDeletionRecord,
+)
 from rolegate.store.sql import SqlStore
 
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
@@ -30,7 +35,7 @@ def test_oidc_provider_round_trips_lists_and_tags(store: SqlStore) -> None:
         tx.oidc_providers.create(p)
     with store.read() as tx:
         assert tx.oidc_providers.get(OIDC) == p
-        assert tx.oidc_providers.list(A) == [p] and tx.oidc_providers.count(A) == 1
+        assert tx.oidc_providers.list_for_account(A) == [p] and tx.oidc_providers.count(A) == 1
     with pytest.raises(DuplicateKeyError), store.write() as tx:
         tx.oidc_providers.create(p)
 
@@ -58,7 +63,7 @@ def test_saml_provider_round_trips_with_certificates_and_validity(store: SqlStor
     with store.write() as tx:
         tx.saml_providers.create(p)
     with store.read() as tx:
-        assert tx.saml_providers.get(SAML) == p and tx.saml_providers.list(A) == [p]
+        assert tx.saml_providers.get(SAML) == p and tx.saml_providers.list_for_account(A) == [p]
     with store.write() as tx:
         tx.saml_providers.update(dataclasses.replace(p, metadata_document="<y/>", signing_certificates=("MIID",),
                                                      valid_until=None))

@@ -10,7 +10,7 @@ import threading
 import pytest
 
 from rolegate.store.ports import DuplicateKeyError
-from rolegate.store.records import AccessKeyRecord, AccountRecord, RoleRecord
+from rolegate.iam.entities import AccessKeyRecord, AccountRecord, RoleRecord
 from rolegate.store.sealing import SealError, Sealer
 from rolegate.store.sql import SqlStore
 
@@ -61,10 +61,10 @@ def test_list_pages_by_lower_cased_name_and_path_prefix(store: SqlStore) -> None
             tx.roles.create(dataclasses.replace(_role(name, role_id=f"AROA{i:017d}"),
                                                 path="/ops/" if name != "c" else "/"))
     with store.read() as tx:
-        assert [r.name for r in tx.roles.list("111122223333", "/", None, 10)] == ["A", "b", "c"]
-        assert [r.name for r in tx.roles.list("111122223333", "/", "a", 10)] == ["b", "c"]
-        assert [r.name for r in tx.roles.list("111122223333", "/ops/", None, 10)] == ["A", "b"]
-        assert [r.name for r in tx.roles.list("111122223333", "/", None, 1)] == ["A"]
+        assert [r.name for r in tx.roles.list_for_account("111122223333", "/", None, 10)] == ["A", "b", "c"]
+        assert [r.name for r in tx.roles.list_for_account("111122223333", "/", "a", 10)] == ["b", "c"]
+        assert [r.name for r in tx.roles.list_for_account("111122223333", "/ops/", None, 10)] == ["A", "b"]
+        assert [r.name for r in tx.roles.list_for_account("111122223333", "/", None, 1)] == ["A"]
 
 
 def test_path_prefix_wildcards_are_literal(store: SqlStore) -> None:
@@ -73,7 +73,7 @@ def test_path_prefix_wildcards_are_literal(store: SqlStore) -> None:
         tx.roles.create(dataclasses.replace(_role("x", role_id="AROA00000000000000001"), path="/a_b/"))
         tx.roles.create(dataclasses.replace(_role("y", role_id="AROA00000000000000002"), path="/axb/"))
     with store.read() as tx:
-        assert [r.name for r in tx.roles.list("111122223333", "/a_", None, 10)] == ["x"]
+        assert [r.name for r in tx.roles.list_for_account("111122223333", "/a_", None, 10)] == ["x"]
 
 
 def test_inline_policies_put_overwrites_and_delete_reports_absence(store: SqlStore) -> None:
@@ -140,4 +140,4 @@ def test_reset_removes_every_row(store: SqlStore) -> None:
         tx.roles.create(_role())
     store.reset()
     with store.read() as tx:
-        assert tx.accounts.list() == []
+        assert tx.accounts.list_all() == []

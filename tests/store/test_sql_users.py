@@ -9,7 +9,7 @@ import pytest
 
 from rolegate.store import schema
 from rolegate.store.ports import DuplicateKeyError
-from rolegate.store.records import AccessKeyRecord, AccountRecord, GroupRecord, UserRecord
+from rolegate.iam.entities import AccessKeyRecord, AccountRecord, GroupRecord, UserRecord
 from rolegate.store.sql import SqlStore
 
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
@@ -61,9 +61,9 @@ def test_users_list_by_lower_cased_name_after_a_key_and_under_a_path(store: SqlS
         for i, (name, path) in enumerate([("b", "/x/"), ("A", "/x/"), ("c", "/y/")]):
             tx.users.create(_user(name, i, path))
     with store.read() as tx:
-        assert [u.name for u in tx.users.list(ACCT, "/", None, 10)] == ["A", "b", "c"]
-        assert [u.name for u in tx.users.list(ACCT, "/", "a", 10)] == ["b", "c"]
-        assert [u.name for u in tx.users.list(ACCT, "/x/", None, 10)] == ["A", "b"]
+        assert [u.name for u in tx.users.list_for_account(ACCT, "/", None, 10)] == ["A", "b", "c"]
+        assert [u.name for u in tx.users.list_for_account(ACCT, "/", "a", 10)] == ["b", "c"]
+        assert [u.name for u in tx.users.list_for_account(ACCT, "/x/", None, 10)] == ["A", "b"]
         assert tx.users.count(ACCT) == 3
 
 
@@ -120,11 +120,11 @@ def test_groups_read_back_list_rename_and_delete(store: SqlStore) -> None:
         tx.groups.create(_group("OPS", 3))
     with store.write() as tx:
         assert tx.groups.get_by_name(ACCT, "ops") == _group("Ops", 1, "/t/")
-        assert [g.name for g in tx.groups.list(ACCT, "/t/", None, 10)] == ["Ops"]
+        assert [g.name for g in tx.groups.list_for_account(ACCT, "/t/", None, 10)] == ["Ops"]
         tx.groups.update(_group("Renamed", 1))
         tx.groups.put_inline_policy("AGPA00000000000000001", "p", "{}")
     with store.write() as tx:
-        assert [g.name for g in tx.groups.list(ACCT, "/", None, 10)] == ["dev", "Renamed"]
+        assert [g.name for g in tx.groups.list_for_account(ACCT, "/", None, 10)] == ["dev", "Renamed"]
         assert tx.groups.list_inline_policies("AGPA00000000000000001") == [("p", "{}")]
         tx.groups.delete_inline_policy("AGPA00000000000000001", "p")
         tx.groups.delete("AGPA00000000000000001")

@@ -13,7 +13,7 @@ from rolegate.iam.policies import ManagedPolicyService
 from rolegate.iam.policy_lookup import find_managed_policy
 from rolegate.iam.roles import RoleService
 from rolegate.iam.users import UserService
-from rolegate.store.records import UserRecord
+from rolegate.iam.entities import UserRecord
 from rolegate.store.sql import SqlStore
 from rolegate.sts.keyring import KeyRing
 from rolegate.sts.mfa import MfaService

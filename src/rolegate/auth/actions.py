@@ -330,8 +330,8 @@ def _resources(op_name: str, target: Target, params: Mapping[str, Any], account_
         # The task id is "task/aws-service-role/SERVICE/ROLE/UUID": the resource is the role it deletes.
         parts = str(params.get("DeletionTaskId", "")).split("/")
         if len(parts) >= 5 and parts[0] == "task":
-            name, path = parts[-2], "/" + "/".join(parts[1:-2]) + "/"
-            return (_named(ROLE, account_id, name, path, lookup),)
+            role_name, path = parts[-2], "/" + "/".join(parts[1:-2]) + "/"
+            return (_named(ROLE, account_id, role_name, path, lookup),)
         return (Resource(iam_arn(account_id, ROLE, "/", "*"), account_id, None),)
     if op_name == "GetAccessKeyLastUsed":
         facts = lookup("access-key", account_id, str(params.get("AccessKeyId", "")))

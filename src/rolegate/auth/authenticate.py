@@ -21,7 +21,7 @@ from rolegate.core import ids
 from rolegate.core.errors import InvalidClientTokenId, MissingAuthenticationToken
 from rolegate.iam.access_keys import AccessKeyService
 from rolegate.iam.effective_policies import EffectivePolicies
-from rolegate.store.records import AccessKeyRecord
+from rolegate.iam.entities import AccessKeyRecord
 from rolegate.sts import tokens
 from rolegate.sts.tokens import SessionClaims, SessionCodec
 

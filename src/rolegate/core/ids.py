@@ -9,6 +9,7 @@ bits 7..46. That layout is what ``sts:GetAccessKeyInfo`` decodes; it is observed
 from __future__ import annotations
 
 import base64
+import binascii
 import secrets
 
 _B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
@@ -43,7 +44,7 @@ def account_of_access_key_id(key_id: str) -> str | None:
         return None
     try:
         raw = base64.b32decode(key_id[4:])
-    except (ValueError, base64.binascii.Error):
+    except (ValueError, binascii.Error):
         return None
     account = (int.from_bytes(raw[:6], "big") & _ACCOUNT_MASK) >> 7
     return f"{account:012d}"

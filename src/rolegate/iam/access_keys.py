@@ -16,11 +16,11 @@ from rolegate.core import ids
 from rolegate.core.clock import Clock
 from rolegate.core.errors import AccessDenied, InvalidInput, LimitExceeded, NoSuchEntity
 from rolegate.core.pagination import Page
-from rolegate.store.ports import Store, Transaction
-from rolegate.store.records import AccessKeyRecord, UserRecord
 
+from .entities import AccessKeyRecord, UserRecord
 from .limits import DEFAULT_LIMITS, IamLimits
 from .paging import page_by_position
+from .ports import AccessKeyStore, AccessKeyTransaction
 from .users import existing_user
 
 ACTIVE = "Active"
@@ -40,7 +40,7 @@ class KeyOwner:
 
 
 class AccessKeyService:
-    def __init__(self, store: Store, clock: Clock, limits: IamLimits = DEFAULT_LIMITS, *,
+    def __init__(self, store: AccessKeyStore, clock: Clock, limits: IamLimits = DEFAULT_LIMITS, *,
                  last_used_interval: dt.timedelta = DEFAULT_LAST_USED_INTERVAL) -> None:
         self._store = store
         self._clock = clock
@@ -132,7 +132,7 @@ class AccessKeyService:
         return True
 
 
-def key_owner(tx: Transaction, access_key_id: str) -> KeyOwner | None:
+def key_owner(tx: AccessKeyTransaction, access_key_id: str) -> KeyOwner | None:
     """The key with this id and its owner (None when there is no such key)."""
     key = tx.access_keys.get(access_key_id)
     if key is None:
@@ -140,7 +140,7 @@ def key_owner(tx: Transaction, access_key_id: str) -> KeyOwner | None:
     return KeyOwner(key, tx.users.get(key.user_id) if key.user_id else None)
 
 
-def _owned_key(tx: Transaction, account_id: str, user_name: str | None, access_key_id: str) -> KeyOwner:
+def _owned_key(tx: AccessKeyTransaction, account_id: str, user_name: str | None, access_key_id: str) -> KeyOwner:
     """The key if it belongs to the named user (or to root when ``user_name`` is None), else NoSuchEntity."""
     user = existing_user(tx, account_id, user_name) if user_name is not None else None
     key = tx.access_keys.get(access_key_id)

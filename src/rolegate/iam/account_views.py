@@ -16,14 +16,14 @@ from typing import Any
 
 from rolegate.core.errors import ValidationError
 from rolegate.core.pagination import decode_marker, encode_marker
-from rolegate.store.ports import Store, Transaction
-from rolegate.store.records import GroupRecord, ManagedPolicyRecord, RoleRecord, UserRecord
 
 from .aws_managed import aws_managed_policy, is_aws_managed_arn
+from .entities import GroupRecord, ManagedPolicyRecord, RoleRecord, UserRecord
 from .instance_profiles import InstanceProfile
 from .limits import DEFAULT_LIMITS, IamLimits
 from .paging import page_limit
 from .policies import AttachedPolicy, PolicyView, VersionView
+from .ports import IamReadStore, IamTransaction
 
 # GetAccountAuthorizationDetails' Filter values (IAM API reference, EntityType).
 ENTITY_FILTERS = ("User", "Role", "Group", "LocalManagedPolicy", "AWSManagedPolicy")
@@ -83,7 +83,7 @@ class _Item:
 
 
 class AccountViewService:
-    def __init__(self, store: Store, limits: IamLimits = DEFAULT_LIMITS) -> None:
+    def __init__(self, store: IamReadStore, limits: IamLimits = DEFAULT_LIMITS) -> None:
         self._store = store
         self._limits = limits
 
@@ -133,7 +133,7 @@ class AccountViewService:
                 "PolicyVersionsInUse": sum(attachments.values()),
                 "AccountAccessKeysPresent": int(bool(tx.access_keys.list_for_user(account_id, None))),
             }
-            devices = tx.mfa_devices.list(account_id)
+            devices = tx.mfa_devices.list_for_account(account_id)
         counts["MFADevices"] = len(devices)  # assigned or not
         counts["MFADevicesInUse"] = sum(d.user_id is not None for d in devices)
         return {
@@ -178,11 +178,12 @@ def _decode(marker: str | None) -> tuple[int, str | None]:
     return int(section), key
 
 
-def _section_rows(tx: Transaction, account_id: str, section: str, wanted: set[str], after: str | None,
+def _section_rows(tx: IamTransaction, account_id: str, section: str, wanted: set[str], after: str | None,
                   budget: int) -> list[tuple[str, Any]]:
     """Up to ``budget`` (sort key, record) pairs of one section, after the sort key ``after``."""
     named: dict[str, Callable[..., Sequence[Any]]] = {
-        "User": tx.users.list, "Group": tx.groups.list, "Role": tx.roles.list}
+        "User": tx.users.list_for_account, "Group": tx.groups.list_for_account,
+        "Role": tx.roles.list_for_account}
     if section in named:
         if section not in wanted:
             return []
@@ -192,7 +193,7 @@ def _section_rows(tx: Transaction, account_id: str, section: str, wanted: set[st
     return [(k, v) for k, v in keyed if after is None or k > after][:budget]
 
 
-def _policy_views(tx: Transaction, account_id: str, *, local: bool, aws: bool) -> list[PolicyView]:
+def _policy_views(tx: IamTransaction, account_id: str, *, local: bool, aws: bool) -> list[PolicyView]:
     """The account's customer managed policies, and the AWS managed policies in use in the account.
 
     AWS lists an AWS managed policy here only when the account uses it; we count a permissions boundary as
@@ -202,7 +203,7 @@ def _policy_views(tx: Transaction, account_id: str, *, local: bool, aws: bool) -
         return []
     attached = tx.managed_policies.attachment_counts(account_id)
     bounds = tx.managed_policies.boundary_counts(account_id)
-    policies: list[ManagedPolicyRecord] = list(tx.managed_policies.list(account_id)) if local else []
+    policies: list[ManagedPolicyRecord] = list(tx.managed_policies.list_for_account(account_id)) if local else []
     if aws:
         for arn in sorted(set(attached) | set(bounds)):
             found = aws_managed_policy(arn) if is_aws_managed_arn(arn) else None
@@ -218,18 +219,18 @@ def _policy_key(policy: ManagedPolicyRecord) -> str:
 # --- details of the page's entities, one query per kind of detail -------------------------------------------
 
 
-def _attached(tx: Transaction, kind: str, ids: list[str]) -> dict[str, tuple[AttachedPolicy, ...]]:
+def _attached(tx: IamTransaction, kind: str, ids: list[str]) -> dict[str, tuple[AttachedPolicy, ...]]:
     found = tx.account_views.attached_policies(kind, ids)
     return {entity: tuple(sorted((AttachedPolicy(arn.rsplit("/", 1)[-1], arn) for arn in arns),
                                  key=lambda a: (a.name.lower(), a.arn)))
             for entity, arns in found.items()}
 
 
-def _inline(tx: Transaction, kind: str, ids: list[str]) -> dict[str, InlinePolicies]:
+def _inline(tx: IamTransaction, kind: str, ids: list[str]) -> dict[str, InlinePolicies]:
     return {owner: tuple(pairs) for owner, pairs in tx.account_views.inline_policies(kind, ids).items()}
 
 
-def _user_details(tx: Transaction, users: list[UserRecord]) -> list[UserDetail]:
+def _user_details(tx: IamTransaction, users: list[UserRecord]) -> list[UserDetail]:
     ids = [u.user_id for u in users]
     inline, attached = _inline(tx, "User", ids), _attached(tx, "User", ids)
     groups = tx.account_views.group_names(ids)
@@ -237,13 +238,13 @@ def _user_details(tx: Transaction, users: list[UserRecord]) -> list[UserDetail]:
             for u in users]
 
 
-def _group_details(tx: Transaction, groups: list[GroupRecord]) -> list[GroupDetail]:
+def _group_details(tx: IamTransaction, groups: list[GroupRecord]) -> list[GroupDetail]:
     ids = [g.group_id for g in groups]
     inline, attached = _inline(tx, "Group", ids), _attached(tx, "Group", ids)
     return [GroupDetail(g, inline.get(g.group_id, ()), attached.get(g.group_id, ())) for g in groups]
 
 
-def _role_details(tx: Transaction, roles: list[RoleRecord]) -> list[RoleDetail]:
+def _role_details(tx: IamTransaction, roles: list[RoleRecord]) -> list[RoleDetail]:
     ids = [r.role_id for r in roles]
     inline, attached = _inline(tx, "Role", ids), _attached(tx, "Role", ids)
     by_name = {r.name: r for r in roles}
@@ -257,7 +258,7 @@ def _role_details(tx: Transaction, roles: list[RoleRecord]) -> list[RoleDetail]:
                        tuple(profiles.get(r.role_id, ()))) for r in roles]
 
 
-def _policy_details(tx: Transaction, views: list[PolicyView]) -> list[PolicyDetail]:
+def _policy_details(tx: IamTransaction, views: list[PolicyView]) -> list[PolicyDetail]:
     local_ids = [v.policy.policy_id for v in views if not is_aws_managed_arn(v.policy.arn)]
     stored = tx.account_views.policy_versions(local_ids)
     out: list[PolicyDetail] = []

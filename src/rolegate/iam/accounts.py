@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from rolegate.core import ids
 from rolegate.core.clock import Clock
 from rolegate.core.errors import EntityAlreadyExists, InvalidInput
-from rolegate.store.ports import DuplicateKeyError, Store
-from rolegate.store.records import AccessKeyRecord, AccountRecord
+from rolegate.store.ports import DuplicateKeyError
+
+from .entities import AccessKeyRecord, AccountRecord
+from .ports import AccountStore, HasAccounts
 
 DEFAULT_ACCOUNT_ID = "123456789012"
 _ACCOUNT_ID = re.compile(r"\d{12}")
@@ -28,7 +30,7 @@ class NewAccount:
 
 
 class AccountService:
-    def __init__(self, store: Store, clock: Clock) -> None:
+    def __init__(self, store: AccountStore, clock: Clock) -> None:
         self._store = store
         self._clock = clock
 
@@ -65,7 +67,7 @@ class AccountService:
 
     def list_accounts(self) -> list[AccountRecord]:
         with self._store.read() as tx:
-            return tx.accounts.list()
+            return tx.accounts.list_all()
 
     def get_account(self, account_id: str) -> AccountRecord | None:
         with self._store.read() as tx:
@@ -81,7 +83,7 @@ class AccountService:
             return tx.access_keys.get(access_key_id)
 
 
-def _free_account_id(tx) -> str:  # type: ignore[no-untyped-def]
+def _free_account_id(tx: HasAccounts) -> str:
     while True:
         candidate = f"{secrets.randbelow(10**12):012d}"
         if candidate != "000000000000" and tx.accounts.get(candidate) is None:

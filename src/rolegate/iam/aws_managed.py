@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from rolegate.store.records import ManagedPolicyRecord, PolicyVersionRecord
+from .entities import ManagedPolicyRecord, PolicyVersionRecord
 
 AWS_ACCOUNT = "aws"  # the account field of an AWS managed policy's ARN
 AWS_POLICY_ARN_PREFIX = "arn:aws:iam::aws:policy/"

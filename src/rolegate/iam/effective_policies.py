@@ -21,12 +21,12 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from rolegate.policy import CompiledPolicy, compile_policy
-from rolegate.store.ports import Store, Transaction
-from rolegate.store.records import ManagedPolicyRecord
 
 from .access_keys import KeyOwner, key_owner
 from .aws_managed import aws_managed_policy
+from .entities import ManagedPolicyRecord
 from .policy_lookup import find_managed_policy
+from .ports import IamStore, IamTransaction
 
 T = TypeVar("T")
 _MISSING = object()
@@ -53,7 +53,7 @@ class EntityFacts:
 
 
 class EffectivePolicies:
-    def __init__(self, store: Store, *, max_entries: int = 20_000) -> None:
+    def __init__(self, store: IamStore, *, max_entries: int = 20_000) -> None:
         self._store = store
         self._max = max_entries
         self._generation = -1
@@ -95,7 +95,7 @@ class EffectivePolicies:
         norm = key if kind in _BY_ARN else key.lower()
         return self._cached(generation, (kind, account_id, norm), lambda tx: _entity(tx, kind, account_id, key))
 
-    def _cached(self, generation: int, key: Hashable, build: Callable[[Transaction], T | None],
+    def _cached(self, generation: int, key: Hashable, build: Callable[[IamTransaction], T | None],
                 *, cache_none: bool = True) -> T | None:
         if generation == self._generation:
             hit = self._entries.get(key, _MISSING)
@@ -117,7 +117,7 @@ class EffectivePolicies:
 _BY_ARN = frozenset({"policy", "oidc-provider", "saml-provider", "mfa"})
 
 
-def _user_policies(tx: Transaction, user_id: str) -> PrincipalPolicies | None:
+def _user_policies(tx: IamTransaction, user_id: str) -> PrincipalPolicies | None:
     user = tx.users.get(user_id)
     if user is None:
         return None
@@ -132,7 +132,7 @@ def _user_policies(tx: Transaction, user_id: str) -> PrincipalPolicies | None:
     return PrincipalPolicies(user.arn, user.user_id, tuple(docs), boundary, user.tags)
 
 
-def _role_policies(tx: Transaction, account_id: str, role_name: str) -> PrincipalPolicies | None:
+def _role_policies(tx: IamTransaction, account_id: str, role_name: str) -> PrincipalPolicies | None:
     role = tx.roles.get_by_name(account_id, role_name)
     if role is None:
         return None
@@ -143,7 +143,7 @@ def _role_policies(tx: Transaction, account_id: str, role_name: str) -> Principa
     return PrincipalPolicies(role.arn, role.role_id, tuple(docs), boundary, role.tags)
 
 
-def _attached(tx: Transaction, account_id: str, kind: str, entity_id: str) -> list[CompiledPolicy]:
+def _attached(tx: IamTransaction, account_id: str, kind: str, entity_id: str) -> list[CompiledPolicy]:
     out = []
     for arn in tx.managed_policies.attached(kind, entity_id):
         compiled = _managed(tx, account_id, arn, "identity")
@@ -152,7 +152,7 @@ def _attached(tx: Transaction, account_id: str, kind: str, entity_id: str) -> li
     return out
 
 
-def _managed(tx: Transaction, account_id: str, arn: str, kind: str) -> CompiledPolicy | None:
+def _managed(tx: IamTransaction, account_id: str, arn: str, kind: str) -> CompiledPolicy | None:
     policy = find_managed_policy(tx, account_id, arn)
     if policy is None:
         return None
@@ -160,7 +160,7 @@ def _managed(tx: Transaction, account_id: str, arn: str, kind: str) -> CompiledP
     return compile_policy(document, kind=kind) if document is not None else None
 
 
-def _default_document(tx: Transaction, policy: ManagedPolicyRecord) -> str | None:
+def _default_document(tx: IamTransaction, policy: ManagedPolicyRecord) -> str | None:
     aws = aws_managed_policy(policy.arn)
     if aws is not None:
         return aws.default_version.document
@@ -168,7 +168,7 @@ def _default_document(tx: Transaction, policy: ManagedPolicyRecord) -> str | Non
     return version.document if version else None
 
 
-def _entity(tx: Transaction, kind: str, account_id: str, key: str) -> EntityFacts | None:
+def _entity(tx: IamTransaction, kind: str, account_id: str, key: str) -> EntityFacts | None:
     if kind == "role":
         role = tx.roles.get_by_name(account_id, key)
         return EntityFacts(role.arn, role.tags, role.permissions_boundary_arn) if role else None
@@ -193,7 +193,7 @@ def _entity(tx: Transaction, kind: str, account_id: str, key: str) -> EntityFact
     return None
 
 
-def _key_facts(tx: Transaction, account_id: str, access_key_id: str) -> EntityFacts | None:
+def _key_facts(tx: IamTransaction, account_id: str, access_key_id: str) -> EntityFacts | None:
     owned = key_owner(tx, access_key_id)
     if owned is None or owned.user is None or owned.key.account_id != account_id:
         return None

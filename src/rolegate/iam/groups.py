@@ -11,12 +11,13 @@ from rolegate.core.arns import iam_arn
 from rolegate.core.clock import Clock
 from rolegate.core.errors import DeleteConflict, EntityAlreadyExists, LimitExceeded, NoSuchEntity
 from rolegate.core.pagination import Page, decode_marker
-from rolegate.store.ports import DuplicateKeyError, Store, Transaction
-from rolegate.store.records import GroupRecord, UserRecord
+from rolegate.store.ports import DuplicateKeyError
 
 from . import inline_policies
+from .entities import GroupRecord, UserRecord
 from .limits import DEFAULT_LIMITS, IamLimits
 from .paging import page_after, page_limit, page_of_rows
+from .ports import GroupStore, HasGroups
 from .users import existing_user
 
 
@@ -25,7 +26,7 @@ def group_arn(account_id: str, name: str, path: str = "/") -> str:
 
 
 class GroupService:
-    def __init__(self, store: Store, clock: Clock, limits: IamLimits = DEFAULT_LIMITS) -> None:
+    def __init__(self, store: GroupStore, clock: Clock, limits: IamLimits = DEFAULT_LIMITS) -> None:
         self._store = store
         self._clock = clock
         self._limits = limits
@@ -59,7 +60,7 @@ class GroupService:
                     max_items: int | None = None) -> Page[GroupRecord]:
         limit = page_limit(max_items)
         with self._store.read() as tx:
-            rows = tx.groups.list(account_id, path_prefix, decode_marker(marker), limit + 1)
+            rows = tx.groups.list_for_account(account_id, path_prefix, decode_marker(marker), limit + 1)
         return page_of_rows(rows, limit, lambda g: g.name.lower())
 
     def update_group(self, account_id: str, name: str, *, new_path: str | None = None,
@@ -150,7 +151,7 @@ class GroupService:
         return self._clock.now().replace(microsecond=0)
 
 
-def existing_group(tx: Transaction, account_id: str, name: str) -> GroupRecord:
+def existing_group(tx: HasGroups, account_id: str, name: str) -> GroupRecord:
     group = tx.groups.get_by_name(account_id, name)
     if group is None:
         raise NoSuchEntity(f"The group with name {name} cannot be found.")

@@ -3,20 +3,12 @@ them inside a transaction the caller holds. Sizes are an aggregate per owner (IA
 
 from __future__ import annotations
 
-from typing import Protocol
-
 from rolegate.core.errors import NoSuchEntity
 from rolegate.core.pagination import Page
 
 from . import documents
 from .paging import page_after
-
-
-class InlinePolicyRepository(Protocol):
-    def put_inline_policy(self, owner_id: str, name: str, document: str, /) -> None: ...
-    def get_inline_policy(self, owner_id: str, name: str, /) -> str | None: ...
-    def delete_inline_policy(self, owner_id: str, name: str, /) -> bool: ...
-    def list_inline_policies(self, owner_id: str, /) -> list[tuple[str, str]]: ...
+from .ports import InlinePolicyRepository
 
 
 def check_new_document(document: str) -> None:

@@ -16,11 +16,12 @@ from rolegate.core.arns import iam_arn
 from rolegate.core.clock import Clock
 from rolegate.core.errors import DeleteConflict, EntityAlreadyExists, LimitExceeded, NoSuchEntity
 from rolegate.core.pagination import Page, decode_marker
-from rolegate.store.ports import DuplicateKeyError, Store, Transaction
-from rolegate.store.records import InstanceProfileRecord, RoleRecord
+from rolegate.store.ports import DuplicateKeyError
 
+from .entities import InstanceProfileRecord, RoleRecord
 from .limits import DEFAULT_LIMITS, IamLimits
 from .paging import page_after, page_limit, page_of_rows
+from .ports import HasInstanceProfiles, InstanceProfileStore, InstanceProfileTransaction
 from .roles import SERVICE_ROLE_PATH_PREFIX, existing_role, raise_unmodifiable
 from .tags import check_new_tags, merge_tags, remove_tags
 
@@ -34,7 +35,7 @@ class InstanceProfile:
 
 
 class InstanceProfileService:
-    def __init__(self, store: Store, clock: Clock, limits: IamLimits = DEFAULT_LIMITS) -> None:
+    def __init__(self, store: InstanceProfileStore, clock: Clock, limits: IamLimits = DEFAULT_LIMITS) -> None:
         self._store = store
         self._clock = clock
         self._limits = limits
@@ -68,7 +69,7 @@ class InstanceProfileService:
                                max_items: int | None = None) -> Page[InstanceProfile]:
         limit = page_limit(max_items)
         with self._store.read() as tx:
-            rows = tx.instance_profiles.list(account_id, path_prefix, decode_marker(marker), limit + 1)
+            rows = tx.instance_profiles.list_for_account(account_id, path_prefix, decode_marker(marker), limit + 1)
             page = page_of_rows(rows, limit, _sort_key)
             return Page([_resolved(tx, p) for p in page.items], page.is_truncated, page.marker)
 
@@ -126,14 +127,14 @@ class InstanceProfileService:
         return self._clock.now().replace(microsecond=0)
 
 
-def _profile(tx: Transaction, account_id: str, name: str) -> InstanceProfileRecord:
+def _profile(tx: HasInstanceProfiles, account_id: str, name: str) -> InstanceProfileRecord:
     profile = tx.instance_profiles.get_by_name(account_id, name)
     if profile is None:
         raise NoSuchEntity(f"Instance Profile {name} cannot be found.")
     return profile
 
 
-def _resolved(tx: Transaction, profile: InstanceProfileRecord) -> InstanceProfile:
+def _resolved(tx: InstanceProfileTransaction, profile: InstanceProfileRecord) -> InstanceProfile:
     if profile.role_name is None:
         return InstanceProfile(profile, ())
     return InstanceProfile(profile, (existing_role(tx, profile.account_id, profile.role_name),))

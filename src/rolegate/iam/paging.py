@@ -1,4 +1,4 @@
-"""Marker/MaxItems paging for the List* operations of users, groups and access keys.
+"""Marker/MaxItems paging for the List* operations of roles, users, groups, instance profiles and access keys.
 
 Two shapes: a page read from the store by sort key (the store returns one row more than asked, which
 tells whether the page is truncated), and a page of a short list already in memory (a user's policies,

@@ -24,14 +24,15 @@ from rolegate.core.errors import (
     NoSuchEntity,
 )
 from rolegate.core.pagination import Page
-from rolegate.store.ports import DuplicateKeyError, Store, Transaction
-from rolegate.store.records import ManagedPolicyRecord, PolicyEntityRecord, PolicyVersionRecord
+from rolegate.store.ports import DuplicateKeyError
 
 from . import documents
 from .aws_managed import AWS_ACCOUNT, aws_managed_policies, aws_managed_policy, is_aws_managed_arn
+from .entities import ManagedPolicyRecord, PolicyEntityRecord, PolicyVersionRecord
 from .limits import DEFAULT_LIMITS, IamLimits
 from .paging import page_after, page_by_position
 from .policy_lookup import require_attachable_policy
+from .ports import IamStore, IamTransaction
 from .roles import SERVICE_ROLE_PATH_PREFIX, raise_unmodifiable
 from .tags import check_new_tags, merge_tags, remove_tags
 
@@ -60,7 +61,7 @@ class AttachedPolicy:
 
 
 class ManagedPolicyService:
-    def __init__(self, store: Store, clock: Clock, limits: IamLimits = DEFAULT_LIMITS) -> None:
+    def __init__(self, store: IamStore, clock: Clock, limits: IamLimits = DEFAULT_LIMITS) -> None:
         self._store = store
         self._clock = clock
         self._limits = limits
@@ -79,7 +80,7 @@ class ManagedPolicyService:
             arn=iam_arn(account_id, "policy", path, name), default_version_id="v1", next_version=2,
             created_at=now, updated_at=now, description=description, tags=tuple(tags))
         with self._store.write() as tx:
-            if any(p.name.lower() == name.lower() for p in tx.managed_policies.list(account_id)):
+            if any(p.name.lower() == name.lower() for p in tx.managed_policies.list_for_account(account_id)):
                 raise _already_exists(name)
             limit = self._limits.customer_managed_policies_per_account
             if tx.managed_policies.count(account_id) >= limit:
@@ -118,7 +119,7 @@ class ManagedPolicyService:
             if scope in ("All", "AWS"):
                 policies += [p.policy for p in aws_managed_policies()]
             if scope in ("All", "Local"):
-                policies += tx.managed_policies.list(account_id)
+                policies += tx.managed_policies.list_for_account(account_id)
         views = [PolicyView(p, attached.get(p.arn, 0), bounds.get(p.arn, 0)) for p in policies
                  if p.path.startswith(path_prefix)]
         if only_attached:
@@ -264,7 +265,7 @@ class ManagedPolicyService:
         return self._clock.now().replace(microsecond=0)
 
 
-def _policy(tx: Transaction, account_id: str, arn: str) -> ManagedPolicyRecord:
+def _policy(tx: IamTransaction, account_id: str, arn: str) -> ManagedPolicyRecord:
     """The managed policy ``arn`` names, as ``account_id`` sees it (its own or AWS's)."""
     if is_aws_managed_arn(arn):
         found = aws_managed_policy(arn)
@@ -277,14 +278,14 @@ def _policy(tx: Transaction, account_id: str, arn: str) -> ManagedPolicyRecord:
     raise NoSuchEntity(f"Policy {arn} was not found.")
 
 
-def _versions(tx: Transaction, policy: ManagedPolicyRecord) -> list[PolicyVersionRecord]:
+def _versions(tx: IamTransaction, policy: ManagedPolicyRecord) -> list[PolicyVersionRecord]:
     if policy.account_id == AWS_ACCOUNT:
         found = aws_managed_policy(policy.arn)
         return [found.default_version] if found else []
     return tx.managed_policies.list_versions(policy.policy_id)
 
 
-def _version(tx: Transaction, policy: ManagedPolicyRecord, version_id: str) -> PolicyVersionRecord:
+def _version(tx: IamTransaction, policy: ManagedPolicyRecord, version_id: str) -> PolicyVersionRecord:
     if policy.account_id == AWS_ACCOUNT:
         version = next((v for v in _versions(tx, policy) if v.version_id == version_id), None)
     else:
@@ -294,7 +295,7 @@ def _version(tx: Transaction, policy: ManagedPolicyRecord, version_id: str) -> P
     return version
 
 
-def _view(tx: Transaction, account_id: str, policy: ManagedPolicyRecord) -> PolicyView:
+def _view(tx: IamTransaction, account_id: str, policy: ManagedPolicyRecord) -> PolicyView:
     attached = tx.managed_policies.attachment_counts(account_id).get(policy.arn, 0)
     bounds = tx.managed_policies.boundary_counts(account_id).get(policy.arn, 0)
     return PolicyView(policy, attached, bounds)
@@ -309,7 +310,7 @@ def _refuse_aws_managed(action: str, account_id: str, arn: str, caller_arn: str 
         raise AccessDenied(f"User: {who} is not authorized to perform: iam:{action} on resource: policy {arn}")
 
 
-def _entity_id(tx: Transaction, kind: str, account_id: str, name: str, *, modifying: bool) -> str:
+def _entity_id(tx: IamTransaction, kind: str, account_id: str, name: str, *, modifying: bool) -> str:
     if kind == "Role":
         role = tx.roles.get_by_name(account_id, name)
         if role is None:

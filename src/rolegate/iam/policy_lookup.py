@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from rolegate.core.arns import parse_arn
 from rolegate.core.errors import InvalidInput, NoSuchEntity
-from rolegate.store.ports import Transaction
-from rolegate.store.records import ManagedPolicyRecord
+
 
 from .aws_managed import AWS_ACCOUNT, aws_managed_policy
+from .entities import ManagedPolicyRecord
+from .ports import HasManagedPolicies
 
 
-def find_managed_policy(tx: Transaction, account_id: str, arn: str) -> ManagedPolicyRecord | None:
+def find_managed_policy(tx: HasManagedPolicies, account_id: str, arn: str) -> ManagedPolicyRecord | None:
     """The managed policy ``arn`` names, if ``account_id`` can see it (its own, or an AWS managed one)."""
     parsed = parse_arn(arn)
     if parsed is None or parsed.service != "iam" or not parsed.resource.startswith("policy/"):
@@ -35,7 +36,7 @@ def check_boundary_arn(arn: str) -> None:
         raise InvalidInput(f"ARN {arn} is not valid.")
 
 
-def require_attachable_policy(tx: Transaction, account_id: str, arn: str) -> ManagedPolicyRecord:
+def require_attachable_policy(tx: HasManagedPolicies, account_id: str, arn: str) -> ManagedPolicyRecord:
     """AttachRolePolicy/AttachUserPolicy/AttachGroupPolicy: NoSuchEntity unless the policy exists here."""
     policy = find_managed_policy(tx, account_id, arn)
     if policy is None:
@@ -43,7 +44,7 @@ def require_attachable_policy(tx: Transaction, account_id: str, arn: str) -> Man
     return policy
 
 
-def check_permissions_boundary(tx: Transaction, account_id: str, arn: str) -> None:
+def check_permissions_boundary(tx: HasManagedPolicies, account_id: str, arn: str) -> None:
     """Put{Role,User}PermissionsBoundary and Create{Role,User}: the boundary must name an existing managed
     policy (customer managed in this account, or AWS managed); AWS answers NoSuchEntity with "Scope ARN"."""
     check_boundary_arn(arn)

@@ -18,17 +18,18 @@ from rolegate.core.arns import parse_arn
 from rolegate.core.clock import Clock
 from rolegate.core.errors import EntityAlreadyExists, InvalidInput, LimitExceeded, NoSuchEntity
 from rolegate.federation.saml_metadata import MetadataError, parse_idp_metadata
-from rolegate.store.ports import DuplicateKeyError, Store, Transaction
-from rolegate.store.records import OidcProviderRecord, SamlProviderRecord
+from rolegate.store.ports import DuplicateKeyError
 
+from .entities import OidcProviderRecord, SamlProviderRecord
 from .limits import DEFAULT_LIMITS, IamLimits
+from .ports import HasProviders, ProviderStore
 from .tags import check_new_tags, merge_tags, remove_tags
 
 _HEX40 = re.compile(r"[0-9A-Fa-f]{40}")
 
 
 class ProviderService:
-    def __init__(self, store: Store, clock: Clock, limits: IamLimits = DEFAULT_LIMITS) -> None:
+    def __init__(self, store: ProviderStore, clock: Clock, limits: IamLimits = DEFAULT_LIMITS) -> None:
         self._store = store
         self._clock = clock
         self._limits = limits
@@ -63,7 +64,7 @@ class ProviderService:
 
     def list_oidc_providers(self, account_id: str) -> list[OidcProviderRecord]:
         with self._store.read() as tx:
-            return tx.oidc_providers.list(account_id)
+            return tx.oidc_providers.list_for_account(account_id)
 
     def delete_oidc_provider(self, account_id: str, arn: str) -> None:
         # "This operation is idempotent; it does not fail or return an error if you call the operation for a
@@ -134,7 +135,7 @@ class ProviderService:
 
     def list_saml_providers(self, account_id: str) -> list[SamlProviderRecord]:
         with self._store.read() as tx:
-            return tx.saml_providers.list(account_id)
+            return tx.saml_providers.list_for_account(account_id)
 
     def update_saml_provider(self, account_id: str, arn: str,
                              metadata_document: str | None) -> SamlProviderRecord:
@@ -227,7 +228,7 @@ def _check_arn(arn: str, kind: str) -> None:
         raise InvalidInput(f"ARN {arn} is not valid.")
 
 
-def _oidc(tx: Transaction, account_id: str, arn: str) -> OidcProviderRecord:
+def _oidc(tx: HasProviders, account_id: str, arn: str) -> OidcProviderRecord:
     _check_arn(arn, "oidc-provider")
     provider = tx.oidc_providers.get(arn)
     if provider is None or provider.account_id != account_id:
@@ -235,7 +236,7 @@ def _oidc(tx: Transaction, account_id: str, arn: str) -> OidcProviderRecord:
     return provider
 
 
-def _saml(tx: Transaction, account_id: str, arn: str) -> SamlProviderRecord:
+def _saml(tx: HasProviders, account_id: str, arn: str) -> SamlProviderRecord:
     _check_arn(arn, "saml-provider")
     provider = tx.saml_providers.get(arn)
     if provider is None or provider.account_id != account_id:

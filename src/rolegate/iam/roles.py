@@ -8,6 +8,7 @@ the rules a model cannot state: case-insensitive uniqueness, quotas, conflicts, 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Sequence
 
 from rolegate.core import ids
@@ -21,13 +22,15 @@ from rolegate.core.errors import (
     NoSuchEntity,
     UnmodifiableEntity,
 )
-from rolegate.core.pagination import DEFAULT_MAX_ITEMS, Page, decode_marker, encode_marker
-from rolegate.store.ports import DuplicateKeyError, Store, Transaction
-from rolegate.store.records import RoleRecord
+from rolegate.core.pagination import Page, decode_marker
+from rolegate.store.ports import DuplicateKeyError
 
-from . import documents
+from . import documents, inline_policies
+from .entities import RoleRecord
 from .limits import DEFAULT_LIMITS, IamLimits
+from .paging import page_limit, page_of_rows
 from .policy_lookup import check_boundary_arn, check_permissions_boundary
+from .ports import HasRoles, IamStore
 from .tags import check_new_tags, merge_tags, remove_tags
 from .trust_binding import unbind_deleted_principal
 
@@ -35,7 +38,7 @@ SERVICE_ROLE_PATH_PREFIX = "/aws-service-role/"
 
 
 class RoleService:
-    def __init__(self, store: Store, clock: Clock, limits: IamLimits = DEFAULT_LIMITS) -> None:
+    def __init__(self, store: IamStore, clock: Clock, limits: IamLimits = DEFAULT_LIMITS) -> None:
         self._store = store
         self._clock = clock
         self._limits = limits
@@ -81,12 +84,10 @@ class RoleService:
 
     def list_roles(self, account_id: str, *, path_prefix: str = "/", marker: str | None = None,
                    max_items: int | None = None) -> Page[RoleRecord]:
-        limit = max_items or DEFAULT_MAX_ITEMS
+        limit = page_limit(max_items)
         with self._store.read() as tx:
-            rows = tx.roles.list(account_id, path_prefix, decode_marker(marker), limit + 1)
-        if len(rows) > limit:
-            return Page(rows[:limit], True, encode_marker(rows[limit - 1].name.lower()))
-        return Page(rows, False, None)
+            rows = tx.roles.list_for_account(account_id, path_prefix, decode_marker(marker), limit + 1)
+        return page_of_rows(rows, limit, lambda r: r.name.lower())
 
     def update_role(self, account_id: str, name: str, *, description: str | None = None,
                     max_session_duration: int | None = None) -> RoleRecord:
@@ -153,44 +154,34 @@ class RoleService:
     # --- inline policies -------------------------------------------------------------------------
 
     def put_role_policy(self, account_id: str, name: str, policy_name: str, document: str) -> None:
-        documents.check_document(document, "identity")
+        inline_policies.check_new_document(document)
         with self._store.write() as tx:
             role = _modifiable(tx, account_id, name)
-            others = [d for n, d in tx.roles.list_inline_policies(role.role_id) if n != policy_name]
-            documents.check_inline_aggregate([*others, document], self._limits.role_inline_policy_chars,
-                                             "role", role.name)
-            tx.roles.put_inline_policy(role.role_id, policy_name, document)
+            inline_policies.put(tx.roles, role.role_id, entity="role", owner_name=role.name,
+                                limit=self._limits.role_inline_policy_chars, policy_name=policy_name,
+                                document=document)
 
     def get_role_policy(self, account_id: str, name: str, policy_name: str) -> tuple[RoleRecord, str]:
         with self._store.read() as tx:
             role = existing_role(tx, account_id, name)
-            document = tx.roles.get_inline_policy(role.role_id, policy_name)
-        if document is None:
-            raise NoSuchEntity(f"The role policy with name {policy_name} cannot be found.")
-        return role, document
+            return role, inline_policies.get(tx.roles, role.role_id, entity="role", policy_name=policy_name)
 
     def delete_role_policy(self, account_id: str, name: str, policy_name: str) -> None:
         with self._store.write() as tx:
             role = _modifiable(tx, account_id, name)
-            if not tx.roles.delete_inline_policy(role.role_id, policy_name):
-                raise NoSuchEntity(f"The role policy with name {policy_name} cannot be found.")
+            inline_policies.delete(tx.roles, role.role_id, entity="role", policy_name=policy_name)
 
     def list_role_policies(self, account_id: str, name: str, *, marker: str | None = None,
                            max_items: int | None = None) -> Page[str]:
-        limit = max_items or DEFAULT_MAX_ITEMS
-        after = decode_marker(marker)
         with self._store.read() as tx:
             role = existing_role(tx, account_id, name)
-            names = [n for n, _ in tx.roles.list_inline_policies(role.role_id) if after is None or n > after]
-        if len(names) > limit:
-            return Page(names[:limit], True, encode_marker(names[limit - 1]))
-        return Page(names, False, None)
+            return inline_policies.names_page(tx.roles, role.role_id, marker, max_items)
 
-    def _now(self):  # type: ignore[no-untyped-def]
+    def _now(self) -> dt.datetime:
         return self._clock.now().replace(microsecond=0)
 
 
-def insert_role(tx: Transaction, role: RoleRecord, limits: IamLimits) -> None:
+def insert_role(tx: HasRoles, role: RoleRecord, limits: IamLimits) -> None:
     """Store a new role after the checks every role creation shares: unique name, account quota."""
     if tx.roles.get_by_name(role.account_id, role.name) is not None:
         raise _already_exists(role.name)
@@ -202,14 +193,14 @@ def insert_role(tx: Transaction, role: RoleRecord, limits: IamLimits) -> None:
         raise _already_exists(role.name) from None
 
 
-def existing_role(tx: Transaction, account_id: str, name: str) -> RoleRecord:
+def existing_role(tx: HasRoles, account_id: str, name: str) -> RoleRecord:
     role = tx.roles.get_by_name(account_id, name)
     if role is None:
         raise NoSuchEntity(f"The role with name {name} cannot be found.")
     return role
 
 
-def _modifiable(tx: Transaction, account_id: str, name: str) -> RoleRecord:
+def _modifiable(tx: HasRoles, account_id: str, name: str) -> RoleRecord:
     """A role the caller may change: service-linked roles belong to their service (UnmodifiableEntity)."""
     role = existing_role(tx, account_id, name)
     if role.path.startswith(SERVICE_ROLE_PATH_PREFIX):

@@ -18,11 +18,12 @@ from rolegate.core import ids
 from rolegate.core.arns import role_arn
 from rolegate.core.clock import Clock
 from rolegate.core.errors import EntityAlreadyExists, InvalidInput, NoSuchEntity
-from rolegate.store.ports import Store
-from rolegate.store.records import RoleRecord, ServiceRoleDeletionRecord
+
 
 from .aws_managed import aws_managed_policy
+from .entities import RoleRecord, ServiceRoleDeletionRecord
 from .limits import DEFAULT_LIMITS, IamLimits
+from .ports import IamStore
 from .roles import SERVICE_ROLE_PATH_PREFIX, insert_role
 
 NAME_PREFIX = "AWSServiceRoleFor"
@@ -94,7 +95,7 @@ def service_trust_policy(service: str) -> str:
 
 
 class ServiceLinkedRoleService:
-    def __init__(self, store: Store, clock: Clock, limits: IamLimits = DEFAULT_LIMITS) -> None:
+    def __init__(self, store: IamStore, clock: Clock, limits: IamLimits = DEFAULT_LIMITS) -> None:
         self._store = store
         self._clock = clock
         self._limits = limits

@@ -15,18 +15,18 @@ import dataclasses
 import json
 from typing import Any
 
-from rolegate.store.ports import Transaction
+from .ports import TrustBindingTransaction
 
 _PAGE = 1000
 
 
-def unbind_deleted_principal(tx: Transaction, arn: str, unique_id: str) -> int:
+def unbind_deleted_principal(tx: TrustBindingTransaction, arn: str, unique_id: str) -> int:
     """Replace ``arn`` by ``unique_id`` in the ``AWS`` principals of every trust policy; how many changed."""
     changed = 0
-    for account in tx.accounts.list():
+    for account in tx.accounts.list_all():
         after: str | None = None
         while True:
-            roles = tx.roles.list(account.account_id, "/", after, _PAGE)
+            roles = tx.roles.list_for_account(account.account_id, "/", after, _PAGE)
             for role in roles:
                 if arn not in role.trust_policy:
                     continue

@@ -16,13 +16,14 @@ from rolegate.core.arns import iam_arn
 from rolegate.core.clock import Clock
 from rolegate.core.errors import DeleteConflict, EntityAlreadyExists, LimitExceeded, NoSuchEntity
 from rolegate.core.pagination import Page, decode_marker
-from rolegate.store.ports import DuplicateKeyError, Store, Transaction
-from rolegate.store.records import UserRecord
+from rolegate.store.ports import DuplicateKeyError
 
 from . import inline_policies
+from .entities import UserRecord
 from .limits import DEFAULT_LIMITS, IamLimits
 from .paging import page_by_position, page_limit, page_of_rows
 from .policy_lookup import check_boundary_arn, check_permissions_boundary
+from .ports import HasUsers, IamStore
 from .tags import check_new_tags, merge_tags, remove_tags
 from .trust_binding import unbind_deleted_principal
 
@@ -32,7 +33,7 @@ def user_arn(account_id: str, name: str, path: str = "/") -> str:
 
 
 class UserService:
-    def __init__(self, store: Store, clock: Clock, limits: IamLimits = DEFAULT_LIMITS) -> None:
+    def __init__(self, store: IamStore, clock: Clock, limits: IamLimits = DEFAULT_LIMITS) -> None:
         self._store = store
         self._clock = clock
         self._limits = limits
@@ -71,7 +72,7 @@ class UserService:
                    max_items: int | None = None) -> Page[UserRecord]:
         limit = page_limit(max_items)
         with self._store.read() as tx:
-            rows = tx.users.list(account_id, path_prefix, decode_marker(marker), limit + 1)
+            rows = tx.users.list_for_account(account_id, path_prefix, decode_marker(marker), limit + 1)
         return page_of_rows(rows, limit, lambda u: u.name.lower())
 
     def update_user(self, account_id: str, name: str, *, new_path: str | None = None,
@@ -173,7 +174,7 @@ class UserService:
         return self._clock.now().replace(microsecond=0)
 
 
-def existing_user(tx: Transaction, account_id: str, name: str) -> UserRecord:
+def existing_user(tx: HasUsers, account_id: str, name: str) -> UserRecord:
     """The user named ``name`` (ignoring case), or ``NoSuchEntity`` in IAM's words."""
     user = tx.users.get_by_name(account_id, name)
     if user is None:

@@ -10,11 +10,16 @@ Public API (everything else in this package is private implementation):
 - ``rolegate.policy.cases.evaluate_case(case)`` for the neutral case format.
 """
 
+from typing import TYPE_CHECKING
+
 from rolegate.policy.compiled import CompiledPolicy, compile_policy
 from rolegate.policy.decision import Decision, Outcome, PolicyType, StatementRef
 from rolegate.policy.document import POLICY_KINDS, Policy, parse_policy, policy_to_dict, policy_to_json
 from rolegate.policy.evaluate import PolicySet, evaluate
 from rolegate.policy.request import Request
+
+if TYPE_CHECKING:
+    from rolegate.policy.validate import Finding
 
 
 def validate_policy(text: str, kind: str = "identity") -> list["Finding"]:

@@ -102,7 +102,7 @@ def glob_match(tokens: list[Any], text: str, ignore_case: bool = False) -> bool:
         tokens = [t.lower() if isinstance(t, str) else t for t in tokens]
     positions = {0}
     for token in tokens:
-        following = set()
+        following: set[int] = set()
         for i in positions:
             if token is STAR:
                 following.update(range(i, len(text) + 1))

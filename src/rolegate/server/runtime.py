@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict
 
 from rolegate.core.clock import Clock, SystemClock
 from rolegate.iam.accounts import AccountService
@@ -70,7 +71,15 @@ def open_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
     return Runtime(settings, store, services, clock)
 
 
-def sts_services(store: SqlStore, clock: Clock) -> dict[str, object]:
+class StsServices(TypedDict):
+    """The STS services ``Services`` takes, built together because they share the key ring."""
+
+    sts: StsService
+    mfa: MfaService
+    authorization_messages: AuthorizationMessages
+
+
+def sts_services(store: SqlStore, clock: Clock) -> StsServices:
     """The STS side: one key ring per process (cached), the token codec over it, MFA, session issuance."""
     ring = KeyRing(store, clock)
     mfa = MfaService(store, clock)

@@ -1,1 +1,3 @@
-"""Durable storage: the ports domain code sees (``ports``, ``records``) and their SQL implementation."""
+"""Durable storage: the generic seam domain code sees (``ports``: Store, unit of work, outbox), the SQL
+adapters of every domain's ports (``sql``), and the database they run on (``schema``, ``engine``,
+``migrations``, ``sealing``, ``sql_generation``). Each domain's own ports and entities live in the domain."""

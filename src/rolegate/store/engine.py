@@ -8,10 +8,11 @@ commit survives a crash of the process and of the machine), foreign keys on, a b
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 
 WRITE = "rolegate_write"
 _MIGRATIONS = Path(__file__).with_name("migrations")
@@ -27,7 +28,7 @@ def _sqlite_engine(url: str, busy_timeout_ms: int) -> Engine:
     engine = create_engine(url, future=True)
 
     @event.listens_for(engine, "connect")
-    def _configure(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+    def _configure(dbapi_conn: Any, _record: Any) -> None:  # a DB-API connection: untyped
         # Let SQLAlchemy's "begin" event decide how a transaction starts (see below).
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
@@ -38,7 +39,7 @@ def _sqlite_engine(url: str, busy_timeout_ms: int) -> Engine:
         cur.close()
 
     @event.listens_for(engine, "begin")
-    def _begin(conn):  # type: ignore[no-untyped-def]
+    def _begin(conn: Connection) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE) else "BEGIN")
 
     return engine

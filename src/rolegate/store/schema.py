@@ -280,3 +280,15 @@ mfa_devices = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("clock_offset_steps", Integer, nullable=False, server_default="0"),
 )
+
+# The outbox: facts a write records in its own transaction (``store.ports.OutboxRecord``), so a record exists
+# exactly when its change committed. The id orders records for the consumer that will drain them (the audit
+# trail); nothing reads the table yet.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(64), nullable=False),
+    Column("payload", Text, nullable=False),  # JSON
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)

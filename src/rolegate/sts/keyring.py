@@ -16,9 +16,10 @@ import threading
 import time
 
 from rolegate.core.clock import Clock
-from rolegate.store.ports import DuplicateKeyError, Store
-from rolegate.store.records import SessionKeyRecord
+from rolegate.store.ports import DuplicateKeyError
 
+from .entities import SessionKeyRecord
+from .ports import KeyRingStore
 from .tokens import KEY_ID_BYTES, RingKey
 
 # The longest session STS issues: GetSessionToken / GetFederationToken, 129,600 s (36 hours) (STS API
@@ -28,7 +29,7 @@ _GRACE = dt.timedelta(seconds=MAX_SESSION_SECONDS + 900)
 
 
 class KeyRing:
-    def __init__(self, store: Store, clock: Clock, *, refresh_seconds: float = 30.0,
+    def __init__(self, store: KeyRingStore, clock: Clock, *, refresh_seconds: float = 30.0,
                  miss_interval_seconds: float = 1.0) -> None:
         self._store = store
         self._clock = clock
@@ -66,7 +67,7 @@ class KeyRing:
         now = self._clock.now().replace(microsecond=0)
         new = _new_key(now)
         with self._store.write() as tx:
-            for old in tx.session_keys.list():
+            for old in tx.session_keys.list_all():
                 if old.superseded_at is None:
                     tx.session_keys.supersede(old.key_id, now)
                 elif now - old.superseded_at > _GRACE:
@@ -78,11 +79,11 @@ class KeyRing:
     def records(self) -> list[SessionKeyRecord]:
         """The keys as stored (for ``rolegate keys list``); material included, never print it."""
         with self._store.read() as tx:
-            return tx.session_keys.list()
+            return tx.session_keys.list_all()
 
     def _load(self, *, create_if_empty: bool) -> None:
         with self._store.read() as tx:
-            records = tx.session_keys.list()
+            records = tx.session_keys.list_all()
         if not records and create_if_empty:
             records = [self._create_first()]
         now = self._clock.now()
@@ -102,8 +103,8 @@ class KeyRing:
         key = _new_key(self._clock.now().replace(microsecond=0))
         try:
             with self._store.write() as tx:
-                if tx.session_keys.list():
-                    return tx.session_keys.list()[-1]
+                if tx.session_keys.list_all():
+                    return tx.session_keys.list_all()[-1]
                 tx.session_keys.create(key)
         except DuplicateKeyError:  # pragma: no cover - 32 random bits colliding
             pass

@@ -31,8 +31,12 @@ from rolegate.core.errors import (
     LimitExceeded,
     NoSuchEntity,
 )
-from rolegate.store.ports import DuplicateKeyError, Store, Transaction
-from rolegate.store.records import MfaDeviceRecord, UserRecord
+from rolegate.iam.entities import UserRecord
+from rolegate.iam.ports import HasUsers
+from rolegate.store.ports import DuplicateKeyError
+
+from .entities import MfaDeviceRecord
+from .ports import HasMfaDevices, MfaStore, MfaTransaction
 
 STEP_SECONDS = 30
 DIGITS = 6
@@ -64,7 +68,7 @@ def time_step(when: dt.datetime) -> int:
 
 
 class MfaService:
-    def __init__(self, store: Store, clock: Clock) -> None:
+    def __init__(self, store: MfaStore, clock: Clock) -> None:
         self._store = store
         self._clock = clock
 
@@ -152,7 +156,7 @@ class MfaService:
                                  ) -> list[tuple[MfaDeviceRecord, UserRecord | None]]:
         with self._store.read() as tx:
             out: list[tuple[MfaDeviceRecord, UserRecord | None]] = []
-            for d in tx.mfa_devices.list(account_id):
+            for d in tx.mfa_devices.list_for_account(account_id):
                 if assignment_status == "Assigned" and d.user_id is None:
                     continue
                 if assignment_status == "Unassigned" and d.user_id is not None:
@@ -195,14 +199,14 @@ def _consecutive_step(seed: str, code1: str, code2: str, current: int, window: i
     return None
 
 
-def _user(tx: Transaction, account_id: str, user_name: str) -> UserRecord:
+def _user(tx: HasUsers, account_id: str, user_name: str) -> UserRecord:
     user = tx.users.get_by_name(account_id, user_name)
     if user is None:
         raise NoSuchEntity(f"The user with name {user_name} cannot be found.")
     return user
 
 
-def _users_device(tx: Transaction, account_id: str, user_name: str, serial_number: str
+def _users_device(tx: MfaTransaction, account_id: str, user_name: str, serial_number: str
                   ) -> tuple[UserRecord, MfaDeviceRecord]:
     """The user and the device enabled for them, or NoSuchEntity."""
     user = _user(tx, account_id, user_name)
@@ -212,7 +216,7 @@ def _users_device(tx: Transaction, account_id: str, user_name: str, serial_numbe
     return user, device
 
 
-def _virtual_device(tx: Transaction, account_id: str, serial_number: str) -> MfaDeviceRecord:
+def _virtual_device(tx: HasMfaDevices, account_id: str, serial_number: str) -> MfaDeviceRecord:
     device = tx.mfa_devices.get(serial_number)
     if device is None or device.account_id != account_id:
         raise NoSuchEntity(f"VirtualMFADevice with serial number {serial_number} doesn't exist.")

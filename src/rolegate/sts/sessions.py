@@ -28,12 +28,12 @@ from rolegate.core.errors import (
     NoSuchEntity,
     ValidationError,
 )
+from rolegate.iam.entities import RoleRecord
 from rolegate.policy import PolicySet, Request, compile_policy, evaluate, parse_policy
-from rolegate.store.ports import Store
-from rolegate.store.records import RoleRecord
 
 from . import tokens
 from .mfa import MfaService
+from .ports import SessionStore
 from .tokens import SessionClaims, SessionCodec, packed_policy_percent
 
 
@@ -116,7 +116,7 @@ PolicyExists = Callable[[str, str], bool]  # (account id, policy ARN) -> visible
 
 
 class StsService:
-    def __init__(self, store: Store, clock: Clock, codec: SessionCodec, mfa: MfaService, *,
+    def __init__(self, store: SessionStore, clock: Clock, codec: SessionCodec, mfa: MfaService, *,
                  policy_exists: PolicyExists, judge: TrustJudge = trust_policy_only_judge,
                  last_used_interval: dt.timedelta = DEFAULT_LAST_USED_INTERVAL) -> None:
         self._store = store

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rolegate.store.records import GroupRecord
+from rolegate.iam.entities import GroupRecord
 
 from .iam_roles import _account, page_out, url_encoded
 from .iam_users import user_out

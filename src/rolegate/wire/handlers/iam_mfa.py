@@ -14,7 +14,7 @@ from rolegate.core.errors import NoSuchEntity
 from rolegate.iam.paging import page_by_position
 from rolegate.iam.limits import DEFAULT_LIMITS
 from rolegate.iam.tags import check_new_tags, merge_tags, remove_tags
-from rolegate.store.records import MfaDeviceRecord
+from rolegate.sts.entities import MfaDeviceRecord
 
 from .iam_instance_profiles import tags_page_out
 from .iam_roles import _account, page_out, tags_in, tags_out

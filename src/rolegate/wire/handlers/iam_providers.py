@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rolegate.store.records import SamlProviderRecord
+from rolegate.iam.entities import SamlProviderRecord
 
 from .iam_instance_profiles import tags_page_out
 from .iam_roles import _account, tags_in, tags_out

@@ -6,7 +6,7 @@ from typing import Any
 from urllib.parse import quote
 
 from rolegate.core.pagination import DEFAULT_MAX_ITEMS, Page, decode_marker, encode_marker
-from rolegate.store.records import RoleRecord
+from rolegate.iam.entities import RoleRecord
 
 from .registry import HandlerContext, operation
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from rolegate.core.arns import account_root_arn
 from rolegate.core.errors import ValidationError
-from rolegate.store.records import UserRecord
+from rolegate.iam.entities import UserRecord
 
 from .iam_roles import _account, page_out, tags_in, tags_out, url_encoded
 from .registry import HandlerContext, operation

@@ -10,17 +10,16 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, delete, func, select, update
 
-from . import schema as t
-from .ports import utc
-from .records import ManagedPolicyRecord, PolicyEntityRecord, PolicyVersionRecord
-from .sql import _insert, tags_for, write_tags
-from .sql_users import _count
+from rolegate.iam.entities import ManagedPolicyRecord, PolicyEntityRecord, PolicyVersionRecord
+from rolegate.store import schema as t
+
+from .rows import Tags, count_rows, insert_row, tags_for, utc, write_tags
 
 _P = t.managed_policies
 _V = t.policy_versions
 
 # kind -> (attachment table, its entity-id column, the entity table, the entity table's id column)
-_ATTACHMENTS: dict[str, tuple[Table, str, Table, str]] = {
+ATTACHMENTS: dict[str, tuple[Table, str, Table, str]] = {
     "Role": (t.role_attached_policies, "role_id", t.roles, "role_id"),
     "User": (t.user_attached_policies, "user_id", t.users, "user_id"),
     "Group": (t.group_attached_policies, "group_id", t.groups, "group_id"),
@@ -36,7 +35,7 @@ class SqlManagedPolicies:
     # --- policies ----------------------------------------------------------------------------------
 
     def create(self, policy: ManagedPolicyRecord, first_version: PolicyVersionRecord) -> None:
-        _insert(self._c, _P, policy_id=policy.policy_id, account_id=policy.account_id, name=policy.name,
+        insert_row(self._c, _P, policy_id=policy.policy_id, account_id=policy.account_id, name=policy.name,
                 name_lower=policy.name.lower(), path=policy.path, arn=policy.arn, description=policy.description,
                 created_at=policy.created_at, **_policy_values(policy))
         self.add_version(first_version)
@@ -46,7 +45,7 @@ class SqlManagedPolicies:
         row = self._c.execute(select(_P).where(_P.c.arn == arn)).first()
         return self._policy(row, tags_for(self._c, [row.policy_id])) if row else None
 
-    def list(self, account_id: str) -> list[ManagedPolicyRecord]:
+    def list_for_account(self, account_id: str) -> list[ManagedPolicyRecord]:
         rows = self._c.execute(select(_P).where(_P.c.account_id == account_id).order_by(_P.c.name_lower)).all()
         tags = tags_for(self._c, [r.policy_id for r in rows])
         return [self._policy(r, tags) for r in rows]
@@ -61,22 +60,22 @@ class SqlManagedPolicies:
         self._c.execute(delete(_P).where(_P.c.policy_id == policy_id))
 
     def count(self, account_id: str) -> int:
-        return _count(self._c, _P, _P.c.account_id == account_id)
+        return count_rows(self._c, _P, _P.c.account_id == account_id)
 
     # --- versions ----------------------------------------------------------------------------------
 
     def add_version(self, version: PolicyVersionRecord) -> None:
-        _insert(self._c, _V, policy_id=version.policy_id, version_id=version.version_id,
+        insert_row(self._c, _V, policy_id=version.policy_id, version_id=version.version_id,
                 document=version.document, created_at=version.created_at)
 
     def get_version(self, policy_id: str, version_id: str) -> PolicyVersionRecord | None:
         row = self._c.execute(select(_V).where(_V.c.policy_id == policy_id, _V.c.version_id == version_id)).first()
-        return _version(row) if row else None
+        return version_from_row(row) if row else None
 
     def list_versions(self, policy_id: str) -> list[PolicyVersionRecord]:
         rows = self._c.execute(select(_V).where(_V.c.policy_id == policy_id)).all()
         # Newest first, as ListPolicyVersions returns them: by version number, not by text.
-        return sorted((_version(r) for r in rows), key=lambda v: int(v.version_id[1:]), reverse=True)
+        return sorted((version_from_row(r) for r in rows), key=lambda v: int(v.version_id[1:]), reverse=True)
 
     def delete_version(self, policy_id: str, version_id: str) -> None:
         self._c.execute(delete(_V).where(_V.c.policy_id == policy_id, _V.c.version_id == version_id))
@@ -84,25 +83,25 @@ class SqlManagedPolicies:
     # --- attachments -------------------------------------------------------------------------------
 
     def attach(self, kind: str, entity_id: str, policy_arn: str) -> None:
-        table, column, _, _ = _ATTACHMENTS[kind]
+        table, column, _, _ = ATTACHMENTS[kind]
         exists = self._c.execute(select(func.count()).select_from(table).where(
             table.c[column] == entity_id, table.c.policy_arn == policy_arn)).scalar_one()
         if not exists:
-            _insert(self._c, table, **{column: entity_id}, policy_arn=policy_arn)
+            insert_row(self._c, table, **{column: entity_id}, policy_arn=policy_arn)
 
     def detach(self, kind: str, entity_id: str, policy_arn: str) -> bool:
-        table, column, _, _ = _ATTACHMENTS[kind]
+        table, column, _, _ = ATTACHMENTS[kind]
         return bool(self._c.execute(delete(table).where(table.c[column] == entity_id,
                                                         table.c.policy_arn == policy_arn)).rowcount)
 
     def attached(self, kind: str, entity_id: str) -> list[str]:
-        table, column, _, _ = _ATTACHMENTS[kind]
+        table, column, _, _ = ATTACHMENTS[kind]
         return list(self._c.execute(select(table.c.policy_arn).where(table.c[column] == entity_id)
                                     .order_by(table.c.policy_arn)).scalars())
 
     def attachment_counts(self, account_id: str) -> dict[str, int]:
         counts: dict[str, int] = {}
-        for table, column, entities, id_column in _ATTACHMENTS.values():
+        for table, column, entities, id_column in ATTACHMENTS.values():
             q = (select(table.c.policy_arn, func.count()).join(entities, entities.c[id_column] == table.c[column])
                  .where(entities.c.account_id == account_id).group_by(table.c.policy_arn))
             for arn, n in self._c.execute(q):
@@ -124,7 +123,7 @@ class SqlManagedPolicies:
                  boundary: bool) -> list[PolicyEntityRecord]:
         found: dict[tuple[str, str], PolicyEntityRecord] = {}
         if attached:
-            for kind, (table, column, entities, id_column) in _ATTACHMENTS.items():
+            for kind, (table, column, entities, id_column) in ATTACHMENTS.items():
                 q = (select(entities).join(table, table.c[column] == entities.c[id_column])
                      .where(entities.c.account_id == account_id, table.c.policy_arn == policy_arn))
                 for r in self._c.execute(q):
@@ -137,7 +136,7 @@ class SqlManagedPolicies:
                     found[(kind, r._mapping[id_column])] = PolicyEntityRecord(kind, r._mapping[id_column], r.name, r.path)
         return list(found.values())
 
-    def _policy(self, row: Any, tags: dict[str, tuple[tuple[str, str], ...]]) -> ManagedPolicyRecord:
+    def _policy(self, row: Any, tags: dict[str, Tags]) -> ManagedPolicyRecord:
         return ManagedPolicyRecord(
             account_id=row.account_id, policy_id=row.policy_id, name=row.name, path=row.path, arn=row.arn,
             default_version_id=row.default_version_id, next_version=row.next_version,
@@ -145,7 +144,7 @@ class SqlManagedPolicies:
             tags=tags.get(row.policy_id, ()))
 
 
-def _version(row: Any) -> PolicyVersionRecord:
+def version_from_row(row: Any) -> PolicyVersionRecord:
     return PolicyVersionRecord(row.policy_id, row.version_id, row.document, utc(row.created_at))
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, select
 
-from . import schema as t
-from .ports import utc
-from .records import ServiceRoleDeletionRecord
-from .sql import _insert
+from rolegate.iam.entities import ServiceRoleDeletionRecord
+from rolegate.store import schema as t
+
+from .rows import insert_row, utc
 
 _D = t.service_linked_role_deletions
 
@@ -17,7 +17,7 @@ class SqlServiceRoleDeletions:
         self._c = conn
 
     def create(self, task: ServiceRoleDeletionRecord) -> None:
-        _insert(self._c, _D, task_id=task.task_id, account_id=task.account_id, role_name=task.role_name,
+        insert_row(self._c, _D, task_id=task.task_id, account_id=task.account_id, role_name=task.role_name,
                 status=task.status, reason=task.reason, created_at=task.created_at)
 
     def get(self, task_id: str) -> ServiceRoleDeletionRecord | None:

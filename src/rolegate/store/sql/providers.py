@@ -8,12 +8,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import Connection, Select, delete, select, update
 
-from . import schema as t
-from .ports import utc
-from .records import OidcProviderRecord, SamlProviderRecord
-from .sql import _insert, tags_for, write_tags
+from rolegate.iam.entities import OidcProviderRecord, SamlProviderRecord
+from rolegate.store import schema as t
+
+from .rows import count_rows, insert_row, tags_for, utc, utc_or_none, write_tags
 
 
 class SqlOidcProviders:
@@ -21,7 +21,7 @@ class SqlOidcProviders:
         self._c = conn
 
     def create(self, provider: OidcProviderRecord) -> None:
-        _insert(self._c, t.oidc_providers, arn=provider.arn, account_id=provider.account_id, url=provider.url,
+        insert_row(self._c, t.oidc_providers, arn=provider.arn, account_id=provider.account_id, url=provider.url,
                 created_at=provider.created_at, **_oidc_values(provider))
         write_tags(self._c, provider.arn, provider.tags)
 
@@ -29,7 +29,7 @@ class SqlOidcProviders:
         rows = self._rows(select(t.oidc_providers).where(t.oidc_providers.c.arn == arn))
         return rows[0] if rows else None
 
-    def list(self, account_id: str) -> list[OidcProviderRecord]:
+    def list_for_account(self, account_id: str) -> list[OidcProviderRecord]:
         c = t.oidc_providers.c
         return self._rows(select(t.oidc_providers).where(c.account_id == account_id).order_by(c.arn))
 
@@ -43,9 +43,9 @@ class SqlOidcProviders:
         self._c.execute(delete(t.oidc_providers).where(t.oidc_providers.c.arn == arn))
 
     def count(self, account_id: str) -> int:
-        return _count(self._c, t.oidc_providers, account_id)
+        return count_rows(self._c, t.oidc_providers, t.oidc_providers.c.account_id == account_id)
 
-    def _rows(self, query: Any) -> list[OidcProviderRecord]:
+    def _rows(self, query: Select[Any]) -> list[OidcProviderRecord]:
         rows = self._c.execute(query).all()
         tags = tags_for(self._c, [r.arn for r in rows])
         return [OidcProviderRecord(
@@ -59,7 +59,7 @@ class SqlSamlProviders:
         self._c = conn
 
     def create(self, provider: SamlProviderRecord) -> None:
-        _insert(self._c, t.saml_providers, arn=provider.arn, account_id=provider.account_id, name=provider.name,
+        insert_row(self._c, t.saml_providers, arn=provider.arn, account_id=provider.account_id, name=provider.name,
                 created_at=provider.created_at, **_saml_values(provider))
         write_tags(self._c, provider.arn, provider.tags)
 
@@ -67,7 +67,7 @@ class SqlSamlProviders:
         rows = self._rows(select(t.saml_providers).where(t.saml_providers.c.arn == arn))
         return rows[0] if rows else None
 
-    def list(self, account_id: str) -> list[SamlProviderRecord]:
+    def list_for_account(self, account_id: str) -> list[SamlProviderRecord]:
         c = t.saml_providers.c
         return self._rows(select(t.saml_providers).where(c.account_id == account_id).order_by(c.arn))
 
@@ -81,14 +81,14 @@ class SqlSamlProviders:
         self._c.execute(delete(t.saml_providers).where(t.saml_providers.c.arn == arn))
 
     def count(self, account_id: str) -> int:
-        return _count(self._c, t.saml_providers, account_id)
+        return count_rows(self._c, t.saml_providers, t.saml_providers.c.account_id == account_id)
 
-    def _rows(self, query: Any) -> list[SamlProviderRecord]:
+    def _rows(self, query: Select[Any]) -> list[SamlProviderRecord]:
         rows = self._c.execute(query).all()
         tags = tags_for(self._c, [r.arn for r in rows])
         return [SamlProviderRecord(
             account_id=r.account_id, arn=r.arn, name=r.name, metadata_document=r.metadata_document,
-            created_at=utc(r.created_at), valid_until=utc(r.valid_until) if r.valid_until else None,
+            created_at=utc(r.created_at), valid_until=utc_or_none(r.valid_until),
             signing_certificates=tuple(json.loads(r.signing_certificates)), tags=tags.get(r.arn, ()))
             for r in rows]
 
@@ -100,8 +100,3 @@ def _oidc_values(p: OidcProviderRecord) -> dict[str, Any]:
 def _saml_values(p: SamlProviderRecord) -> dict[str, Any]:
     return {"metadata_document": p.metadata_document, "valid_until": p.valid_until,
             "signing_certificates": json.dumps(list(p.signing_certificates))}
-
-
-def _count(conn: Connection, table: Any, account_id: str) -> int:
-    return int(conn.execute(select(func.count()).select_from(table).where(table.c.account_id == account_id))
-               .scalar_one())

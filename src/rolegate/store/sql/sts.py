@@ -1,17 +1,19 @@
-"""The SQL repositories of STS state: the session key ring and virtual MFA devices (secrets sealed)."""
+"""The SQL repositories of STS state: the session key ring and virtual MFA devices (secrets sealed), and
+roles' last use."""
 
 from __future__ import annotations
 
 import base64
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import Connection, delete, or_, select, update
 
-from . import schema as t
-from .ports import utc
-from .records import MfaDeviceRecord, SessionKeyRecord
-from .sealing import Sealer
-from .sql import _insert, tags_for, write_tags
+from rolegate.store import schema as t
+from rolegate.store.sealing import Sealer
+from rolegate.sts.entities import MfaDeviceRecord, SessionKeyRecord
+
+from .rows import Tags, insert_row, tags_for, utc, utc_or_none, write_tags
 
 _K = t.session_keys
 _M = t.mfa_devices
@@ -25,18 +27,18 @@ class SqlSessionKeys:
     def create(self, key: SessionKeyRecord) -> None:
         # Sealed with the key id as context, so a sealed row cannot be moved to another id.
         sealed = self._sealer.seal(base64.b64encode(key.material).decode("ascii"), "session-key:" + key.key_id)
-        _insert(self._c, _K, key_id=key.key_id, material_sealed=sealed, created_at=key.created_at,
+        insert_row(self._c, _K, key_id=key.key_id, material_sealed=sealed, created_at=key.created_at,
                 superseded_at=key.superseded_at)
 
-    def list(self) -> list[SessionKeyRecord]:
+    def list_all(self) -> list[SessionKeyRecord]:
         rows = self._c.execute(select(_K).order_by(_K.c.created_at, _K.c.key_id))
         return [SessionKeyRecord(
             key_id=r.key_id,
             material=base64.b64decode(self._sealer.open(r.material_sealed, "session-key:" + r.key_id)),
-            created_at=utc(r.created_at), superseded_at=utc(r.superseded_at) if r.superseded_at else None)
+            created_at=utc(r.created_at), superseded_at=utc_or_none(r.superseded_at))
             for r in rows]
 
-    def supersede(self, key_id: str, when: Any) -> None:
+    def supersede(self, key_id: str, when: dt.datetime) -> None:
         self._c.execute(update(_K).where(_K.c.key_id == key_id, _K.c.superseded_at.is_(None))
                         .values(superseded_at=when))
 
@@ -48,7 +50,7 @@ class SqlRoleUsage:
     def __init__(self, conn: Connection) -> None:
         self._c = conn
 
-    def record(self, role_id: str, when: Any, region: str) -> None:
+    def record(self, role_id: str, when: dt.datetime, region: str) -> None:
         r = t.roles.c
         # Never move the time backwards: another node may have recorded a later use meanwhile.
         self._c.execute(update(t.roles).where(r.role_id == role_id, or_(r.last_used_at.is_(None),
@@ -62,7 +64,7 @@ class SqlMfaDevices:
         self._sealer = sealer
 
     def create(self, device: MfaDeviceRecord) -> None:
-        _insert(self._c, _M, serial_number=device.serial_number, account_id=device.account_id,
+        insert_row(self._c, _M, serial_number=device.serial_number, account_id=device.account_id,
                 name=device.name, path=device.path, seed_sealed=self._sealer.seal(device.seed, device.serial_number),
                 user_id=device.user_id, enabled_at=device.enabled_at, last_used_step=device.last_used_step,
                 clock_offset_steps=device.clock_offset_steps, created_at=device.created_at)
@@ -72,7 +74,7 @@ class SqlMfaDevices:
         row = self._c.execute(select(_M).where(_M.c.serial_number == serial_number)).first()
         return self._device(row) if row else None
 
-    def list(self, account_id: str) -> list[MfaDeviceRecord]:
+    def list_for_account(self, account_id: str) -> list[MfaDeviceRecord]:
         rows = self._c.execute(select(_M).where(_M.c.account_id == account_id).order_by(_M.c.serial_number)).all()
         tags = tags_for(self._c, [r.serial_number for r in rows])
         return [self._device(r, tags.get(r.serial_number, ())) for r in rows]
@@ -91,11 +93,11 @@ class SqlMfaDevices:
         write_tags(self._c, serial_number, ())
         self._c.execute(delete(_M).where(_M.c.serial_number == serial_number))
 
-    def _device(self, r: Any, tags: tuple[tuple[str, str], ...] | None = None) -> MfaDeviceRecord:
+    def _device(self, r: Any, tags: Tags | None = None) -> MfaDeviceRecord:
         if tags is None:
             tags = tags_for(self._c, [r.serial_number]).get(r.serial_number, ())
         return MfaDeviceRecord(
             serial_number=r.serial_number, account_id=r.account_id, name=r.name, path=r.path,
             seed=self._sealer.open(r.seed_sealed, r.serial_number), created_at=utc(r.created_at),
-            user_id=r.user_id, enabled_at=utc(r.enabled_at) if r.enabled_at else None,
+            user_id=r.user_id, enabled_at=utc_or_none(r.enabled_at),
             last_used_step=r.last_used_step, clock_offset_steps=r.clock_offset_steps, tags=tags)
