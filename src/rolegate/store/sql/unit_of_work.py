@@ -4,10 +4,8 @@ domain's transaction protocol (``iam.ports``, ``sts.ports``) structurally."""
 
 from __future__ import annotations
 
-import contextlib
-import threading
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 
 from sqlalchemy import Engine, delete
 from sqlalchemy.engine import Connection
@@ -19,6 +17,7 @@ from rolegate.store.sealing import Sealer
 
 from .account_views import SqlAccountViews
 from .accounts import SqlAccessKeys, SqlAccounts
+from .group_commit import GroupCommitter
 from .instance_profiles import SqlInstanceProfiles
 from .outbox import SqlOutbox
 from .policies import SqlManagedPolicies
@@ -34,12 +33,12 @@ class SqlStore:
         self._engine = engine
         self._sealer = sealer
         self._generation = sql_generation.GenerationReader(engine)
-        # SQLite has one writer at a time; a thread that finds the lock taken sleeps in SQLite's busy
-        # handler with growing back-off (up to 100 ms a try), so under concurrent writes a few waited most
-        # of a second. Queueing this process's writers on a lock first makes them take turns in order;
-        # the busy handler is left for writers in other processes. Other databases lock rows, not files.
-        self._write_turn: AbstractContextManager[object] = (
-            threading.RLock() if engine.dialect.name == "sqlite" else contextlib.nullcontext())
+        # SQLite has one writer at a time and waits for the disk at every commit: this process's writers
+        # take turns in arrival order and share commits (``group_commit``) instead of sleeping in SQLite's
+        # busy handler and flushing one by one; the busy handler is left for writers in other processes.
+        # Other databases lock rows, not files, and group their own commits: one transaction per write.
+        self._groups = GroupCommitter(self._begin_write, before_commit=sql_generation.finish) \
+            if engine.dialect.name == "sqlite" else None
 
     @contextmanager
     def read(self) -> Iterator[SqlTransaction]:
@@ -48,10 +47,29 @@ class SqlStore:
 
     @contextmanager
     def write(self) -> Iterator[SqlUnitOfWork]:
-        with self._write_turn, self._engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
-            sql_generation.start(conn)
+        if self._groups is not None:
+            with self._groups.write() as conn:
+                yield SqlUnitOfWork(conn, self._sealer)
+            return
+        conn = self._begin_write()
+        try:
             yield SqlUnitOfWork(conn, self._sealer)
             sql_generation.finish(conn)  # in this transaction: the change and its generation commit together
+            conn.commit()
+        finally:
+            conn.close()  # without a commit, closing rolls the transaction back
+
+    def _begin_write(self) -> Connection:
+        """A connection inside a new write transaction (``BEGIN IMMEDIATE`` on SQLite), watched for changes
+        that must move the policy generation."""
+        conn = self._engine.connect().execution_options(**{WRITE: True})
+        try:
+            conn.begin()
+        except BaseException:
+            conn.close()
+            raise
+        sql_generation.start(conn)
+        return conn
 
     def policy_generation(self) -> int:
         """The current policy generation, read as cheaply as the database allows (once per request)."""
@@ -59,7 +77,8 @@ class SqlStore:
 
     def reset(self) -> None:
         """Remove every row (``--dev`` mode's ``/_rolegate/reset``)."""
-        with self._write_turn, self._engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
+        with self.write() as uow:
+            conn = uow.connection
             for table in reversed(t.metadata.sorted_tables):
                 if table is not t.policy_generation:  # bumped, never restarted: a stale cache must not match
                     conn.execute(delete(table))
@@ -95,3 +114,4 @@ class SqlUnitOfWork(SqlTransaction):
     def __init__(self, conn: Connection, sealer: Sealer) -> None:
         super().__init__(conn, sealer)
         self.outbox = SqlOutbox(conn)
+        self.connection = conn  # for the store's own maintenance (reset), never for domain code
