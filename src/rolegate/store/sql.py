@@ -51,6 +51,11 @@ class SqlStore:
             yield SqlTransaction(conn, self._sealer)
             sql_generation.finish(conn)  # in this transaction: the change and its generation commit together
 
+    @property
+    def invalidation(self) -> sql_generation.GenerationReader:
+        """The invalidation port (``store.invalidation``) over this store's database."""
+        return self._generation
+
     def policy_generation(self) -> int:
         """The current policy generation, read as cheaply as the database allows (once per request)."""
         return self._generation.current()
