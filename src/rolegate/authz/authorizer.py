@@ -43,7 +43,7 @@ from rolegate.store.invalidation import Invalidation, Snapshot, Stamp
 from . import operations
 from .caller import Caller
 from .context import NO_META, RequestContext, RequestMeta, global_context
-from .facts import PolicySource, PrincipalPolicies
+from .facts import EntityFacts, PolicySource, PrincipalPolicies
 
 ROOT = "Account"
 # STS's words for a request whose credentials may not call the API (STS API reference, "Common Errors").
@@ -122,7 +122,7 @@ class Authorizer:
         """AWS's AccessDenied message for the first thing the operation needs and the caller may not do."""
         source, snapshot = self._source, request.snapshot
 
-        def lookup(kind: str, account: str, key: str) -> operations.ResourceFacts | None:
+        def lookup(kind: str, account: str, key: str) -> EntityFacts | None:
             return source.resource(snapshot, kind, account, key)
 
         planned = operations.plan(service, operation, params, account_id=caller.account_id,

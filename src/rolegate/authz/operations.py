@@ -376,8 +376,8 @@ def _resources(op_name: str, target: Target, params: Mapping[str, Any], account_
         # The task id is "task/aws-service-role/SERVICE/ROLE/UUID": the resource is the role it deletes.
         parts = str(params.get("DeletionTaskId", "")).split("/")
         if len(parts) >= 5 and parts[0] == "task":
-            name, path = parts[-2], "/" + "/".join(parts[1:-2]) + "/"
-            return (_named(ROLE, account_id, name, path, lookup),)
+            role_name, path = parts[-2], "/" + "/".join(parts[1:-2]) + "/"
+            return (_named(ROLE, account_id, role_name, path, lookup),)
         return (Resource(iam_arn(account_id, ROLE, "/", "*"), account_id, None),)
     if op_name == "GetAccessKeyLastUsed":
         facts = lookup("access-key", account_id, str(params.get("AccessKeyId", "")))
@@ -404,8 +404,8 @@ def _resources(op_name: str, target: Target, params: Mapping[str, Any], account_
     first = _named(kind, account_id, str(name), None, lookup)
     if target.new_name_param and (params.get(target.new_name_param) or params.get(target.new_path_param or "")):
         old_path = _path_of(first.arn, kind)
-        new_name = params.get(target.new_name_param) or str(name)
-        new_path = params.get(target.new_path_param or "") or old_path
+        new_name = str(params.get(target.new_name_param) or name)
+        new_path = str(params.get(target.new_path_param or "") or old_path)
         return (first, Resource(iam_arn(account_id, kind, new_path, new_name), account_id, None))
     return (first,)
 

@@ -181,7 +181,8 @@ def finish(conn: Connection) -> None:
 def _note_write(conn: Connection, cursor: Any, statement: str, parameters: Any, context: ExecutionContext | None,
                 executemany: bool) -> None:
     scopes: set[str] | None = conn.info.get(_TOUCHED)
-    if scopes is None or context is None or not (context.isinsert or context.isupdate or context.isdelete):
+    if scopes is None or context is None or not (context.isinsert or context.isupdate
+                                                  or getattr(context, "isdelete", False)):
         return  # not inside SqlStore.write(), or not DML
     compiled = getattr(context, "compiled", None)
     clause = getattr(compiled, "statement", None)

@@ -31,7 +31,11 @@ from rolegate.core.clock import Clock
 from rolegate.core.errors import ExpiredToken, InvalidClientTokenId
 
 # The claims live with the principal they describe; the codec seals and opens them.
-from rolegate.authz.claims import ACCOUNT, ASSUMED_ROLE, FEDERATED_USER, USER, SessionClaims
+from rolegate.authz.claims import ACCOUNT as ACCOUNT
+from rolegate.authz.claims import ASSUMED_ROLE as ASSUMED_ROLE
+from rolegate.authz.claims import FEDERATED_USER as FEDERATED_USER
+from rolegate.authz.claims import USER as USER
+from rolegate.authz.claims import SessionClaims as SessionClaims
 
 VERSION = 1
 KEY_ID_BYTES = 4
