@@ -201,6 +201,11 @@ def _note_write(conn: Connection, cursor: Any, statement: str, parameters: Any, 
 def _accounts_named(conn: Connection, parameter_sets: Iterable[dict[str, Any]]) -> Iterator[str]:
     """The accounts a statement's bound parameters name."""
     for params in parameter_sets:
+        # A row with its own account_id belongs to that account, and the ids it references are of the same
+        # account (IAM links no entity across accounts): no lookup then.
+        owner = params.get("account_id")
+        if isinstance(owner, str) and _is_account(owner):
+            yield owner
         for key, value in params.items():
             for item in value if isinstance(value, list | tuple) else (value,):
                 if not isinstance(item, str):
@@ -215,7 +220,7 @@ def _accounts_named(conn: Connection, parameter_sets: Iterable[dict[str, Any]]) 
                     account = ids.account_of_access_key_id(item)
                     if account is not None:
                         yield account
-                elif len(item) == 21 and item[:4] in _ACCOUNT_OF:
+                elif len(item) == 21 and item[:4] in _ACCOUNT_OF and owner is None:
                     account = _account_of_id(conn, item)
                     if account is not None:
                         yield account
