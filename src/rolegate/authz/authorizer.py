@@ -28,7 +28,6 @@ Rules beyond the policy engine's (IAM User Guide, "Policy evaluation logic" and 
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
