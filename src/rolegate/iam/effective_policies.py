@@ -32,6 +32,7 @@ from .aws_managed import aws_managed_policy
 from .policy_lookup import find_managed_policy
 
 T = TypeVar("T")
+_UNDECODED = "undecoded"  # not an account id (those are 12 digits)
 
 # PrincipalPolicies and EntityFacts are authorization's types (``rolegate.authz.facts``); this module builds them.
 __all__ = ["EffectivePolicies", "EntityFacts", "PrincipalPolicies"]
@@ -41,6 +42,7 @@ class EffectivePolicies:
     def __init__(self, store: Store, *, max_entries: int = 20_000) -> None:
         self._store = store
         self._entries: StampedCache[Hashable, Stamp, object] = StampedCache(max_entries)
+        self._key_accounts: dict[str, str | None] = {}  # key id -> the account it encodes (never changes)
 
     def user(self, snapshot: Snapshot, account_id: str, user_id: str) -> PrincipalPolicies | None:
         return self._cached(snapshot, account_id, ("policies-of-user", user_id),
@@ -64,7 +66,12 @@ class EffectivePolicies:
         (``core.ids``); a key id that encodes none is read afresh each time, as are misses: unknown key ids
         are the caller's to choose, and must not evict the entries of real keys.
         """
-        account = ids.account_of_access_key_id(access_key_id)
+        account = self._key_accounts.get(access_key_id, _UNDECODED)
+        if account is _UNDECODED:
+            account = ids.account_of_access_key_id(access_key_id)
+            if len(self._key_accounts) >= 10_000:
+                self._key_accounts.clear()
+            self._key_accounts[access_key_id] = account
         if account is None:
             with self._store.read() as tx:
                 return key_owner(tx, access_key_id)
