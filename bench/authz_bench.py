@@ -4,11 +4,12 @@ Run: ``.venv/bin/python -m bench.authz_bench [--requests 20000]``.
 
 A user whose effective policy set is ten policies (four inline, three attached managed, a group with one inline
 and two attached) calls GetRole on a role with a path and tags. Timed, each over the same pre-signed requests:
-- the user with the authorizer (the real server path: one generation read, then the decision remembered for
+- the user with the authorizer (the real server path: one invalidation read, then the decision remembered for
   this caller, request and second — or, once a second, cached policies and evaluation);
 - the same user with authorization switched off (the endpoint without an authorizer) — the baseline;
 - the root user with the authorizer (root bypasses evaluation);
-- the authorizer alone, with its decision remembered and with every decision made afresh.
+- the authorizer alone (a new request context each call, so its one invalidation read included), with its
+  decision remembered and with every decision made afresh.
 The store is SQLite on disk in a temporary directory, as the server runs it.
 """
 
@@ -29,8 +30,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from rolegate.auth.caller import Caller
-from rolegate.auth.context import RequestMeta
+from rolegate.authz import Caller, RequestMeta
 from rolegate.server.app import build_app
 from rolegate.server.config import Settings
 from rolegate.server.runtime import prepare
@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> None:
         s = app.state.runtime.services
         authorized = app.state.endpoint
         unauthorized = copy.copy(authorized)
-        unauthorized._authz = None
+        unauthorized._check = False
         s.roles.create_role(ACCT, "app", TRUST, path="/team/", tags=[("owner", "bench"), ("env", "prod")])
         s.users.create_user(ACCT, "bench")
         for i, action in enumerate(["iam:GetRole", "iam:ListRoles", "iam:GetUser", "s3:GetObject"]):
@@ -115,14 +115,14 @@ def main(argv: list[str] | None = None) -> None:
         alone: list[float] = []
         for _ in range(args.requests):
             start = time.perf_counter_ns()
-            authz.authorize(caller, "GetRole", {"RoleName": "app"}, meta)
+            authz.authorize(caller, "iam", "GetRole", {"RoleName": "app"}, authz.request(caller, "bench", meta))
             alone.append((time.perf_counter_ns() - start) / 1000)
         results["Authorizer.authorize alone (user, remembered decision)"] = alone
         fresh: list[float] = []
         for _ in range(args.requests):
             authz._decisions.clear()  # every call decided afresh: plan, policies, evaluation
             start = time.perf_counter_ns()
-            authz.authorize(caller, "GetRole", {"RoleName": "app"}, meta)
+            authz.authorize(caller, "iam", "GetRole", {"RoleName": "app"}, authz.request(caller, "bench", meta))
             fresh.append((time.perf_counter_ns() - start) / 1000)
         results["Authorizer.authorize alone (user, decided afresh)"] = fresh
         app.state.runtime.store.close()

@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from rolegate.auth import actions
-from rolegate.iam.effective_policies import EntityFacts
+from rolegate.authz import EntityFacts
+from rolegate.authz import operations as actions
 from rolegate.wire.handlers import HANDLERS
+from rolegate.wire.models import default_catalog
 
 ACCT = "111122223333"
 CALLER = f"arn:aws:iam::{ACCT}:user/alice"
@@ -23,11 +24,13 @@ def _reference(service: str) -> dict[str, Any]:
 
 
 def test_every_implemented_operation_has_an_entry() -> None:
-    assert actions.implemented_without_entry(list(HANDLERS)) == []
+    catalog = default_catalog()
+    keys = [(catalog.lookup_action(name).service_name, name) for name in HANDLERS]  # type: ignore[union-attr]
+    assert actions.implemented_without_entry(keys) == []
 
 
 @pytest.mark.parametrize("op", sorted(actions.OPERATIONS))
-def test_entry_matches_the_service_authorization_reference(op: str) -> None:
+def test_entry_matches_the_service_authorization_reference(op: tuple[str, str]) -> None:
     spec = actions.OPERATIONS[op]
     service, _, name = spec.action.partition(":")
     ref = _reference(service)[name.lower()]
@@ -63,7 +66,7 @@ def _lookup(found: dict[tuple[str, str], EntityFacts]) -> actions.Lookup:
 
 def test_a_named_role_resolves_to_its_arn_with_path_tags_and_boundary() -> None:
     facts = EntityFacts(f"arn:aws:iam::{ACCT}:role/team/app", (("owner", "a"),), "arn:aws:iam::aws:policy/X")
-    planned = actions.plan("DeleteRolePolicy", {"RoleName": "app", "PolicyName": "p"}, account_id=ACCT,
+    planned = actions.plan("iam", "DeleteRolePolicy", {"RoleName": "app", "PolicyName": "p"}, account_id=ACCT,
                            caller_arn=CALLER, lookup=_lookup({("role", "app"): facts}))
     assert planned.action == "iam:DeleteRolePolicy"
     assert [r.arn for r in planned.resources] == [facts.arn]
@@ -72,12 +75,12 @@ def test_a_named_role_resolves_to_its_arn_with_path_tags_and_boundary() -> None:
 
 
 def test_a_missing_role_is_named_without_a_path() -> None:
-    planned = actions.plan("GetRole", {"RoleName": "gone"}, account_id=ACCT, caller_arn=CALLER, lookup=_lookup({}))
+    planned = actions.plan("iam", "GetRole", {"RoleName": "gone"}, account_id=ACCT, caller_arn=CALLER, lookup=_lookup({}))
     assert planned.resources[0].arn == f"arn:aws:iam::{ACCT}:role/gone"
 
 
 def test_create_builds_the_arn_from_path_and_name_with_request_tags() -> None:
-    planned = actions.plan("CreateUser", {"UserName": "bob", "Path": "/eng/", "Tags": [{"Key": "k", "Value": "v"}],
+    planned = actions.plan("iam", "CreateUser", {"UserName": "bob", "Path": "/eng/", "Tags": [{"Key": "k", "Value": "v"}],
                                           "PermissionsBoundary": "arn:aws:iam::aws:policy/B"},
                            account_id=ACCT, caller_arn=CALLER, lookup=_lookup({}))
     assert planned.resources[0].arn == f"arn:aws:iam::{ACCT}:user/eng/bob"
@@ -86,23 +89,23 @@ def test_create_builds_the_arn_from_path_and_name_with_request_tags() -> None:
 
 
 def test_attach_carries_the_policy_arn() -> None:
-    planned = actions.plan("AttachGroupPolicy", {"GroupName": "g", "PolicyArn": "arn:aws:iam::aws:policy/P"},
+    planned = actions.plan("iam", "AttachGroupPolicy", {"GroupName": "g", "PolicyArn": "arn:aws:iam::aws:policy/P"},
                            account_id=ACCT, caller_arn=CALLER, lookup=_lookup({}))
     assert planned.context == {"iam:PolicyARN": "arn:aws:iam::aws:policy/P"}
 
 
 def test_an_absent_user_name_means_the_caller() -> None:
-    planned = actions.plan("ListAccessKeys", {}, account_id=ACCT, caller_arn=CALLER, lookup=_lookup({}))
+    planned = actions.plan("iam", "ListAccessKeys", {}, account_id=ACCT, caller_arn=CALLER, lookup=_lookup({}))
     assert planned.resources[0].arn == CALLER
 
 
 def test_list_operations_act_on_every_resource() -> None:
-    planned = actions.plan("ListRoles", {}, account_id=ACCT, caller_arn=CALLER, lookup=_lookup({}))
+    planned = actions.plan("iam", "ListRoles", {}, account_id=ACCT, caller_arn=CALLER, lookup=_lookup({}))
     assert planned.resources[0].arn == "*"
 
 
 def test_a_service_linked_role_is_created_under_its_service_path() -> None:
-    planned = actions.plan("CreateServiceLinkedRole", {"AWSServiceName": "elasticbeanstalk.amazonaws.com"},
+    planned = actions.plan("iam", "CreateServiceLinkedRole", {"AWSServiceName": "elasticbeanstalk.amazonaws.com"},
                            account_id=ACCT, caller_arn=CALLER, lookup=_lookup({}))
     assert planned.resources[0].arn == f"arn:aws:iam::{ACCT}:role/aws-service-role/elasticbeanstalk.amazonaws.com/*"
     assert planned.context == {"iam:AWSServiceName": "elasticbeanstalk.amazonaws.com"}
@@ -111,15 +114,15 @@ def test_a_service_linked_role_is_created_under_its_service_path() -> None:
 def test_assume_role_context_has_the_sts_keys() -> None:
     params = {"RoleArn": f"arn:aws:iam::{ACCT}:role/r", "RoleSessionName": "s", "ExternalId": "x",
               "SourceIdentity": "me", "TransitiveTagKeys": ["k"], "Tags": [{"Key": "k", "Value": "v"}]}
-    context = actions.operation_context(actions.OPERATIONS["AssumeRole"], params, None)
+    context = actions.operation_context(actions.OPERATIONS[("sts", "AssumeRole")], params, None)
     assert context == {"sts:ExternalId": "x", "sts:RoleSessionName": "s", "sts:SourceIdentity": "me",
                        "sts:TransitiveTagKeys": ["k"], "aws:RequestTag/k": "v", "aws:TagKeys": ["k"]}
 
 
 def test_a_policy_of_another_account_is_a_cross_account_resource() -> None:
-    planned = actions.plan("GetPolicy", {"PolicyArn": "arn:aws:iam::999988887777:policy/p"}, account_id=ACCT,
+    planned = actions.plan("iam", "GetPolicy", {"PolicyArn": "arn:aws:iam::999988887777:policy/p"}, account_id=ACCT,
                            caller_arn=CALLER, lookup=_lookup({}))
     assert planned.resources[0].account == "999988887777"
-    aws = actions.plan("GetPolicy", {"PolicyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}, account_id=ACCT,
+    aws = actions.plan("iam", "GetPolicy", {"PolicyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}, account_id=ACCT,
                        caller_arn=CALLER, lookup=_lookup({}))
     assert aws.resources[0].account == ACCT

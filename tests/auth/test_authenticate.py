@@ -1,4 +1,4 @@
-"""Authenticating long-term keys through the generation-stamped cache: a steady caller costs no row reads,
+"""Authenticating long-term keys through the stamped cache: a steady caller costs no row reads,
 and any change to the key or its owner is seen by the very next request (IAM: an inactive key stops
 authenticating at once)."""
 
@@ -14,7 +14,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from rolegate.auth.authenticate import Authenticator
-from rolegate.auth.caller import Caller
+from rolegate.authz import Caller
 from rolegate.auth.sigv4 import HttpRequest, SigV4Verifier
 from rolegate.core.clock import FixedClock, SystemClock
 from rolegate.core.errors import InvalidClientTokenId
@@ -37,7 +37,8 @@ def keys(store: SqlStore, clock: FixedClock, accounts: object) -> AccessKeyServi
 
 @pytest.fixture
 def authenticator(store: SqlStore, keys: AccessKeyService) -> Authenticator:
-    return Authenticator(keys, SigV4Verifier(SystemClock()), cache=EffectivePolicies(store))
+    return Authenticator(keys, SigV4Verifier(SystemClock()), cache=EffectivePolicies(store),
+                         invalidation=store.invalidation)
 
 
 def _call(a: Authenticator, key_id: str, secret: str) -> Caller:
@@ -120,7 +121,7 @@ def test_recording_a_keys_use_keeps_the_cache(authenticator: Authenticator, keys
                                               users: UserService, store: SqlStore) -> None:  # noqa: F811
     users.create_user(ACCOUNT, "alice")
     key = keys.create_access_key(ACCOUNT, "alice").key
-    before = store.policy_generation()
+    before = store.invalidation.stamp(ACCOUNT)
     assert keys.record_use(key, "iam", "us-east-1")
-    assert store.policy_generation() == before
+    assert store.invalidation.stamp(ACCOUNT) == before
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from collections.abc import Callable
 
 import pytest
 
-from rolegate.auth.caller import Caller
+from rolegate.authz import Authorizer, Caller, RequestContext
 from rolegate.core.clock import FixedClock
+from rolegate.iam.effective_policies import EffectivePolicies
 from rolegate.iam.accounts import AccountService
 from rolegate.iam.policies import ManagedPolicyService
 from rolegate.iam.policy_lookup import find_managed_policy
@@ -70,12 +73,32 @@ def mfa(store: SqlStore, clock: FixedClock, accounts: AccountService) -> MfaServ
 
 
 @pytest.fixture
-def sts(store: SqlStore, clock: FixedClock, codec: SessionCodec, mfa: MfaService, accounts: AccountService) -> StsService:
+def authz(store: SqlStore, clock: FixedClock) -> Authorizer:
+    """The decision service the server wires in: trust policies with the caller's identity policies."""
+    return Authorizer(EffectivePolicies(store), clock, store.invalidation)
+
+
+@pytest.fixture
+def sts(store: SqlStore, clock: FixedClock, codec: SessionCodec, mfa: MfaService, accounts: AccountService,
+        authz: Authorizer) -> StsService:
     def policy_exists(account_id: str, arn: str) -> bool:
         with store.read() as tx:
             return find_managed_policy(tx, account_id, arn) is not None
 
-    return StsService(store, clock, codec, mfa, policy_exists=policy_exists)
+    return StsService(store, clock, codec, mfa, policy_exists=policy_exists, authorizer=authz)
+
+
+Requests = Callable[..., RequestContext]
+
+
+@pytest.fixture
+def req(authz: Authorizer) -> Requests:
+    """``req(caller, region=None)``: a new request of ``caller``, at the clock's time, as the endpoint builds it."""
+    def build(caller: Caller, region: str | None = None) -> RequestContext:
+        request = authz.request(caller, "test-request")
+        return dataclasses.replace(request, region=region) if region is not None else request
+
+    return build
 
 
 def user_caller(user: UserRecord) -> Caller:

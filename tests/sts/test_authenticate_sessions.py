@@ -12,6 +12,7 @@ from botocore.credentials import Credentials
 
 from rolegate.auth.authenticate import Authenticator
 from rolegate.auth.sigv4 import HttpRequest, SigV4Verifier
+from rolegate.store.invalidation import Snapshot, Stamp
 from rolegate.core.clock import FixedClock, SystemClock
 from rolegate.core.errors import ExpiredToken, InvalidClientTokenId, SignatureDoesNotMatch
 from rolegate.iam.access_keys import AccessKeyService
@@ -23,7 +24,7 @@ from rolegate.sts.keyring import KeyRing
 from rolegate.sts.sessions import IssuedSession, StsService
 from rolegate.sts.tokens import SessionCodec
 
-from .conftest import ACCOUNT, trust, user_caller
+from .conftest import ACCOUNT, Requests, trust, user_caller
 
 BODY = "Action=GetCallerIdentity&Version=2011-06-15"
 
@@ -40,18 +41,26 @@ def _signed(key: str, secret: str, token: str | None) -> HttpRequest:
 def authenticator(store: SqlStore, clock: FixedClock, codec: SessionCodec) -> Authenticator:
     # Signatures are checked against real time (botocore signs now); token expiry against the test's clock.
     return Authenticator(AccessKeyService(store, clock), SigV4Verifier(SystemClock()), sessions=codec,
-                         cache=EffectivePolicies(store))
+                         cache=EffectivePolicies(store), invalidation=store.invalidation)
 
 
 @pytest.fixture
-def issued(sts: StsService, roles: RoleService, users: UserService) -> IssuedSession:
+def issued(sts: StsService, roles: RoleService, users: UserService, req: Requests) -> IssuedSession:
     alice = user_caller(users.create_user(ACCOUNT, "alice"))
     arn = roles.create_role(ACCOUNT, "r", trust(alice.arn)).arn
-    return sts.assume_role(alice, arn, "s1")
+    return sts.assume_role(req(alice), arn, "s1")
+
+
+class _NoReads:
+    """An invalidation port that fails the test when read: a session is verified without the store."""
+
+    def stamp(self, account_id: str) -> Stamp:
+        raise AssertionError("session authentication read the store's generations")
 
 
 def _auth(a: Authenticator, req: HttpRequest):  # type: ignore[no-untyped-def]
-    return a.authenticate(req, {"Action": "GetCallerIdentity"}, signature_required=True)
+    return a.authenticate(req, {"Action": "GetCallerIdentity"}, signature_required=True,
+                          snapshot=Snapshot(_NoReads()))
 
 
 def test_session_request_authenticates_as_the_role_session(authenticator: Authenticator,
@@ -93,10 +102,10 @@ def test_wrong_secret_is_signature_does_not_match(authenticator: Authenticator, 
 
 
 def test_session_key_without_token_or_with_another_sessions_token_is_invalid(
-        authenticator: Authenticator, issued: IssuedSession, sts: StsService, users: UserService) -> None:
+        authenticator: Authenticator, issued: IssuedSession, sts: StsService, users: UserService, req: Requests) -> None:
     with pytest.raises(InvalidClientTokenId):
         _auth(authenticator, _signed(issued.access_key_id, issued.secret_access_key, None))
-    other = sts.get_session_token(user_caller(users.create_user(ACCOUNT, "bob")))
+    other = sts.get_session_token(req(user_caller(users.create_user(ACCOUNT, "bob"))))
     with pytest.raises(InvalidClientTokenId):
         _auth(authenticator, _signed(issued.access_key_id, issued.secret_access_key, other.session_token))
 
@@ -107,17 +116,17 @@ def test_long_term_key_with_a_session_token_is_invalid(authenticator: Authentica
 
 
 def test_key_rotation_leaves_live_sessions_working(authenticator: Authenticator, issued: IssuedSession,
-                                                   ring: KeyRing, sts: StsService, users: UserService) -> None:
+                                                   ring: KeyRing, sts: StsService, users: UserService, req: Requests) -> None:
     ring.rotate()
-    newer = sts.get_session_token(user_caller(users.create_user(ACCOUNT, "carol")))
+    newer = sts.get_session_token(req(user_caller(users.create_user(ACCOUNT, "carol"))))
     for s in (issued, newer):
         assert _auth(authenticator, _signed(s.access_key_id, s.secret_access_key, s.session_token)).session == s.claims
 
 
 def test_get_session_token_session_authenticates_as_the_user(authenticator: Authenticator, sts: StsService,
-                                                             users: UserService) -> None:
+                                                             users: UserService, req: Requests) -> None:
     user = users.create_user(ACCOUNT, "dave")
-    s = sts.get_session_token(user_caller(user))
+    s = sts.get_session_token(req(user_caller(user)))
     caller = _auth(authenticator, _signed(s.access_key_id, s.secret_access_key, s.session_token))
     assert (caller.arn, caller.user_id, caller.principal_type, caller.user_name) == (user.arn, user.user_id, "User",
                                                                                       "dave")

@@ -13,7 +13,7 @@ from rolegate.iam.users import UserService
 from rolegate.sts.mfa import InvalidAuthenticationCode, MfaService, time_step, totp
 from rolegate.sts.sessions import StsService
 
-from .conftest import ACCOUNT, trust, user_caller
+from .conftest import ACCOUNT, Requests, trust, user_caller
 
 
 def test_totp_matches_the_rfc_6238_test_vector() -> None:
@@ -59,32 +59,32 @@ def test_device_in_use_cannot_be_deleted_until_deactivated(mfa: MfaService, user
 
 
 def test_session_token_with_mfa_carries_mfa_and_a_code_is_used_once(
-        mfa: MfaService, users: UserService, clock: FixedClock, sts: StsService) -> None:
+        mfa: MfaService, users: UserService, clock: FixedClock, sts: StsService, req: Requests) -> None:
     user, device = _enabled(mfa, users, clock)
     caller = user_caller(user)
     code = totp(device.seed, time_step(clock.now()))
-    issued = sts.get_session_token(caller, serial_number=device.serial_number, token_code=code)
+    issued = sts.get_session_token(req(caller), serial_number=device.serial_number, token_code=code)
     assert issued.claims.mfa_present and issued.claims.mfa_authenticated_at == clock.now()
     with pytest.raises(AccessDenied, match="invalid MFA one time pass code"):
-        sts.get_session_token(caller, serial_number=device.serial_number, token_code=code)  # replay
+        sts.get_session_token(req(caller), serial_number=device.serial_number, token_code=code)  # replay
     with pytest.raises(AccessDenied, match="invalid MFA one time pass code"):
-        sts.get_session_token(caller, serial_number=device.serial_number, token_code="123456"
+        sts.get_session_token(req(caller), serial_number=device.serial_number, token_code="123456"
                               if code != "123456" else "654321")
-    assert not sts.get_session_token(caller).claims.mfa_present
+    assert not sts.get_session_token(req(caller)).claims.mfa_present
 
 
 def test_assume_role_checks_the_callers_own_device_for_an_mfa_trust(
-        mfa: MfaService, users: UserService, clock: FixedClock, sts: StsService, roles: RoleService) -> None:
+        mfa: MfaService, users: UserService, clock: FixedClock, sts: StsService, roles: RoleService, req: Requests) -> None:
     user, device = _enabled(mfa, users, clock)
     _, other_device = _enabled(mfa, users, clock, "bob")
     caller = user_caller(user)
     arn = roles.create_role(ACCOUNT, "r", trust(user.arn, condition={"Bool": {"aws:MultiFactorAuthPresent": "true"}})).arn
     with pytest.raises(AccessDenied):
-        sts.assume_role(caller, arn, "s")
+        sts.assume_role(req(caller), arn, "s")
     with pytest.raises(AccessDenied, match="unable to validate MFA code"):
-        sts.assume_role(caller, arn, "s", serial_number=other_device.serial_number,
+        sts.assume_role(req(caller), arn, "s", serial_number=other_device.serial_number,
                         token_code=totp(other_device.seed, time_step(clock.now())))
-    issued = sts.assume_role(caller, arn, "s", serial_number=device.serial_number,
+    issued = sts.assume_role(req(caller), arn, "s", serial_number=device.serial_number,
                              token_code=totp(device.seed, time_step(clock.now())))
     assert issued.claims.mfa_present
 
@@ -96,19 +96,19 @@ def test_user_with_an_mfa_device_cannot_be_deleted(mfa: MfaService, users: UserS
 
 
 def test_a_device_whose_clock_drifted_works_again_after_a_resync(
-        mfa: MfaService, users: UserService, clock: FixedClock, sts: StsService) -> None:
+        mfa: MfaService, users: UserService, clock: FixedClock, sts: StsService, req: Requests) -> None:
     user, device = _enabled(mfa, users, clock)
     caller = user_caller(user)
     ahead = time_step(clock.now()) + 6  # the phone's clock runs three minutes fast
     with pytest.raises(AccessDenied, match="invalid MFA one time pass code"):
-        sts.get_session_token(caller, serial_number=device.serial_number, token_code=totp(device.seed, ahead))
+        sts.get_session_token(req(caller), serial_number=device.serial_number, token_code=totp(device.seed, ahead))
     with pytest.raises(InvalidAuthenticationCode):  # two codes, but not consecutive
         mfa.resync_mfa_device(ACCOUNT, "alice", device.serial_number, totp(device.seed, ahead),
                               totp(device.seed, ahead + 2))
     mfa.resync_mfa_device(ACCOUNT, "alice", device.serial_number, totp(device.seed, ahead),
                           totp(device.seed, ahead + 1))
     clock.advance(30)
-    issued = sts.get_session_token(caller, serial_number=device.serial_number,
+    issued = sts.get_session_token(req(caller), serial_number=device.serial_number,
                                    token_code=totp(device.seed, ahead + 2))
     assert issued.claims.mfa_present
     with pytest.raises(InvalidAuthenticationCode):  # beyond five minutes either way: not this device's codes

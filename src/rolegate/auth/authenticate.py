@@ -1,10 +1,10 @@
 """Turning a signed request into a ``Caller``: parse the SigV4 claim, find the key, verify the signature.
 
 Strict mode rejects unknown keys with ``InvalidClientTokenId`` and inactive keys likewise (IAM: an inactive
-key stops authenticating at once). Long-term keys are read through the generation-stamped cache that
-authorization uses (``iam.effective_policies``): any change to a key or its owner moves the generation, so
-the next request anywhere sees it, and a steady caller costs one counter read instead of two row reads;
-the caller carries that generation so authorization decides against the same snapshot. Temporary
+key stops authenticating at once). Long-term keys are read through the stamped cache that authorization
+uses (``iam.effective_policies``), stamped by the request's invalidation ``Snapshot``: any change to a key
+or its owner moves its account's generation, so the next request anywhere sees it, and a steady caller
+costs one stamp read instead of two row reads — the read authorization then reuses. Temporary
 credentials (``ASIA…`` with ``X-Amz-Security-Token``) are verified without the store: the token is opened
 by the session codec, which also derives the secret the request must be signed with
 (``rolegate.sts.tokens``). ``--dev`` accepts an unknown key without checking its signature, as the
@@ -17,15 +17,15 @@ from collections.abc import Mapping
 
 import structlog
 
+from rolegate.authz import Caller, root_caller, session_caller
 from rolegate.core import ids
 from rolegate.core.errors import InvalidClientTokenId, MissingAuthenticationToken
 from rolegate.iam.access_keys import AccessKeyService
 from rolegate.iam.effective_policies import EffectivePolicies
+from rolegate.store.invalidation import Invalidation, Snapshot
 from rolegate.iam.entities import AccessKeyRecord
-from rolegate.sts import tokens
-from rolegate.sts.tokens import SessionClaims, SessionCodec
+from rolegate.sts.tokens import SessionCodec
 
-from .caller import Caller, root_caller
 from .sigv4 import HttpRequest, SigV4Credential, SigV4Verifier, parse_sigv4
 
 UNKNOWN_KEY = "The security token included in the request is invalid."
@@ -36,17 +36,22 @@ log = structlog.get_logger("rolegate.auth")
 
 class Authenticator:
     def __init__(self, keys: AccessKeyService, verifier: SigV4Verifier, *, cache: EffectivePolicies,
-                 dev: bool = False, default_account_id: str = "123456789012",
+                 invalidation: Invalidation, dev: bool = False, default_account_id: str = "123456789012",
                  sessions: SessionCodec | None = None) -> None:
         self._keys = keys
         self._cache = cache
+        self._invalidation = invalidation
         self._sessions = sessions
         self._verifier = verifier
         self._dev = dev
         self._default_account = default_account_id
 
-    def authenticate(self, req: HttpRequest, form: Mapping[str, str], *, signature_required: bool) -> Caller | None:
-        """The caller, or None for an unsigned request to an operation that needs no signature."""
+    def authenticate(self, req: HttpRequest, form: Mapping[str, str], *, signature_required: bool,
+                     snapshot: Snapshot | None = None) -> Caller | None:
+        """The caller, or None for an unsigned request to an operation that needs no signature.
+
+        ``snapshot`` is the request's: a long-term key is read against it, and authorization reuses it (a
+        fresh one when the caller is authenticated alone)."""
         cred = parse_sigv4(req, form=form)
         if cred is None:
             if signature_required:
@@ -57,8 +62,7 @@ class Authenticator:
         if cred.security_token is not None and not self._dev:
             # A session token with a long-term key (a stale AWS_SESSION_TOKEN, typically).
             raise InvalidClientTokenId(UNKNOWN_KEY)
-        generation = self._cache.generation()
-        owned = self._cache.credential(generation, cred.access_key_id)
+        owned = self._cache.credential(snapshot or Snapshot(self._invalidation), cred.access_key_id)
         if owned is None or owned.key.status != "Active":
             if self._dev and owned is None:
                 return root_caller(self._default_account, cred.access_key_id, cred.region, dev_fallback=True)
@@ -69,8 +73,7 @@ class Authenticator:
         if user is None:
             return root_caller(key.account_id, key.access_key_id, cred.region)
         return Caller(account_id=key.account_id, arn=user.arn, user_id=user.user_id, principal_type="User",
-                      access_key_id=key.access_key_id, region=cred.region, user_name=user.name,
-                      generation=generation)
+                      access_key_id=key.access_key_id, region=cred.region, user_name=user.name)
 
     def _authenticate_session(self, req: HttpRequest, access_key_id: str, cred: SigV4Credential) -> Caller:
         # A session key without its token, or with a token that does not open
@@ -95,16 +98,3 @@ class Authenticator:
             self._keys.record_use(key, service, region)
         except Exception:
             log.warning("could not record access key use", access_key_id=key.access_key_id, exc_info=True)
-
-
-def session_caller(claims: SessionClaims, region: str) -> Caller:
-    """The caller a session's requests come from: the role session, the federated user, or (GetSessionToken)
-    the user or root user itself — each carrying the session's claims."""
-    if claims.kind == tokens.ACCOUNT:
-        base = root_caller(claims.account_id, claims.access_key_id, region)
-        return Caller(account_id=base.account_id, arn=base.arn, user_id=base.user_id,
-                      principal_type=base.principal_type, access_key_id=claims.access_key_id, region=region,
-                      session=claims)
-    return Caller(account_id=claims.account_id, arn=claims.arn, user_id=claims.user_id, principal_type=claims.kind,
-                  access_key_id=claims.access_key_id, region=region,
-                  user_name=claims.principal_name if claims.kind == tokens.USER else None, session=claims)

@@ -6,21 +6,24 @@ group it belongs to, plus its permissions boundary. For a role (what its session
 attached policies and its boundary. Documents are compiled with ``compile_policy`` (itself cached by content),
 so a cached entry is ready to evaluate.
 
-Every entry is stamped with the store's policy generation (``store.sql_generation``), which every write that
-changes policies, attachments, memberships, boundaries, paths or tags bumps in its own transaction. A request
-reads the generation once (one indexed read of a one-row table) and uses entries whose stamp matches; when it
-moved, the whole cache is dropped and entries are rebuilt as principals call. This works across workers and
-nodes without TTLs: a change is seen by the next request anywhere.
+Every entry is stamped with the invalidation generations of the account whose rows it was built from
+(``store.invalidation``), read once per request by the request's ``Snapshot`` *before* the entry's data, and
+is used only by a request holding the same stamp. Every write moves the generation of each account it
+touched, in its own transaction (``store.sql_generation``), so a change is seen by the next request anywhere
+— every worker, every node — without TTLs, and a write in one account leaves other accounts' entries valid.
+This is the ``PolicySource`` authorization reads through (``rolegate.authz.facts``).
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
 from typing import TypeVar
 
+from rolegate.authz.facts import EntityFacts, PrincipalPolicies
+from rolegate.core import ids
+from rolegate.core.stamped_cache import StampedCache
 from rolegate.policy import CompiledPolicy, compile_policy
+from rolegate.store.invalidation import Snapshot, Stamp
 
 from .access_keys import KeyOwner, key_owner
 from .aws_managed import aws_managed_policy
@@ -29,89 +32,75 @@ from .policy_lookup import find_managed_policy
 from .ports import IamStore, IamTransaction
 
 T = TypeVar("T")
-_MISSING = object()
+_UNDECODED = "undecoded"  # not an account id (those are 12 digits)
 
-
-@dataclass(frozen=True, slots=True)
-class PrincipalPolicies:
-    """A principal's identity policies (compiled), boundary and tags."""
-
-    arn: str
-    principal_id: str
-    identity: tuple[CompiledPolicy, ...]
-    boundary: CompiledPolicy | None
-    tags: tuple[tuple[str, str], ...]
-
-
-@dataclass(frozen=True, slots=True)
-class EntityFacts:
-    """An existing resource: its ARN (with path), tags and permissions boundary."""
-
-    arn: str
-    tags: tuple[tuple[str, str], ...] = ()
-    boundary_arn: str | None = None
+# PrincipalPolicies and EntityFacts are authorization's types (``rolegate.authz.facts``); this module builds them.
+__all__ = ["EffectivePolicies", "EntityFacts", "PrincipalPolicies"]
 
 
 class EffectivePolicies:
     def __init__(self, store: IamStore, *, max_entries: int = 20_000) -> None:
         self._store = store
-        self._max = max_entries
-        self._generation = -1
-        self._entries: dict[Hashable, object] = {}
-        self._lock = threading.Lock()
+        self._entries: StampedCache[Hashable, Stamp, object] = StampedCache(max_entries)
+        self._key_accounts: dict[str, str | None] = {}  # key id -> the account it encodes (never changes)
 
-    def generation(self) -> int:
-        """The store's current policy generation: the one read each authorized request makes."""
-        return self._store.policy_generation()
+    def user(self, snapshot: Snapshot, account_id: str, user_id: str) -> PrincipalPolicies | None:
+        return self._cached(snapshot, account_id, ("policies-of-user", user_id),
+                            lambda tx: _user_policies(tx, user_id))
 
-    def user(self, generation: int, user_id: str) -> PrincipalPolicies | None:
-        return self._cached(generation, ("policies-of-user", user_id), lambda tx: _user_policies(tx, user_id))
-
-    def role(self, generation: int, account_id: str, role_name: str) -> PrincipalPolicies | None:
+    def role(self, snapshot: Snapshot, account_id: str, role_name: str) -> PrincipalPolicies | None:
         # Keys of principals never collide with keys of resources (``resource`` uses the bare kind).
-        return self._cached(generation, ("policies-of-role", account_id, role_name.lower()),
+        return self._cached(snapshot, account_id, ("policies-of-role", account_id, role_name.lower()),
                             lambda tx: _role_policies(tx, account_id, role_name))
 
-    def managed_document(self, generation: int, account_id: str, arn: str) -> CompiledPolicy | None:
+    def managed_document(self, snapshot: Snapshot, account_id: str, arn: str) -> CompiledPolicy | None:
         """A managed policy's default version, compiled (session ``PolicyArns``)."""
-        return self._cached(generation, ("managed-document", account_id, arn),
+        return self._cached(snapshot, account_id, ("managed-document", account_id, arn),
                             lambda tx: _managed(tx, account_id, arn, "session"))
 
-    def credential(self, generation: int, access_key_id: str) -> KeyOwner | None:
+    def credential(self, snapshot: Snapshot, access_key_id: str) -> KeyOwner | None:
         """A long-term access key (active or not) and its owner, as authentication reads it.
 
-        Key writes other than last-use bookkeeping move the generation, so a deactivated or deleted key
-        stops authenticating with the next request. Misses are not cached: unknown key ids are the caller's
-        to choose, and must not evict the entries of real keys.
+        Key writes other than last-use bookkeeping move the key's account's generation, so a deactivated or
+        deleted key stops authenticating with the next request. The account is read from the key id itself
+        (``core.ids``); a key id that encodes none is read afresh each time, as are misses: unknown key ids
+        are the caller's to choose, and must not evict the entries of real keys.
         """
-        return self._cached(generation, ("credential", access_key_id), lambda tx: key_owner(tx, access_key_id),
-                            cache_none=False)
+        account = self._key_accounts.get(access_key_id, _UNDECODED)
+        if account is _UNDECODED:
+            account = ids.account_of_access_key_id(access_key_id)
+            if len(self._key_accounts) >= 10_000:
+                self._key_accounts.clear()
+            self._key_accounts[access_key_id] = account
+        if account is None:
+            with self._store.read() as tx:
+                return key_owner(tx, access_key_id)
+        return self._cached(snapshot, account, ("credential", access_key_id),
+                            lambda tx: key_owner(tx, access_key_id), cache_none=False)
 
-    def resource(self, generation: int, kind: str, account_id: str, key: str) -> EntityFacts | None:
+    def resource(self, snapshot: Snapshot, kind: str, account_id: str, key: str) -> EntityFacts | None:
         """Facts of the ``kind`` resource named ``key`` (a name, or an ARN for providers and policies)."""
         if kind == "access-key":
-            return self._cached(generation, ("access-key", key), lambda tx: _key_facts(tx, account_id, key),
-                                cache_none=False)
+            return self._cached(snapshot, account_id, ("access-key", account_id, key),
+                                lambda tx: _key_facts(tx, account_id, key), cache_none=False)
         norm = key if kind in _BY_ARN else key.lower()
-        return self._cached(generation, (kind, account_id, norm), lambda tx: _entity(tx, kind, account_id, key))
+        return self._cached(snapshot, account_id, (kind, account_id, norm),
+                            lambda tx: _entity(tx, kind, account_id, key))
 
-    def _cached(self, generation: int, key: Hashable, build: Callable[[IamTransaction], T | None],
-                *, cache_none: bool = True) -> T | None:
-        if generation == self._generation:
-            hit = self._entries.get(key, _MISSING)
-            if hit is not _MISSING:
-                return hit  # type: ignore[return-value]
-        with self._store.read() as tx:
-            built_at = tx.policy_generation.current()
-            value = build(tx)
-        with self._lock:
-            if built_at > self._generation:
-                self._generation, self._entries = built_at, {}
-            if built_at == self._generation and (value is not None or cache_none):
-                if len(self._entries) >= self._max:
-                    self._entries.clear()
-                self._entries[key] = value
-        return value
+    def _cached(self, snapshot: Snapshot, account_id: str, key: Hashable,
+                build: Callable[[IamTransaction], T | None], *, cache_none: bool = True) -> T | None:
+        stamp = snapshot.stamp(account_id)  # read before the data: an entry is never newer than its stamp
+
+        def read() -> T | None:
+            with self._store.read() as tx:
+                return build(tx)
+
+        found = self._entries.get_or_build(key, stamp, read, keep=None if cache_none else _is_not_none)
+        return found  # type: ignore[return-value]
+
+
+def _is_not_none(value: object) -> bool:
+    return value is not None
 
 
 _BY_ARN = frozenset({"policy", "oidc-provider", "saml-provider", "mfa"})

@@ -13,10 +13,8 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from rolegate.auth.authenticate import Authenticator
-from rolegate.auth.authorize import Authorizer
 from rolegate.auth.sigv4 import SigV4Verifier
 from rolegate.core.clock import Clock
-from rolegate.iam.effective_policies import EffectivePolicies
 from rolegate.wire.endpoint import QueryEndpoint
 from rolegate.wire.models import default_catalog
 
@@ -26,14 +24,13 @@ from .runtime import open_runtime
 
 def build_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     runtime = open_runtime(settings, clock)
-    effective = EffectivePolicies(runtime.store)
     authenticator = Authenticator(runtime.services.access_keys,
                                   SigV4Verifier(runtime.clock, max_skew_seconds=settings.max_clock_skew_seconds),
                                   dev=settings.dev, default_account_id=settings.default_account_id,
-                                  sessions=runtime.services.sts.codec, cache=effective)
-    authorizer = Authorizer(effective, runtime.clock)
+                                  sessions=runtime.services.sts.codec, cache=runtime.effective,
+                                  invalidation=runtime.store.invalidation)
     endpoint = QueryEndpoint(default_catalog(), authenticator, runtime.services,
-                             max_body_bytes=settings.max_body_bytes, authorizer=authorizer)
+                             max_body_bytes=settings.max_body_bytes, authorizer=runtime.authorizer)
 
     async def aws(request: Request) -> Response:
         body = await _read_body(request, settings.max_body_bytes)

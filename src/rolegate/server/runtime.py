@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypedDict
 
+from rolegate.authz import Authorizer
 from rolegate.core.clock import Clock, SystemClock
 from rolegate.iam.accounts import AccountService
 from rolegate.iam.instance_profiles import InstanceProfileService
@@ -22,6 +23,7 @@ from rolegate.iam.groups import GroupService
 from rolegate.iam.users import UserService
 from rolegate.iam.policies import ManagedPolicyService
 from rolegate.iam.account_views import AccountViewService
+from rolegate.iam.effective_policies import EffectivePolicies
 from rolegate.iam.policy_lookup import find_managed_policy
 from rolegate.sts.keyring import KeyRing
 from rolegate.sts.messages import AuthorizationMessages
@@ -45,6 +47,8 @@ class Runtime:
     store: SqlStore
     services: Services
     clock: Clock
+    effective: EffectivePolicies  # what authentication and authorization read, cached in this worker
+    authorizer: Authorizer
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +64,8 @@ def open_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     sealer = Sealer(load_or_create_master_key(settings.data_dir, settings.master_key))
     store = SqlStore(create_store_engine(settings.sqlite_url), sealer)
+    effective = EffectivePolicies(store)
+    authorizer = Authorizer(effective, clock, store.invalidation)
     services = Services(accounts=AccountService(store, clock), roles=RoleService(store, clock),
                         users=UserService(store, clock), groups=GroupService(store, clock),
                         access_keys=AccessKeyService(store, clock),
@@ -67,8 +73,8 @@ def open_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
                         service_linked_roles=ServiceLinkedRoleService(store, clock),
                         providers=ProviderService(store, clock),
                         policies=ManagedPolicyService(store, clock),
-                        account_views=AccountViewService(store), **sts_services(store, clock))
-    return Runtime(settings, store, services, clock)
+                        account_views=AccountViewService(store), **sts_services(store, clock, authorizer))
+    return Runtime(settings, store, services, clock, effective, authorizer)
 
 
 class StsServices(TypedDict):
@@ -79,7 +85,7 @@ class StsServices(TypedDict):
     authorization_messages: AuthorizationMessages
 
 
-def sts_services(store: SqlStore, clock: Clock) -> StsServices:
+def sts_services(store: SqlStore, clock: Clock, authorizer: Authorizer) -> StsServices:
     """The STS side: one key ring per process (cached), the token codec over it, MFA, session issuance."""
     ring = KeyRing(store, clock)
     mfa = MfaService(store, clock)
@@ -88,7 +94,8 @@ def sts_services(store: SqlStore, clock: Clock) -> StsServices:
         with store.read() as tx:
             return find_managed_policy(tx, account_id, arn) is not None
 
-    return {"sts": StsService(store, clock, SessionCodec(ring, clock), mfa, policy_exists=policy_exists),
+    return {"sts": StsService(store, clock, SessionCodec(ring, clock), mfa, policy_exists=policy_exists,
+                              authorizer=authorizer),
             "mfa": mfa, "authorization_messages": AuthorizationMessages(ring)}
 
 

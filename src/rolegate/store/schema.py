@@ -255,6 +255,16 @@ policy_generation = Table(
     Column("generation", Integer, nullable=False),
 )
 
+# One generation per invalidation scope (an account id): every write transaction moves the scopes of the
+# accounts whose rows it touched (``store.sql_generation``); a cache entry built from an account's rows is
+# valid while that scope and the global counter above read as they did (``store.invalidation``).
+invalidation_scopes = Table(
+    "invalidation_scopes",
+    metadata,
+    Column("scope", String(64), primary_key=True),
+    Column("generation", Integer, nullable=False),
+)
+
 # The STS session key ring: each key's material sealed under the master key (``rolegate.sts.keyring``).
 session_keys = Table(
     "session_keys",

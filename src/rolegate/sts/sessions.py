@@ -3,9 +3,10 @@ sessions, with STS's rules and messages (STS API reference, each operation; IAM 
 roles" → "Role chaining", "Pass session tags in AWS STS", "Monitor and control actions taken with assumed
 roles" (source identity), "Revoking IAM role temporary security credentials").
 
-Whether a caller may assume a role is decided by the authorization engine (the role's trust policy as the
-resource policy, plus the caller's identity policies across accounts); it is injected as a ``TrustJudge``
-because ``auth`` sits above this package. Nothing per session is stored: the token carries the claims.
+Whether a caller may assume a role is one question to the decision service (``rolegate.authz``): the role's
+trust policy plus the assume keys, with the caller's identity policies. Every domain method receives the
+request's ``RequestContext`` (caller, time, region, invalidation snapshot). Nothing per session is stored:
+the token carries the claims.
 """
 
 from __future__ import annotations
@@ -13,13 +14,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
+from rolegate.authz import Authorizer, Caller, RequestContext, TrustedResource, session_limits
+from rolegate.authz.operations import assume_context
 from rolegate.core import ids
 from rolegate.core.arns import parse_arn
 from rolegate.core.clock import Clock
+from rolegate.core.stamped_cache import StampedCache
 from rolegate.core.errors import (
     AccessDenied,
     ClientError,
@@ -29,7 +32,8 @@ from rolegate.core.errors import (
     ValidationError,
 )
 from rolegate.iam.entities import RoleRecord
-from rolegate.policy import PolicySet, Request, compile_policy, evaluate, parse_policy
+from rolegate.policy import parse_policy
+from rolegate.store.invalidation import Snapshot, Stamp
 
 from . import tokens
 from .mfa import MfaService
@@ -39,48 +43,6 @@ from .tokens import SessionClaims, SessionCodec, packed_policy_percent
 
 class PackedPolicyTooLarge(ClientError):
     code = "PackedPolicyTooLarge"
-
-
-class CallerView(Protocol):
-    """What the service needs of the authenticated caller (``rolegate.auth.caller.Caller`` has it)."""
-
-    @property
-    def account_id(self) -> str: ...
-    @property
-    def arn(self) -> str: ...
-    @property
-    def user_id(self) -> str: ...
-    @property
-    def principal_type(self) -> str: ...
-    @property
-    def session(self) -> SessionClaims | None: ...
-
-
-class TrustJudge(Protocol):
-    def __call__(self, caller: CallerView, action: str, resource_arn: str, resource_account: str,
-                 context: Mapping[str, str | Sequence[str]], trust_policy: str) -> str | None:
-        """None when ``caller`` may perform ``action`` on the role; otherwise the AccessDenied message."""
-        ...
-
-
-def trust_policy_only_judge(caller: CallerView, action: str, resource_arn: str, resource_account: str,
-                            context: Mapping[str, str | Sequence[str]], trust_policy: str) -> str | None:
-    """A judge that reads the trust policy alone (no identity policies): for tests and tools that have
-    no authorizer. The server injects the full engine (``rolegate.auth.authorize``)."""
-    ctx: dict[str, str | Sequence[str]] = {"aws:userid": caller.user_id, "aws:PrincipalAccount": caller.account_id,
-                                           "aws:PrincipalType": caller.principal_type}
-    session = caller.session
-    if session is not None and session.role_arn:
-        ctx["aws:PrincipalArn"] = session.role_arn
-    if session is not None and session.mfa_present:
-        ctx["aws:MultiFactorAuthPresent"] = "true"
-    ctx.update(context)
-    decision = evaluate(Request.of(principal=caller.arn, action=action, resource=resource_arn,
-                                   resource_account=resource_account, context=ctx),
-                        PolicySet(resource=compile_policy(trust_policy, kind="trust")))
-    if decision.is_allowed:
-        return None
-    return f"User: {caller.arn} is not authorized to perform: {action} on resource: {resource_arn}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,21 +79,20 @@ PolicyExists = Callable[[str, str], bool]  # (account id, policy ARN) -> visible
 
 class StsService:
     def __init__(self, store: SessionStore, clock: Clock, codec: SessionCodec, mfa: MfaService, *,
-                 policy_exists: PolicyExists, judge: TrustJudge = trust_policy_only_judge,
+                 policy_exists: PolicyExists, authorizer: Authorizer,
                  last_used_interval: dt.timedelta = DEFAULT_LAST_USED_INTERVAL) -> None:
         self._store = store
         self._clock = clock
         self._codec = codec
         self._mfa = mfa
         self._policy_exists = policy_exists
-        self._judge = judge
+        self._authz = authorizer
         self._interval = last_used_interval
         self._role_use: dict[str, dt.datetime] = {}  # role id -> last use this process wrote
         self._role_use_lock = threading.Lock()
-        # Roles by (account, lower-cased name), valid while the store's policy generation stays the same:
-        # every change to a role (trust policy, deletion, tags) bumps it (``store.sql_generation``).
-        self._roles: dict[tuple[str, str], RoleRecord | None] = {}
-        self._roles_generation = -1
+        # Roles by (account, lower-cased name), valid while the role's account's generation stays the same:
+        # every change to a role (trust policy, deletion, tags) moves it (``store.sql_generation``).
+        self._roles: StampedCache[tuple[str, str], Stamp, RoleRecord | None] = StampedCache(10_000)
 
     @property
     def codec(self) -> SessionCodec:
@@ -140,32 +101,28 @@ class StsService:
 
     # --- AssumeRole --------------------------------------------------------------------------------
 
-    def assume_role(self, caller: CallerView, role_arn: str, session_name: str, *,
+    def assume_role(self, request: RequestContext, role_arn: str, session_name: str, *,
                     duration_seconds: int | None = None, policy: str | None = None,
                     policy_arns: Sequence[str] = (), tags: Sequence[tuple[str, str]] = (),
                     transitive_tag_keys: Sequence[str] = (), external_id: str | None = None,
                     serial_number: str | None = None, token_code: str | None = None,
-                    source_identity: str | None = None, region: str = "us-east-1",
-                    judge: TrustJudge | None = None) -> IssuedSession:
-        """``judge``: the authorization engine for this request (it knows the request's IP, TLS, …)."""
+                    source_identity: str | None = None) -> IssuedSession:
+        caller = request.signed_caller()
         if caller.principal_type == "Account":
             raise AccessDenied(ROOT_CANNOT_ASSUME)
+        session_limits(caller, "sts:AssumeRole")  # federated users may not (the rule is authz's)
         prior = caller.session
-        if prior is not None and prior.kind == tokens.FEDERATED_USER:
-            # Federated users may call no STS operation but GetCallerIdentity (STS API reference,
-            # GetFederationToken: "You cannot call any STS API operations except GetCallerIdentity").
-            raise AccessDenied(_not_authorized(caller, "sts:AssumeRole", role_arn))
         chained = prior is not None and prior.kind == tokens.ASSUMED_ROLE
         if duration_seconds is not None and chained and duration_seconds > CHAINED_MAX:
             raise ValidationError(CHAINING_LIMIT)
-        role = self._role(role_arn)
+        role = self._role(request.snapshot, role_arn)
         if role is None:
             # AWS does not reveal whether a role exists: a missing role is refused like an untrusted one.
             raise AccessDenied(_not_authorized(caller, "sts:AssumeRole", role_arn))
         duration = duration_seconds if duration_seconds is not None else 3600
         if duration > role.max_session_duration:
             raise ValidationError(ROLE_LIMIT)
-        now = self._now()
+        now = _whole_second(request.now)
 
         self._check_session_policies(role.account_id, policy, policy_arns)
         inherited = prior.transitive_tags() if chained and prior is not None else ()
@@ -174,31 +131,16 @@ class StsService:
         source = _source_identity(source_identity, prior)
 
         mfa_at = prior.mfa_authenticated_at if prior is not None else None
-        context: dict[str, str | Sequence[str]] = {"sts:RoleSessionName": session_name}
-        if serial_number is not None or token_code is not None:
+        mfa_verified = serial_number is not None or token_code is not None
+        if mfa_verified:
             mfa_at = self._mfa.verify(caller.account_id, _caller_user_id(caller), serial_number, token_code)
-            context["aws:MultiFactorAuthPresent"] = "true"
-            context["aws:MultiFactorAuthAge"] = "0"
-        if external_id is not None:
-            context["sts:ExternalId"] = external_id
-        if source is not None:
-            context["sts:SourceIdentity"] = source
-        if transitive_tag_keys:
-            context["sts:TransitiveTagKeys"] = list(transitive_tag_keys)
-        if tags:
-            context["aws:TagKeys"] = [k for k, _ in tags]
-            for k, v in tags:
-                context[f"aws:RequestTag/{k}"] = v
-        for k, v in role.tags:
-            context[f"aws:ResourceTag/{k}"] = v
-            context[f"iam:ResourceTag/{k}"] = v
-        judge = judge or self._judge
-        _authorize(judge, caller, "sts:AssumeRole", role, context)
-        if tags:  # "Permissions required to add session tags": sts:TagSession in the trust policy
-            _authorize(judge, caller, "sts:TagSession", role, context)
-        if source is not None:
-            # "Permissions required to set source identity": also when it is passed on through a chain.
-            _authorize(judge, caller, "sts:SetSourceIdentity", role, context)
+        context = assume_context(session_name, role.tags, tags=tags, transitive_tag_keys=transitive_tag_keys,
+                                 external_id=external_id, source_identity=source, mfa_verified=mfa_verified)
+        # "Permissions required to add session tags": sts:TagSession in the trust policy; "Permissions
+        # required to set source identity": sts:SetSourceIdentity, also when it is passed on through a chain.
+        actions = ["sts:AssumeRole", *(["sts:TagSession"] if tags else []),
+                   *(["sts:SetSourceIdentity"] if source is not None else [])]
+        self._authz.trust(request, TrustedResource(role.arn, role.account_id, role.trust_policy), actions, context)
 
         claims = SessionClaims(
             kind=tokens.ASSUMED_ROLE, account_id=role.account_id,
@@ -208,13 +150,14 @@ class StsService:
             policy_arns=tuple(policy_arns), tags=all_tags, transitive_tag_keys=transitive,
             source_identity=source, mfa_authenticated_at=mfa_at, chained=chained)
         sealed = self._codec.seal(claims)
-        self._note_role_use(role, region)
+        self._note_role_use(role, request.region)
         return IssuedSession(claims, sealed.secret_access_key, sealed.session_token, packed)
 
     # --- GetSessionToken / GetFederationToken ------------------------------------------------------
 
-    def get_session_token(self, caller: CallerView, *, duration_seconds: int | None = None,
+    def get_session_token(self, request: RequestContext, *, duration_seconds: int | None = None,
                           serial_number: str | None = None, token_code: str | None = None) -> IssuedSession:
+        caller = request.signed_caller()
         if caller.session is not None:
             raise AccessDenied("Cannot call GetSessionToken with session credentials")
         is_root = caller.principal_type == "Account"
@@ -222,7 +165,7 @@ class StsService:
         mfa_at = None
         if serial_number is not None or token_code is not None:
             mfa_at = self._mfa.verify(caller.account_id, _caller_user_id(caller), serial_number, token_code)
-        now = self._now()
+        now = _whole_second(request.now)
         kind = tokens.ACCOUNT if is_root else tokens.USER
         claims = SessionClaims(
             kind=kind, account_id=caller.account_id,
@@ -233,9 +176,10 @@ class StsService:
         sealed = self._codec.seal(claims)
         return IssuedSession(claims, sealed.secret_access_key, sealed.session_token, None)
 
-    def get_federation_token(self, caller: CallerView, name: str, *, duration_seconds: int | None = None,
+    def get_federation_token(self, request: RequestContext, name: str, *, duration_seconds: int | None = None,
                              policy: str | None = None, policy_arns: Sequence[str] = (),
                              tags: Sequence[tuple[str, str]] = ()) -> IssuedSession:
+        caller = request.signed_caller()
         if caller.session is not None:
             raise AccessDenied("Cannot call GetFederationToken with session credentials")
         is_root = caller.principal_type == "Account"
@@ -243,7 +187,7 @@ class StsService:
         self._check_session_policies(caller.account_id, policy, policy_arns)
         all_tags, _ = _session_tags(tags, (), ())
         packed = self._packed(policy, policy_arns, tags)
-        now = self._now()
+        now = _whole_second(request.now)
         claims = SessionClaims(
             kind=tokens.FEDERATED_USER, account_id=caller.account_id,
             access_key_id=ids.new_access_key_id(caller.account_id, prefix=ids.SESSION_KEY), issued_at=now,
@@ -279,29 +223,23 @@ class StsService:
 
     # --- helpers -----------------------------------------------------------------------------------
 
-    def _role(self, role_arn: str) -> RoleRecord | None:
+    def _role(self, snapshot: Snapshot, role_arn: str) -> RoleRecord | None:
         parsed = parse_arn(role_arn)
         if parsed is None or parsed.service != "iam" or not parsed.resource.startswith("role/"):
             raise ValidationError(f"{role_arn} is invalid")  # AssumeRole: a RoleArn that is no role ARN
         name = parsed.resource.rsplit("/", 1)[-1]
-        role = self._cached_role(parsed.account, name)
+        role = self._cached_role(snapshot, parsed.account, name)
         # The ARN must name the role exactly (path and name as stored): ARNs are case-sensitive.
         return role if role is not None and role.arn == role_arn else None
 
-    def _cached_role(self, account_id: str, name: str) -> RoleRecord | None:
-        generation = self._store.policy_generation()  # read first: the role read below is at least as new
-        key = (account_id, name.lower())
-        if generation == self._roles_generation and key in self._roles:
-            return self._roles[key]
-        with self._store.read() as tx:
-            role = tx.roles.get_by_name(account_id, name)
-        with self._role_use_lock:
-            if generation != self._roles_generation:
-                self._roles, self._roles_generation = {}, generation
-            if len(self._roles) >= 10_000:
-                self._roles.clear()
-            self._roles[key] = role
-        return role
+    def _cached_role(self, snapshot: Snapshot, account_id: str, name: str) -> RoleRecord | None:
+        stamp = snapshot.stamp(account_id)  # read first: the role read below is at least as new
+
+        def read() -> RoleRecord | None:
+            with self._store.read() as tx:
+                return tx.roles.get_by_name(account_id, name)
+
+        return self._roles.get_or_build((account_id, name.lower()), stamp, read)
 
     def _check_session_policies(self, account_id: str, policy: str | None, policy_arns: Sequence[str]) -> None:
         if policy is not None:
@@ -342,8 +280,6 @@ class StsService:
             with self._role_use_lock:
                 self._role_use.pop(role.role_id, None)
 
-    def _now(self) -> dt.datetime:
-        return self._clock.now().replace(microsecond=0)
 
 
 def revocation_policy(now: dt.datetime) -> str:
@@ -354,22 +290,19 @@ def revocation_policy(now: dt.datetime) -> str:
         "Condition": {"DateLessThan": {"aws:TokenIssueTime": stamp}}}]})
 
 
-def _authorize(judge: TrustJudge, caller: CallerView, action: str, role: RoleRecord,
-               context: Mapping[str, str | Sequence[str]]) -> None:
-    denied = judge(caller, action, role.arn, role.account_id, context, role.trust_policy)
-    if denied is not None:
-        raise AccessDenied(denied)
-
-
-def _not_authorized(caller: CallerView, action: str, resource: str) -> str:
+def _not_authorized(caller: Caller, action: str, resource: str) -> str:
     return f"User: {caller.arn} is not authorized to perform: {action} on resource: {resource}"
 
 
-def _caller_user_id(caller: CallerView) -> str | None:
+def _caller_user_id(caller: Caller) -> str | None:
     """The IAM user whose MFA device a code is checked against (None: root or a role session)."""
     if caller.principal_type == "User":
         return caller.session.principal_id if caller.session is not None else caller.user_id
     return None
+
+
+def _whole_second(when: dt.datetime) -> dt.datetime:
+    return when.replace(microsecond=0)
 
 
 def _long_duration(requested: int | None, is_root: bool) -> int:

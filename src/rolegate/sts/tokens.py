@@ -21,26 +21,26 @@ import json
 import os
 import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from rolegate.core.arns import account_root_arn, assumed_role_arn
 from rolegate.core.clock import Clock
 from rolegate.core.errors import ExpiredToken, InvalidClientTokenId
+
+# The claims live with the principal they describe; the codec seals and opens them.
+from rolegate.authz.claims import ACCOUNT as ACCOUNT
+from rolegate.authz.claims import ASSUMED_ROLE as ASSUMED_ROLE
+from rolegate.authz.claims import FEDERATED_USER as FEDERATED_USER
+from rolegate.authz.claims import USER as USER
+from rolegate.authz.claims import SessionClaims as SessionClaims
 
 VERSION = 1
 KEY_ID_BYTES = 4
 _NONCE = 12
 _HEADER = 1 + KEY_ID_BYTES
-
-# Principal kinds of a session (the aws:PrincipalType a session's caller has).
-ASSUMED_ROLE = "AssumedRole"
-FEDERATED_USER = "FederatedUser"
-USER = "User"  # GetSessionToken called by an IAM user
-ACCOUNT = "Account"  # GetSessionToken called by the root user
 _KIND_CODES = {ASSUMED_ROLE: "R", FEDERATED_USER: "F", USER: "U", ACCOUNT: "A"}
 _KINDS = {v: k for k, v in _KIND_CODES.items()}
 
@@ -49,62 +49,6 @@ INVALID_TOKEN = "The security token included in the request is invalid."
 EXPIRED_TOKEN = "The security token included in the request is expired"
 
 _SECRET_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-
-
-@dataclass(frozen=True, slots=True)
-class SessionClaims:
-    """What a session token says about its session. Times are timezone-aware UTC, whole seconds."""
-
-    kind: str  # ASSUMED_ROLE | FEDERATED_USER | USER | ACCOUNT
-    account_id: str
-    access_key_id: str
-    issued_at: dt.datetime
-    expires_at: dt.datetime
-    principal_id: str  # role id (AROA…), user id (AIDA…) or, for the root user, the account id
-    principal_arn: str  # role ARN (with path), user ARN, root ARN; FederatedUser: the calling user's ARN
-    principal_name: str  # role name, user name, federated user name; "" for root
-    session_name: str = ""  # RoleSessionName; the federated user name
-    policy: str | None = None  # inline session policy, as given
-    policy_arns: tuple[str, ...] = ()
-    tags: tuple[tuple[str, str], ...] = field(default=())  # session tags, inherited transitive ones included
-    transitive_tag_keys: tuple[str, ...] = ()
-    source_identity: str | None = None
-    mfa_authenticated_at: dt.datetime | None = None
-    chained: bool = False  # assumed with the credentials of another role session
-
-    @property
-    def arn(self) -> str:
-        """The caller ARN requests made with this session carry (GetCallerIdentity's ``Arn``)."""
-        if self.kind == ASSUMED_ROLE:
-            return assumed_role_arn(self.account_id, self.principal_name, self.session_name)
-        if self.kind == FEDERATED_USER:
-            return f"arn:aws:sts::{self.account_id}:federated-user/{self.session_name}"
-        if self.kind == ACCOUNT:
-            return account_root_arn(self.account_id)
-        return self.principal_arn
-
-    @property
-    def user_id(self) -> str:
-        """``aws:userid``: ``AROA…:session`` for a role session, ``ACCOUNT:name`` for a federated user
-        (IAM User Guide, "Information available in all requests" → aws:userid)."""
-        if self.kind == ASSUMED_ROLE:
-            return f"{self.principal_id}:{self.session_name}"
-        if self.kind == FEDERATED_USER:
-            return f"{self.account_id}:{self.session_name}"
-        return self.principal_id
-
-    @property
-    def role_arn(self) -> str | None:
-        return self.principal_arn if self.kind == ASSUMED_ROLE else None
-
-    @property
-    def mfa_present(self) -> bool:
-        return self.mfa_authenticated_at is not None
-
-    def transitive_tags(self) -> tuple[tuple[str, str], ...]:
-        """The tags a chained session inherits from this one (IAM User Guide, "Chaining roles with session tags")."""
-        keys = {k.lower() for k in self.transitive_tag_keys}
-        return tuple((k, v) for k, v in self.tags if k.lower() in keys)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,7 @@
 
 Order of work for a request, each step able to answer with an AWS error and nothing changed:
 size limit → form decoding → operation lookup → authentication → input parsing and validation by
-the botocore shape → authorization (``auth.authorize``; the wire layer holds no rules) → handler → serialization by the output shape. An unexpected exception becomes a
+the botocore shape → authorization (``authz``; the wire layer holds no rules) → handler → serialization by the output shape. An unexpected exception becomes a
 ``ServiceFailure`` (500) and is logged with its request id; no input should ever reach that path.
 """
 
@@ -14,9 +14,8 @@ from dataclasses import dataclass
 import structlog
 
 from rolegate.auth.authenticate import Authenticator
-from rolegate.auth.authorize import Authorizer
-from rolegate.auth.context import RequestMeta
 from rolegate.auth.sigv4 import HttpRequest
+from rolegate.authz import Authorizer, RequestMeta
 from rolegate.core.errors import (
     AwsError,
     InvalidAction,
@@ -51,10 +50,11 @@ class WireResponse:
 
 class QueryEndpoint:
     def __init__(self, catalog: ServiceCatalog, authenticator: Authenticator, services: Services,
-                 *, max_body_bytes: int = 1_048_576, authorizer: Authorizer | None = None) -> None:
+                 *, max_body_bytes: int = 1_048_576, authorizer: Authorizer) -> None:
         self._catalog = catalog
         self._auth = authenticator
-        self._authz = authorizer  # None only in tests of the wire layer alone
+        self._authz = authorizer
+        self._check = True  # False only to time the endpoint without the check (bench/authz_bench.py)
         self._services = services
         self._max_body = max_body_bytes
         self._namespaces = {name: model.metadata.get("xmlNamespace") for name, model in catalog.services.items()}
@@ -95,13 +95,15 @@ class QueryEndpoint:
             service_name = ref.service_name
             req = HttpRequest(method=method, raw_path=raw_path, raw_query=raw_query, headers=headers, body=body,
                               client_ip=client_ip)
-            caller = self._auth.authenticate(req, form, signature_required=action not in UNSIGNED_OPERATIONS)
+            snapshot = self._authz.snapshot()  # the request's one view of the invalidation generations
+            caller = self._auth.authenticate(req, form, signature_required=action not in UNSIGNED_OPERATIONS,
+                                             snapshot=snapshot)
             params = parse_input(ref.operation, form)
-            meta = RequestMeta(client_ip, _user_agent(headers), secure)
-            if caller is not None and self._authz is not None:
-                self._authz.authorize(caller, action, params, meta)
-            ctx = HandlerContext(self._services, caller, request_id, caller.region if caller else "us-east-1",
-                                 self._authz, meta)
+            request = self._authz.request(caller, request_id, RequestMeta(client_ip, _user_agent(headers), secure),
+                                          snapshot=snapshot)
+            if caller is not None and self._check:
+                self._authz.authorize(caller, service_name, action, params, request)
+            ctx = HandlerContext(self._services, caller, request_id, request.region, self._authz, request)
             result = handler(ctx, params) or {}
             out = serialize_result(service_name, ref.operation, result, request_id)
             return WireResponse(200, out, request_id)

@@ -71,6 +71,11 @@ class SqlStore:
         sql_generation.start(conn)
         return conn
 
+    @property
+    def invalidation(self) -> sql_generation.GenerationReader:
+        """The invalidation port (``store.invalidation``) over this store's database."""
+        return self._generation
+
     def policy_generation(self) -> int:
         """The current policy generation, read as cheaply as the database allows (once per request)."""
         return self._generation.current()

@@ -6,9 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from rolegate.auth.authorize import Authorizer
-from rolegate.auth.caller import Caller
-from rolegate.auth.context import NO_META, RequestMeta
+from rolegate.authz import Authorizer, Caller, RequestContext
 from rolegate.iam.accounts import AccountService
 from rolegate.iam.instance_profiles import InstanceProfileService
 from rolegate.iam.providers import ProviderService
@@ -49,8 +47,8 @@ class HandlerContext:
     caller: Caller | None  # None only for unsigned operations
     request_id: str
     region: str
-    authorizer: Authorizer | None = None  # for checks inside an operation (iam:PassRole, AssumeRole's trust)
-    meta: RequestMeta = NO_META
+    authorizer: Authorizer  # for checks inside an operation (iam:PassRole)
+    request: RequestContext  # what domain methods receive
 
 
 Handler = Callable[[HandlerContext, dict[str, Any]], dict[str, Any] | None]

@@ -3,11 +3,9 @@ GetAccessKeyInfo, DecodeAuthorizationMessage. Rules live in ``rolegate.sts``; th
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from typing import Any
 
-from rolegate.auth.authorize import denial_message
-from rolegate.sts.sessions import CallerView, IssuedSession, TrustJudge
+from rolegate.sts.sessions import IssuedSession
 
 from .iam_roles import tags_in
 from .registry import HandlerContext, operation
@@ -25,11 +23,11 @@ def get_caller_identity(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any
 def assume_role(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     assert ctx.caller is not None
     issued = ctx.services.sts.assume_role(
-        ctx.caller, p["RoleArn"], p["RoleSessionName"], duration_seconds=p.get("DurationSeconds"),
+        ctx.request, p["RoleArn"], p["RoleSessionName"], duration_seconds=p.get("DurationSeconds"),
         policy=p.get("Policy"), policy_arns=_arns(p), tags=tags_in(p.get("Tags")),
         transitive_tag_keys=p.get("TransitiveTagKeys") or (), external_id=p.get("ExternalId"),
         serial_number=p.get("SerialNumber"), token_code=p.get("TokenCode"),
-        source_identity=p.get("SourceIdentity"), region=ctx.region, judge=_judge(ctx))
+        source_identity=p.get("SourceIdentity"))
     out: dict[str, Any] = {"Credentials": _credentials(issued),
                            "AssumedRoleUser": {"AssumedRoleId": issued.claims.user_id, "Arn": issued.claims.arn}}
     if issued.packed_policy_size is not None:
@@ -42,7 +40,7 @@ def assume_role(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
 @operation("GetSessionToken")
 def get_session_token(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     assert ctx.caller is not None
-    issued = ctx.services.sts.get_session_token(ctx.caller, duration_seconds=p.get("DurationSeconds"),
+    issued = ctx.services.sts.get_session_token(ctx.request, duration_seconds=p.get("DurationSeconds"),
                                                 serial_number=p.get("SerialNumber"), token_code=p.get("TokenCode"))
     return {"Credentials": _credentials(issued)}
 
@@ -50,7 +48,7 @@ def get_session_token(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
 @operation("GetFederationToken")
 def get_federation_token(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     assert ctx.caller is not None
-    issued = ctx.services.sts.get_federation_token(ctx.caller, p["Name"], duration_seconds=p.get("DurationSeconds"),
+    issued = ctx.services.sts.get_federation_token(ctx.request, p["Name"], duration_seconds=p.get("DurationSeconds"),
                                                    policy=p.get("Policy"), policy_arns=_arns(p),
                                                    tags=tags_in(p.get("Tags")))
     out: dict[str, Any] = {"Credentials": _credentials(issued),
@@ -77,21 +75,3 @@ def _arns(p: dict[str, Any]) -> list[str]:
 def _credentials(issued: IssuedSession) -> dict[str, Any]:
     return {"AccessKeyId": issued.access_key_id, "SecretAccessKey": issued.secret_access_key,
             "SessionToken": issued.session_token, "Expiration": issued.expiration}
-
-
-def _judge(ctx: HandlerContext) -> TrustJudge | None:
-    """The request's authorizer as the trust judge: the trust policy is the resource policy, and the
-    caller's identity policies count too (cross-account), with this request's context (IP, TLS, …)."""
-    authz = ctx.authorizer
-    if authz is None:
-        return None
-
-    def judge(caller: CallerView, action: str, resource_arn: str, resource_account: str,
-              context: Mapping[str, str | Sequence[str]], trust_policy: str) -> str | None:
-        decision = authz.authorize_action(caller, action, resource_arn, resource_account, context,  # type: ignore[arg-type]
-                                          resource_policy=trust_policy, resource_policy_kind="trust", meta=ctx.meta)
-        if decision.is_allowed:
-            return None
-        return denial_message(caller, action, resource_arn, decision)  # type: ignore[arg-type]
-
-    return judge

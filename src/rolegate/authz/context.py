@@ -1,4 +1,9 @@
-"""The request context authorization evaluates: the global condition keys AWS puts in every request.
+"""One request's context, and the global condition keys AWS puts in every request, built once per request.
+
+``RequestContext`` is built by the endpoint once, after authentication: the caller, the request id, the HTTP
+facts (``RequestMeta``), the region, the request's time (from the clock) and the request's invalidation
+``Snapshot``. Everything that decides or stamps during the request — the endpoint's check, the trust check
+inside AssumeRole, PassRole, the caches — reads these, so the request's time and generations are one.
 
 Keys and their meaning: IAM User Guide, "AWS global condition context keys". Which keys a request carries
 depends on the caller: ``aws:username`` only for IAM users; ``aws:TokenIssueTime``, ``aws:MultiFactorAuthPresent``
@@ -12,9 +17,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from rolegate.iam.effective_policies import PrincipalPolicies
+from rolegate.store.invalidation import Snapshot
 
 from .caller import Caller
+from .facts import PrincipalPolicies
 
 Context = dict[str, "str | list[str]"]
 
@@ -29,6 +35,36 @@ class RequestMeta:
 
 
 NO_META = RequestMeta()
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class RequestContext:
+    """What a domain method needs to know about the request it serves."""
+
+    caller: Caller | None  # None only for unsigned operations
+    request_id: str
+    now: dt.datetime  # the request's time, from the clock: aws:CurrentTime, session issue times
+    snapshot: Snapshot
+    meta: RequestMeta = NO_META
+    region: str = "us-east-1"
+
+    @property
+    def source_ip(self) -> str | None:
+        return self.meta.source_ip
+
+    @property
+    def user_agent(self) -> str | None:
+        return self.meta.user_agent
+
+    @property
+    def secure_transport(self) -> bool:
+        return self.meta.secure_transport
+
+    def signed_caller(self) -> Caller:
+        """The caller of an operation that requires a signature (the endpoint refused unsigned requests)."""
+        if self.caller is None:
+            raise ValueError("an operation that requires a signature was served without a caller")
+        return self.caller
 
 
 def iso(when: dt.datetime) -> str:

