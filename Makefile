@@ -30,11 +30,14 @@ test: $(STAMP) lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python -m bench.sigv4_bench
 	$(BIN)/python -m bench.policy_bench
 	$(BIN)/python -m bench.server_bench
 	$(BIN)/python -m bench.authz_bench
 	$(BIN)/python -m bench.sts_bench
+	$(BIN)/python -m bench.store_round_trips
+	$(BIN)/python -m bench.write_path_bench
 
 clean:
 	rm -rf $(VENV) $(DATA_DIR) .pytest_cache .hypothesis
