@@ -25,6 +25,7 @@ from rolegate.store.engine import create_store_engine, migrate
 from rolegate.store.invalidation import Snapshot
 from rolegate.store.sealing import Sealer
 from rolegate.store.sql import SqlStore
+from rolegate.store.sql import roles as sql_roles
 
 A, B = "111122223333", "444455556666"
 TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
@@ -71,6 +72,24 @@ def test_a_write_to_a_child_row_moves_the_account_of_its_parent(store: SqlStore)
     assert _moved(store, lambda: roles.put_role_policy(B, "app", "p", ALLOW)) == {"B"}
     assert _moved(store, lambda: roles.tag_role(A, "app", [("k", "v")])) == {"A"}
     assert _moved(store, lambda: users.put_user_policy(A, "alice", "p", ALLOW)) == {"A"}
+
+
+def test_an_update_built_once_and_given_its_values_at_execution_is_a_change_not_bookkeeping(
+        store: SqlStore) -> None:
+    role_id = RoleService(store, FixedClock()).get_role(B, "app").role_id
+
+    def set_trust_policy_only() -> None:
+        with store.write() as tx:
+            tx.roles._c.execute(sql_roles._UPDATE, {  # type: ignore[attr-defined]
+                "match_role_id": role_id, "trust_policy": TRUST.replace("ec2", "lambda")})
+
+    def set_last_use_only() -> None:
+        with store.write() as tx:
+            tx.roles._c.execute(sql_roles._UPDATE, {  # type: ignore[attr-defined]
+                "match_role_id": role_id, "last_used_region": "eu-west-1"})
+
+    assert _moved(store, set_trust_policy_only) == {"B"}
+    assert _moved(store, set_last_use_only) == set()
 
 
 def test_memberships_attachments_and_deletions_move_their_account(store: SqlStore) -> None:

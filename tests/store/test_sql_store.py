@@ -76,6 +76,20 @@ def test_path_prefix_wildcards_are_literal(store: SqlStore) -> None:
         assert [r.name for r in tx.roles.list_for_account("111122223333", "/a_", None, 10)] == ["x"]
 
 
+def test_trust_policies_are_searched_for_a_principal_literally_across_accounts(store: SqlStore) -> None:
+    named = '{"Principal": {"AWS": "arn:aws:iam::444455556666:user/a_b%c"}}'
+    with store.write() as tx:
+        _account(tx)
+        _account(tx, "444455556666")
+        tx.roles.create(dataclasses.replace(_role("Trusting"), trust_policy=named))
+        tx.roles.create(dataclasses.replace(_role("Other", "444455556666"), trust_policy=named.replace("a_b%c", "axbyc")))
+    with store.read() as tx:
+        found = tx.roles.list_trust_policies_containing("arn:aws:iam::444455556666:user/a_b%c")
+        wildcard_as_text = tx.roles.list_trust_policies_containing("user/a%")
+    assert [r.name for r in found] == ["Trusting"]
+    assert wildcard_as_text == []
+
+
 def test_inline_policies_put_overwrites_and_delete_reports_absence(store: SqlStore) -> None:
     with store.write() as tx:
         _account(tx)

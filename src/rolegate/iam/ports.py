@@ -79,6 +79,9 @@ class RoleRepository(InlinePolicyRepository, Protocol):
     def count(self, account_id: str) -> int: ...
     def count_attached_policies(self, role_id: str) -> int: ...
     def count_instance_profiles(self, role_id: str) -> int: ...
+    def list_trust_policies_containing(self, text: str) -> list[RoleRecord]:
+        """Roles of any account whose trust policy contains ``text`` (a principal's ARN), by role id."""
+        ...
 
 
 class UserRepository(InlinePolicyRepository, Protocol):
@@ -330,7 +333,7 @@ class HasMfaDeviceAssignments(Protocol):
 # --- the transactions IAM's services take ------------------------------------------------------------------
 
 
-class TrustBindingTransaction(HasAccounts, HasRoles, Protocol):
+class TrustBindingTransaction(HasRoles, Protocol):
     """Every account's roles: a deleted principal's ARN is rewritten in every trust policy naming it."""
 
 

@@ -17,26 +17,18 @@ from typing import Any
 
 from .ports import TrustBindingTransaction
 
-_PAGE = 1000
-
-
 def unbind_deleted_principal(tx: TrustBindingTransaction, arn: str, unique_id: str) -> int:
-    """Replace ``arn`` by ``unique_id`` in the ``AWS`` principals of every trust policy; how many changed."""
+    """Replace ``arn`` by ``unique_id`` in the ``AWS`` principals of every trust policy; how many changed.
+
+    The store narrows the search to trust policies whose text contains the ARN (any account: trust crosses
+    accounts), so deleting a principal costs what its mentions cost, not a read of every role there is.
+    """
     changed = 0
-    for account in tx.accounts.list_all():
-        after: str | None = None
-        while True:
-            roles = tx.roles.list_for_account(account.account_id, "/", after, _PAGE)
-            for role in roles:
-                if arn not in role.trust_policy:
-                    continue
-                rewritten = _rewrite(role.trust_policy, arn, unique_id)
-                if rewritten is not None:
-                    tx.roles.update(dataclasses.replace(role, trust_policy=rewritten))
-                    changed += 1
-            if len(roles) < _PAGE:
-                break
-            after = roles[-1].name.lower()
+    for role in tx.roles.list_trust_policies_containing(arn):
+        rewritten = _rewrite(role.trust_policy, arn, unique_id)
+        if rewritten is not None:
+            tx.roles.update(dataclasses.replace(role, trust_policy=rewritten))
+            changed += 1
     return changed
 
 

@@ -192,7 +192,8 @@ def _note_write(conn: Connection, cursor: Any, statement: str, parameters: Any, 
     if name in _UNTRACKED:
         return
     bookkeeping = _BOOKKEEPING.get(name)  # type: ignore[arg-type]
-    if bookkeeping is not None and isinstance(clause, Update) and _set_columns(clause) <= bookkeeping:
+    if bookkeeping is not None and isinstance(clause, Update) and \
+            _set_columns(clause, getattr(context, "compiled_parameters", None) or ()) <= bookkeeping:
         return
     found = set(_accounts_named(conn, getattr(context, "compiled_parameters", None) or ()))
     scopes.update(found or (_GLOBAL,))
@@ -243,6 +244,11 @@ def _is_account(text: str) -> bool:
     return len(text) == 12 and text.isdigit()
 
 
-def _set_columns(clause: Update) -> frozenset[str]:
-    values = getattr(clause, "_values", None) or {}
-    return frozenset(getattr(k, "key", k) for k in values)
+def _set_columns(clause: Update, parameter_sets: Iterable[dict[str, Any]]) -> frozenset[str]:
+    """The columns an UPDATE sets: its ``.values(...)``, or — for a statement built once and given its values
+    at execution — the table's columns among the bound parameters (a WHERE's bindparams are named apart)."""
+    values = getattr(clause, "_values", None)
+    if values:
+        return frozenset(getattr(k, "key", k) for k in values)
+    columns = clause.table.c
+    return frozenset(key for params in parameter_sets for key in params if key in columns)

@@ -51,7 +51,7 @@ class SqlInstanceProfiles:
         self._c.execute(delete(_P).where(_P.c.instance_profile_id == instance_profile_id))
 
     def count(self, account_id: str) -> int:
-        return count_rows(self._c, _P, _P.c.account_id == account_id)
+        return count_rows(self._c, _P, "account_id", account_id)
 
     def from_query(self, query: Select[Any]) -> list[InstanceProfileRecord]:
         """The profiles ``query`` (built on ``profiles_query()``) selects, with their tags."""

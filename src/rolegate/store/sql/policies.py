@@ -60,7 +60,7 @@ class SqlManagedPolicies:
         self._c.execute(delete(_P).where(_P.c.policy_id == policy_id))
 
     def count(self, account_id: str) -> int:
-        return count_rows(self._c, _P, _P.c.account_id == account_id)
+        return count_rows(self._c, _P, "account_id", account_id)
 
     # --- versions ----------------------------------------------------------------------------------
 

@@ -43,7 +43,7 @@ class SqlOidcProviders:
         self._c.execute(delete(t.oidc_providers).where(t.oidc_providers.c.arn == arn))
 
     def count(self, account_id: str) -> int:
-        return count_rows(self._c, t.oidc_providers, t.oidc_providers.c.account_id == account_id)
+        return count_rows(self._c, t.oidc_providers, "account_id", account_id)
 
     def _rows(self, query: Select[Any]) -> list[OidcProviderRecord]:
         rows = self._c.execute(query).all()
@@ -81,7 +81,7 @@ class SqlSamlProviders:
         self._c.execute(delete(t.saml_providers).where(t.saml_providers.c.arn == arn))
 
     def count(self, account_id: str) -> int:
-        return count_rows(self._c, t.saml_providers, t.saml_providers.c.account_id == account_id)
+        return count_rows(self._c, t.saml_providers, "account_id", account_id)
 
     def _rows(self, query: Select[Any]) -> list[SamlProviderRecord]:
         rows = self._c.execute(query).all()

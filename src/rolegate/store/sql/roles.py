@@ -16,6 +16,10 @@ _R = t.roles
 # Authorization and STS read a role by name on most requests: the statement is built once.
 _ROLE_BY_NAME = select(_R).where(_R.c.account_id == bindparam("account_id"),
                                  _R.c.name_lower == bindparam("name_lower"))
+# Writes, built once too (CreateRole, DeleteRole and their checks run these on every call).
+_UPDATE = update(_R).where(_R.c.role_id == bindparam("match_role_id"))
+_DELETE = delete(_R).where(_R.c.role_id == bindparam("role_id"))
+_TRUSTING = select(_R).where(_R.c.trust_policy.like(bindparam("pattern"), escape="/")).order_by(_R.c.role_id)
 
 
 class SqlRoles(InlinePolicyMethods):
@@ -40,23 +44,27 @@ class SqlRoles(InlinePolicyMethods):
         return [self._role(r, tags.get(r.role_id, ())) for r in rows]
 
     def update(self, role: RoleRecord) -> None:
-        self._c.execute(update(_R).where(_R.c.role_id == role.role_id).values(**_role_values(role)))
+        self._c.execute(_UPDATE, {"match_role_id": role.role_id, **_role_values(role)})
         write_tags(self._c, role.role_id, role.tags)
 
     def delete(self, role_id: str) -> None:
         write_tags(self._c, role_id, ())
-        self._c.execute(delete(_R).where(_R.c.role_id == role_id))
+        self._c.execute(_DELETE, {"role_id": role_id})
 
     def count(self, account_id: str) -> int:
-        return count_rows(self._c, _R, _R.c.account_id == account_id)
+        return count_rows(self._c, _R, "account_id", account_id)
 
     def count_attached_policies(self, role_id: str) -> int:
-        p = t.role_attached_policies
-        return count_rows(self._c, p, p.c.role_id == role_id)
+        return count_rows(self._c, t.role_attached_policies, "role_id", role_id)
 
     def count_instance_profiles(self, role_id: str) -> int:
-        p = t.instance_profile_roles
-        return count_rows(self._c, p, p.c.role_id == role_id)
+        return count_rows(self._c, t.instance_profile_roles, "role_id", role_id)
+
+    def list_trust_policies_containing(self, text: str) -> list[RoleRecord]:
+        literal = text.replace("/", "//").replace("%", "/%").replace("_", "/_")
+        rows = self._c.execute(_TRUSTING, {"pattern": f"%{literal}%"}).all()
+        tags = tags_for(self._c, [r.role_id for r in rows])
+        return [self._role(r, tags.get(r.role_id, ())) for r in rows]
 
     def _role(self, row: Any, tags: Tags | None = None) -> RoleRecord:
         if tags is None:

@@ -4,10 +4,11 @@ counting rows, one account's entities paged by name, the tags of any resource, a
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Select, Table, bindparam, delete, func, insert, select
+from sqlalchemy import Connection, Insert, Select, Table, bindparam, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from rolegate.store import schema as t
@@ -21,19 +22,34 @@ V = TypeVar("V")
 _TAGS_OF_ONE = (select(t.resource_tags.c.key, t.resource_tags.c.value)
                 .where(t.resource_tags.c.resource_id == bindparam("resource_id"))
                 .order_by(t.resource_tags.c.position))
+# Statements of the write path, built once for the same reason (each costs more to build than to run).
+_DELETE_TAGS = delete(t.resource_tags).where(t.resource_tags.c.resource_id == bindparam("resource_id"))
+_INSERT_TAGS = insert(t.resource_tags)
+
+
+@functools.cache
+def _insert_into(table: Table) -> Insert:
+    return insert(table)
+
+
+@functools.cache
+def _count_where(table: Table, columns: tuple[str, ...]) -> Select[Any]:
+    return select(func.count()).select_from(table).where(*(table.c[c] == bindparam(c) for c in columns))
 
 
 def insert_row(conn: Connection, table: Table, **values: Any) -> None:
     # A savepoint keeps the surrounding transaction usable after a unique-key collision (PostgreSQL).
     try:
         with conn.begin_nested():
-            conn.execute(insert(table).values(**values))
+            conn.execute(_insert_into(table), values)
     except IntegrityError as exc:
         raise DuplicateKeyError(str(exc.orig)) from exc
 
 
-def count_rows(conn: Connection, table: Table, *where: Any) -> int:
-    return int(conn.execute(select(func.count()).select_from(table).where(*where)).scalar_one())
+def count_rows(conn: Connection, table: Table, column: str, value: Any, **more: Any) -> int:
+    """Rows of ``table`` whose ``column`` (and each column of ``more``) equals the value given."""
+    where = {column: value, **more}
+    return int(conn.execute(_count_where(table, tuple(where)), where).scalar_one())
 
 
 def named_page(q: Select[Any], table: Table, account_id: str, path_prefix: str, after: str | None,
@@ -50,9 +66,9 @@ def named_page(q: Select[Any], table: Table, account_id: str, path_prefix: str, 
 
 def write_tags(conn: Connection, resource_id: str, tags: Sequence[tuple[str, str]]) -> None:
     """Replace the tags of ``resource_id`` (keeping their order); empty ``tags`` removes them all."""
-    conn.execute(delete(t.resource_tags).where(t.resource_tags.c.resource_id == resource_id))
+    conn.execute(_DELETE_TAGS, {"resource_id": resource_id})
     if tags:
-        conn.execute(insert(t.resource_tags), [
+        conn.execute(_INSERT_TAGS, [
             {"resource_id": resource_id, "key": k, "key_lower": k.lower(), "value": v, "position": i}
             for i, (k, v) in enumerate(tags)])
 

@@ -52,11 +52,11 @@ class SqlUsers(InlinePolicyMethods):
         self._c.execute(delete(_U).where(_U.c.user_id == user_id))
 
     def count(self, account_id: str) -> int:
-        return count_rows(self._c, _U, _U.c.account_id == account_id)
+        return count_rows(self._c, _U, "account_id", account_id)
 
     def count_attached_policies(self, user_id: str) -> int:
         p = t.user_attached_policies
-        return count_rows(self._c, p, p.c.user_id == user_id)
+        return count_rows(self._c, p, "user_id", user_id)
 
     def list_groups(self, user_id: str) -> list[GroupRecord]:
         q = select(_G).join(_M, _M.c.group_id == _G.c.group_id).where(_M.c.user_id == user_id)
@@ -103,10 +103,10 @@ class SqlGroups(InlinePolicyMethods):
         self._c.execute(delete(_G).where(_G.c.group_id == group_id))
 
     def count(self, account_id: str) -> int:
-        return count_rows(self._c, _G, _G.c.account_id == account_id)
+        return count_rows(self._c, _G, "account_id", account_id)
 
     def add_member(self, group_id: str, user_id: str) -> None:
-        if not count_rows(self._c, _M, _M.c.group_id == group_id, _M.c.user_id == user_id):
+        if not count_rows(self._c, _M, "group_id", group_id, user_id=user_id):
             insert_row(self._c, _M, group_id=group_id, user_id=user_id)
 
     def remove_member(self, group_id: str, user_id: str) -> bool:
@@ -120,11 +120,11 @@ class SqlGroups(InlinePolicyMethods):
         return users_from_rows(self._c, self._c.execute(q.order_by(_U.c.name_lower).limit(limit)).all())
 
     def count_members(self, group_id: str) -> int:
-        return count_rows(self._c, _M, _M.c.group_id == group_id)
+        return count_rows(self._c, _M, "group_id", group_id)
 
     def count_attached_policies(self, group_id: str) -> int:
         p = t.group_attached_policies
-        return count_rows(self._c, p, p.c.group_id == group_id)
+        return count_rows(self._c, p, "group_id", group_id)
 
 
 def _group(row: Any) -> GroupRecord:
