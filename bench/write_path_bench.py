@@ -148,7 +148,9 @@ class _Fixed(BaseHTTPRequestHandler):
 def _stdlib_server() -> tuple[subprocess.Popen[bytes], int]:
     """The floor, in a process of its own so that its CPU is measured like the others'."""
     port = free_port()
+    # The default listen backlog (5) drops connections of a 16-client burst: SYN retries stall them a second.
     code = ("import sys; from http.server import ThreadingHTTPServer; from bench.write_path_bench import _Fixed; "
+            "ThreadingHTTPServer.request_queue_size = 128; "
             f"ThreadingHTTPServer(('127.0.0.1', {port}), _Fixed).serve_forever()")
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=Path(__file__).resolve().parent.parent)
     _wait_port(port)
