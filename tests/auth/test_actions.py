@@ -23,7 +23,7 @@ def _reference(service: str) -> dict[str, Any]:
 
 
 def test_every_implemented_operation_has_an_entry() -> None:
-    assert actions.implemented_without_entry(list(HANDLERS)) == []
+    assert actions.implemented_without_entry([name for _, name in HANDLERS]) == []
 
 
 @pytest.mark.parametrize("op", sorted(actions.OPERATIONS))

@@ -22,18 +22,14 @@ per-request work is a dict walk.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import math
-import re
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from botocore.model import ListShape, MapShape, OperationModel, Shape, StructureShape
 
 from rolegate.core.errors import InvalidParameterValue
 
+from .scalars import INT_RANGES, ConversionError, to_blob, to_bool, to_float, to_int, to_timestamp
 from .validator import Invalid, validate
 
 __all__ = ["IGNORED_PARAMS", "decode_query_input", "is_ignored_param", "parse_input"]
@@ -41,16 +37,6 @@ __all__ = ["IGNORED_PARAMS", "decode_query_input", "is_ignored_param", "parse_in
 #: Parameters that belong to the protocol envelope or to authentication, not to the operation input.
 IGNORED_PARAMS: frozenset[str] = frozenset({"Action", "Version"})
 _AUTH_PREFIX = "x-amz-"
-
-_INT_RANGES = {"integer": (-(2**31), 2**31 - 1), "long": (-(2**63), 2**63 - 1)}
-_INT_TEXT = re.compile(r"[+-]?[0-9]+")
-_FLOAT_TEXT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
-_SPECIAL_FLOATS = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
-_ISO8601 = re.compile(
-    r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,9}))?"
-    r"(?:([Zz])|([+-])([0-9]{2}):?([0-9]{2}))"
-)
-_BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
 
 # A tree of parameter names split on '.': children by segment; the value, if any, under key ``None``.
 _Node = dict[str | None, Any]
@@ -94,7 +80,7 @@ class _ScalarPlan(_Plan):
         text: str = node[None]
         try:
             return self.convert(text)
-        except _ConversionError as exc:
+        except ConversionError as exc:
             return Invalid(text, str(exc))
 
 
@@ -212,87 +198,6 @@ class _MapPlan(_Plan):
         return result
 
 
-# --- scalar conversions and checks ------------------------------------------------------------------
-
-
-class _ConversionError(Exception):
-    """The text can't be read as the shape's type; the message is the constraint AWS-style."""
-
-
-def _to_int(kind: str) -> Callable[[str], int]:
-    lo, hi = _INT_RANGES[kind]
-    message = f"Member must be an integer between {lo} and {hi}"
-
-    def convert(text: str) -> int:
-        if not _INT_TEXT.fullmatch(text):
-            raise _ConversionError(message)
-        value = int(text)
-        if not lo <= value <= hi:
-            raise _ConversionError(message)
-        return value
-
-    return convert
-
-
-def _to_float(text: str) -> float:
-    special = _SPECIAL_FLOATS.get(text)
-    if special is not None:
-        return special
-    if not _FLOAT_TEXT.fullmatch(text):
-        raise _ConversionError("Member must be a number")
-    value = float(text)
-    if math.isinf(value):
-        raise _ConversionError("Member must be a finite number")
-    return value
-
-
-def _to_bool(text: str) -> bool:
-    if text == "true":
-        return True
-    if text == "false":
-        return False
-    raise _ConversionError("Member must be true or false")
-
-
-def _to_blob(text: str) -> bytes:
-    if len(text) % 4 or not _BASE64.fullmatch(text):
-        raise _ConversionError("Member must be base64-encoded")
-    try:
-        return base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
-        raise _ConversionError("Member must be base64-encoded") from None
-
-
-def _to_timestamp(fmt: str | None) -> Callable[[str], datetime]:
-    if fmt == "unixTimestamp":
-
-        def from_epoch(text: str) -> datetime:
-            try:
-                return datetime.fromtimestamp(_to_float(text), timezone.utc)
-            except (_ConversionError, OverflowError, OSError, ValueError):
-                raise _ConversionError("Member must be a timestamp in seconds since the epoch") from None
-
-        return from_epoch
-
-    def from_iso(text: str) -> datetime:
-        m = _ISO8601.fullmatch(text)
-        if m is None:
-            raise _ConversionError("Member must be an ISO 8601 timestamp")
-        year, month, day, hour, minute, second, frac, _z, sign, oh, om = m.groups()
-        micro = int((frac or "0")[:6].ljust(6, "0"))
-        try:
-            tz = timezone.utc
-            if sign:
-                offset = timedelta(hours=int(oh), minutes=int(om))
-                tz = timezone(-offset if sign == "-" else offset)
-            value = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second), micro, tz)
-            return value.astimezone(timezone.utc)
-        except (ValueError, OverflowError):
-            raise _ConversionError("Member must be an ISO 8601 timestamp") from None
-
-    return from_iso
-
-
 # --- plan construction ------------------------------------------------------------------------------
 
 
@@ -346,16 +251,16 @@ class _PlanBuilder:
         plan: _Plan
         if kind == "string":
             plan = _ScalarPlan(shape, str)
-        elif kind in _INT_RANGES:
-            plan = _ScalarPlan(shape, _to_int(kind))
+        elif kind in INT_RANGES:
+            plan = _ScalarPlan(shape, to_int(kind))
         elif kind in ("double", "float"):
-            plan = _ScalarPlan(shape, _to_float)
+            plan = _ScalarPlan(shape, to_float)
         elif kind == "boolean":
-            plan = _ScalarPlan(shape, _to_bool)
+            plan = _ScalarPlan(shape, to_bool)
         elif kind == "blob":
-            plan = _ScalarPlan(shape, _to_blob)
+            plan = _ScalarPlan(shape, to_blob)
         elif kind == "timestamp":
-            plan = _ScalarPlan(shape, _to_timestamp(shape.serialization.get("timestampFormat")))
+            plan = _ScalarPlan(shape, to_timestamp(shape.serialization.get("timestampFormat")))
         else:
             raise NotImplementedError(f"query input of shape type {kind!r} ({shape.name})")
         if cache_key is not None:

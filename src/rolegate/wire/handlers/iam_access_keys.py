@@ -24,7 +24,7 @@ def _owner_name(owned: KeyOwner) -> dict[str, str]:
     return {"UserName": owned.user.name} if owned.user else {}
 
 
-@operation("CreateAccessKey")
+@operation("iam", "CreateAccessKey")
 def create_access_key(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     owned = ctx.services.access_keys.create_access_key(_account(ctx), _user_name(ctx, p))
     key = owned.key
@@ -32,17 +32,17 @@ def create_access_key(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
                           "SecretAccessKey": key.secret_access_key, "CreateDate": key.created_at}}
 
 
-@operation("UpdateAccessKey")
+@operation("iam", "UpdateAccessKey")
 def update_access_key(ctx: HandlerContext, p: dict[str, Any]) -> None:
     ctx.services.access_keys.update_access_key(_account(ctx), _user_name(ctx, p), p["AccessKeyId"], p["Status"])
 
 
-@operation("DeleteAccessKey")
+@operation("iam", "DeleteAccessKey")
 def delete_access_key(ctx: HandlerContext, p: dict[str, Any]) -> None:
     ctx.services.access_keys.delete_access_key(_account(ctx), _user_name(ctx, p), p["AccessKeyId"])
 
 
-@operation("ListAccessKeys")
+@operation("iam", "ListAccessKeys")
 def list_access_keys(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     user, page = ctx.services.access_keys.list_access_keys(_account(ctx), _user_name(ctx, p),
                                                            marker=p.get("Marker"), max_items=p.get("MaxItems"))
@@ -52,7 +52,7 @@ def list_access_keys(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
         for k in page.items])
 
 
-@operation("GetAccessKeyLastUsed")
+@operation("iam", "GetAccessKeyLastUsed")
 def get_access_key_last_used(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     assert ctx.caller is not None
     owned = ctx.services.access_keys.get_access_key_last_used(_account(ctx), p["AccessKeyId"], ctx.caller.arn)

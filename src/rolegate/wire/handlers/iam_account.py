@@ -51,7 +51,7 @@ def policy_detail_out(d: PolicyDetail) -> dict[str, Any]:
     return out
 
 
-@operation("GetAccountAuthorizationDetails")
+@operation("iam", "GetAccountAuthorizationDetails")
 def get_account_authorization_details(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     details = ctx.services.account_views.authorization_details(
         _account(ctx), filters=p.get("Filter") or (), marker=p.get("Marker"), max_items=p.get("MaxItems"))
@@ -67,6 +67,6 @@ def get_account_authorization_details(ctx: HandlerContext, p: dict[str, Any]) ->
     return out
 
 
-@operation("GetAccountSummary")
+@operation("iam", "GetAccountSummary")
 def get_account_summary(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     return {"SummaryMap": ctx.services.account_views.summary(_account(ctx))}

@@ -22,7 +22,7 @@ from .iam_users import implicit_user_name, user_out
 from .registry import HandlerContext, operation
 
 
-@operation("CreateVirtualMFADevice")
+@operation("iam", "CreateVirtualMFADevice")
 def create_virtual_mfa_device(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     tags = tags_in(p.get("Tags"))
     check_new_tags(tags)
@@ -37,19 +37,19 @@ def create_virtual_mfa_device(ctx: HandlerContext, p: dict[str, Any]) -> dict[st
     return {"VirtualMFADevice": out}
 
 
-@operation("EnableMFADevice")
+@operation("iam", "EnableMFADevice")
 def enable_mfa_device(ctx: HandlerContext, p: dict[str, Any]) -> None:
     ctx.services.mfa.enable_mfa_device(_account(ctx), p["UserName"], p["SerialNumber"], p["AuthenticationCode1"],
                                        p["AuthenticationCode2"])
 
 
-@operation("ResyncMFADevice")
+@operation("iam", "ResyncMFADevice")
 def resync_mfa_device(ctx: HandlerContext, p: dict[str, Any]) -> None:
     ctx.services.mfa.resync_mfa_device(_account(ctx), p["UserName"], p["SerialNumber"], p["AuthenticationCode1"],
                                        p["AuthenticationCode2"])
 
 
-@operation("GetMFADevice")
+@operation("iam", "GetMFADevice")
 def get_mfa_device(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     name = p.get("UserName") or implicit_user_name(ctx)
     if name is None:  # the root user: its MFA is not managed here
@@ -59,25 +59,25 @@ def get_mfa_device(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     return {"UserName": user.name, "SerialNumber": device.serial_number, "EnableDate": device.enabled_at}
 
 
-@operation("TagMFADevice")
+@operation("iam", "TagMFADevice")
 def tag_mfa_device(ctx: HandlerContext, p: dict[str, Any]) -> None:
     new = tags_in(p["Tags"])
     ctx.services.mfa.change_tags(_account(ctx), p["SerialNumber"], lambda existing: merge_tags(
         existing, new, DEFAULT_LIMITS.tags_per_resource, "MFADevice"))
 
 
-@operation("UntagMFADevice")
+@operation("iam", "UntagMFADevice")
 def untag_mfa_device(ctx: HandlerContext, p: dict[str, Any]) -> None:
     keys = p["TagKeys"]
     ctx.services.mfa.change_tags(_account(ctx), p["SerialNumber"], lambda existing: remove_tags(existing, keys))
 
 
-@operation("ListMFADeviceTags")
+@operation("iam", "ListMFADeviceTags")
 def list_mfa_device_tags(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     return tags_page_out(ctx.services.mfa.virtual_device(_account(ctx), p["SerialNumber"]).tags, p)
 
 
-@operation("DeactivateMFADevice")
+@operation("iam", "DeactivateMFADevice")
 def deactivate_mfa_device(ctx: HandlerContext, p: dict[str, Any]) -> None:
     name = p.get("UserName") or implicit_user_name(ctx)
     if name is None:
@@ -85,12 +85,12 @@ def deactivate_mfa_device(ctx: HandlerContext, p: dict[str, Any]) -> None:
     ctx.services.mfa.deactivate_mfa_device(_account(ctx), name, p["SerialNumber"])
 
 
-@operation("DeleteVirtualMFADevice")
+@operation("iam", "DeleteVirtualMFADevice")
 def delete_virtual_mfa_device(ctx: HandlerContext, p: dict[str, Any]) -> None:
     ctx.services.mfa.delete_virtual_mfa_device(_account(ctx), p["SerialNumber"])
 
 
-@operation("ListMFADevices")
+@operation("iam", "ListMFADevices")
 def list_mfa_devices(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     name = p.get("UserName") or implicit_user_name(ctx)
     if name is None:  # the root user: its MFA is not managed here
@@ -101,7 +101,7 @@ def list_mfa_devices(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
                                           "EnableDate": d.enabled_at} for d in page.items])
 
 
-@operation("ListVirtualMFADevices")
+@operation("iam", "ListVirtualMFADevices")
 def list_virtual_mfa_devices(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     found = ctx.services.mfa.list_virtual_mfa_devices(_account(ctx), p.get("AssignmentStatus") or "Any")
     page = page_by_position(found, p.get("Marker"), p.get("MaxItems"))

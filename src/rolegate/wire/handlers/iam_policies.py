@@ -46,7 +46,7 @@ def _caller_arn(ctx: HandlerContext) -> str | None:
     return ctx.caller.arn if ctx.caller else None
 
 
-@operation("CreatePolicy")
+@operation("iam", "CreatePolicy")
 def create_policy(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     view = ctx.services.policies.create_policy(
         _account(ctx), p["PolicyName"], p["PolicyDocument"], path=p.get("Path", "/"),
@@ -54,17 +54,17 @@ def create_policy(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     return {"Policy": policy_out(view)}
 
 
-@operation("GetPolicy")
+@operation("iam", "GetPolicy")
 def get_policy(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     return {"Policy": policy_out(ctx.services.policies.get_policy(_account(ctx), p["PolicyArn"]))}
 
 
-@operation("DeletePolicy")
+@operation("iam", "DeletePolicy")
 def delete_policy(ctx: HandlerContext, p: dict[str, Any]) -> None:
     ctx.services.policies.delete_policy(_account(ctx), p["PolicyArn"], caller_arn=_caller_arn(ctx))
 
 
-@operation("ListPolicies")
+@operation("iam", "ListPolicies")
 def list_policies(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     page = ctx.services.policies.list_policies(
         _account(ctx), scope=p.get("Scope", "All"), only_attached=bool(p.get("OnlyAttached", False)),
@@ -73,7 +73,7 @@ def list_policies(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     return page_out(page, "Policies", [policy_out(v, full=False) for v in page.items])
 
 
-@operation("CreatePolicyVersion")
+@operation("iam", "CreatePolicyVersion")
 def create_policy_version(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     view = ctx.services.policies.create_policy_version(
         _account(ctx), p["PolicyArn"], p["PolicyDocument"], set_as_default=bool(p.get("SetAsDefault", False)),
@@ -81,49 +81,49 @@ def create_policy_version(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, A
     return {"PolicyVersion": version_out(view, with_document=False)}
 
 
-@operation("GetPolicyVersion")
+@operation("iam", "GetPolicyVersion")
 def get_policy_version(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     view = ctx.services.policies.get_policy_version(_account(ctx), p["PolicyArn"], p["VersionId"])
     return {"PolicyVersion": version_out(view)}
 
 
-@operation("ListPolicyVersions")
+@operation("iam", "ListPolicyVersions")
 def list_policy_versions(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     page = ctx.services.policies.list_policy_versions(_account(ctx), p["PolicyArn"], marker=p.get("Marker"),
                                                       max_items=p.get("MaxItems"))
     return page_out(page, "Versions", [version_out(v, with_document=False) for v in page.items])
 
 
-@operation("DeletePolicyVersion")
+@operation("iam", "DeletePolicyVersion")
 def delete_policy_version(ctx: HandlerContext, p: dict[str, Any]) -> None:
     ctx.services.policies.delete_policy_version(_account(ctx), p["PolicyArn"], p["VersionId"],
                                                 caller_arn=_caller_arn(ctx))
 
 
-@operation("SetDefaultPolicyVersion")
+@operation("iam", "SetDefaultPolicyVersion")
 def set_default_policy_version(ctx: HandlerContext, p: dict[str, Any]) -> None:
     ctx.services.policies.set_default_policy_version(_account(ctx), p["PolicyArn"], p["VersionId"],
                                                      caller_arn=_caller_arn(ctx))
 
 
-@operation("TagPolicy")
+@operation("iam", "TagPolicy")
 def tag_policy(ctx: HandlerContext, p: dict[str, Any]) -> None:
     ctx.services.policies.tag_policy(_account(ctx), p["PolicyArn"], tags_in(p["Tags"]), caller_arn=_caller_arn(ctx))
 
 
-@operation("UntagPolicy")
+@operation("iam", "UntagPolicy")
 def untag_policy(ctx: HandlerContext, p: dict[str, Any]) -> None:
     ctx.services.policies.untag_policy(_account(ctx), p["PolicyArn"], p["TagKeys"], caller_arn=_caller_arn(ctx))
 
 
-@operation("ListPolicyTags")
+@operation("iam", "ListPolicyTags")
 def list_policy_tags(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     page = ctx.services.policies.list_policy_tags(_account(ctx), p["PolicyArn"], marker=p.get("Marker"),
                                                   max_items=p.get("MaxItems"))
     return page_out(page, "Tags", tags_out(tuple(page.items)))
 
 
-@operation("ListEntitiesForPolicy")
+@operation("iam", "ListEntitiesForPolicy")
 def list_entities_for_policy(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     page = ctx.services.policies.list_entities_for_policy(
         _account(ctx), p["PolicyArn"], entity_filter=p.get("EntityFilter"), path_prefix=p.get("PathPrefix", "/"),
@@ -155,9 +155,9 @@ def _register_attachments(kind: str, name_param: str) -> None:
         return page_out(page, "AttachedPolicies",
                         [{"PolicyName": a.name, "PolicyArn": a.arn} for a in page.items])
 
-    operation(f"Attach{kind}Policy")(attach)
-    operation(f"Detach{kind}Policy")(detach)
-    operation(f"ListAttached{kind}Policies")(list_attached)
+    operation("iam", f"Attach{kind}Policy")(attach)
+    operation("iam", f"Detach{kind}Policy")(detach)
+    operation("iam", f"ListAttached{kind}Policies")(list_attached)
 
 
 for _kind in ("Role", "User", "Group"):

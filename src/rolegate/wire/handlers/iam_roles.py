@@ -62,7 +62,7 @@ def _account(ctx: HandlerContext) -> str:
     return ctx.caller.account_id
 
 
-@operation("CreateRole")
+@operation("iam", "CreateRole")
 def create_role(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     role = ctx.services.roles.create_role(
         _account(ctx), p["RoleName"], p["AssumeRolePolicyDocument"], path=p.get("Path", "/"),
@@ -73,52 +73,52 @@ def create_role(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     return {"Role": out}
 
 
-@operation("GetRole")
+@operation("iam", "GetRole")
 def get_role(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     return {"Role": role_out(ctx.services.roles.get_role(_account(ctx), p["RoleName"]))}
 
 
-@operation("ListRoles")
+@operation("iam", "ListRoles")
 def list_roles(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     page = ctx.services.roles.list_roles(_account(ctx), path_prefix=p.get("PathPrefix", "/"),
                                          marker=p.get("Marker"), max_items=p.get("MaxItems"))
     return page_out(page, "Roles", [role_out(r, full=False) for r in page.items])
 
 
-@operation("UpdateRole")
+@operation("iam", "UpdateRole")
 def update_role(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     ctx.services.roles.update_role(_account(ctx), p["RoleName"], description=p.get("Description"),
                                    max_session_duration=p.get("MaxSessionDuration"))
     return {}
 
 
-@operation("UpdateRoleDescription")
+@operation("iam", "UpdateRoleDescription")
 def update_role_description(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     role = ctx.services.roles.update_role(_account(ctx), p["RoleName"], description=p["Description"])
     return {"Role": role_out(role)}
 
 
-@operation("DeleteRole")
+@operation("iam", "DeleteRole")
 def delete_role(ctx: HandlerContext, p: dict[str, Any]) -> None:
     ctx.services.roles.delete_role(_account(ctx), p["RoleName"])
 
 
-@operation("UpdateAssumeRolePolicy")
+@operation("iam", "UpdateAssumeRolePolicy")
 def update_assume_role_policy(ctx: HandlerContext, p: dict[str, Any]) -> None:
     ctx.services.roles.update_trust_policy(_account(ctx), p["RoleName"], p["PolicyDocument"])
 
 
-@operation("TagRole")
+@operation("iam", "TagRole")
 def tag_role(ctx: HandlerContext, p: dict[str, Any]) -> None:
     ctx.services.roles.tag_role(_account(ctx), p["RoleName"], tags_in(p["Tags"]))
 
 
-@operation("UntagRole")
+@operation("iam", "UntagRole")
 def untag_role(ctx: HandlerContext, p: dict[str, Any]) -> None:
     ctx.services.roles.untag_role(_account(ctx), p["RoleName"], p["TagKeys"])
 
 
-@operation("ListRoleTags")
+@operation("iam", "ListRoleTags")
 def list_role_tags(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     role = ctx.services.roles.get_role(_account(ctx), p["RoleName"])
     tags = list(role.tags)
@@ -130,33 +130,33 @@ def list_role_tags(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
                     "Tags", tags_out(tuple(tags[start:end])))
 
 
-@operation("PutRolePermissionsBoundary")
+@operation("iam", "PutRolePermissionsBoundary")
 def put_role_permissions_boundary(ctx: HandlerContext, p: dict[str, Any]) -> None:
     ctx.services.roles.put_permissions_boundary(_account(ctx), p["RoleName"], p["PermissionsBoundary"])
 
 
-@operation("DeleteRolePermissionsBoundary")
+@operation("iam", "DeleteRolePermissionsBoundary")
 def delete_role_permissions_boundary(ctx: HandlerContext, p: dict[str, Any]) -> None:
     ctx.services.roles.delete_permissions_boundary(_account(ctx), p["RoleName"])
 
 
-@operation("PutRolePolicy")
+@operation("iam", "PutRolePolicy")
 def put_role_policy(ctx: HandlerContext, p: dict[str, Any]) -> None:
     ctx.services.roles.put_role_policy(_account(ctx), p["RoleName"], p["PolicyName"], p["PolicyDocument"])
 
 
-@operation("GetRolePolicy")
+@operation("iam", "GetRolePolicy")
 def get_role_policy(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     role, document = ctx.services.roles.get_role_policy(_account(ctx), p["RoleName"], p["PolicyName"])
     return {"RoleName": role.name, "PolicyName": p["PolicyName"], "PolicyDocument": url_encoded(document)}
 
 
-@operation("DeleteRolePolicy")
+@operation("iam", "DeleteRolePolicy")
 def delete_role_policy(ctx: HandlerContext, p: dict[str, Any]) -> None:
     ctx.services.roles.delete_role_policy(_account(ctx), p["RoleName"], p["PolicyName"])
 
 
-@operation("ListRolePolicies")
+@operation("iam", "ListRolePolicies")
 def list_role_policies(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     page = ctx.services.roles.list_role_policies(_account(ctx), p["RoleName"], marker=p.get("Marker"),
                                                  max_items=p.get("MaxItems"))

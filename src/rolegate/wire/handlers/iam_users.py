@@ -39,7 +39,7 @@ def implicit_user_name(ctx: HandlerContext) -> str | None:
     raise ValidationError("Must specify userName when calling with non-User credentials")
 
 
-@operation("CreateUser")
+@operation("iam", "CreateUser")
 def create_user(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     user = ctx.services.users.create_user(_account(ctx), p["UserName"], path=p.get("Path", "/"),
                                           permissions_boundary_arn=p.get("PermissionsBoundary"),
@@ -47,7 +47,7 @@ def create_user(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     return {"User": user_out(user)}
 
 
-@operation("GetUser")
+@operation("iam", "GetUser")
 def get_user(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     name = p.get("UserName") or implicit_user_name(ctx)
     if name is None:
@@ -59,68 +59,68 @@ def get_user(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     return {"User": user_out(ctx.services.users.get_user(_account(ctx), name))}
 
 
-@operation("ListUsers")
+@operation("iam", "ListUsers")
 def list_users(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     page = ctx.services.users.list_users(_account(ctx), path_prefix=p.get("PathPrefix", "/"),
                                          marker=p.get("Marker"), max_items=p.get("MaxItems"))
     return page_out(page, "Users", [user_out(u, full=False) for u in page.items])
 
 
-@operation("UpdateUser")
+@operation("iam", "UpdateUser")
 def update_user(ctx: HandlerContext, p: dict[str, Any]) -> None:
     ctx.services.users.update_user(_account(ctx), p["UserName"], new_path=p.get("NewPath"),
                                    new_name=p.get("NewUserName"))
 
 
-@operation("DeleteUser")
+@operation("iam", "DeleteUser")
 def delete_user(ctx: HandlerContext, p: dict[str, Any]) -> None:
     ctx.services.users.delete_user(_account(ctx), p["UserName"])
 
 
-@operation("TagUser")
+@operation("iam", "TagUser")
 def tag_user(ctx: HandlerContext, p: dict[str, Any]) -> None:
     ctx.services.users.tag_user(_account(ctx), p["UserName"], tags_in(p["Tags"]))
 
 
-@operation("UntagUser")
+@operation("iam", "UntagUser")
 def untag_user(ctx: HandlerContext, p: dict[str, Any]) -> None:
     ctx.services.users.untag_user(_account(ctx), p["UserName"], p["TagKeys"])
 
 
-@operation("ListUserTags")
+@operation("iam", "ListUserTags")
 def list_user_tags(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     page = ctx.services.users.list_user_tags(_account(ctx), p["UserName"], marker=p.get("Marker"),
                                              max_items=p.get("MaxItems"))
     return page_out(page, "Tags", tags_out(tuple(page.items)))
 
 
-@operation("PutUserPermissionsBoundary")
+@operation("iam", "PutUserPermissionsBoundary")
 def put_user_permissions_boundary(ctx: HandlerContext, p: dict[str, Any]) -> None:
     ctx.services.users.put_permissions_boundary(_account(ctx), p["UserName"], p["PermissionsBoundary"])
 
 
-@operation("DeleteUserPermissionsBoundary")
+@operation("iam", "DeleteUserPermissionsBoundary")
 def delete_user_permissions_boundary(ctx: HandlerContext, p: dict[str, Any]) -> None:
     ctx.services.users.delete_permissions_boundary(_account(ctx), p["UserName"])
 
 
-@operation("PutUserPolicy")
+@operation("iam", "PutUserPolicy")
 def put_user_policy(ctx: HandlerContext, p: dict[str, Any]) -> None:
     ctx.services.users.put_user_policy(_account(ctx), p["UserName"], p["PolicyName"], p["PolicyDocument"])
 
 
-@operation("GetUserPolicy")
+@operation("iam", "GetUserPolicy")
 def get_user_policy(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     user, document = ctx.services.users.get_user_policy(_account(ctx), p["UserName"], p["PolicyName"])
     return {"UserName": user.name, "PolicyName": p["PolicyName"], "PolicyDocument": url_encoded(document)}
 
 
-@operation("DeleteUserPolicy")
+@operation("iam", "DeleteUserPolicy")
 def delete_user_policy(ctx: HandlerContext, p: dict[str, Any]) -> None:
     ctx.services.users.delete_user_policy(_account(ctx), p["UserName"], p["PolicyName"])
 
 
-@operation("ListUserPolicies")
+@operation("iam", "ListUserPolicies")
 def list_user_policies(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     page = ctx.services.users.list_user_policies(_account(ctx), p["UserName"], marker=p.get("Marker"),
                                                  max_items=p.get("MaxItems"))
