@@ -16,9 +16,8 @@ from rolegate.iam.limits import DEFAULT_LIMITS
 from rolegate.iam.tags import check_new_tags, merge_tags, remove_tags
 from rolegate.store.records import MfaDeviceRecord
 
-from .iam_instance_profiles import tags_page_out
-from .iam_roles import _account, page_out, tags_in, tags_out
-from .iam_users import implicit_user_name, user_out
+from .iam_users import user_out
+from .common import caller_account, implicit_user_name, page_out, tags_in, tags_out, tags_page_out
 from .registry import HandlerContext, operation
 
 
@@ -26,12 +25,12 @@ from .registry import HandlerContext, operation
 def create_virtual_mfa_device(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     tags = tags_in(p.get("Tags"))
     check_new_tags(tags)
-    device = ctx.services.mfa.create_virtual_mfa_device(_account(ctx), p["VirtualMFADeviceName"],
+    device = ctx.services.mfa.create_virtual_mfa_device(caller_account(ctx), p["VirtualMFADeviceName"],
                                                         path=p.get("Path", "/"), tags=tags)
     # Base32StringSeed is a blob: IAM returns the base32 text of the seed, base64-encoded on the wire.
     out: dict[str, Any] = {"SerialNumber": device.serial_number,
                            "Base32StringSeed": device.seed.encode("ascii"),
-                           "QRCodePNG": qr_code_png(device, _account(ctx))}
+                           "QRCodePNG": qr_code_png(device, caller_account(ctx))}
     if device.tags:
         out["Tags"] = tags_out(device.tags)
     return {"VirtualMFADevice": out}
@@ -39,22 +38,22 @@ def create_virtual_mfa_device(ctx: HandlerContext, p: dict[str, Any]) -> dict[st
 
 @operation("iam", "EnableMFADevice")
 def enable_mfa_device(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    ctx.services.mfa.enable_mfa_device(_account(ctx), p["UserName"], p["SerialNumber"], p["AuthenticationCode1"],
+    ctx.services.mfa.enable_mfa_device(caller_account(ctx), p["UserName"], p["SerialNumber"], p["AuthenticationCode1"],
                                        p["AuthenticationCode2"])
 
 
 @operation("iam", "ResyncMFADevice")
 def resync_mfa_device(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    ctx.services.mfa.resync_mfa_device(_account(ctx), p["UserName"], p["SerialNumber"], p["AuthenticationCode1"],
+    ctx.services.mfa.resync_mfa_device(caller_account(ctx), p["UserName"], p["SerialNumber"], p["AuthenticationCode1"],
                                        p["AuthenticationCode2"])
 
 
 @operation("iam", "GetMFADevice")
 def get_mfa_device(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
-    name = p.get("UserName") or implicit_user_name(ctx)
+    name = implicit_user_name(ctx, p.get("UserName"))
     if name is None:  # the root user: its MFA is not managed here
         raise NoSuchEntity(f"MFA Device with serial number {p['SerialNumber']} does not exist.")
-    user, device = ctx.services.mfa.get_mfa_device(_account(ctx), name, p["SerialNumber"])
+    user, device = ctx.services.mfa.get_mfa_device(caller_account(ctx), name, p["SerialNumber"])
     # Certifications describe FIDO security keys; a virtual device has none.
     return {"UserName": user.name, "SerialNumber": device.serial_number, "EnableDate": device.enabled_at}
 
@@ -62,40 +61,40 @@ def get_mfa_device(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
 @operation("iam", "TagMFADevice")
 def tag_mfa_device(ctx: HandlerContext, p: dict[str, Any]) -> None:
     new = tags_in(p["Tags"])
-    ctx.services.mfa.change_tags(_account(ctx), p["SerialNumber"], lambda existing: merge_tags(
+    ctx.services.mfa.change_tags(caller_account(ctx), p["SerialNumber"], lambda existing: merge_tags(
         existing, new, DEFAULT_LIMITS.tags_per_resource, "MFADevice"))
 
 
 @operation("iam", "UntagMFADevice")
 def untag_mfa_device(ctx: HandlerContext, p: dict[str, Any]) -> None:
     keys = p["TagKeys"]
-    ctx.services.mfa.change_tags(_account(ctx), p["SerialNumber"], lambda existing: remove_tags(existing, keys))
+    ctx.services.mfa.change_tags(caller_account(ctx), p["SerialNumber"], lambda existing: remove_tags(existing, keys))
 
 
 @operation("iam", "ListMFADeviceTags")
 def list_mfa_device_tags(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
-    return tags_page_out(ctx.services.mfa.virtual_device(_account(ctx), p["SerialNumber"]).tags, p)
+    return tags_page_out(ctx.services.mfa.virtual_device(caller_account(ctx), p["SerialNumber"]).tags, p)
 
 
 @operation("iam", "DeactivateMFADevice")
 def deactivate_mfa_device(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    name = p.get("UserName") or implicit_user_name(ctx)
+    name = implicit_user_name(ctx, p.get("UserName"))
     if name is None:
         raise NoSuchEntity(f"MFA Device with serial number {p['SerialNumber']} does not exist.")
-    ctx.services.mfa.deactivate_mfa_device(_account(ctx), name, p["SerialNumber"])
+    ctx.services.mfa.deactivate_mfa_device(caller_account(ctx), name, p["SerialNumber"])
 
 
 @operation("iam", "DeleteVirtualMFADevice")
 def delete_virtual_mfa_device(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    ctx.services.mfa.delete_virtual_mfa_device(_account(ctx), p["SerialNumber"])
+    ctx.services.mfa.delete_virtual_mfa_device(caller_account(ctx), p["SerialNumber"])
 
 
 @operation("iam", "ListMFADevices")
 def list_mfa_devices(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
-    name = p.get("UserName") or implicit_user_name(ctx)
+    name = implicit_user_name(ctx, p.get("UserName"))
     if name is None:  # the root user: its MFA is not managed here
         return {"MFADevices": [], "IsTruncated": False}
-    user, devices = ctx.services.mfa.list_mfa_devices(_account(ctx), name)
+    user, devices = ctx.services.mfa.list_mfa_devices(caller_account(ctx), name)
     page = page_by_position(devices, p.get("Marker"), p.get("MaxItems"))
     return page_out(page, "MFADevices", [{"UserName": user.name, "SerialNumber": d.serial_number,
                                           "EnableDate": d.enabled_at} for d in page.items])
@@ -103,7 +102,7 @@ def list_mfa_devices(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
 
 @operation("iam", "ListVirtualMFADevices")
 def list_virtual_mfa_devices(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
-    found = ctx.services.mfa.list_virtual_mfa_devices(_account(ctx), p.get("AssignmentStatus") or "Any")
+    found = ctx.services.mfa.list_virtual_mfa_devices(caller_account(ctx), p.get("AssignmentStatus") or "Any")
     page = page_by_position(found, p.get("Marker"), p.get("MaxItems"))
     return page_out(page, "VirtualMFADevices", [_virtual(d, u) for d, u in page.items])
 

@@ -9,7 +9,7 @@ from typing import Any
 from rolegate.auth.authorize import denial_message
 from rolegate.sts.sessions import CallerView, IssuedSession, TrustJudge
 
-from .iam_roles import tags_in
+from .common import tags_in
 from .registry import HandlerContext, operation
 
 
