@@ -12,8 +12,7 @@ import segno
 
 from rolegate.core.errors import NoSuchEntity
 from rolegate.iam.paging import page_by_position
-from rolegate.iam.limits import DEFAULT_LIMITS
-from rolegate.iam.tags import check_new_tags, merge_tags, remove_tags
+from rolegate.iam.tags import adding, check_new_tags, removing
 from rolegate.store.records import MfaDeviceRecord
 
 from .iam_users import user_out
@@ -60,15 +59,12 @@ def get_mfa_device(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
 
 @operation("iam", "TagMFADevice")
 def tag_mfa_device(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    new = tags_in(p["Tags"])
-    ctx.services.mfa.change_tags(caller_account(ctx), p["SerialNumber"], lambda existing: merge_tags(
-        existing, new, DEFAULT_LIMITS.tags_per_resource, "MFADevice"))
+    ctx.services.mfa.change_tags(caller_account(ctx), p["SerialNumber"], adding(tags_in(p["Tags"]), "MFADevice"))
 
 
 @operation("iam", "UntagMFADevice")
 def untag_mfa_device(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    keys = p["TagKeys"]
-    ctx.services.mfa.change_tags(caller_account(ctx), p["SerialNumber"], lambda existing: remove_tags(existing, keys))
+    ctx.services.mfa.change_tags(caller_account(ctx), p["SerialNumber"], removing(p["TagKeys"]))
 
 
 @operation("iam", "ListMFADeviceTags")
