@@ -16,6 +16,7 @@ from typing import Any
 
 from botocore.model import ListShape, MapShape, OperationModel, Shape, StructureShape
 
+from .per_operation import PerOperation
 from .scalars import INT_RANGES, ConversionError, to_blob, to_timestamp
 from .validator import Invalid, java_str
 
@@ -164,29 +165,13 @@ class _ReaderBuilder:
         return read
 
 
-_builders: dict[str, _ReaderBuilder] = {}
-# Keyed by id(op); the op is kept alongside so the id can't be reused by another object.
-_op_readers: dict[int, tuple[OperationModel, _Reader | None]] = {}
-
-
-def _operation_reader(op: OperationModel) -> _Reader | None:
-    entry = _op_readers.get(id(op))
-    if entry is not None and entry[0] is op:
-        return entry[1]
-    reader: _Reader | None = None
-    if op.input_shape is not None:
-        service = op.service_model.service_name
-        builder = _builders.get(service)
-        if builder is None:
-            builder = _builders[service] = _ReaderBuilder()
-        reader = builder.reader(op.input_shape)
-    _op_readers[id(op)] = (op, reader)
-    return reader
+_readers: PerOperation[_ReaderBuilder, _Reader | None] = PerOperation(
+    _ReaderBuilder, lambda builder, op: builder.reader(op.input_shape) if op.input_shape is not None else None)
 
 
 def decode_json_input(op: OperationModel, document: dict[str, Any]) -> dict[str, Any]:
     """Typed input for ``op`` from its request document (a JSON object), not yet validated."""
-    reader = _operation_reader(op)
+    reader = _readers.get(op)
     if reader is None:
         return {}
     out = reader(document)

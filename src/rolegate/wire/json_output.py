@@ -16,6 +16,8 @@ from typing import Any
 
 from botocore.model import ListShape, MapShape, OperationModel, Shape, StructureShape
 
+from .per_operation import PerOperation
+
 __all__ = ["serialize_json_result"]
 
 _Writer = Callable[[Any], Any]
@@ -125,24 +127,13 @@ class _WriterBuilder:
         return write
 
 
-_builders: dict[str, _WriterBuilder] = {}
-# Keyed by id(op); the op is kept alongside so the id can't be reused by another object.
-_op_writers: dict[int, tuple[OperationModel, _Writer | None]] = {}
+_writers: PerOperation[_WriterBuilder, _Writer | None] = PerOperation(
+    _WriterBuilder, lambda builder, op: builder.writer(op.output_shape) if op.output_shape is not None else None)
 
 
 def serialize_json_result(op: OperationModel, result: Mapping[str, Any] | None) -> bytes:
     """The JSON body of a successful response to ``op`` (``{}`` for an operation without output)."""
-    entry = _op_writers.get(id(op))
-    if entry is None or entry[0] is not op:
-        writer: _Writer | None = None
-        if op.output_shape is not None:
-            service = op.service_model.service_name
-            builder = _builders.get(service)
-            if builder is None:
-                builder = _builders[service] = _WriterBuilder()
-            writer = builder.writer(op.output_shape)
-        entry = _op_writers[id(op)] = (op, writer)
-    writer = entry[1]
+    writer = _writers.get(op)
     if writer is None:
         if result:
             raise TypeError(f"{op.name} has no output shape but the handler returned {sorted(result)}")

@@ -26,6 +26,7 @@ from botocore.model import ListShape, MapShape, OperationModel, Shape, Structure
 
 from rolegate.core.errors import ValidationError
 
+from .per_operation import PerOperation
 from .patterns import compile_java_pattern
 
 __all__ = ["Invalid", "java_str", "lower_first", "validate", "validation_message"]
@@ -306,25 +307,9 @@ class _PlanBuilder:
         return plan
 
 
-_builders: dict[str, _PlanBuilder] = {}
-# Keyed by id(op); the op itself is kept alongside so the id can't be reused by another object.
-_op_plans: dict[int, tuple[OperationModel, _Plan | None]] = {}
-
-
-def _operation_plan(op: OperationModel) -> _Plan | None:
-    entry = _op_plans.get(id(op))
-    if entry is not None and entry[0] is op:
-        return entry[1]
-    shape = op.input_shape
-    plan: _Plan | None = None
-    if shape is not None:
-        service = op.service_model.service_name
-        builder = _builders.get(service)
-        if builder is None:
-            builder = _builders[service] = _PlanBuilder()
-        plan = builder.plan(shape)
-    _op_plans[id(op)] = (op, plan)
-    return plan
+_plans: PerOperation[_PlanBuilder, _Plan | None] = PerOperation(
+    _PlanBuilder, lambda builder, op: builder.plan(op.input_shape) if op.input_shape is not None else None)
+_operation_plan = _plans.get
 
 
 def validate(op: OperationModel, params: dict[str, Any]) -> None:

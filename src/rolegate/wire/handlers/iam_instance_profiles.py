@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from rolegate.iam.instance_profiles import InstanceProfile
-from rolegate.iam.paging import page_by_position
 
 from .iam_roles import role_out
 from .common import caller_account, page_out, tags_in, tags_out, tags_page_out
