@@ -1,4 +1,4 @@
-"""Authorization overhead on GetRole, in process: ``QueryEndpoint.handle`` timed with and without the authorizer.
+"""Authorization overhead on GetRole, in process: ``Endpoint.handle`` timed with and without the authorizer.
 
 Run: ``.venv/bin/python -m bench.authz_bench [--requests 20000]``.
 
@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> None:
         results["Authorizer.authorize alone (user, decided afresh)"] = fresh
         app.state.runtime.store.close()
     base = statistics.median(results["user, authorizer off (baseline)"])
-    print(f"\nGetRole via QueryEndpoint.handle, {args.requests} calls each, python={sys.version.split()[0]}\n")
+    print(f"\nGetRole via Endpoint.handle, {args.requests} calls each, python={sys.version.split()[0]}\n")
     print("| caller | p50 µs | mean µs | p99 µs | vs baseline p50 |\n|---|---:|---:|---:|---:|")
     for name, samples in results.items():
         samples.sort()

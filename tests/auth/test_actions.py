@@ -24,9 +24,7 @@ def _reference(service: str) -> dict[str, Any]:
 
 
 def test_every_implemented_operation_has_an_entry() -> None:
-    catalog = default_catalog()
-    keys = [(catalog.lookup_action(name).service_name, name) for name in HANDLERS]  # type: ignore[union-attr]
-    assert actions.implemented_without_entry(keys) == []
+    assert actions.implemented_without_entry(list(HANDLERS)) == []
 
 
 @pytest.mark.parametrize("op", sorted(actions.OPERATIONS))

@@ -234,14 +234,14 @@ def _code(err: ClientError | None) -> str | None:
 
 def test_every_implemented_operation_is_in_the_matrix() -> None:
     covered = set(MATRIX) | set(ALWAYS_ALLOWED) | TRUST_DECIDED | UNSIGNED | OWN_TEST
-    assert sorted(set(HANDLERS) - covered) == []
+    assert sorted({name for _, name in HANDLERS} - covered) == []
 
 
 def test_each_operation_is_allowed_exactly_by_its_action_on_its_resource_and_denied_without(
         principals: tuple[Any, Principal, Principal]) -> None:
     iam, allowed, denied = principals
     failures: list[str] = []
-    for op in sorted(set(MATRIX) & set(HANDLERS)):
+    for op in sorted(set(MATRIX) & {name for _, name in HANDLERS}):
         params, resource = MATRIX[op]
         action = f"{'sts' if op in STS_OPS else 'iam'}:{op}"
         statements = [{"Effect": "Allow", "Action": action, "Resource": resource}]
@@ -264,12 +264,12 @@ def test_each_operation_is_allowed_exactly_by_its_action_on_its_resource_and_den
 def test_operations_anyone_may_call_are_allowed_without_a_policy(
         principals: tuple[Any, Principal, Principal]) -> None:
     _, _, denied = principals
-    for op in sorted(set(ALWAYS_ALLOWED) & set(HANDLERS)):
+    for op in sorted(set(ALWAYS_ALLOWED) & {name for _, name in HANDLERS}):
         assert _code(denied.call(op, ALWAYS_ALLOWED[op])) != "AccessDenied", op
 
 
 def test_assume_role_is_decided_by_the_trust_policy(principals: tuple[Any, Principal, Principal]) -> None:
-    if "AssumeRole" not in HANDLERS:
+    if ("sts", "AssumeRole") not in HANDLERS:
         pytest.skip("AssumeRole not implemented yet")
     iam, allowed, denied = principals
     name = f"mx-trusting-{RUN}"

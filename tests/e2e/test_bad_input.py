@@ -25,7 +25,7 @@ from tests.wire.shape_strategies import bad_request_params
 
 _ERROR = re.compile(rb"<ErrorResponse[^>]*>.*<Type>Sender</Type>.*<Code>[A-Za-z.]+</Code>.*<Message>", re.S)
 _CATALOG = default_catalog()
-_OPS = sorted(name for name in HANDLERS if _CATALOG.lookup_action(name) is not None)
+_OPS = sorted(name for _, name in HANDLERS if _CATALOG.lookup_action(name) is not None)
 
 
 def _send(server: LiveServer, client: httpx.Client, body: bytes) -> httpx.Response:

@@ -18,4 +18,4 @@ def test_every_registered_handler_names_a_modelled_operation() -> None:
     from rolegate.wire.models import default_catalog
 
     catalog = default_catalog()
-    assert [name for name in HANDLERS if catalog.lookup_action(name) is None] == []
+    assert [key for key in HANDLERS if catalog.lookup(*key) is None] == []

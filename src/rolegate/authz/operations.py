@@ -271,16 +271,11 @@ OPERATIONS: Mapping[OperationKey, OperationAuth] = {
 }
 
 
-class UnknownOperation(KeyError):
-    """An operation with no entry in ``OPERATIONS``: refused rather than let through."""
-
-
 def plan(service: str, op_name: str, params: Mapping[str, Any], *, account_id: str, caller_arn: str,
-         lookup: Lookup) -> Planned:
-    """The action, resources and operation-specific context keys ``op_name`` with ``params`` asks about."""
-    spec = OPERATIONS.get((service, op_name))
-    if spec is None:
-        raise UnknownOperation(f"{service}:{op_name}")
+         lookup: Lookup, table: Mapping[OperationKey, OperationAuth] | None = None) -> Planned:
+    """The action, resources and operation-specific context keys ``op_name`` with ``params`` asks about
+    (``table``: where the operation's entry is, rolegate's own ``OPERATIONS`` unless given)."""
+    spec = (OPERATIONS if table is None else table)[(service, op_name)]
     resources = _resources(op_name, spec.target, params, account_id, caller_arn, lookup)
     context = operation_context(spec, params, resources[0].facts if resources else None)
     return Planned(spec.action, resources, context)

@@ -28,7 +28,7 @@ from rolegate.store.ports import DuplicateKeyError
 from . import documents, inline_policies
 from .entities import RoleRecord
 from .limits import DEFAULT_LIMITS, IamLimits
-from .paging import page_limit, page_of_rows
+from .paging import page_by_position, page_limit, page_of_rows
 from .policy_lookup import check_boundary_arn, check_permissions_boundary
 from .ports import HasRoles, IamStore
 from .tags import check_new_tags, merge_tags, remove_tags
@@ -81,6 +81,10 @@ class RoleService:
     def get_role(self, account_id: str, name: str) -> RoleRecord:
         with self._store.read() as tx:
             return existing_role(tx, account_id, name)
+
+    def list_role_tags(self, account_id: str, name: str, *, marker: str | None = None,
+                       max_items: int | None = None) -> Page[tuple[str, str]]:
+        return page_by_position(self.get_role(account_id, name).tags, marker, max_items)
 
     def list_roles(self, account_id: str, *, path_prefix: str = "/", marker: str | None = None,
                    max_items: int | None = None) -> Page[RoleRecord]:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from rolegate.core import ids
 from rolegate.core.arns import iam_arn
 from rolegate.core.clock import Clock
-from rolegate.core.errors import DeleteConflict, EntityAlreadyExists, LimitExceeded, NoSuchEntity
+from rolegate.core.errors import DeleteConflict, EntityAlreadyExists, LimitExceeded, NoSuchEntity, ValidationError
 from rolegate.core.pagination import Page, decode_marker
 from rolegate.store.ports import DuplicateKeyError
 
@@ -30,6 +30,21 @@ from .trust_binding import unbind_deleted_principal
 
 def user_arn(account_id: str, name: str, path: str = "/") -> str:
     return iam_arn(account_id, "user", path, name)
+
+
+def implied_user_name(user_name: str | None, principal_type: str, caller_user_name: str | None) -> str | None:
+    """The user an operation means: ``user_name`` if given, else the calling user; ``None`` for the root user.
+
+    Other principals (role sessions, federated users) must name the user (IAM API reference, GetUser:
+    "IAM determines the user name implicitly based on the access key ID used to sign the request").
+    """
+    if user_name:
+        return user_name
+    if principal_type == "User":
+        return caller_user_name
+    if principal_type == "Account":
+        return None
+    raise ValidationError("Must specify userName when calling with non-User credentials")
 
 
 class UserService:

@@ -1,8 +1,6 @@
-"""The ASGI application: the AWS query endpoint on ``/``, health checks, and the ``--dev`` reset hook."""
+"""The ASGI application: the AWS endpoint on ``/`` (every protocol; ``rolegate.wire.routing``), health checks, and the ``--dev`` reset hook."""
 
 from __future__ import annotations
-
-import functools
 
 import gc
 
@@ -15,7 +13,8 @@ from starlette.routing import Route
 from rolegate.auth.authenticate import Authenticator
 from rolegate.auth.sigv4 import SigV4Verifier
 from rolegate.core.clock import Clock
-from rolegate.wire.endpoint import QueryEndpoint
+from rolegate.wire.codec import WireRequest
+from rolegate.wire.endpoint import Endpoint
 from rolegate.wire.models import default_catalog
 
 from .config import Settings, load_settings
@@ -29,8 +28,8 @@ def build_app(settings: Settings, clock: Clock | None = None) -> Starlette:
                                   dev=settings.dev, default_account_id=settings.default_account_id,
                                   sessions=runtime.services.sts.codec, cache=runtime.effective,
                                   invalidation=runtime.store.invalidation)
-    endpoint = QueryEndpoint(default_catalog(), authenticator, runtime.services,
-                             max_body_bytes=settings.max_body_bytes, authorizer=runtime.authorizer)
+    endpoint = Endpoint(default_catalog(), authenticator, runtime.services,
+                        max_body_bytes=settings.max_body_bytes, authorizer=runtime.authorizer)
 
     async def aws(request: Request) -> Response:
         body = await _read_body(request, settings.max_body_bytes)
@@ -39,14 +38,16 @@ def build_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
         raw_path = scope.get("raw_path", scope["path"].encode()).decode("latin-1").split("?", 1)[0]
         client = scope.get("client")
-        handle = functools.partial(endpoint.handle, client_ip=client[0] if client else None,
-                                   secure=scope.get("scheme") == "https")
-        if endpoint.runs_inline(request.method, raw_query, body):
-            res = handle(request.method, raw_path, raw_query, headers, body)
+        call = endpoint.begin(WireRequest(request.method, raw_path, raw_query, headers, body,
+                                          client[0] if client else None, scope.get("scheme") == "https"))
+        if endpoint.runs_inline(call):
+            res = endpoint.finish(call)
         else:
-            res = await anyio.to_thread.run_sync(handle, request.method, raw_path, raw_query, headers, body)
-        return Response(res.body, status_code=res.status, media_type=res.content_type,
-                        headers={"x-amzn-RequestId": res.request_id})
+            res = await anyio.to_thread.run_sync(endpoint.finish, call)
+        out = {"x-amzn-RequestId": res.request_id}
+        if res.headers:
+            out.update(res.headers)
+        return Response(res.body, status_code=res.status, media_type=res.content_type, headers=out)
 
     async def healthz(_: Request) -> Response:
         return PlainTextResponse("ok")

@@ -17,11 +17,11 @@ def coverage_markdown(catalog: ServiceCatalog | None = None) -> str:
              "handler registry. Do not edit by hand.", ""]
     for service_name, model in sorted(catalog.services.items()):
         ops = sorted(model.operation_names)
-        done = [op for op in ops if op in HANDLERS]
+        done = [op for op in ops if (service_name, op) in HANDLERS]
         lines += [f"## {model.metadata.get('serviceFullName', service_name)} (`{service_name}`, "
                   f"API {model.api_version})", "",
                   f"{len(done)} of {len(ops)} operations implemented.", "",
                   "| operation | implemented |", "|---|---|"]
-        lines += [f"| {op} | {'yes' if op in HANDLERS else '—'} |" for op in ops]
+        lines += [f"| {op} | {'yes' if (service_name, op) in HANDLERS else '—'} |" for op in ops]
         lines.append("")
     return "\n".join(lines)

@@ -1,125 +1,167 @@
-"""The query-protocol endpoint: one HTTP route for IAM and STS, routed on ``Action``.
+"""The AWS endpoint: one HTTP route for every served service, a request passing an explicit list of stages.
 
-Order of work for a request, each step able to answer with an AWS error and nothing changed:
-size limit → form decoding → operation lookup → authentication → input parsing and validation by
-the botocore shape → authorization (``authz``; the wire layer holds no rules) → handler → serialization by the output shape. An unexpected exception becomes a
+decode (the routed codec reads the request) → resolve (the dispatch table entry for (service,
+operation)) → authenticate → validate (the shared shape validator) → authorize (``rolegate.authz``;
+the wire layer holds no rules) → handle → encode (the same codec writes the result). Each stage may
+answer with an AWS error, and nothing is changed before handle. An unexpected exception becomes a
 ``ServiceFailure`` (500) and is logged with its request id; no input should ever reach that path.
+
+``begin`` runs decode and resolve, which are cheap and change nothing, so the ASGI glue can ask
+``runs_inline`` with the decoded request before ``finish`` runs the rest, on the event loop or in a
+worker thread: the request is decoded once. Observers (``rolegate.wire.observe``) are called at the
+start, after resolve, after authenticate and at completion.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
 
 import structlog
 
 from rolegate.auth.authenticate import Authenticator
-from rolegate.auth.sigv4 import HttpRequest
 from rolegate.authz import Authorizer, RequestMeta
-from rolegate.core.errors import (
-    AwsError,
-    InvalidAction,
-    MissingAction,
-    RequestEntityTooLarge,
-    ServiceFailure,
-)
+from rolegate.auth.sigv4 import HttpRequest
+from rolegate.core.errors import AwsError, RequestEntityTooLarge, ServiceFailure
 from rolegate.core.ids import new_request_id
 
-from .form import decode_form
-from .handlers import HANDLERS, HandlerContext, Services
+from .call import Call
+from .codec import WireRequest, WireResponse
+from .dispatch import DispatchTable
+from .handlers import HANDLERS, Handler, HandlerContext, OperationKey, Services
 from .models import ServiceCatalog
-from .query_parser import parse_input
-from .query_serializer import serialize_error, serialize_result
+from .observe import Observer, Outcome
+from .routing import Router
+from .validator import validate
+
+__all__ = ["Endpoint", "WireResponse"]
 
 log = structlog.get_logger("rolegate.wire")
 
-# Operations AWS serves without a signature (botocore marks them ``authtype: none`` / smithy noAuth).
-UNSIGNED_OPERATIONS = frozenset({"AssumeRoleWithWebIdentity", "AssumeRoleWithSAML"})
-_DEFAULT_NAMESPACE_SERVICE = "iam"
-# Reads that walk a whole account: run them in a thread so they don't hold up the event loop.
-_HEAVY_READS = frozenset({"GetAccountAuthorizationDetails"})
+_Stage = Callable[["Endpoint", Call], None]
 
 
-@dataclass(frozen=True, slots=True)
-class WireResponse:
-    status: int
-    body: bytes
-    request_id: str
-    content_type: str = "text/xml"
-
-
-class QueryEndpoint:
-    def __init__(self, catalog: ServiceCatalog, authenticator: Authenticator, services: Services,
-                 *, max_body_bytes: int = 1_048_576, authorizer: Authorizer) -> None:
-        self._catalog = catalog
+class Endpoint:
+    def __init__(self, catalog: ServiceCatalog, authenticator: Authenticator, services: Services, *,
+                 max_body_bytes: int = 1_048_576, authorizer: Authorizer,
+                 observers: Sequence[Observer] = (), handlers: Mapping[OperationKey, Handler] = HANDLERS) -> None:
+        self._router = Router(catalog)
+        self._table = DispatchTable(catalog, handlers)
         self._auth = authenticator
         self._authz = authorizer
         self._check = True  # False only to time the endpoint without the check (bench/authz_bench.py)
         self._services = services
         self._max_body = max_body_bytes
-        self._namespaces = {name: model.metadata.get("xmlNamespace") for name, model in catalog.services.items()}
+        self._observers = tuple(observers)
 
-    def runs_inline(self, method: str, raw_query: str, body: bytes) -> bool:
-        """Whether to run this request on the event loop rather than a worker thread.
+    # --- the stages, in order ------------------------------------------------------------------------
+
+    def _decode(self, call: Call) -> None:
+        call.codec = codec = self._router.codec_for(call.request)
+        if len(call.request.body) > self._max_body:
+            raise RequestEntityTooLarge(f"Request body must be no larger than {self._max_body} bytes.")
+        call.decoded = codec.decode(call.request)
+
+    def _resolve(self, call: Call) -> None:
+        assert call.codec is not None and call.decoded is not None
+        ref = call.codec.resolve(call.decoded)
+        op = self._table.get(ref) if ref is not None else None
+        if op is None:
+            raise call.codec.unknown_operation(call.decoded)
+        call.operation = op
+        for observer in self._observers:
+            observer.resolved(call)
+
+    def _authenticate(self, call: Call) -> None:
+        assert call.operation is not None and call.decoded is not None
+        req = call.request
+        http = HttpRequest(method=req.method, raw_path=req.raw_path, raw_query=req.raw_query, headers=req.headers,
+                           body=req.body, client_ip=req.client_ip)
+        # The request's one view of the invalidation generations: authentication and authorization both
+        # decide against it, so the request reads each scope at most once.
+        call.snapshot = self._authz.snapshot()
+        call.caller = self._auth.authenticate(http, call.decoded.auth_params,
+                                              signature_required=call.operation.signature_required,
+                                              snapshot=call.snapshot)
+        for observer in self._observers:
+            observer.authenticated(call)
+
+    def _validate(self, call: Call) -> None:
+        assert call.codec is not None and call.operation is not None and call.decoded is not None
+        params = call.codec.read_input(call.operation.ref, call.decoded)
+        validate(call.operation.ref.operation, params)
+        call.params = params
+
+    def _authorize(self, call: Call) -> None:
+        assert call.operation is not None and call.params is not None
+        req = call.request
+        call.context = context = self._authz.request(
+            call.caller, call.request_id, RequestMeta(req.client_ip, req.header("user-agent"), req.secure),
+            snapshot=call.snapshot)
+        if call.caller is not None and self._check:
+            self._authz.authorize(call.caller, call.operation.service, call.operation.name, call.params, context)
+
+    def _handle(self, call: Call) -> None:
+        assert call.operation is not None and call.params is not None and call.context is not None
+        ctx = HandlerContext(self._services, call.caller, call.request_id, call.context.region, self._authz,
+                             call.context)
+        call.result = call.operation.handler(ctx, call.params) or {}
+
+    def _encode(self, call: Call) -> None:
+        assert call.codec is not None and call.operation is not None
+        call.response = call.codec.encode_result(call.operation.ref, call.result, call.request_id)
+
+    #: Run by ``begin``: they read the request and change nothing.
+    BEGIN: tuple[_Stage, ...] = (_decode, _resolve)
+    #: Run by ``finish``.
+    FINISH: tuple[_Stage, ...] = (_authenticate, _validate, _authorize, _handle, _encode)
+
+    # --- driving the stages --------------------------------------------------------------------------
+
+    def begin(self, request: WireRequest) -> Call:
+        """The request decoded and its operation resolved, or the error that stopped it (in ``call.error``)."""
+        call = Call(new_request_id(), request)
+        for observer in self._observers:
+            observer.started(call)
+        self._run(call, self.BEGIN)
+        return call
+
+    def runs_inline(self, call: Call) -> bool:
+        """Whether to run ``finish`` on the event loop rather than a worker thread.
 
         Reads take tens of microseconds of CPU: handing them to a thread costs more than they do, and
         threads contending for the GIL convoy under load. Writes wait on fsync, so they go to a thread.
-        A request that cannot be decoded answers with an error at once, so it runs inline too.
+        A request that could not be decoded or resolved answers with an error at once, so it runs inline.
         """
-        if len(body) > self._max_body:
-            return True
-        try:
-            action = decode_form(body if method == "POST" else b"", raw_query).get("Action", "")
-        except AwsError:
-            return True
-        ref = self._catalog.lookup_action(action)
-        return ref is None or ref.service_name == "sts" or (
-            action.startswith(("Get", "List")) and action not in _HEAVY_READS)
+        return call.operation is None or call.operation.runs_inline
 
-    def handle(self, method: str, raw_path: str, raw_query: str, headers: Sequence[tuple[str, str]],
-               body: bytes, *, client_ip: str | None = None, secure: bool = False) -> WireResponse:
-        request_id = new_request_id()
-        service_name = _DEFAULT_NAMESPACE_SERVICE
+    def finish(self, call: Call) -> WireResponse:
+        """The rest of the stages and the response; observers hear ``completed`` with the outcome."""
+        if call.error is None and call.response is None:
+            self._run(call, self.FINISH)
+        response = call.response
+        assert response is not None
+        outcome = Outcome(response.status, call.error.code if call.error is not None else None)
+        for observer in self._observers:
+            observer.completed(call, outcome)
+        return response
+
+    def handle(self, method: str, raw_path: str, raw_query: str, headers: Sequence[tuple[str, str]], body: bytes,
+               *, client_ip: str | None = None, secure: bool = False) -> WireResponse:
+        """``begin`` and ``finish`` in one call (in-process callers: tests, benchmarks)."""
+        return self.finish(self.begin(WireRequest(method, raw_path, raw_query, headers, body, client_ip, secure)))
+
+    def _run(self, call: Call, stages: tuple[_Stage, ...]) -> None:
         try:
-            if len(body) > self._max_body:
-                raise RequestEntityTooLarge(f"Request body must be no larger than {self._max_body} bytes.")
-            form = decode_form(body if method == "POST" else b"", raw_query)
-            action = form.get("Action")
-            if not action:
-                raise MissingAction("The request must contain the parameter Action.")
-            ref = self._catalog.lookup_action(action)
-            handler = HANDLERS.get(action)
-            if ref is None or handler is None:
-                raise InvalidAction(f"Could not find operation {action} for version "
-                                    f"{form.get('Version', 'NO_VERSION_SPECIFIED')}")
-            service_name = ref.service_name
-            req = HttpRequest(method=method, raw_path=raw_path, raw_query=raw_query, headers=headers, body=body,
-                              client_ip=client_ip)
-            snapshot = self._authz.snapshot()  # the request's one view of the invalidation generations
-            caller = self._auth.authenticate(req, form, signature_required=action not in UNSIGNED_OPERATIONS,
-                                             snapshot=snapshot)
-            params = parse_input(ref.operation, form)
-            request = self._authz.request(caller, request_id, RequestMeta(client_ip, _user_agent(headers), secure),
-                                          snapshot=snapshot)
-            if caller is not None and self._check:
-                self._authz.authorize(caller, service_name, action, params, request)
-            ctx = HandlerContext(self._services, caller, request_id, request.region, self._authz, request)
-            result = handler(ctx, params) or {}
-            out = serialize_result(service_name, ref.operation, result, request_id)
-            return WireResponse(200, out, request_id)
+            for stage in stages:
+                stage(self, call)
         except AwsError as err:
-            return self._error(err, request_id, service_name)
+            self._fail(call, err)
         except Exception:
-            log.exception("unhandled error", request_id=request_id)
-            return self._error(ServiceFailure("An internal error occurred."), request_id, service_name)
+            log.exception("unhandled error", request_id=call.request_id)
+            self._fail(call, ServiceFailure("An internal error occurred."))
 
-    def _error(self, err: AwsError, request_id: str, service_name: str) -> WireResponse:
-        status, body = serialize_error(err, request_id, self._namespaces.get(service_name))
-        return WireResponse(status, body, request_id)
-
-
-def _user_agent(headers: Sequence[tuple[str, str]]) -> str | None:
-    for name, value in headers:
-        if name.lower() == "user-agent":
-            return value
-    return None
+    def _fail(self, call: Call, err: AwsError) -> None:
+        call.error = err
+        service = call.operation.service if call.operation is not None else None
+        codec = call.codec or self._router.codec_for(call.request)
+        call.response = codec.encode_error(err, call.request_id, service)

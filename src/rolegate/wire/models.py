@@ -6,7 +6,10 @@ query-protocol services (IAM, STS) by the form parameter ``Action``; json-protoc
 models are reachable by name) but routing them by method and URI template is the job of a future
 rest-json router that can read ``ServiceCatalog.services_by_protocol('rest-json')``.
 
-Models are loaded from botocore's bundled data (the version pinned by the project), never fetched.
+Models are loaded from botocore's bundled data (the version pinned by the project), never fetched, and
+from ``rolegate/wire/data/`` — our own ``service-2.json`` files, in botocore's layout
+(``<service>/<api-version>/service-2.json``), for operations botocore does not model. A model there
+plugs in exactly like a botocore one; it also wins over botocore's for the same service name.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import botocore.loaders
 import botocore.model
@@ -21,6 +25,7 @@ from botocore.model import OperationModel, ServiceModel
 
 __all__ = [
     "DEFAULT_SERVICES",
+    "MODEL_DIR",
     "OperationRef",
     "ServiceCatalog",
     "default_catalog",
@@ -30,6 +35,8 @@ __all__ = [
 #: Services the default catalog serves. Query-protocol services must have disjoint action names
 #: because one endpoint routes them all by ``Action``.
 DEFAULT_SERVICES: tuple[str, ...] = ("iam", "sts")
+#: rolegate's own models, searched before botocore's data.
+MODEL_DIR = Path(__file__).parent / "data"
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,14 +57,19 @@ class OperationRef:
 
 
 @functools.cache
-def _loader() -> botocore.loaders.Loader:
-    return botocore.loaders.Loader()
+def _loader(search_paths: tuple[str, ...]) -> botocore.loaders.Loader:
+    return botocore.loaders.Loader(extra_search_paths=[*search_paths, str(MODEL_DIR)])
+
+
+def load_service_model(service_name: str, search_paths: Iterable[str] = ()) -> ServiceModel:
+    """The ``service-2`` model for ``service_name``, loaded once per process: from ``search_paths`` (tests'
+    own models), then ``MODEL_DIR``, then botocore's data."""
+    return _load_service_model(service_name, tuple(search_paths))
 
 
 @functools.cache
-def load_service_model(service_name: str) -> ServiceModel:
-    """botocore's ``service-2`` model for ``service_name``, loaded once per process."""
-    data = _loader().load_service_model(service_name, "service-2")
+def _load_service_model(service_name: str, search_paths: tuple[str, ...]) -> ServiceModel:
+    data = _loader(search_paths).load_service_model(service_name, "service-2")
     return botocore.model.ServiceModel(data, service_name=service_name)
 
 
@@ -76,16 +88,19 @@ class ServiceCatalog:
     nothing and a name clash between query services is found at start-up rather than at routing.
     """
 
-    def __init__(self, services: Iterable[str | ServiceModel] = DEFAULT_SERVICES) -> None:
+    def __init__(self, services: Iterable[str | ServiceModel] = DEFAULT_SERVICES, *,
+                 search_paths: Iterable[str | Path] = ()) -> None:
+        self._search_paths = tuple(str(p) for p in search_paths)
         self._services: dict[str, ServiceModel] = {}
         self._protocols: dict[str, str] = {}
         self._by_action: dict[str, OperationRef] = {}
         self._by_target: dict[str, OperationRef] = {}
+        self._by_key: dict[tuple[str, str], OperationRef] = {}
         for service in services:
             self.add_service(service)
 
     def add_service(self, service: str | ServiceModel) -> None:
-        model = load_service_model(service) if isinstance(service, str) else service
+        model = load_service_model(service, self._search_paths) if isinstance(service, str) else service
         name = model.service_name
         if name in self._services:
             raise ValueError(f"service {name!r} is already registered")
@@ -104,8 +119,13 @@ class ServiceCatalog:
             raise ValueError(f"service {name!r} uses unsupported protocol {protocol!r}")
         self._services[name] = model
         self._protocols[name] = protocol
+        self._by_key.update(((name, ref.name), ref) for ref in refs)
 
     # --- lookups ----------------------------------------------------------------------------------
+
+    def lookup(self, service_name: str, operation_name: str) -> OperationRef | None:
+        """The operation ``operation_name`` of service ``service_name``, or ``None``."""
+        return self._by_key.get((service_name, operation_name))
 
     def lookup_action(self, action: str) -> OperationRef | None:
         """The query-protocol operation named by a form ``Action`` value, or ``None``."""
@@ -127,6 +147,11 @@ class ServiceCatalog:
     @property
     def services(self) -> Mapping[str, ServiceModel]:
         return dict(self._services)
+
+    @property
+    def operations(self) -> Mapping[tuple[str, str], OperationRef]:
+        """Every operation of every service, by (service, operation)."""
+        return dict(self._by_key)
 
     @property
     def actions(self) -> Mapping[str, OperationRef]:

@@ -1,63 +1,46 @@
-"""Query-protocol input: flat form parameters to typed operation input, validated by the model.
+"""Query-protocol input: flat form parameters to typed operation input.
 
-``parse_input(op, params)`` is botocore's ``QuerySerializer`` run backwards — lists as
+``decode_query_input(op, params)`` is botocore's ``QuerySerializer`` run backwards — lists as
 ``Name.member.N`` (``Name.N`` when flattened), maps as ``Name.entry.N.key``/``.value``, nested
-structures as ``Outer.Inner``, an empty list as ``Name=`` — followed by every constraint the model
-states: required, length (strings in code points, lists/maps in items, blobs in bytes), pattern,
-enum, numeric range, and exactly-one-member for unions.
+structures as ``Outer.Inner``, an empty list as ``Name=`` — turning each text into its shape's type.
+It checks no model constraint: that is ``rolegate.wire.validator``'s job, shared by every protocol;
+``parse_input`` is the two together.
 
 Two kinds of failure, both 4xx:
 
 * The *parameter names* don't fit the shape (an unknown name, ``Tags.member.0``, a gap in
   ``member.N``, a scalar given sub-fields, a map entry without a key, the same map key twice):
-  ``InvalidParameterValue`` naming the parameter — ``The parameter Foo is not recognized.``. AWS's
-  own query services differ here (EC2 answers ``UnknownParameter``; IAM/STS are not documented), so
-  this is our choice: reject rather than ignore, with an existing common-error code.
-* The *values* don't fit: wrong type text (``abc`` for an integer) or a broken constraint. All such
-  problems are collected, in model member order, into one ``ValidationError`` with AWS's message
-  shape ``N validation error(s) detected: Value 'x' at 'roleName' failed to satisfy constraint:
-  Member must …; Value …``. Paths are the member names with a lower-case first letter, list items as
-  ``tags.1.member.key`` (as AWS reports them) and map items as ``tags.entry.1.value``.
+  ``InvalidParameterValue`` naming the parameter — ``The parameter Foo is not recognized.``, raised
+  here. AWS's own query services differ here (EC2 answers ``UnknownParameter``; IAM/STS are not
+  documented), so this is our choice: reject rather than ignore, with an existing common-error code.
+* A *value* can't be read as its type (``abc`` for an integer): it becomes an ``Invalid`` in place,
+  which the validator reports among the constraint failures, in model member order.
 
-Plans (one per shape, built on first use and cached) hold precompiled patterns and the member
-lookup tables, so the per-request work is a dict walk.
+Plans (one per shape, built on first use and cached) hold the member lookup tables, so the
+per-request work is a dict walk.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import math
-import re
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from botocore.model import ListShape, MapShape, OperationModel, Shape, StructureShape
 
-from rolegate.core.errors import InvalidParameterValue, ValidationError
-from rolegate.wire.patterns import compile_java_pattern
+from rolegate.core.errors import InvalidParameterValue
 
-__all__ = ["IGNORED_PARAMS", "is_ignored_param", "parse_input", "validation_message"]
+from .per_operation import PerOperation
+from .scalars import INT_RANGES, ConversionError, to_blob, to_bool, to_float, to_int, to_timestamp
+from .validator import Invalid, validate
+
+__all__ = ["IGNORED_PARAMS", "decode_query_input", "is_ignored_param", "parse_input"]
 
 #: Parameters that belong to the protocol envelope or to authentication, not to the operation input.
 IGNORED_PARAMS: frozenset[str] = frozenset({"Action", "Version"})
 _AUTH_PREFIX = "x-amz-"
 
-_REDACTED = "*** Sensitive Data Redacted ***"
-_INT_RANGES = {"integer": (-(2**31), 2**31 - 1), "long": (-(2**63), 2**63 - 1)}
-_INT_TEXT = re.compile(r"[+-]?[0-9]+")
-_FLOAT_TEXT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
-_SPECIAL_FLOATS = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
-_ISO8601 = re.compile(
-    r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,9}))?"
-    r"(?:([Zz])|([+-])([0-9]{2}):?([0-9]{2}))"
-)
-_BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
-
 # A tree of parameter names split on '.': children by segment; the value, if any, under key ``None``.
 _Node = dict[str | None, Any]
-_MISSING = object()
 
 
 def is_ignored_param(name: str) -> bool:
@@ -65,108 +48,53 @@ def is_ignored_param(name: str) -> bool:
     return name in IGNORED_PARAMS or name[:6].lower() == _AUTH_PREFIX
 
 
-class _Errors:
-    """Collected value problems of one request, rendered in AWS's message shape at the end."""
-
-    __slots__ = ("items",)
-
-    def __init__(self) -> None:
-        self.items: list[str] = []
-
-    def add(self, value: str, path: str, constraint: str) -> None:
-        self.items.append(f"Value {value} at '{path}' failed to satisfy constraint: {constraint}")
-
-
-def validation_message(items: list[str]) -> str:
-    """``N validation error(s) detected: a; b`` — AWS's wording for several constraint failures."""
-    n = len(items)
-    return f"{n} validation error{'s' if n != 1 else ''} detected: " + "; ".join(items)
-
-
 def _unknown(key: str, why: str = "") -> InvalidParameterValue:
     return InvalidParameterValue(f"The parameter {key} is not recognized.{' ' + why if why else ''}")
-
-
-def _java_str(value: Any) -> str:
-    """A value the way AWS (a Java service) prints it inside ``Value '…'``."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return "[" + ", ".join(_java_str(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{_java_str(k)}={_java_str(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, bytes):
-        return base64.b64encode(value).decode("ascii")
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return str(value)
-
-
-def _lower_first(name: str) -> str:
-    return name[:1].lower() + name[1:]
 
 
 # --- plans ----------------------------------------------------------------------------------------
 
 
 class _Plan:
-    """Reads one shape from a parameter-tree node, appending value problems to ``errors``."""
+    """Reads one shape's typed value from a parameter-tree node."""
 
-    __slots__ = ("shape", "sensitive")
+    __slots__ = ("shape",)
 
     def __init__(self, shape: Shape) -> None:
         self.shape = shape
-        self.sensitive = bool(shape.metadata.get("sensitive"))
 
-    def show(self, value: Any) -> str:
-        return f"'{_REDACTED}'" if self.sensitive else f"'{_java_str(value)}'"
-
-    def read(self, node: _Node, key: str, path: str, errors: _Errors) -> Any:
+    def read(self, node: _Node, key: str) -> Any:
         raise NotImplementedError
 
 
 class _ScalarPlan(_Plan):
-    __slots__ = ("convert", "checks")
+    __slots__ = ("convert",)
 
-    def __init__(
-        self,
-        shape: Shape,
-        convert: Callable[[str], Any],
-        checks: list[Callable[[Any], str | None]],
-    ) -> None:
+    def __init__(self, shape: Shape, convert: Callable[[str], Any]) -> None:
         super().__init__(shape)
         self.convert = convert
-        self.checks = checks
 
-    def read(self, node: _Node, key: str, path: str, errors: _Errors) -> Any:
+    def read(self, node: _Node, key: str) -> Any:
         if len(node) != 1 or None not in node:
             child = next(k for k in node if k is not None)
             raise _unknown(f"{key}.{child}")
         text: str = node[None]
         try:
-            value = self.convert(text)
-        except _ConversionError as exc:
-            errors.add(f"'{_REDACTED}'" if self.sensitive else f"'{text}'", path, str(exc))
-            return _MISSING
-        for check in self.checks:
-            problem = check(value)
-            if problem is not None:
-                errors.add(self.show(value), path, problem)
-        return value
+            return self.convert(text)
+        except ConversionError as exc:
+            return Invalid(text, str(exc))
 
 
 class _StructurePlan(_Plan):
-    __slots__ = ("by_wire_name", "members", "is_union")
+    __slots__ = ("by_wire_name", "members")
 
     def __init__(self, shape: StructureShape) -> None:
         super().__init__(shape)
         self.by_wire_name: dict[str, str] = {}
-        # (member name, wire name, path segment, plan, required) in model order; plans filled later
-        # so recursive shapes terminate.
-        self.members: list[tuple[str, str, str, _Plan, bool]] = []
-        self.is_union = bool(shape.metadata.get("union"))
+        # (member name, wire name, plan) in model order; plans filled later so recursive shapes terminate.
+        self.members: list[tuple[str, str, _Plan]] = []
 
-    def read(self, node: _Node, key: str, path: str, errors: _Errors) -> Any:
+    def read(self, node: _Node, key: str) -> Any:
         if None in node:
             if node[None] != "" or len(node) > 1:
                 raise _unknown(key, "It names a structure, which is given by its members.")
@@ -175,18 +103,10 @@ class _StructurePlan(_Plan):
                 raise _unknown(f"{key}.{child}" if key else child)
         result: dict[str, Any] = {}
         prefix_key = f"{key}." if key else ""
-        prefix_path = f"{path}." if path else ""
-        for name, wire, segment, plan, required in self.members:
+        for name, wire, plan in self.members:
             sub = node.get(wire)
-            if sub is None:
-                if required:
-                    errors.add("null", prefix_path + segment, "Member must not be null")
-                continue
-            value = plan.read(sub, prefix_key + wire, prefix_path + segment, errors)
-            if value is not _MISSING:
-                result[name] = value
-        if self.is_union and len(result) != 1 and not (path == "" and not result):
-            errors.add(self.show(result), path, "Member must have exactly one member set")
+            if sub is not None:
+                result[name] = plan.read(sub, prefix_key + wire)
         return result
 
 
@@ -214,38 +134,31 @@ def _empty_collection(node: _Node, key: str) -> bool:
 
 
 class _ListPlan(_Plan):
-    __slots__ = ("member_name", "flattened", "member", "min", "max")
+    __slots__ = ("member_name", "flattened", "member")
 
     def __init__(self, shape: ListShape) -> None:
         super().__init__(shape)
         self.flattened = bool(shape.serialization.get("flattened"))
         self.member_name = shape.member.serialization.get("name", "member")
         self.member: _Plan
-        self.min: int | None = shape.metadata.get("min")
-        self.max: int | None = shape.metadata.get("max")
 
-    def read(self, node: _Node, key: str, path: str, errors: _Errors) -> Any:
-        values: list[Any] = []
-        if not _empty_collection(node, key):
-            if self.flattened:
-                items = _indexed(node, key)
-                item_key = key
-            else:
-                if len(node) != 1 or self.member_name not in node:
-                    child = next(k for k in node if k != self.member_name)
-                    raise _unknown(f"{key}.{child}")
-                item_key = f"{key}.{self.member_name}"
-                items = _indexed(node[self.member_name], item_key)
-            for i, sub in enumerate(items, 1):
-                value = self.member.read(sub, f"{item_key}.{i}", f"{path}.{i}.member", errors)
-                if value is not _MISSING:
-                    values.append(value)
-        _check_count(self, values, len(values), path, errors)
-        return values
+    def read(self, node: _Node, key: str) -> Any:
+        if _empty_collection(node, key):
+            return []
+        if self.flattened:
+            items = _indexed(node, key)
+            item_key = key
+        else:
+            if len(node) != 1 or self.member_name not in node:
+                child = next(k for k in node if k != self.member_name)
+                raise _unknown(f"{key}.{child}")
+            item_key = f"{key}.{self.member_name}"
+            items = _indexed(node[self.member_name], item_key)
+        return [self.member.read(sub, f"{item_key}.{i}") for i, sub in enumerate(items, 1)]
 
 
 class _MapPlan(_Plan):
-    __slots__ = ("flattened", "key_name", "value_name", "key", "value", "min", "max")
+    __slots__ = ("flattened", "key_name", "value_name", "key", "value")
 
     def __init__(self, shape: MapShape) -> None:
         super().__init__(shape)
@@ -254,176 +167,36 @@ class _MapPlan(_Plan):
         self.value_name = shape.value.serialization.get("name", "value")
         self.key: _Plan
         self.value: _Plan
-        self.min: int | None = shape.metadata.get("min")
-        self.max: int | None = shape.metadata.get("max")
 
-    def read(self, node: _Node, key: str, path: str, errors: _Errors) -> Any:
+    def read(self, node: _Node, key: str) -> Any:
         result: dict[Any, Any] = {}
-        if not _empty_collection(node, key):
-            if self.flattened:
-                entries = _indexed(node, key)
-                entry_key = key
+        if _empty_collection(node, key):
+            return result
+        if self.flattened:
+            entries = _indexed(node, key)
+            entry_key = key
+        else:
+            if len(node) != 1 or "entry" not in node:
+                child = next(k for k in node if k != "entry")
+                raise _unknown(f"{key}.{child}")
+            entry_key = f"{key}.entry"
+            entries = _indexed(node["entry"], entry_key)
+        for i, entry in enumerate(entries, 1):
+            ekey = f"{entry_key}.{i}"
+            for child in entry:
+                if child not in (self.key_name, self.value_name):
+                    raise _unknown(f"{ekey}.{child}" if child is not None else ekey)
+            if self.key_name not in entry:
+                raise _unknown(ekey, f"The entry has no {self.key_name}.")
+            k = self.key.read(entry[self.key_name], f"{ekey}.{self.key_name}")
+            if self.value_name in entry:
+                v = self.value.read(entry[self.value_name], f"{ekey}.{self.value_name}")
             else:
-                if len(node) != 1 or "entry" not in node:
-                    child = next(k for k in node if k != "entry")
-                    raise _unknown(f"{key}.{child}")
-                entry_key = f"{key}.entry"
-                entries = _indexed(node["entry"], entry_key)
-            for i, entry in enumerate(entries, 1):
-                ekey, epath = f"{entry_key}.{i}", f"{path}.entry.{i}"
-                for child in entry:
-                    if child not in (self.key_name, self.value_name):
-                        raise _unknown(f"{ekey}.{child}" if child is not None else ekey)
-                if self.key_name not in entry:
-                    raise _unknown(ekey, f"The entry has no {self.key_name}.")
-                k = self.key.read(entry[self.key_name], f"{ekey}.{self.key_name}", f"{epath}.key", errors)
-                if self.value_name in entry:
-                    v = self.value.read(entry[self.value_name], f"{ekey}.{self.value_name}", f"{epath}.value", errors)
-                else:
-                    errors.add("null", f"{epath}.value", "Member must not be null")
-                    v = _MISSING
-                if k is _MISSING or v is _MISSING:
-                    continue
-                if k in result:
-                    raise _unknown(f"{ekey}.{self.key_name}", f"The key {k!r} is given more than once.")
-                result[k] = v
-        _check_count(self, result, len(result), path, errors)
+                v = Invalid(None, "Member must not be null")
+            if k in result:
+                raise _unknown(f"{ekey}.{self.key_name}", f"The key {k!r} is given more than once.")
+            result[k] = v
         return result
-
-
-def _check_count(plan: _ListPlan | _MapPlan, value: Any, count: int, path: str, errors: _Errors) -> None:
-    if plan.min is not None and count < plan.min:
-        errors.add(plan.show(value), path, f"Member must have length greater than or equal to {plan.min}")
-    if plan.max is not None and count > plan.max:
-        errors.add(plan.show(value), path, f"Member must have length less than or equal to {plan.max}")
-
-
-# --- scalar conversions and checks ------------------------------------------------------------------
-
-
-class _ConversionError(Exception):
-    """The text can't be read as the shape's type; the message is the constraint AWS-style."""
-
-
-def _to_int(kind: str) -> Callable[[str], int]:
-    lo, hi = _INT_RANGES[kind]
-    message = f"Member must be an integer between {lo} and {hi}"
-
-    def convert(text: str) -> int:
-        if not _INT_TEXT.fullmatch(text):
-            raise _ConversionError(message)
-        value = int(text)
-        if not lo <= value <= hi:
-            raise _ConversionError(message)
-        return value
-
-    return convert
-
-
-def _to_float(text: str) -> float:
-    special = _SPECIAL_FLOATS.get(text)
-    if special is not None:
-        return special
-    if not _FLOAT_TEXT.fullmatch(text):
-        raise _ConversionError("Member must be a number")
-    value = float(text)
-    if math.isinf(value):
-        raise _ConversionError("Member must be a finite number")
-    return value
-
-
-def _to_bool(text: str) -> bool:
-    if text == "true":
-        return True
-    if text == "false":
-        return False
-    raise _ConversionError("Member must be true or false")
-
-
-def _to_blob(text: str) -> bytes:
-    if len(text) % 4 or not _BASE64.fullmatch(text):
-        raise _ConversionError("Member must be base64-encoded")
-    try:
-        return base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
-        raise _ConversionError("Member must be base64-encoded") from None
-
-
-def _to_timestamp(fmt: str | None) -> Callable[[str], datetime]:
-    if fmt == "unixTimestamp":
-
-        def from_epoch(text: str) -> datetime:
-            try:
-                return datetime.fromtimestamp(_to_float(text), timezone.utc)
-            except (_ConversionError, OverflowError, OSError, ValueError):
-                raise _ConversionError("Member must be a timestamp in seconds since the epoch") from None
-
-        return from_epoch
-
-    def from_iso(text: str) -> datetime:
-        m = _ISO8601.fullmatch(text)
-        if m is None:
-            raise _ConversionError("Member must be an ISO 8601 timestamp")
-        year, month, day, hour, minute, second, frac, _z, sign, oh, om = m.groups()
-        micro = int((frac or "0")[:6].ljust(6, "0"))
-        try:
-            tz = timezone.utc
-            if sign:
-                offset = timedelta(hours=int(oh), minutes=int(om))
-                tz = timezone(-offset if sign == "-" else offset)
-            value = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second), micro, tz)
-            return value.astimezone(timezone.utc)
-        except (ValueError, OverflowError):
-            raise _ConversionError("Member must be an ISO 8601 timestamp") from None
-
-    return from_iso
-
-
-def _string_checks(shape: Shape) -> list[Callable[[Any], str | None]]:
-    meta = shape.metadata
-    checks: list[Callable[[Any], str | None]] = []
-    lo, hi = meta.get("min"), meta.get("max")
-    if lo is not None:
-        too_short = f"Member must have length greater than or equal to {lo}"
-        checks.append(lambda v: too_short if len(v) < lo else None)
-    if hi is not None:
-        too_long = f"Member must have length less than or equal to {hi}"
-        checks.append(lambda v: too_long if len(v) > hi else None)
-    pattern = meta.get("pattern")
-    if pattern is not None:
-        matcher = compile_java_pattern(pattern).fullmatch
-        bad_pattern = f"Member must satisfy regular expression pattern: {pattern}"
-        checks.append(lambda v: bad_pattern if matcher(v) is None else None)
-    enum = getattr(shape, "enum", None) or meta.get("enum")
-    if enum:
-        allowed = frozenset(enum)
-        bad_enum = f"Member must satisfy enum value set: [{', '.join(enum)}]"
-        checks.append(lambda v: bad_enum if v not in allowed else None)
-    return checks
-
-
-def _number_checks(shape: Shape) -> list[Callable[[Any], str | None]]:
-    checks: list[Callable[[Any], str | None]] = []
-    lo, hi = shape.metadata.get("min"), shape.metadata.get("max")
-    if lo is not None:
-        too_small = f"Member must have value greater than or equal to {lo}"
-        checks.append(lambda v: too_small if v < lo else None)
-    if hi is not None:
-        too_big = f"Member must have value less than or equal to {hi}"
-        checks.append(lambda v: too_big if v > hi else None)
-    return checks
-
-
-def _blob_checks(shape: Shape) -> list[Callable[[Any], str | None]]:
-    checks: list[Callable[[Any], str | None]] = []
-    lo, hi = shape.metadata.get("min"), shape.metadata.get("max")
-    if lo is not None:
-        too_short = f"Member must have length greater than or equal to {lo}"
-        checks.append(lambda v: too_short if len(v) < lo else None)
-    if hi is not None:
-        too_long = f"Member must have length less than or equal to {hi}"
-        checks.append(lambda v: too_long if len(v) > hi else None)
-    return checks
 
 
 # --- plan construction ------------------------------------------------------------------------------
@@ -451,7 +224,6 @@ class _PlanBuilder:
             splan = _StructurePlan(shape)
             if cache_key is not None:
                 self._plans[cache_key] = splan
-            required = set(shape.required_members)
             for name, member in shape.members.items():
                 if member.serialization.get("location"):
                     continue  # header/URI members never arrive as form parameters
@@ -460,7 +232,7 @@ class _PlanBuilder:
                     # botocore replaces the member's own name by the list member's locationName.
                     wire = member.member.serialization.get("name") or wire
                 splan.by_wire_name[wire] = name
-                splan.members.append((name, wire, _lower_first(name), self.plan(member), name in required))
+                splan.members.append((name, wire, self.plan(member)))
             return splan
         if kind == "list":
             assert isinstance(shape, ListShape)
@@ -479,17 +251,17 @@ class _PlanBuilder:
             return mplan
         plan: _Plan
         if kind == "string":
-            plan = _ScalarPlan(shape, str, _string_checks(shape))
-        elif kind in _INT_RANGES:
-            plan = _ScalarPlan(shape, _to_int(kind), _number_checks(shape))
+            plan = _ScalarPlan(shape, str)
+        elif kind in INT_RANGES:
+            plan = _ScalarPlan(shape, to_int(kind))
         elif kind in ("double", "float"):
-            plan = _ScalarPlan(shape, _to_float, _number_checks(shape))
+            plan = _ScalarPlan(shape, to_float)
         elif kind == "boolean":
-            plan = _ScalarPlan(shape, _to_bool, [])
+            plan = _ScalarPlan(shape, to_bool)
         elif kind == "blob":
-            plan = _ScalarPlan(shape, _to_blob, _blob_checks(shape))
+            plan = _ScalarPlan(shape, to_blob)
         elif kind == "timestamp":
-            plan = _ScalarPlan(shape, _to_timestamp(shape.serialization.get("timestampFormat")), [])
+            plan = _ScalarPlan(shape, to_timestamp(shape.serialization.get("timestampFormat")))
         else:
             raise NotImplementedError(f"query input of shape type {kind!r} ({shape.name})")
         if cache_key is not None:
@@ -497,25 +269,9 @@ class _PlanBuilder:
         return plan
 
 
-_builders: dict[str, _PlanBuilder] = {}
-# Keyed by id(op); the op itself is kept alongside so the id can't be reused by another object.
-_op_plans: dict[int, tuple[OperationModel, _Plan | None]] = {}
-
-
-def _operation_plan(op: OperationModel) -> _Plan | None:
-    entry = _op_plans.get(id(op))
-    if entry is not None and entry[0] is op:
-        return entry[1]
-    shape = op.input_shape
-    plan: _Plan | None = None
-    if shape is not None:
-        service = op.service_model.service_name
-        builder = _builders.get(service)
-        if builder is None:
-            builder = _builders[service] = _PlanBuilder()
-        plan = builder.plan(shape)
-    _op_plans[id(op)] = (op, plan)
-    return plan
+_plans: PerOperation[_PlanBuilder, _Plan | None] = PerOperation(
+    _PlanBuilder, lambda builder, op: builder.plan(op.input_shape) if op.input_shape is not None else None)
+_operation_plan = _plans.get
 
 
 def _param_tree(params: Mapping[str, str]) -> _Node:
@@ -543,12 +299,12 @@ def _param_tree(params: Mapping[str, str]) -> _Node:
     return root
 
 
-def parse_input(op: OperationModel, params: Mapping[str, str]) -> dict[str, Any]:
-    """Typed, validated input for ``op`` from its flat form parameters.
+def decode_query_input(op: OperationModel, params: Mapping[str, str]) -> dict[str, Any]:
+    """Typed input for ``op`` from its flat form parameters, not yet validated.
 
     ``params`` may still hold ``Action``, ``Version`` and ``X-Amz-*`` auth parameters; they are
-    skipped. Raises ``InvalidParameterValue`` for parameter names that don't fit the input shape and
-    ``ValidationError`` listing every value that breaks a type or a model constraint.
+    skipped. Raises ``InvalidParameterValue`` for parameter names that don't fit the input shape; a value
+    that can't be read as its type is left in place as an ``Invalid`` for the validator to report.
     """
     plan = _operation_plan(op)
     tree = _param_tree(params)
@@ -556,15 +312,20 @@ def parse_input(op: OperationModel, params: Mapping[str, str]) -> dict[str, Any]
         if tree:
             raise _unknown(next(k for k in tree if k is not None))
         return {}
-    errors = _Errors()
-    result = plan.read(tree, "", "", errors)
-    if errors.items:
-        raise ValidationError(validation_message(errors.items))
+    result = plan.read(tree, "")
     assert isinstance(result, dict)
     return result
 
 
+def parse_input(op: OperationModel, params: Mapping[str, str]) -> dict[str, Any]:
+    """Typed, validated input for ``op``: ``decode_query_input`` then the shared validator, which raises
+    ``ValidationError`` listing every value that breaks a type or a model constraint."""
+    result = decode_query_input(op, params)
+    validate(op, result)
+    return result
+
+
 def warm(ops: list[OperationModel]) -> None:
-    """Build the plans (and compile the patterns) of ``ops`` now rather than on their first request."""
+    """Build the plans of ``ops`` now rather than on their first request."""
     for op in ops:
         _operation_plan(op)

@@ -32,6 +32,8 @@ from botocore.model import ListShape, MapShape, OperationModel, ServiceModel, Sh
 
 from rolegate.core.errors import AwsError
 
+from .per_operation import PerOperation
+
 __all__ = ["escape_text", "serialize_error", "serialize_result"]
 
 _Writer = Callable[[list[str], Any], None]
@@ -290,22 +292,9 @@ class _OperationWriter:
         self.tail = f"</RequestId></ResponseMetadata></{op.name}Response>"
 
 
-_builders: dict[str, _WriterBuilder] = {}
-# Keyed by id(op); the op is kept alongside so the id can't be reused by another object.
-_op_writers: dict[int, tuple[OperationModel, _OperationWriter]] = {}
-
-
-def _operation_writer(op: OperationModel) -> _OperationWriter:
-    entry = _op_writers.get(id(op))
-    if entry is not None and entry[0] is op:
-        return entry[1]
-    service = op.service_model.service_name
-    builder = _builders.get(service)
-    if builder is None:
-        builder = _builders[service] = _WriterBuilder()
-    writer = _OperationWriter(op, builder)
-    _op_writers[id(op)] = (op, writer)
-    return writer
+_writers: PerOperation[_WriterBuilder, _OperationWriter] = PerOperation(
+    _WriterBuilder, lambda builder, op: _OperationWriter(op, builder))
+_operation_writer = _writers.get
 
 
 def serialize_result(

@@ -1,10 +1,10 @@
-"""Operation handlers: one thin function per AWS operation, registered under its AWS name.
+"""Operation handlers: one thin function per AWS operation, registered under its service and AWS name.
 
 A handler receives the typed input the parser produced and returns the output as a dict keyed by the
 output shape's member names; it holds no business rules (those are in the domain services).
 """
 
-from .registry import HANDLERS, HandlerContext, Services, operation
+from .registry import HANDLERS, Handler, HandlerContext, OperationKey, Services, operation
 
 # Importing a handler module registers its operations.
 from . import iam_roles as _iam_roles  # noqa: E402,F401
@@ -17,4 +17,4 @@ from . import iam_users as _iam_users, iam_groups as _iam_groups, iam_access_key
 from . import iam_account as _iam_account  # noqa: E402,F401
 from . import iam_mfa as _iam_mfa  # noqa: E402,F401
 
-__all__ = ["HANDLERS", "HandlerContext", "Services", "operation"]
+__all__ = ["HANDLERS", "Handler", "HandlerContext", "OperationKey", "Services", "operation"]

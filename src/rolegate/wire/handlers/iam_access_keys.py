@@ -10,13 +10,12 @@ from typing import Any
 
 from rolegate.iam.access_keys import KeyOwner
 
-from .iam_roles import _account, page_out
-from .iam_users import implicit_user_name
+from .common import caller_account, implicit_user_name, page_out
 from .registry import HandlerContext, operation
 
 
 def _user_name(ctx: HandlerContext, p: dict[str, Any]) -> str | None:
-    return p["UserName"] if p.get("UserName") else implicit_user_name(ctx)
+    return implicit_user_name(ctx, p.get("UserName"))
 
 
 def _owner_name(owned: KeyOwner) -> dict[str, str]:
@@ -24,27 +23,27 @@ def _owner_name(owned: KeyOwner) -> dict[str, str]:
     return {"UserName": owned.user.name} if owned.user else {}
 
 
-@operation("CreateAccessKey")
+@operation("iam", "CreateAccessKey")
 def create_access_key(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
-    owned = ctx.services.access_keys.create_access_key(_account(ctx), _user_name(ctx, p))
+    owned = ctx.services.access_keys.create_access_key(caller_account(ctx), _user_name(ctx, p))
     key = owned.key
     return {"AccessKey": {**_owner_name(owned), "AccessKeyId": key.access_key_id, "Status": key.status,
                           "SecretAccessKey": key.secret_access_key, "CreateDate": key.created_at}}
 
 
-@operation("UpdateAccessKey")
+@operation("iam", "UpdateAccessKey")
 def update_access_key(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    ctx.services.access_keys.update_access_key(_account(ctx), _user_name(ctx, p), p["AccessKeyId"], p["Status"])
+    ctx.services.access_keys.update_access_key(caller_account(ctx), _user_name(ctx, p), p["AccessKeyId"], p["Status"])
 
 
-@operation("DeleteAccessKey")
+@operation("iam", "DeleteAccessKey")
 def delete_access_key(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    ctx.services.access_keys.delete_access_key(_account(ctx), _user_name(ctx, p), p["AccessKeyId"])
+    ctx.services.access_keys.delete_access_key(caller_account(ctx), _user_name(ctx, p), p["AccessKeyId"])
 
 
-@operation("ListAccessKeys")
+@operation("iam", "ListAccessKeys")
 def list_access_keys(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
-    user, page = ctx.services.access_keys.list_access_keys(_account(ctx), _user_name(ctx, p),
+    user, page = ctx.services.access_keys.list_access_keys(caller_account(ctx), _user_name(ctx, p),
                                                            marker=p.get("Marker"), max_items=p.get("MaxItems"))
     owner = {"UserName": user.name} if user else {}
     return page_out(page, "AccessKeyMetadata", [
@@ -52,10 +51,10 @@ def list_access_keys(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
         for k in page.items])
 
 
-@operation("GetAccessKeyLastUsed")
+@operation("iam", "GetAccessKeyLastUsed")
 def get_access_key_last_used(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     assert ctx.caller is not None
-    owned = ctx.services.access_keys.get_access_key_last_used(_account(ctx), p["AccessKeyId"], ctx.caller.arn)
+    owned = ctx.services.access_keys.get_access_key_last_used(caller_account(ctx), p["AccessKeyId"], ctx.caller.arn)
     key = owned.key
     # ServiceName and Region are "N/A" for a key never used (IAM API reference, AccessKeyLastUsed).
     last_used: dict[str, Any] = {"ServiceName": key.last_used_service or "N/A",

@@ -10,8 +10,9 @@ from rolegate.iam.policies import AttachedPolicy
 from .iam_groups import group_out
 from .iam_instance_profiles import instance_profile_out
 from .iam_policies import policy_out, version_out
-from .iam_roles import _account, role_out, url_encoded
+from .iam_roles import role_out
 from .iam_users import user_out
+from .common import caller_account, url_encoded
 from .registry import HandlerContext, operation
 
 
@@ -51,10 +52,10 @@ def policy_detail_out(d: PolicyDetail) -> dict[str, Any]:
     return out
 
 
-@operation("GetAccountAuthorizationDetails")
+@operation("iam", "GetAccountAuthorizationDetails")
 def get_account_authorization_details(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     details = ctx.services.account_views.authorization_details(
-        _account(ctx), filters=p.get("Filter") or (), marker=p.get("Marker"), max_items=p.get("MaxItems"))
+        caller_account(ctx), filters=p.get("Filter") or (), marker=p.get("Marker"), max_items=p.get("MaxItems"))
     out: dict[str, Any] = {
         "UserDetailList": [user_detail_out(d) for d in details.users],
         "GroupDetailList": [group_detail_out(d) for d in details.groups],
@@ -67,6 +68,6 @@ def get_account_authorization_details(ctx: HandlerContext, p: dict[str, Any]) ->
     return out
 
 
-@operation("GetAccountSummary")
+@operation("iam", "GetAccountSummary")
 def get_account_summary(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
-    return {"SummaryMap": ctx.services.account_views.summary(_account(ctx))}
+    return {"SummaryMap": ctx.services.account_views.summary(caller_account(ctx))}

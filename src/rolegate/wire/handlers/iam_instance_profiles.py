@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from rolegate.iam.instance_profiles import InstanceProfile
-from rolegate.iam.paging import page_by_position
 
-from .iam_roles import _account, page_out, role_out, tags_in, tags_out
+from .iam_roles import role_out
+from .common import caller_account, page_out, tags_in, tags_out, tags_page_out
 from .registry import HandlerContext, operation
 
 
@@ -27,66 +27,62 @@ def instance_profile_out(ip: InstanceProfile) -> dict[str, Any]:
     return out
 
 
-def tags_page_out(tags: tuple[tuple[str, str], ...], p: dict[str, Any]) -> dict[str, Any]:
-    """A List…Tags answer: the resource's tags paged by Marker/MaxItems (the marker is an offset)."""
-    page = page_by_position(tags, p.get("Marker"), p.get("MaxItems"))
-    return page_out(page, "Tags", tags_out(tuple(page.items)))
 
 
-@operation("CreateInstanceProfile")
+@operation("iam", "CreateInstanceProfile")
 def create_instance_profile(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     ip = ctx.services.instance_profiles.create_instance_profile(
-        _account(ctx), p["InstanceProfileName"], path=p.get("Path", "/"), tags=tags_in(p.get("Tags")))
+        caller_account(ctx), p["InstanceProfileName"], path=p.get("Path", "/"), tags=tags_in(p.get("Tags")))
     return {"InstanceProfile": instance_profile_out(ip)}
 
 
-@operation("GetInstanceProfile")
+@operation("iam", "GetInstanceProfile")
 def get_instance_profile(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
-    ip = ctx.services.instance_profiles.get_instance_profile(_account(ctx), p["InstanceProfileName"])
+    ip = ctx.services.instance_profiles.get_instance_profile(caller_account(ctx), p["InstanceProfileName"])
     return {"InstanceProfile": instance_profile_out(ip)}
 
 
-@operation("DeleteInstanceProfile")
+@operation("iam", "DeleteInstanceProfile")
 def delete_instance_profile(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    ctx.services.instance_profiles.delete_instance_profile(_account(ctx), p["InstanceProfileName"])
+    ctx.services.instance_profiles.delete_instance_profile(caller_account(ctx), p["InstanceProfileName"])
 
 
-@operation("ListInstanceProfiles")
+@operation("iam", "ListInstanceProfiles")
 def list_instance_profiles(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     page = ctx.services.instance_profiles.list_instance_profiles(
-        _account(ctx), path_prefix=p.get("PathPrefix", "/"), marker=p.get("Marker"), max_items=p.get("MaxItems"))
+        caller_account(ctx), path_prefix=p.get("PathPrefix", "/"), marker=p.get("Marker"), max_items=p.get("MaxItems"))
     return page_out(page, "InstanceProfiles", [instance_profile_out(ip) for ip in page.items])
 
 
-@operation("ListInstanceProfilesForRole")
+@operation("iam", "ListInstanceProfilesForRole")
 def list_instance_profiles_for_role(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     page = ctx.services.instance_profiles.list_instance_profiles_for_role(
-        _account(ctx), p["RoleName"], marker=p.get("Marker"), max_items=p.get("MaxItems"))
+        caller_account(ctx), p["RoleName"], marker=p.get("Marker"), max_items=p.get("MaxItems"))
     return page_out(page, "InstanceProfiles", [instance_profile_out(ip) for ip in page.items])
 
 
-@operation("AddRoleToInstanceProfile")
+@operation("iam", "AddRoleToInstanceProfile")
 def add_role_to_instance_profile(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    ctx.services.instance_profiles.add_role(_account(ctx), p["InstanceProfileName"], p["RoleName"])
+    ctx.services.instance_profiles.add_role(caller_account(ctx), p["InstanceProfileName"], p["RoleName"])
 
 
-@operation("RemoveRoleFromInstanceProfile")
+@operation("iam", "RemoveRoleFromInstanceProfile")
 def remove_role_from_instance_profile(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    ctx.services.instance_profiles.remove_role(_account(ctx), p["InstanceProfileName"], p["RoleName"])
+    ctx.services.instance_profiles.remove_role(caller_account(ctx), p["InstanceProfileName"], p["RoleName"])
 
 
-@operation("TagInstanceProfile")
+@operation("iam", "TagInstanceProfile")
 def tag_instance_profile(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    ctx.services.instance_profiles.tag_instance_profile(_account(ctx), p["InstanceProfileName"],
+    ctx.services.instance_profiles.tag_instance_profile(caller_account(ctx), p["InstanceProfileName"],
                                                         tags_in(p["Tags"]))
 
 
-@operation("UntagInstanceProfile")
+@operation("iam", "UntagInstanceProfile")
 def untag_instance_profile(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    ctx.services.instance_profiles.untag_instance_profile(_account(ctx), p["InstanceProfileName"], p["TagKeys"])
+    ctx.services.instance_profiles.untag_instance_profile(caller_account(ctx), p["InstanceProfileName"], p["TagKeys"])
 
 
-@operation("ListInstanceProfileTags")
+@operation("iam", "ListInstanceProfileTags")
 def list_instance_profile_tags(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
-    ip = ctx.services.instance_profiles.get_instance_profile(_account(ctx), p["InstanceProfileName"])
+    ip = ctx.services.instance_profiles.get_instance_profile(caller_account(ctx), p["InstanceProfileName"])
     return tags_page_out(ip.profile.tags, p)

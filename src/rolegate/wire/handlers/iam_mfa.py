@@ -12,98 +12,93 @@ import segno
 
 from rolegate.core.errors import NoSuchEntity
 from rolegate.iam.paging import page_by_position
-from rolegate.iam.limits import DEFAULT_LIMITS
-from rolegate.iam.tags import check_new_tags, merge_tags, remove_tags
+from rolegate.iam.tags import adding, check_new_tags, removing
 from rolegate.sts.entities import MfaDeviceRecord
 
-from .iam_instance_profiles import tags_page_out
-from .iam_roles import _account, page_out, tags_in, tags_out
-from .iam_users import implicit_user_name, user_out
+from .iam_users import user_out
+from .common import caller_account, implicit_user_name, page_out, tags_in, tags_out, tags_page_out
 from .registry import HandlerContext, operation
 
 
-@operation("CreateVirtualMFADevice")
+@operation("iam", "CreateVirtualMFADevice")
 def create_virtual_mfa_device(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     tags = tags_in(p.get("Tags"))
     check_new_tags(tags)
-    device = ctx.services.mfa.create_virtual_mfa_device(_account(ctx), p["VirtualMFADeviceName"],
+    device = ctx.services.mfa.create_virtual_mfa_device(caller_account(ctx), p["VirtualMFADeviceName"],
                                                         path=p.get("Path", "/"), tags=tags)
     # Base32StringSeed is a blob: IAM returns the base32 text of the seed, base64-encoded on the wire.
     out: dict[str, Any] = {"SerialNumber": device.serial_number,
                            "Base32StringSeed": device.seed.encode("ascii"),
-                           "QRCodePNG": qr_code_png(device, _account(ctx))}
+                           "QRCodePNG": qr_code_png(device, caller_account(ctx))}
     if device.tags:
         out["Tags"] = tags_out(device.tags)
     return {"VirtualMFADevice": out}
 
 
-@operation("EnableMFADevice")
+@operation("iam", "EnableMFADevice")
 def enable_mfa_device(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    ctx.services.mfa.enable_mfa_device(_account(ctx), p["UserName"], p["SerialNumber"], p["AuthenticationCode1"],
+    ctx.services.mfa.enable_mfa_device(caller_account(ctx), p["UserName"], p["SerialNumber"], p["AuthenticationCode1"],
                                        p["AuthenticationCode2"])
 
 
-@operation("ResyncMFADevice")
+@operation("iam", "ResyncMFADevice")
 def resync_mfa_device(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    ctx.services.mfa.resync_mfa_device(_account(ctx), p["UserName"], p["SerialNumber"], p["AuthenticationCode1"],
+    ctx.services.mfa.resync_mfa_device(caller_account(ctx), p["UserName"], p["SerialNumber"], p["AuthenticationCode1"],
                                        p["AuthenticationCode2"])
 
 
-@operation("GetMFADevice")
+@operation("iam", "GetMFADevice")
 def get_mfa_device(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
-    name = p.get("UserName") or implicit_user_name(ctx)
+    name = implicit_user_name(ctx, p.get("UserName"))
     if name is None:  # the root user: its MFA is not managed here
         raise NoSuchEntity(f"MFA Device with serial number {p['SerialNumber']} does not exist.")
-    user, device = ctx.services.mfa.get_mfa_device(_account(ctx), name, p["SerialNumber"])
+    user, device = ctx.services.mfa.get_mfa_device(caller_account(ctx), name, p["SerialNumber"])
     # Certifications describe FIDO security keys; a virtual device has none.
     return {"UserName": user.name, "SerialNumber": device.serial_number, "EnableDate": device.enabled_at}
 
 
-@operation("TagMFADevice")
+@operation("iam", "TagMFADevice")
 def tag_mfa_device(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    new = tags_in(p["Tags"])
-    ctx.services.mfa.change_tags(_account(ctx), p["SerialNumber"], lambda existing: merge_tags(
-        existing, new, DEFAULT_LIMITS.tags_per_resource, "MFADevice"))
+    ctx.services.mfa.change_tags(caller_account(ctx), p["SerialNumber"], adding(tags_in(p["Tags"]), "MFADevice"))
 
 
-@operation("UntagMFADevice")
+@operation("iam", "UntagMFADevice")
 def untag_mfa_device(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    keys = p["TagKeys"]
-    ctx.services.mfa.change_tags(_account(ctx), p["SerialNumber"], lambda existing: remove_tags(existing, keys))
+    ctx.services.mfa.change_tags(caller_account(ctx), p["SerialNumber"], removing(p["TagKeys"]))
 
 
-@operation("ListMFADeviceTags")
+@operation("iam", "ListMFADeviceTags")
 def list_mfa_device_tags(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
-    return tags_page_out(ctx.services.mfa.virtual_device(_account(ctx), p["SerialNumber"]).tags, p)
+    return tags_page_out(ctx.services.mfa.virtual_device(caller_account(ctx), p["SerialNumber"]).tags, p)
 
 
-@operation("DeactivateMFADevice")
+@operation("iam", "DeactivateMFADevice")
 def deactivate_mfa_device(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    name = p.get("UserName") or implicit_user_name(ctx)
+    name = implicit_user_name(ctx, p.get("UserName"))
     if name is None:
         raise NoSuchEntity(f"MFA Device with serial number {p['SerialNumber']} does not exist.")
-    ctx.services.mfa.deactivate_mfa_device(_account(ctx), name, p["SerialNumber"])
+    ctx.services.mfa.deactivate_mfa_device(caller_account(ctx), name, p["SerialNumber"])
 
 
-@operation("DeleteVirtualMFADevice")
+@operation("iam", "DeleteVirtualMFADevice")
 def delete_virtual_mfa_device(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    ctx.services.mfa.delete_virtual_mfa_device(_account(ctx), p["SerialNumber"])
+    ctx.services.mfa.delete_virtual_mfa_device(caller_account(ctx), p["SerialNumber"])
 
 
-@operation("ListMFADevices")
+@operation("iam", "ListMFADevices")
 def list_mfa_devices(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
-    name = p.get("UserName") or implicit_user_name(ctx)
+    name = implicit_user_name(ctx, p.get("UserName"))
     if name is None:  # the root user: its MFA is not managed here
         return {"MFADevices": [], "IsTruncated": False}
-    user, devices = ctx.services.mfa.list_mfa_devices(_account(ctx), name)
+    user, devices = ctx.services.mfa.list_mfa_devices(caller_account(ctx), name)
     page = page_by_position(devices, p.get("Marker"), p.get("MaxItems"))
     return page_out(page, "MFADevices", [{"UserName": user.name, "SerialNumber": d.serial_number,
                                           "EnableDate": d.enabled_at} for d in page.items])
 
 
-@operation("ListVirtualMFADevices")
+@operation("iam", "ListVirtualMFADevices")
 def list_virtual_mfa_devices(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
-    found = ctx.services.mfa.list_virtual_mfa_devices(_account(ctx), p.get("AssignmentStatus") or "Any")
+    found = ctx.services.mfa.list_virtual_mfa_devices(caller_account(ctx), p.get("AssignmentStatus") or "Any")
     page = page_by_position(found, p.get("Marker"), p.get("MaxItems"))
     return page_out(page, "VirtualMFADevices", [_virtual(d, u) for d, u in page.items])
 

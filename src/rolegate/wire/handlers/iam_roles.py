@@ -3,25 +3,11 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
-from rolegate.core.pagination import DEFAULT_MAX_ITEMS, Page, decode_marker, encode_marker
 from rolegate.iam.entities import RoleRecord
 
+from .common import caller_account, page_out, tags_in, tags_out, url_encoded
 from .registry import HandlerContext, operation
-
-
-def url_encoded(document: str) -> str:
-    """Policy documents come back URL-encoded, as IAM returns them (RFC 3986; boto3 decodes them)."""
-    return quote(document, safe="-_.!~*'()")
-
-
-def tags_out(tags: tuple[tuple[str, str], ...]) -> list[dict[str, str]]:
-    return [{"Key": k, "Value": v} for k, v in tags]
-
-
-def tags_in(tags: list[dict[str, str]] | None) -> list[tuple[str, str]]:
-    return [(t["Key"], t["Value"]) for t in tags or ()]
 
 
 def role_out(role: RoleRecord, *, full: bool = True) -> dict[str, Any]:
@@ -50,22 +36,14 @@ def role_out(role: RoleRecord, *, full: bool = True) -> dict[str, Any]:
     return out
 
 
-def page_out(page: Page[Any], key: str, items: list[Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {key: items, "IsTruncated": page.is_truncated}
-    if page.marker:
-        out["Marker"] = page.marker
-    return out
 
 
-def _account(ctx: HandlerContext) -> str:
-    assert ctx.caller is not None
-    return ctx.caller.account_id
 
 
-@operation("CreateRole")
+@operation("iam", "CreateRole")
 def create_role(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     role = ctx.services.roles.create_role(
-        _account(ctx), p["RoleName"], p["AssumeRolePolicyDocument"], path=p.get("Path", "/"),
+        caller_account(ctx), p["RoleName"], p["AssumeRolePolicyDocument"], path=p.get("Path", "/"),
         description=p.get("Description"), max_session_duration=p.get("MaxSessionDuration", 3600),
         permissions_boundary_arn=p.get("PermissionsBoundary"), tags=tags_in(p.get("Tags")))
     out = role_out(role)
@@ -73,91 +51,86 @@ def create_role(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     return {"Role": out}
 
 
-@operation("GetRole")
+@operation("iam", "GetRole")
 def get_role(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
-    return {"Role": role_out(ctx.services.roles.get_role(_account(ctx), p["RoleName"]))}
+    return {"Role": role_out(ctx.services.roles.get_role(caller_account(ctx), p["RoleName"]))}
 
 
-@operation("ListRoles")
+@operation("iam", "ListRoles")
 def list_roles(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
-    page = ctx.services.roles.list_roles(_account(ctx), path_prefix=p.get("PathPrefix", "/"),
+    page = ctx.services.roles.list_roles(caller_account(ctx), path_prefix=p.get("PathPrefix", "/"),
                                          marker=p.get("Marker"), max_items=p.get("MaxItems"))
     return page_out(page, "Roles", [role_out(r, full=False) for r in page.items])
 
 
-@operation("UpdateRole")
+@operation("iam", "UpdateRole")
 def update_role(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
-    ctx.services.roles.update_role(_account(ctx), p["RoleName"], description=p.get("Description"),
+    ctx.services.roles.update_role(caller_account(ctx), p["RoleName"], description=p.get("Description"),
                                    max_session_duration=p.get("MaxSessionDuration"))
     return {}
 
 
-@operation("UpdateRoleDescription")
+@operation("iam", "UpdateRoleDescription")
 def update_role_description(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
-    role = ctx.services.roles.update_role(_account(ctx), p["RoleName"], description=p["Description"])
+    role = ctx.services.roles.update_role(caller_account(ctx), p["RoleName"], description=p["Description"])
     return {"Role": role_out(role)}
 
 
-@operation("DeleteRole")
+@operation("iam", "DeleteRole")
 def delete_role(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    ctx.services.roles.delete_role(_account(ctx), p["RoleName"])
+    ctx.services.roles.delete_role(caller_account(ctx), p["RoleName"])
 
 
-@operation("UpdateAssumeRolePolicy")
+@operation("iam", "UpdateAssumeRolePolicy")
 def update_assume_role_policy(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    ctx.services.roles.update_trust_policy(_account(ctx), p["RoleName"], p["PolicyDocument"])
+    ctx.services.roles.update_trust_policy(caller_account(ctx), p["RoleName"], p["PolicyDocument"])
 
 
-@operation("TagRole")
+@operation("iam", "TagRole")
 def tag_role(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    ctx.services.roles.tag_role(_account(ctx), p["RoleName"], tags_in(p["Tags"]))
+    ctx.services.roles.tag_role(caller_account(ctx), p["RoleName"], tags_in(p["Tags"]))
 
 
-@operation("UntagRole")
+@operation("iam", "UntagRole")
 def untag_role(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    ctx.services.roles.untag_role(_account(ctx), p["RoleName"], p["TagKeys"])
+    ctx.services.roles.untag_role(caller_account(ctx), p["RoleName"], p["TagKeys"])
 
 
-@operation("ListRoleTags")
+@operation("iam", "ListRoleTags")
 def list_role_tags(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
-    role = ctx.services.roles.get_role(_account(ctx), p["RoleName"])
-    tags = list(role.tags)
-    limit = p.get("MaxItems") or DEFAULT_MAX_ITEMS
-    marker = decode_marker(p.get("Marker"))
-    start = int(marker) if marker and marker.isdigit() else 0
-    end = start + limit
-    return page_out(Page(tags[start:end], end < len(tags), encode_marker(str(end)) if end < len(tags) else None),
-                    "Tags", tags_out(tuple(tags[start:end])))
+    page = ctx.services.roles.list_role_tags(caller_account(ctx), p["RoleName"], marker=p.get("Marker"),
+                                             max_items=p.get("MaxItems"))
+    return page_out(page, "Tags", tags_out(tuple(page.items)))
 
 
-@operation("PutRolePermissionsBoundary")
+@operation("iam", "PutRolePermissionsBoundary")
 def put_role_permissions_boundary(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    ctx.services.roles.put_permissions_boundary(_account(ctx), p["RoleName"], p["PermissionsBoundary"])
+    ctx.services.roles.put_permissions_boundary(caller_account(ctx), p["RoleName"], p["PermissionsBoundary"])
 
 
-@operation("DeleteRolePermissionsBoundary")
+@operation("iam", "DeleteRolePermissionsBoundary")
 def delete_role_permissions_boundary(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    ctx.services.roles.delete_permissions_boundary(_account(ctx), p["RoleName"])
+    ctx.services.roles.delete_permissions_boundary(caller_account(ctx), p["RoleName"])
 
 
-@operation("PutRolePolicy")
+@operation("iam", "PutRolePolicy")
 def put_role_policy(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    ctx.services.roles.put_role_policy(_account(ctx), p["RoleName"], p["PolicyName"], p["PolicyDocument"])
+    ctx.services.roles.put_role_policy(caller_account(ctx), p["RoleName"], p["PolicyName"], p["PolicyDocument"])
 
 
-@operation("GetRolePolicy")
+@operation("iam", "GetRolePolicy")
 def get_role_policy(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
-    role, document = ctx.services.roles.get_role_policy(_account(ctx), p["RoleName"], p["PolicyName"])
+    role, document = ctx.services.roles.get_role_policy(caller_account(ctx), p["RoleName"], p["PolicyName"])
     return {"RoleName": role.name, "PolicyName": p["PolicyName"], "PolicyDocument": url_encoded(document)}
 
 
-@operation("DeleteRolePolicy")
+@operation("iam", "DeleteRolePolicy")
 def delete_role_policy(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    ctx.services.roles.delete_role_policy(_account(ctx), p["RoleName"], p["PolicyName"])
+    ctx.services.roles.delete_role_policy(caller_account(ctx), p["RoleName"], p["PolicyName"])
 
 
-@operation("ListRolePolicies")
+@operation("iam", "ListRolePolicies")
 def list_role_policies(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
-    page = ctx.services.roles.list_role_policies(_account(ctx), p["RoleName"], marker=p.get("Marker"),
+    page = ctx.services.roles.list_role_policies(caller_account(ctx), p["RoleName"], marker=p.get("Marker"),
                                                  max_items=p.get("MaxItems"))
     return page_out(page, "PolicyNames", page.items)

@@ -5,28 +5,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from .iam_roles import _account, role_out
+from .iam_roles import role_out
+from .common import caller_account
 from .registry import HandlerContext, operation
 
 
-@operation("CreateServiceLinkedRole")
+@operation("iam", "CreateServiceLinkedRole")
 def create_service_linked_role(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     role = ctx.services.service_linked_roles.create_service_linked_role(
-        _account(ctx), p["AWSServiceName"], description=p.get("Description"), custom_suffix=p.get("CustomSuffix"))
+        caller_account(ctx), p["AWSServiceName"], description=p.get("Description"), custom_suffix=p.get("CustomSuffix"))
     out = role_out(role)
     out.pop("RoleLastUsed")  # a new role has no last-use block, as in CreateRole
     return {"Role": out}
 
 
-@operation("DeleteServiceLinkedRole")
+@operation("iam", "DeleteServiceLinkedRole")
 def delete_service_linked_role(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
-    task_id = ctx.services.service_linked_roles.delete_service_linked_role(_account(ctx), p["RoleName"])
+    task_id = ctx.services.service_linked_roles.delete_service_linked_role(caller_account(ctx), p["RoleName"])
     return {"DeletionTaskId": task_id}
 
 
-@operation("GetServiceLinkedRoleDeletionStatus")
+@operation("iam", "GetServiceLinkedRoleDeletionStatus")
 def get_service_linked_role_deletion_status(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
-    task = ctx.services.service_linked_roles.deletion_status(_account(ctx), p["DeletionTaskId"])
+    task = ctx.services.service_linked_roles.deletion_status(caller_account(ctx), p["DeletionTaskId"])
     out: dict[str, Any] = {"Status": task.status}
     if task.reason:
         out["Reason"] = {"Reason": task.reason}

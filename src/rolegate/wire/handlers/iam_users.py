@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from rolegate.core.arns import account_root_arn
-from rolegate.core.errors import ValidationError
 from rolegate.iam.entities import UserRecord
 
-from .iam_roles import _account, page_out, tags_in, tags_out, url_encoded
+from .common import caller_account, implicit_user_name, page_out, tags_in, tags_out, url_encoded
 from .registry import HandlerContext, operation
 
 
@@ -25,103 +24,91 @@ def user_out(user: UserRecord, *, full: bool = True) -> dict[str, Any]:
     return out
 
 
-def implicit_user_name(ctx: HandlerContext) -> str | None:
-    """The user an operation means when UserName is left out: the calling user; None for the root user.
-
-    Other principals (role sessions, federated users) must name the user (IAM API reference, GetUser:
-    "IAM determines the user name implicitly based on the access key ID used to sign the request").
-    """
-    assert ctx.caller is not None
-    if ctx.caller.principal_type == "User":
-        return ctx.caller.user_name
-    if ctx.caller.principal_type == "Account":
-        return None
-    raise ValidationError("Must specify userName when calling with non-User credentials")
 
 
-@operation("CreateUser")
+@operation("iam", "CreateUser")
 def create_user(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
-    user = ctx.services.users.create_user(_account(ctx), p["UserName"], path=p.get("Path", "/"),
+    user = ctx.services.users.create_user(caller_account(ctx), p["UserName"], path=p.get("Path", "/"),
                                           permissions_boundary_arn=p.get("PermissionsBoundary"),
                                           tags=tags_in(p.get("Tags")))
     return {"User": user_out(user)}
 
 
-@operation("GetUser")
+@operation("iam", "GetUser")
 def get_user(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
-    name = p.get("UserName") or implicit_user_name(ctx)
+    name = implicit_user_name(ctx, p.get("UserName"))
     if name is None:
         # The root user: its id is the account id and its ARN the account's root ARN; it has no name or path.
-        account = ctx.services.accounts.get_account(_account(ctx))
+        account = ctx.services.accounts.get_account(caller_account(ctx))
         assert account is not None
         return {"User": {"UserId": account.account_id, "Arn": account_root_arn(account.account_id),
                          "CreateDate": account.created_at}}
-    return {"User": user_out(ctx.services.users.get_user(_account(ctx), name))}
+    return {"User": user_out(ctx.services.users.get_user(caller_account(ctx), name))}
 
 
-@operation("ListUsers")
+@operation("iam", "ListUsers")
 def list_users(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
-    page = ctx.services.users.list_users(_account(ctx), path_prefix=p.get("PathPrefix", "/"),
+    page = ctx.services.users.list_users(caller_account(ctx), path_prefix=p.get("PathPrefix", "/"),
                                          marker=p.get("Marker"), max_items=p.get("MaxItems"))
     return page_out(page, "Users", [user_out(u, full=False) for u in page.items])
 
 
-@operation("UpdateUser")
+@operation("iam", "UpdateUser")
 def update_user(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    ctx.services.users.update_user(_account(ctx), p["UserName"], new_path=p.get("NewPath"),
+    ctx.services.users.update_user(caller_account(ctx), p["UserName"], new_path=p.get("NewPath"),
                                    new_name=p.get("NewUserName"))
 
 
-@operation("DeleteUser")
+@operation("iam", "DeleteUser")
 def delete_user(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    ctx.services.users.delete_user(_account(ctx), p["UserName"])
+    ctx.services.users.delete_user(caller_account(ctx), p["UserName"])
 
 
-@operation("TagUser")
+@operation("iam", "TagUser")
 def tag_user(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    ctx.services.users.tag_user(_account(ctx), p["UserName"], tags_in(p["Tags"]))
+    ctx.services.users.tag_user(caller_account(ctx), p["UserName"], tags_in(p["Tags"]))
 
 
-@operation("UntagUser")
+@operation("iam", "UntagUser")
 def untag_user(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    ctx.services.users.untag_user(_account(ctx), p["UserName"], p["TagKeys"])
+    ctx.services.users.untag_user(caller_account(ctx), p["UserName"], p["TagKeys"])
 
 
-@operation("ListUserTags")
+@operation("iam", "ListUserTags")
 def list_user_tags(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
-    page = ctx.services.users.list_user_tags(_account(ctx), p["UserName"], marker=p.get("Marker"),
+    page = ctx.services.users.list_user_tags(caller_account(ctx), p["UserName"], marker=p.get("Marker"),
                                              max_items=p.get("MaxItems"))
     return page_out(page, "Tags", tags_out(tuple(page.items)))
 
 
-@operation("PutUserPermissionsBoundary")
+@operation("iam", "PutUserPermissionsBoundary")
 def put_user_permissions_boundary(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    ctx.services.users.put_permissions_boundary(_account(ctx), p["UserName"], p["PermissionsBoundary"])
+    ctx.services.users.put_permissions_boundary(caller_account(ctx), p["UserName"], p["PermissionsBoundary"])
 
 
-@operation("DeleteUserPermissionsBoundary")
+@operation("iam", "DeleteUserPermissionsBoundary")
 def delete_user_permissions_boundary(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    ctx.services.users.delete_permissions_boundary(_account(ctx), p["UserName"])
+    ctx.services.users.delete_permissions_boundary(caller_account(ctx), p["UserName"])
 
 
-@operation("PutUserPolicy")
+@operation("iam", "PutUserPolicy")
 def put_user_policy(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    ctx.services.users.put_user_policy(_account(ctx), p["UserName"], p["PolicyName"], p["PolicyDocument"])
+    ctx.services.users.put_user_policy(caller_account(ctx), p["UserName"], p["PolicyName"], p["PolicyDocument"])
 
 
-@operation("GetUserPolicy")
+@operation("iam", "GetUserPolicy")
 def get_user_policy(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
-    user, document = ctx.services.users.get_user_policy(_account(ctx), p["UserName"], p["PolicyName"])
+    user, document = ctx.services.users.get_user_policy(caller_account(ctx), p["UserName"], p["PolicyName"])
     return {"UserName": user.name, "PolicyName": p["PolicyName"], "PolicyDocument": url_encoded(document)}
 
 
-@operation("DeleteUserPolicy")
+@operation("iam", "DeleteUserPolicy")
 def delete_user_policy(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    ctx.services.users.delete_user_policy(_account(ctx), p["UserName"], p["PolicyName"])
+    ctx.services.users.delete_user_policy(caller_account(ctx), p["UserName"], p["PolicyName"])
 
 
-@operation("ListUserPolicies")
+@operation("iam", "ListUserPolicies")
 def list_user_policies(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
-    page = ctx.services.users.list_user_policies(_account(ctx), p["UserName"], marker=p.get("Marker"),
+    page = ctx.services.users.list_user_policies(caller_account(ctx), p["UserName"], marker=p.get("Marker"),
                                                  max_items=p.get("MaxItems"))
     return page_out(page, "PolicyNames", page.items)

@@ -1,4 +1,10 @@
-"""The registry of operation handlers and what a handler is given."""
+"""The registry of operation handlers, keyed by (service, operation), and what a handler is given.
+
+A handler registers under its botocore service name and AWS operation name, ``@operation("iam",
+"CreateRole")``; two services' operations of one name (IAM's and Organizations' ``TagResource``) are
+different keys, so they cannot collide. ``rolegate.wire.dispatch`` joins this registry with the service
+models into the endpoint's dispatch table.
+"""
 
 from __future__ import annotations
 
@@ -52,14 +58,21 @@ class HandlerContext:
 
 
 Handler = Callable[[HandlerContext, dict[str, Any]], dict[str, Any] | None]
-HANDLERS: dict[str, Handler] = {}
+#: (botocore service name, operation name) — the one key of an operation everywhere in the wire layer.
+OperationKey = tuple[str, str]
+HANDLERS: dict[OperationKey, Handler] = {}
 
 
-def operation(name: str) -> Callable[[Handler], Handler]:
+def operation(service: str, name: str, *,
+              registry: dict[OperationKey, Handler] = HANDLERS) -> Callable[[Handler], Handler]:
+    """Register the decorated function as the handler of ``service``'s operation ``name`` (in ``registry``:
+    rolegate's own by default; a test may keep its own for a service it defines)."""
+    key = (service, name)
+
     def register(fn: Handler) -> Handler:
-        if name in HANDLERS:
-            raise RuntimeError(f"operation {name} registered twice")
-        HANDLERS[name] = fn
+        if key in registry:
+            raise RuntimeError(f"operation {service}:{name} registered twice")
+        registry[key] = fn
         return fn
 
     return register

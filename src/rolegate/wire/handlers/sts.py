@@ -7,11 +7,11 @@ from typing import Any
 
 from rolegate.sts.sessions import IssuedSession
 
-from .iam_roles import tags_in
+from .common import tags_in
 from .registry import HandlerContext, operation
 
 
-@operation("GetCallerIdentity")
+@operation("sts", "GetCallerIdentity")
 def get_caller_identity(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     # Always allowed, even under an explicit deny (STS API reference, GetCallerIdentity). For a session the
     # caller carries the session's ARN and UserId (assumed-role/ROLE/SESSION, AROA…:SESSION).
@@ -19,7 +19,7 @@ def get_caller_identity(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any
     return {"UserId": ctx.caller.user_id, "Account": ctx.caller.account_id, "Arn": ctx.caller.arn}
 
 
-@operation("AssumeRole")
+@operation("sts", "AssumeRole")
 def assume_role(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     assert ctx.caller is not None
     issued = ctx.services.sts.assume_role(
@@ -37,7 +37,7 @@ def assume_role(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-@operation("GetSessionToken")
+@operation("sts", "GetSessionToken")
 def get_session_token(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     assert ctx.caller is not None
     issued = ctx.services.sts.get_session_token(ctx.request, duration_seconds=p.get("DurationSeconds"),
@@ -45,7 +45,7 @@ def get_session_token(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     return {"Credentials": _credentials(issued)}
 
 
-@operation("GetFederationToken")
+@operation("sts", "GetFederationToken")
 def get_federation_token(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     assert ctx.caller is not None
     issued = ctx.services.sts.get_federation_token(ctx.request, p["Name"], duration_seconds=p.get("DurationSeconds"),
@@ -58,12 +58,12 @@ def get_federation_token(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, An
     return out
 
 
-@operation("GetAccessKeyInfo")
+@operation("sts", "GetAccessKeyInfo")
 def get_access_key_info(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     return {"Account": ctx.services.sts.access_key_account(p["AccessKeyId"])}
 
 
-@operation("DecodeAuthorizationMessage")
+@operation("sts", "DecodeAuthorizationMessage")
 def decode_authorization_message(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     return {"DecodedMessage": ctx.services.authorization_messages.decode(p["EncodedMessage"])}
 

@@ -1,0 +1,38 @@
+"""One request's way through the endpoint: what each stage has found so far.
+
+The stages of ``rolegate.wire.endpoint`` fill it in order, and observers (``rolegate.wire.observe``) read
+it: decode sets ``codec`` and ``decoded``; resolve ``operation``; authenticate ``snapshot`` (the request's
+view of the invalidation generations) and ``caller``; validate ``params``; authorize ``context`` (the
+request context domain methods receive); handle ``result``; encode ``response``. ``error`` is the ``AwsError`` a stage
+answered with, if any.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from rolegate.authz import Caller, RequestContext
+from rolegate.core.errors import AwsError
+from rolegate.store.invalidation import Snapshot
+
+from .codec import Codec, Decoded, WireRequest, WireResponse
+from .dispatch import Operation
+
+__all__ = ["Call"]
+
+
+@dataclass(slots=True)
+class Call:
+    request_id: str
+    request: WireRequest
+    codec: Codec | None = None
+    decoded: Decoded | None = None
+    operation: Operation | None = None
+    caller: Caller | None = None
+    snapshot: Snapshot | None = None
+    params: dict[str, Any] | None = None
+    context: RequestContext | None = None
+    result: dict[str, Any] | None = None
+    response: WireResponse | None = None
+    error: AwsError | None = None

@@ -1,0 +1,80 @@
+"""The dispatch table: every served operation by (service, operation), with its handler and auth type.
+
+Built once from the service catalog and the handler registry. Whether an operation needs a signature
+comes from its model, as botocore reads it: ``"authtype": "none"`` or ``"auth": ["smithy.api#noAuth"]``
+marks an operation AWS serves unsigned (STS ``AssumeRoleWithWebIdentity``, ``AssumeRoleWithSAML``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from botocore.model import OperationModel
+
+from .handlers import HANDLERS, Handler, OperationKey
+from .models import OperationRef, ServiceCatalog
+
+__all__ = ["DispatchTable", "Operation", "is_unsigned"]
+
+_NO_AUTH = "smithy.api#noAuth"
+# Reads that walk a whole account: run them in a thread so they don't hold up the event loop.
+_HEAVY_READS = frozenset({("iam", "GetAccountAuthorizationDetails")})
+
+
+def is_unsigned(op: OperationModel) -> bool:
+    """True when the model says the operation takes no signature."""
+    return op.auth_type == "none" or _NO_AUTH in (op.auth or ())
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """One entry of the table: what the endpoint needs to serve an operation."""
+
+    ref: OperationRef
+    handler: Handler
+    signature_required: bool
+    #: Run on the event loop rather than a worker thread (see ``Endpoint.runs_inline``).
+    runs_inline: bool
+
+    @property
+    def service(self) -> str:
+        return self.ref.service_name
+
+    @property
+    def name(self) -> str:
+        return self.ref.name
+
+
+def _runs_inline(ref: OperationRef) -> bool:
+    # Reads take tens of microseconds of CPU: a thread costs more than they do. STS writes nothing durable.
+    return ref.service_name == "sts" or (
+        ref.name.startswith(("Get", "List")) and (ref.service_name, ref.name) not in _HEAVY_READS)
+
+
+class DispatchTable:
+    """The operations a catalog models and the registry implements, by (service, operation).
+
+    Handlers of services the catalog does not serve are left out (a test's catalog may serve one toy
+    service); a handler naming an operation its service's model lacks is a programming error.
+    """
+
+    def __init__(self, catalog: ServiceCatalog, handlers: Mapping[OperationKey, Handler] = HANDLERS) -> None:
+        self._ops: dict[OperationKey, Operation] = {}
+        for (service, name), handler in handlers.items():
+            if service not in catalog.services:
+                continue
+            ref = catalog.lookup(service, name)
+            if ref is None:
+                raise ValueError(f"handler for {service}:{name}, which the {service} model does not have")
+            self._ops[(service, name)] = Operation(ref, handler, not is_unsigned(ref.operation), _runs_inline(ref))
+
+    def get(self, ref: OperationRef) -> Operation | None:
+        """The entry of a resolved operation, or ``None`` when it is modelled but not implemented."""
+        return self._ops.get((ref.service_name, ref.name))
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._ops
+
+    def keys(self) -> list[OperationKey]:
+        return list(self._ops)

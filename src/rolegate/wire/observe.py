@@ -1,0 +1,35 @@
+"""Where audit and metrics attach to the endpoint: an observer told of each request's progress.
+
+The endpoint calls every observer at four named points: ``started`` (a request arrived, nothing decoded),
+``resolved`` (its operation is known), ``authenticated`` (its caller is known; ``None`` for an unsigned
+operation) and ``completed`` (the response is built, with the outcome). An observer reads the ``Call`` and
+must not change it or raise; it runs on the request's own thread, so it should be quick. The audit trail
+(CloudTrail events) and the metrics will be observers; none is implemented here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from .call import Call
+
+__all__ = ["Observer", "Outcome"]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How a request ended: the HTTP status and, for an error, its AWS code."""
+
+    status: int
+    error_code: str | None = None
+
+
+class Observer(Protocol):
+    def started(self, call: Call) -> None: ...
+
+    def resolved(self, call: Call) -> None: ...
+
+    def authenticated(self, call: Call) -> None: ...
+
+    def completed(self, call: Call, outcome: Outcome) -> None: ...
