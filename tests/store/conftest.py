@@ -12,7 +12,6 @@ import pytest
 from rolegate.store.engine import create_store_engine, migrate
 from rolegate.store.sealing import Sealer
 from rolegate.store.sql import SqlStore
-from tests.migrated import copy_database
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("ROLEGATE_TEST_POSTGRES_URL") else [])
 
@@ -20,12 +19,11 @@ BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("ROLEGATE_TEST_POSTGRE
 @pytest.fixture(params=BACKENDS)
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlStore]:
     if request.param == "sqlite":
-        # A copy of the session's migrated template (tests/migrated.py): the test's own migrated file.
-        engine = create_store_engine(copy_database(request.getfixturevalue("migrated_database"),
-                                                   tmp_path / "store.db"))
+        url = f"sqlite:///{tmp_path / 'store.db'}"
     else:
-        engine = create_store_engine(os.environ["ROLEGATE_TEST_POSTGRES_URL"])
-        migrate(engine)
+        url = os.environ["ROLEGATE_TEST_POSTGRES_URL"]
+    engine = create_store_engine(url)
+    migrate(engine)
     s = SqlStore(engine, Sealer(b"k" * 32))
     s.reset()
     yield s
