@@ -1,12 +1,15 @@
-"""Fixtures shared by the whole suite: a live rolegate server on a random port, and AWS clients for it."""
+"""Fixtures shared by the whole suite: a live rolegate server on a random port, AWS clients for it, and the
+migrated template database the domain tests copy their stores from."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from tests.live import LiveServer
+from tests.migrated import migrated_template
 
 
 @pytest.fixture(scope="session")
@@ -26,3 +29,9 @@ def iam(server: LiveServer):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def sts(server: LiveServer):  # type: ignore[no-untyped-def]
     return server.client("sts")
+
+
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Migrated once per run; a test takes its own copy with ``tests.migrated.copy_database``."""
+    return migrated_template(tmp_path_factory.mktemp("migrated"))

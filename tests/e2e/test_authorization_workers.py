@@ -3,25 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
-import pytest
 from botocore.exceptions import ClientError
 
 from tests.live import LiveServer
 
 ALLOW_LIST_ROLES = json.dumps({"Version": "2012-10-17",
                                "Statement": [{"Effect": "Allow", "Action": "iam:ListRoles", "Resource": "*"}]})
-
-
-@pytest.fixture(scope="module")
-def two_workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    srv = LiveServer(Path(tmp_path_factory.mktemp("rolegate-2w")), extra_args=["--workers", "2"])
-    srv.start()
-    yield srv
-    srv.stop()
 
 
 def _passes(call: Callable[[], Any], refused_with: str) -> bool:

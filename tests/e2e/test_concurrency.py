@@ -29,14 +29,6 @@ DOC = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Ac
 _SPAWN = multiprocessing.get_context("spawn")
 
 
-@pytest.fixture(scope="module")
-def two_workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    srv = LiveServer(Path(tmp_path_factory.mktemp("rolegate-race")), extra_args=["--workers", "2"])
-    srv.start()
-    yield srv
-    srv.stop()
-
-
 def _racer(port: int, barrier: Barrier, inbox: Any, results: Any, index: int) -> None:
     """One racing process: a client of its own; per round, wait for the others, make one call, report it."""
     server = LiveServer(Path("."))

@@ -232,12 +232,7 @@ def test_delete_group_with_an_attached_managed_policy_is_delete_conflict(iam: An
     group = unique()
     iam.create_group(GroupName=group)
     policy = iam.create_policy(PolicyName=unique("p"), PolicyDocument=json.dumps(INLINE))["Policy"]["Arn"]
-    try:
-        iam.attach_group_policy(GroupName=group, PolicyArn=policy)
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] == "InvalidAction":
-            pytest.skip("AttachGroupPolicy is not served yet (managed-policy work)")
-        raise
+    iam.attach_group_policy(GroupName=group, PolicyArn=policy)
     with pytest.raises(ClientError) as exc_info:
         iam.delete_group(GroupName=group)
     assert error(exc_info) == ("DeleteConflict", 409, "Cannot delete entity, must detach all policies first.")

@@ -290,12 +290,7 @@ def test_delete_user_with_an_attached_managed_policy_is_delete_conflict(iam: Any
     name = unique()
     iam.create_user(UserName=name)
     policy = iam.create_policy(PolicyName=unique("p"), PolicyDocument=json.dumps(INLINE))["Policy"]["Arn"]
-    try:
-        iam.attach_user_policy(UserName=name, PolicyArn=policy)
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] == "InvalidAction":
-            pytest.skip("AttachUserPolicy is not served yet (managed-policy work)")
-        raise
+    iam.attach_user_policy(UserName=name, PolicyArn=policy)
     with pytest.raises(ClientError) as exc_info:
         iam.delete_user(UserName=name)
     assert error(exc_info) == ("DeleteConflict", 409, "Cannot delete entity, must detach all policies first.")

@@ -1,4 +1,4 @@
-"""Domain-service fixtures: real SQLite store in a temporary directory, and a clock the test controls."""
+"""Domain-service fixtures: a real, migrated SQLite store of the test's own, and a clock the test controls."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ import pytest
 from rolegate.core.clock import FixedClock
 from rolegate.iam.accounts import AccountService
 from rolegate.iam.roles import RoleService
-from rolegate.store.engine import create_store_engine, migrate
+from rolegate.store.engine import create_store_engine
 from rolegate.store.sealing import Sealer
 from rolegate.store.sql import SqlStore
+from tests.migrated import copy_database
 
 ACCOUNT = "111122223333"
 
@@ -23,9 +24,8 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[SqlStore]:
-    engine = create_store_engine(f"sqlite:///{tmp_path / 'iam.db'}")
-    migrate(engine)
+def store(tmp_path: Path, migrated_database: Path) -> Iterator[SqlStore]:
+    engine = create_store_engine(copy_database(migrated_database, tmp_path / "iam.db"))
     s = SqlStore(engine, Sealer(b"m" * 32))
     yield s
     s.close()

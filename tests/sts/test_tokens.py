@@ -89,12 +89,13 @@ def test_token_of_another_key_id_is_rejected(codec: SessionCodec) -> None:
         codec.open(sealed.session_token, ids.new_access_key_id(ACCOUNT, prefix=ids.SESSION_KEY))
 
 
-def test_token_of_a_foreign_key_ring_is_rejected(codec: SessionCodec, tmp_path, clock: FixedClock) -> None:
-    from rolegate.store.engine import create_store_engine, migrate
+def test_token_of_a_foreign_key_ring_is_rejected(codec: SessionCodec, tmp_path, clock: FixedClock,
+                                                 migrated_database) -> None:
+    from rolegate.store.engine import create_store_engine
     from rolegate.store.sealing import Sealer
+    from tests.migrated import copy_database
 
-    engine = create_store_engine(f"sqlite:///{tmp_path / 'other.db'}")
-    migrate(engine)
+    engine = create_store_engine(copy_database(migrated_database, tmp_path / "other.db"))
     foreign = SessionCodec(KeyRing(SqlStore(engine, Sealer(b"x" * 32)), clock), clock)
     claims = _claims()
     with pytest.raises(InvalidClientTokenId):

@@ -1,4 +1,4 @@
-"""The neutral case format (docs: /work/shared/reference/policy-cases.md) adapted to the engine.
+"""The neutral case format (docs/reference/policy-cases.md) adapted to the engine.
 
 ``evaluate_case`` takes one decoded JSON case and returns ``{"id", "decision"[, "error"],
 "explanation"}``. A case that cannot be evaluated (unparsable policy, unknown operator, a request

@@ -31,20 +31,30 @@ class ConfigError(Exception):
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", toml_file=None)
 
-    host: str = "127.0.0.1"
-    port: int = Field(default=4566, ge=0, le=65535)
-    data_dir: Path = Path(".rolegate")
-    database_url: str | None = Field(default=None, description="SQLAlchemy URL; default SQLite in data_dir")
-    dev: bool = False
-    workers: int = Field(default=1, ge=1, le=64)
-    default_account_id: str = Field(default="123456789012", pattern=r"^\d{12}$")
-    default_account_name: str = "default"
-    root_access_key_id: str | None = Field(default=None, pattern=r"^[A-Z0-9]{16,128}$")
-    root_secret_access_key: str | None = Field(default=None, min_length=16, max_length=128)
-    master_key: str | None = Field(default=None, description="base64 of 32 bytes; default: data_dir/master.key")
-    max_clock_skew_seconds: int = Field(default=900, ge=1, le=86400)
-    max_body_bytes: int = Field(default=1_048_576, ge=1024)
-    log_level: str = "info"
+    # The descriptions are the README's settings table (scripts/generate_settings_table.py); "unset" says
+    # what a setting without a default value means.
+    host: str = Field(default="127.0.0.1", description="address to listen on")
+    port: int = Field(default=4566, ge=0, le=65535, description="port")
+    data_dir: Path = Field(default=Path(".rolegate"), description="SQLite database, master key and root credentials")
+    database_url: str | None = Field(default=None, description="SQLAlchemy URL of the store",
+                                     json_schema_extra={"unset": "SQLite in `data_dir`"})
+    dev: bool = Field(default=False, description="accept any access key as the default account's root; enables "
+                                                 "`POST /_rolegate/reset`. For local testing only")
+    workers: int = Field(default=1, ge=1, le=64, description="server processes")
+    default_account_id: str = Field(default="123456789012", pattern=r"^\d{12}$", description="the first account")
+    default_account_name: str = Field(default="default", description="the first account's name")
+    root_access_key_id: str | None = Field(default=None, pattern=r"^[A-Z0-9]{16,128}$",
+                                           description="the first account's root access key id",
+                                           json_schema_extra={"unset": "generated"})
+    root_secret_access_key: str | None = Field(default=None, min_length=16, max_length=128,
+                                               description="the first account's root secret access key",
+                                               json_schema_extra={"unset": "generated"})
+    master_key: str | None = Field(default=None, description="base64 of 32 bytes; seals secrets at rest",
+                                   json_schema_extra={"unset": "`data_dir/master.key`"})
+    max_clock_skew_seconds: int = Field(default=900, ge=1, le=86400,
+                                        description="how far a request's signing time may be from ours")
+    max_body_bytes: int = Field(default=1_048_576, ge=1024, description="larger requests get `RequestEntityTooLarge`")
+    log_level: str = Field(default="info", description="`debug`, `info`, `warning`, `error`")
 
     @field_validator("log_level")
     @classmethod
