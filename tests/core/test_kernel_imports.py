@@ -1,4 +1,4 @@
-"""The shared kernel imports nothing but the standard library and itself (DESIGN.md, Layers: "core … no
+"""The shared kernel imports nothing but the standard library and itself (docs/design/DESIGN.md, Layers: "core … no
 third-party imports"), so every layer, and any tool, can depend on it without pulling anything in.
 
 import-linter checks rolegate's own layers; it cannot say "no third-party package at all" without naming

@@ -7,7 +7,7 @@ compact JSON (short keys, empty members left out), deflated when that is shorter
 
 Secrets: ``HMAC-SHA256(ring key's secret-derivation key, access key id)`` in the 40-character alphabet of
 AWS secrets. The ``ASIA…`` access key id encodes the account (``rolegate.core.ids``), which is all
-``GetAccessKeyInfo`` needs. Design: DESIGN.md, "Credentials"; STS API reference, ``Credentials``.
+``GetAccessKeyInfo`` needs. Design: docs/design/DESIGN.md, "Credentials"; STS API reference, ``Credentials``.
 """
 
 from __future__ import annotations
