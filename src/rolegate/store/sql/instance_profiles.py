@@ -10,7 +10,7 @@ from sqlalchemy import Connection, Select, delete, select
 from rolegate.iam.entities import InstanceProfileRecord
 from rolegate.store import schema as t
 
-from .rows import count_rows, insert_row, named_page, tags_for, utc, write_tags
+from .rows import add_tags, count_rows, insert_row, named_page, tags_for, utc, write_tags
 
 _P = t.instance_profiles
 _M = t.instance_profile_roles
@@ -24,7 +24,7 @@ class SqlInstanceProfiles:
         insert_row(self._c, _P, instance_profile_id=profile.instance_profile_id, account_id=profile.account_id,
                 name=profile.name, name_lower=profile.name.lower(), path=profile.path, arn=profile.arn,
                 created_at=profile.created_at)
-        write_tags(self._c, profile.instance_profile_id, profile.tags)
+        add_tags(self._c, profile.instance_profile_id, profile.tags)
 
     def get_by_name(self, account_id: str, name: str) -> InstanceProfileRecord | None:
         rows = self.from_query(profiles_query().where(_P.c.account_id == account_id, _P.c.name_lower == name.lower()))

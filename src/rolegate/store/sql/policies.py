@@ -13,7 +13,7 @@ from sqlalchemy import Connection, Table, delete, func, select, update
 from rolegate.iam.entities import ManagedPolicyRecord, PolicyEntityRecord, PolicyVersionRecord
 from rolegate.store import schema as t
 
-from .rows import Tags, count_rows, insert_row, tags_for, utc, write_tags
+from .rows import Tags, add_tags, count_rows, insert_row, tags_for, utc, write_tags
 
 _P = t.managed_policies
 _V = t.policy_versions
@@ -39,7 +39,7 @@ class SqlManagedPolicies:
                 name_lower=policy.name.lower(), path=policy.path, arn=policy.arn, description=policy.description,
                 created_at=policy.created_at, **_policy_values(policy))
         self.add_version(first_version)
-        write_tags(self._c, policy.policy_id, policy.tags)
+        add_tags(self._c, policy.policy_id, policy.tags)
 
     def get_by_arn(self, arn: str) -> ManagedPolicyRecord | None:
         row = self._c.execute(select(_P).where(_P.c.arn == arn)).first()

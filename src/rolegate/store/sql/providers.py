@@ -13,7 +13,7 @@ from sqlalchemy import Connection, Select, delete, select, update
 from rolegate.iam.entities import OidcProviderRecord, SamlProviderRecord
 from rolegate.store import schema as t
 
-from .rows import count_rows, insert_row, tags_for, utc, utc_or_none, write_tags
+from .rows import add_tags, count_rows, insert_row, tags_for, utc, utc_or_none, write_tags
 
 
 class SqlOidcProviders:
@@ -23,7 +23,7 @@ class SqlOidcProviders:
     def create(self, provider: OidcProviderRecord) -> None:
         insert_row(self._c, t.oidc_providers, arn=provider.arn, account_id=provider.account_id, url=provider.url,
                 created_at=provider.created_at, **_oidc_values(provider))
-        write_tags(self._c, provider.arn, provider.tags)
+        add_tags(self._c, provider.arn, provider.tags)
 
     def get(self, arn: str) -> OidcProviderRecord | None:
         rows = self._rows(select(t.oidc_providers).where(t.oidc_providers.c.arn == arn))
@@ -61,7 +61,7 @@ class SqlSamlProviders:
     def create(self, provider: SamlProviderRecord) -> None:
         insert_row(self._c, t.saml_providers, arn=provider.arn, account_id=provider.account_id, name=provider.name,
                 created_at=provider.created_at, **_saml_values(provider))
-        write_tags(self._c, provider.arn, provider.tags)
+        add_tags(self._c, provider.arn, provider.tags)
 
     def get(self, arn: str) -> SamlProviderRecord | None:
         rows = self._rows(select(t.saml_providers).where(t.saml_providers.c.arn == arn))

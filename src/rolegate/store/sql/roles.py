@@ -10,7 +10,7 @@ from rolegate.iam.entities import RoleRecord
 from rolegate.store import schema as t
 
 from .inline_policies import InlinePolicyMethods, SqlInlinePolicies
-from .rows import Tags, count_rows, insert_row, named_page, tags_for, utc, utc_or_none, write_tags
+from .rows import Tags, add_tags, count_rows, insert_row, named_page, tags_for, utc, utc_or_none, write_tags
 
 _R = t.roles
 # Authorization and STS read a role by name on most requests: the statement is built once.
@@ -31,7 +31,7 @@ class SqlRoles(InlinePolicyMethods):
         insert_row(self._c, _R, **_role_values(role), role_id=role.role_id, account_id=role.account_id,
                    name=role.name, name_lower=role.name.lower(), path=role.path, arn=role.arn,
                    created_at=role.created_at)
-        write_tags(self._c, role.role_id, role.tags)
+        add_tags(self._c, role.role_id, role.tags)
 
     def get_by_name(self, account_id: str, name: str) -> RoleRecord | None:
         row = self._c.execute(_ROLE_BY_NAME, {"account_id": account_id, "name_lower": name.lower()}).first()

@@ -67,6 +67,11 @@ def named_page(q: Select[Any], table: Table, account_id: str, path_prefix: str, 
 def write_tags(conn: Connection, resource_id: str, tags: Sequence[tuple[str, str]]) -> None:
     """Replace the tags of ``resource_id`` (keeping their order); empty ``tags`` removes them all."""
     conn.execute(_DELETE_TAGS, {"resource_id": resource_id})
+    add_tags(conn, resource_id, tags)
+
+
+def add_tags(conn: Connection, resource_id: str, tags: Sequence[tuple[str, str]]) -> None:
+    """The tags of a resource being created (it has none yet: nothing to replace)."""
     if tags:
         conn.execute(_INSERT_TAGS, [
             {"resource_id": resource_id, "key": k, "key_lower": k.lower(), "value": v, "position": i}

@@ -13,7 +13,7 @@ from rolegate.store import schema as t
 from rolegate.store.sealing import Sealer
 from rolegate.sts.entities import MfaDeviceRecord, SessionKeyRecord
 
-from .rows import Tags, insert_row, tags_for, utc, utc_or_none, write_tags
+from .rows import Tags, add_tags, insert_row, tags_for, utc, utc_or_none, write_tags
 
 _K = t.session_keys
 _M = t.mfa_devices
@@ -68,7 +68,7 @@ class SqlMfaDevices:
                 name=device.name, path=device.path, seed_sealed=self._sealer.seal(device.seed, device.serial_number),
                 user_id=device.user_id, enabled_at=device.enabled_at, last_used_step=device.last_used_step,
                 clock_offset_steps=device.clock_offset_steps, created_at=device.created_at)
-        write_tags(self._c, device.serial_number, device.tags)
+        add_tags(self._c, device.serial_number, device.tags)
 
     def get(self, serial_number: str) -> MfaDeviceRecord | None:
         row = self._c.execute(select(_M).where(_M.c.serial_number == serial_number)).first()

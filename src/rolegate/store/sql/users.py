@@ -11,7 +11,7 @@ from rolegate.iam.entities import GroupRecord, UserRecord
 from rolegate.store import schema as t
 
 from .inline_policies import InlinePolicyMethods, SqlInlinePolicies
-from .rows import Tags, count_rows, insert_row, named_page, tags_for, utc, write_tags
+from .rows import Tags, add_tags, count_rows, insert_row, named_page, tags_for, utc, write_tags
 
 _U = t.users
 _G = t.groups
@@ -27,7 +27,7 @@ class SqlUsers(InlinePolicyMethods):
     def create(self, user: UserRecord) -> None:
         insert_row(self._c, _U, user_id=user.user_id, account_id=user.account_id, created_at=user.created_at,
                    **_user_values(user))
-        write_tags(self._c, user.user_id, user.tags)
+        add_tags(self._c, user.user_id, user.tags)
 
     def get_by_name(self, account_id: str, name: str) -> UserRecord | None:
         row = self._c.execute(select(_U).where(_U.c.account_id == account_id,
