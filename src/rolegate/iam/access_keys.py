@@ -12,11 +12,11 @@ import datetime as dt
 import threading
 from dataclasses import dataclass
 
+from rolegate.authz import RequestContext
 from rolegate.core import ids
 from rolegate.core.clock import Clock
 from rolegate.core.errors import AccessDenied, InvalidInput, LimitExceeded, NoSuchEntity
 from rolegate.core.pagination import Page
-from rolegate.authz import RequestContext
 
 from .entities import AccessKeyRecord, UserRecord
 from .limits import DEFAULT_LIMITS, IamLimits

@@ -14,9 +14,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from rolegate.authz import RequestContext
 from rolegate.core.errors import ValidationError
 from rolegate.core.pagination import decode_marker, encode_marker
-from rolegate.authz import RequestContext
 
 from .aws_managed import aws_managed_policy, is_aws_managed_arn
 from .entities import GroupRecord, ManagedPolicyRecord, RoleRecord, UserRecord

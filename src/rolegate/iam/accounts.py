@@ -10,8 +10,8 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from rolegate.core import ids
 from rolegate.authz import RequestContext
+from rolegate.core import ids
 from rolegate.core.errors import EntityAlreadyExists, InvalidInput
 from rolegate.store.ports import DuplicateKeyError
 

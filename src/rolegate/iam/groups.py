@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import dataclasses
 
+from rolegate.authz import RequestContext
 from rolegate.core import ids
 from rolegate.core.arns import iam_arn
 from rolegate.core.errors import DeleteConflict, EntityAlreadyExists, LimitExceeded, NoSuchEntity
 from rolegate.core.pagination import Page, decode_marker
 from rolegate.store.ports import DuplicateKeyError
-from rolegate.authz import RequestContext
 
 from . import inline_policies
 from .entities import GroupRecord, UserRecord

@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from rolegate.authz import RequestContext
 from rolegate.core import ids
 from rolegate.core.arns import iam_arn
 from rolegate.core.errors import DeleteConflict, EntityAlreadyExists, LimitExceeded, NoSuchEntity
 from rolegate.core.pagination import Page, decode_marker
 from rolegate.store.ports import DuplicateKeyError
-from rolegate.authz import RequestContext
 
 from .entities import InstanceProfileRecord, RoleRecord
 from .limits import DEFAULT_LIMITS, IamLimits

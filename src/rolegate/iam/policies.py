@@ -12,6 +12,7 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from rolegate.authz import RequestContext
 from rolegate.core import ids
 from rolegate.core.arns import account_root_arn, iam_arn
 from rolegate.core.errors import (
@@ -23,7 +24,6 @@ from rolegate.core.errors import (
 )
 from rolegate.core.pagination import Page
 from rolegate.store.ports import DuplicateKeyError
-from rolegate.authz import RequestContext
 
 from . import documents
 from .aws_managed import AWS_ACCOUNT, aws_managed_policies, aws_managed_policy, is_aws_managed_arn

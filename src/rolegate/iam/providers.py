@@ -14,11 +14,11 @@ import re
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
+from rolegate.authz import RequestContext
 from rolegate.core.arns import parse_arn
 from rolegate.core.errors import EntityAlreadyExists, InvalidInput, LimitExceeded, NoSuchEntity
 from rolegate.federation.saml_metadata import MetadataError, parse_idp_metadata
 from rolegate.store.ports import DuplicateKeyError
-from rolegate.authz import RequestContext
 
 from .entities import OidcProviderRecord, SamlProviderRecord
 from .limits import DEFAULT_LIMITS, IamLimits

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
+from rolegate.authz import RequestContext
 from rolegate.core import ids
 from rolegate.core.arns import role_arn
 from rolegate.core.errors import (
@@ -22,7 +23,6 @@ from rolegate.core.errors import (
 )
 from rolegate.core.pagination import Page, decode_marker
 from rolegate.store.ports import DuplicateKeyError
-from rolegate.authz import RequestContext
 
 from . import documents, inline_policies
 from .entities import RoleRecord

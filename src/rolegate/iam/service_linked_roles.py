@@ -13,10 +13,10 @@ import re
 import uuid
 from dataclasses import dataclass
 
+from rolegate.authz import RequestContext
 from rolegate.core import ids
 from rolegate.core.arns import role_arn
 from rolegate.core.errors import EntityAlreadyExists, InvalidInput, NoSuchEntity
-from rolegate.authz import RequestContext
 
 
 from .aws_managed import aws_managed_policy

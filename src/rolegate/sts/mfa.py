@@ -22,6 +22,7 @@ import os
 import struct
 from collections.abc import Iterable, Sequence
 
+from rolegate.authz import RequestContext
 from rolegate.core.errors import (
     AccessDenied,
     ClientError,
@@ -30,7 +31,6 @@ from rolegate.core.errors import (
     LimitExceeded,
     NoSuchEntity,
 )
-from rolegate.authz import RequestContext
 from rolegate.iam.entities import UserRecord
 from rolegate.iam.limits import DEFAULT_LIMITS, IamLimits
 from rolegate.iam.ports import HasUsers
