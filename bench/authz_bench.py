@@ -82,19 +82,20 @@ def main(argv: list[str] | None = None) -> None:
         authorized = app.state.endpoint
         unauthorized = copy.copy(authorized)
         unauthorized._check = False
-        s.roles.create_role(ACCT, "app", TRUST, path="/team/", tags=[("owner", "bench"), ("env", "prod")])
-        s.users.create_user(ACCT, "bench")
+        setup = app.state.runtime.internal_request("rolegate-bench", ACCT)  # the benchmark's own set-up
+        s.roles.create_role(setup, "app", TRUST, path="/team/", tags=[("owner", "bench"), ("env", "prod")])
+        s.users.create_user(setup, "bench")
         for i, action in enumerate(["iam:GetRole", "iam:ListRoles", "iam:GetUser", "s3:GetObject"]):
-            s.users.put_user_policy(ACCT, "bench", f"inline-{i}", doc(action, f"arn:aws:iam::{ACCT}:role/team/*"))
+            s.users.put_user_policy(setup, "bench", f"inline-{i}", doc(action, f"arn:aws:iam::{ACCT}:role/team/*"))
         for i in range(3):
-            arn = s.policies.create_policy(ACCT, f"managed-{i}", doc(f"iam:List{i}*")).policy.arn
-            s.policies.attach("User", ACCT, "bench", arn)
-        s.groups.create_group(ACCT, "benchers")
-        s.groups.add_user_to_group(ACCT, "benchers", "bench")
-        s.groups.put_group_policy(ACCT, "benchers", "g", doc("iam:Tag*"))
+            arn = s.policies.create_policy(setup, f"managed-{i}", doc(f"iam:List{i}*")).policy.arn
+            s.policies.attach(setup, "User", "bench", arn)
+        s.groups.create_group(setup, "benchers")
+        s.groups.add_user_to_group(setup, "benchers", "bench")
+        s.groups.put_group_policy(setup, "benchers", "g", doc("iam:Tag*"))
         for name in ("ReadOnlyAccess", "IAMReadOnlyAccess"):
-            s.policies.attach("Group", ACCT, "benchers", f"arn:aws:iam::aws:policy/{name}")
-        key = s.access_keys.create_access_key(ACCT, "bench").key
+            s.policies.attach(setup, "Group", "benchers", f"arn:aws:iam::aws:policy/{name}")
+        key = s.access_keys.create_access_key(setup, "bench").key
         body = "Action=GetRole&Version=2010-05-08&RoleName=app"
         user_req = signed(body, key.access_key_id, key.secret_access_key)
         root_req = signed(body, ROOT_KEY_ID, ROOT_SECRET)

@@ -25,7 +25,8 @@ from rolegate.iam.entities import AccessKeyRecord
 from rolegate.store.engine import create_store_engine
 from rolegate.store.sealing import Sealer
 from rolegate.store.sql import SqlStore
-from tests.sts.conftest import ACCOUNT, accounts, clock, store, users  # noqa: F401  (the STS fixtures)
+from tests.iam.conftest import Requests
+from tests.sts.conftest import ACCOUNT, accounts, authz, clock, req, store, users  # noqa: F401  (the STS fixtures)
 
 BODY = "Action=ListRoles&Version=2010-05-08"
 
@@ -74,53 +75,55 @@ def reads(store: SqlStore, monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 
 def test_a_steady_caller_is_read_from_the_store_once(authenticator: Authenticator, keys: AccessKeyService,
-                                                     users: UserService, reads: list[int]) -> None:  # noqa: F811
-    users.create_user(ACCOUNT, "alice")
-    key = keys.create_access_key(ACCOUNT, "alice").key
+                                                     users: UserService, reads: list[int],
+                                                     req: Requests) -> None:  # noqa: F811
+    users.create_user(req(ACCOUNT), "alice")
+    key = keys.create_access_key(req(ACCOUNT), "alice").key
     for _ in range(5):
         assert _call(authenticator, key.access_key_id, key.secret_access_key).user_name == "alice"
     assert len(reads) == 1
 
 
 def test_deactivating_a_key_refuses_the_next_request_and_reactivating_restores_it(
-        authenticator: Authenticator, keys: AccessKeyService, users: UserService) -> None:  # noqa: F811
-    users.create_user(ACCOUNT, "alice")
-    key = keys.create_access_key(ACCOUNT, "alice").key
+        authenticator: Authenticator, keys: AccessKeyService, users: UserService, req: Requests) -> None:  # noqa: F811
+    users.create_user(req(ACCOUNT), "alice")
+    key = keys.create_access_key(req(ACCOUNT), "alice").key
     _call(authenticator, key.access_key_id, key.secret_access_key)
-    keys.update_access_key(ACCOUNT, "alice", key.access_key_id, "Inactive")
+    keys.update_access_key(req(ACCOUNT), "alice", key.access_key_id, "Inactive")
     _refused(authenticator, key)
-    keys.update_access_key(ACCOUNT, "alice", key.access_key_id, "Active")
+    keys.update_access_key(req(ACCOUNT), "alice", key.access_key_id, "Active")
     assert _call(authenticator, key.access_key_id, key.secret_access_key).user_name == "alice"
 
 
 def test_a_deleted_key_is_refused_by_the_next_request(authenticator: Authenticator, keys: AccessKeyService,
-                                                      users: UserService) -> None:  # noqa: F811
-    users.create_user(ACCOUNT, "alice")
-    key = keys.create_access_key(ACCOUNT, "alice").key
+                                                      users: UserService, req: Requests) -> None:  # noqa: F811
+    users.create_user(req(ACCOUNT), "alice")
+    key = keys.create_access_key(req(ACCOUNT), "alice").key
     _call(authenticator, key.access_key_id, key.secret_access_key)
-    keys.delete_access_key(ACCOUNT, "alice", key.access_key_id)
+    keys.delete_access_key(req(ACCOUNT), "alice", key.access_key_id)
     _refused(authenticator, key)
 
 
 def test_a_key_changed_by_another_process_is_seen_by_the_next_request(
-        authenticator: Authenticator, users: UserService, clock: FixedClock, tmp_path: Path) -> None:  # noqa: F811
+        authenticator: Authenticator, users: UserService, clock: FixedClock, tmp_path: Path,
+        req: Requests) -> None:  # noqa: F811
     # Another worker: its own engine and services on the same database file.
     other_store = SqlStore(create_store_engine(f"sqlite:///{tmp_path / 'iam.db'}"), Sealer(b"m" * 32))
     try:
         other = AccessKeyService(other_store, clock)
-        users.create_user(ACCOUNT, "alice")
-        key = other.create_access_key(ACCOUNT, "alice").key
+        users.create_user(req(ACCOUNT), "alice")
+        key = other.create_access_key(req(ACCOUNT), "alice").key
         _call(authenticator, key.access_key_id, key.secret_access_key)
-        other.update_access_key(ACCOUNT, "alice", key.access_key_id, "Inactive")
+        other.update_access_key(req(ACCOUNT), "alice", key.access_key_id, "Inactive")
         _refused(authenticator, key)
     finally:
         other_store.close()
 
 
 def test_recording_a_keys_use_keeps_the_cache(authenticator: Authenticator, keys: AccessKeyService,
-                                              users: UserService, store: SqlStore) -> None:  # noqa: F811
-    users.create_user(ACCOUNT, "alice")
-    key = keys.create_access_key(ACCOUNT, "alice").key
+                                              users: UserService, store: SqlStore, req: Requests) -> None:  # noqa: F811
+    users.create_user(req(ACCOUNT), "alice")
+    key = keys.create_access_key(req(ACCOUNT), "alice").key
     before = store.invalidation.stamp(ACCOUNT)
     assert keys.record_use(key, "iam", "us-east-1")
     assert store.invalidation.stamp(ACCOUNT) == before

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from rolegate.authz import Authorizer, Caller, RequestMeta, root_caller
+from rolegate.authz import Authorizer, Caller, RequestContext, RequestMeta, root_caller
 from rolegate.authz.operations import Resource
 from rolegate.core.clock import FixedClock
 from rolegate.core.errors import AccessDenied
@@ -31,6 +31,7 @@ from rolegate.store.sql import SqlStore
 from rolegate.authz import SessionClaims
 from rolegate.policy import Decision
 from rolegate.wire.models import default_catalog
+from tests.iam.conftest import internal, request_of
 
 ACCT = "111122223333"
 TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
@@ -56,12 +57,12 @@ class World:
     def __init__(self, db: Path) -> None:
         self.clock = FixedClock()
         self.store = self.open_store(db)
-        AccountService(self.store, self.clock).create_account("test", ACCT)
-        self.users = UserService(self.store, self.clock)
-        self.groups = GroupService(self.store, self.clock)
-        self.roles = RoleService(self.store, self.clock)
-        self.policies = ManagedPolicyService(self.store, self.clock)
-        self.profiles = InstanceProfileService(self.store, self.clock)
+        AccountService(self.store).create_account(internal(self.store, self.clock), "test", ACCT)
+        self.users = UserService(self.store)
+        self.groups = GroupService(self.store)
+        self.roles = RoleService(self.store)
+        self.policies = ManagedPolicyService(self.store)
+        self.profiles = InstanceProfileService(self.store)
         self.keys = AccessKeyService(self.store, self.clock)
         self.authz = Authorizer(EffectivePolicies(self.store), self.clock, self.store.invalidation)
 
@@ -80,6 +81,10 @@ class World:
     def check_pass_role(self, caller: Caller, role_arn: str, service: str) -> None:
         self.authz.check_pass_role(self.authz.request(caller, "req"), role_arn, service)
 
+    def req(self, account_id: str) -> RequestContext:
+        """A request of ``account_id``'s root user, now."""
+        return request_of(self.authz, account_id)
+
     @staticmethod
     def open_store(db: Path) -> SqlStore:
         engine = create_store_engine(f"sqlite:///{db}")
@@ -87,9 +92,9 @@ class World:
         return SqlStore(engine, Sealer(b"m" * 32))
 
     def user(self, name: str = "alice", *inline: dict[str, Any], **kw: Any) -> Caller:
-        record = self.users.create_user(ACCT, name, **kw)
+        record = self.users.create_user(self.req(ACCT), name, **kw)
         if inline:
-            self.users.put_user_policy(ACCT, name, "inline", doc(*inline))
+            self.users.put_user_policy(self.req(ACCT), name, "inline", doc(*inline))
         return Caller(account_id=ACCT, arn=record.arn, user_id=record.user_id, principal_type="User",
                       user_name=name)
 
@@ -128,7 +133,7 @@ def test_an_explicit_deny_wins_over_an_allow_and_says_so(world: World) -> None:
 
 
 def test_a_permissions_boundary_caps_what_the_policies_allow(world: World) -> None:
-    bound = world.policies.create_policy(ACCT, "bound", doc(allow("iam:GetRole"))).policy.arn
+    bound = world.policies.create_policy(world.req(ACCT), "bound", doc(allow("iam:GetRole"))).policy.arn
     alice = world.user("alice", allow("iam:*"), permissions_boundary_arn=bound)
     world.authorize(alice, "GetRole", {"RoleName": "app"})
     assert denied(world, alice, "ListRoles", {}).endswith(
@@ -147,23 +152,23 @@ def test_get_caller_identity_and_get_session_token_need_no_permission(world: Wor
 
 def test_group_policies_count_for_their_members(world: World) -> None:
     alice = world.user()
-    world.groups.create_group(ACCT, "readers")
-    world.groups.put_group_policy(ACCT, "readers", "p", doc(allow("iam:ListRoles")))
-    world.groups.add_user_to_group(ACCT, "readers", "alice")
+    world.groups.create_group(world.req(ACCT), "readers")
+    world.groups.put_group_policy(world.req(ACCT), "readers", "p", doc(allow("iam:ListRoles")))
+    world.groups.add_user_to_group(world.req(ACCT), "readers", "alice")
     world.authorize(alice, "ListRoles", {})
 
 
 def test_attached_managed_policies_of_user_and_group_count(world: World) -> None:
     alice = world.user()
-    world.groups.create_group(ACCT, "g")
-    world.groups.add_user_to_group(ACCT, "g", "alice")
-    world.policies.attach("Group", ACCT, "g", "arn:aws:iam::aws:policy/IAMReadOnlyAccess")
+    world.groups.create_group(world.req(ACCT), "g")
+    world.groups.add_user_to_group(world.req(ACCT), "g", "alice")
+    world.policies.attach(world.req(ACCT), "Group", "g", "arn:aws:iam::aws:policy/IAMReadOnlyAccess")
     world.authorize(alice, "ListUsers", {})
     assert "iam:CreateUser" in denied(world, alice, "CreateUser", {"UserName": "bob"})
 
 
 def test_a_role_named_without_its_path_is_evaluated_at_its_real_arn(world: World) -> None:
-    world.roles.create_role(ACCT, "app", TRUST, path="/team/")
+    world.roles.create_role(world.req(ACCT), "app", TRUST, path="/team/")
     alice = world.user("alice", allow("iam:GetRole", f"arn:aws:iam::{ACCT}:role/team/*"))
     world.authorize(alice, "GetRole", {"RoleName": "app"})
     assert f"resource: arn:aws:iam::{ACCT}:role/other because" in denied(world, alice, "GetRole",
@@ -178,7 +183,7 @@ def test_request_tags_condition_on_create(world: World) -> None:
 
 
 def test_tag_keys_condition_on_untag(world: World) -> None:
-    world.roles.create_role(ACCT, "app", TRUST)
+    world.roles.create_role(world.req(ACCT), "app", TRUST)
     alice = world.user("alice", allow("iam:UntagRole", "*", **{"ForAllValues:StringEquals": {"aws:TagKeys": ["tmp"]}}))
     world.authorize(alice, "UntagRole", {"RoleName": "app", "TagKeys": ["tmp"]})
     denied(world, alice, "UntagRole", {"RoleName": "app", "TagKeys": ["tmp", "owner"]})
@@ -193,16 +198,16 @@ def test_permissions_boundary_condition_on_create_user(world: World) -> None:
 
 def test_permissions_boundary_condition_reads_the_target_roles_boundary(world: World) -> None:
     required = "arn:aws:iam::aws:policy/ReadOnlyAccess"
-    world.roles.create_role(ACCT, "bounded", TRUST, permissions_boundary_arn=required)
-    world.roles.create_role(ACCT, "free", TRUST)
+    world.roles.create_role(world.req(ACCT), "bounded", TRUST, permissions_boundary_arn=required)
+    world.roles.create_role(world.req(ACCT), "free", TRUST)
     alice = world.user("alice", allow("iam:PutRolePolicy", "*", StringEquals={"iam:PermissionsBoundary": required}))
     world.authorize(alice, "PutRolePolicy", {"RoleName": "bounded", "PolicyName": "p", "PolicyDocument": "{}"})
     denied(world, alice, "PutRolePolicy", {"RoleName": "free", "PolicyName": "p", "PolicyDocument": "{}"})
 
 
 def test_resource_tag_condition_reads_the_target_roles_tags(world: World) -> None:
-    world.roles.create_role(ACCT, "mine", TRUST, tags=[("owner", "alice")])
-    world.roles.create_role(ACCT, "theirs", TRUST, tags=[("owner", "bob")])
+    world.roles.create_role(world.req(ACCT), "mine", TRUST, tags=[("owner", "alice")])
+    world.roles.create_role(world.req(ACCT), "theirs", TRUST, tags=[("owner", "bob")])
     alice = world.user("alice", allow("iam:DeleteRole", "*",
                                       StringEquals={"iam:ResourceTag/owner": "${aws:username}"}))
     world.authorize(alice, "DeleteRole", {"RoleName": "mine"})
@@ -248,7 +253,7 @@ def test_the_same_operation_on_another_resource_is_decided_on_its_own(world: Wor
 
 
 def test_a_request_carrying_a_policy_document_is_authorized_without_being_remembered(world: World) -> None:
-    world.roles.create_role(ACCT, "app", TRUST)
+    world.roles.create_role(world.req(ACCT), "app", TRUST)
     alice = world.user("alice", allow("iam:PutRolePolicy", f"arn:aws:iam::{ACCT}:role/app"))
     big = doc(*[allow(f"iam:Get{i}") for i in range(40)])
     remembered = len(world.authz._decisions)
@@ -259,19 +264,19 @@ def test_a_request_carrying_a_policy_document_is_authorized_without_being_rememb
 
 
 def test_renaming_a_user_needs_permission_on_the_old_and_the_new_name(world: World) -> None:
-    world.users.create_user(ACCT, "bob")
+    world.users.create_user(world.req(ACCT), "bob")
     alice = world.user("alice", allow("iam:UpdateUser", f"arn:aws:iam::{ACCT}:user/bob"))
     assert f"resource: arn:aws:iam::{ACCT}:user/robert because" in denied(
         world, alice, "UpdateUser", {"UserName": "bob", "NewUserName": "robert"})
 
 
 def test_add_role_to_instance_profile_needs_pass_role_to_ec2(world: World) -> None:
-    world.roles.create_role(ACCT, "app", TRUST)
+    world.roles.create_role(world.req(ACCT), "app", TRUST)
     alice = world.user("alice", allow("iam:AddRoleToInstanceProfile"))
     params = {"InstanceProfileName": "ip", "RoleName": "app"}
     assert "iam:PassRole on resource: arn:aws:iam::111122223333:role/app" in denied(
         world, alice, "AddRoleToInstanceProfile", params)
-    world.users.put_user_policy(ACCT, "alice", "pass", doc(
+    world.users.put_user_policy(world.req(ACCT), "alice", "pass", doc(
         allow("iam:PassRole", "*", StringEquals={"iam:PassedToService": "ec2.amazonaws.com"})))
     world.authorize(alice, "AddRoleToInstanceProfile", params)
 
@@ -287,36 +292,36 @@ def test_check_pass_role_is_reusable_with_any_service(world: World) -> None:
 def test_cache_sees_a_new_inline_policy_at_once(world: World) -> None:
     alice = world.user()
     denied(world, alice, "ListRoles", {})
-    world.users.put_user_policy(ACCT, "alice", "p", doc(allow("iam:ListRoles")))
+    world.users.put_user_policy(world.req(ACCT), "alice", "p", doc(allow("iam:ListRoles")))
     world.authorize(alice, "ListRoles", {})
 
 
 def test_cache_sees_an_attached_policy_and_its_detachment(world: World) -> None:
     alice = world.user()
     denied(world, alice, "ListUsers", {})
-    world.policies.attach("User", ACCT, "alice", "arn:aws:iam::aws:policy/IAMReadOnlyAccess")
+    world.policies.attach(world.req(ACCT), "User", "alice", "arn:aws:iam::aws:policy/IAMReadOnlyAccess")
     world.authorize(alice, "ListUsers", {})
-    world.policies.detach("User", ACCT, "alice", "arn:aws:iam::aws:policy/IAMReadOnlyAccess")
+    world.policies.detach(world.req(ACCT), "User", "alice", "arn:aws:iam::aws:policy/IAMReadOnlyAccess")
     denied(world, alice, "ListUsers", {})
 
 
 def test_cache_sees_group_membership_changes(world: World) -> None:
     alice = world.user()
-    world.groups.create_group(ACCT, "g")
-    world.groups.put_group_policy(ACCT, "g", "p", doc(allow("iam:ListGroups")))
+    world.groups.create_group(world.req(ACCT), "g")
+    world.groups.put_group_policy(world.req(ACCT), "g", "p", doc(allow("iam:ListGroups")))
     denied(world, alice, "ListGroups", {})
-    world.groups.add_user_to_group(ACCT, "g", "alice")
+    world.groups.add_user_to_group(world.req(ACCT), "g", "alice")
     world.authorize(alice, "ListGroups", {})
-    world.groups.remove_user_from_group(ACCT, "g", "alice")
+    world.groups.remove_user_from_group(world.req(ACCT), "g", "alice")
     denied(world, alice, "ListGroups", {})
 
 
 def test_cache_sees_a_new_default_policy_version(world: World) -> None:
     alice = world.user()
-    arn = world.policies.create_policy(ACCT, "p", doc(allow("iam:ListRoles"))).policy.arn
-    world.policies.attach("User", ACCT, "alice", arn)
+    arn = world.policies.create_policy(world.req(ACCT), "p", doc(allow("iam:ListRoles"))).policy.arn
+    world.policies.attach(world.req(ACCT), "User", "alice", arn)
     world.authorize(alice, "ListRoles", {})
-    world.policies.create_policy_version(ACCT, arn, doc(allow("iam:ListUsers")), set_as_default=True)
+    world.policies.create_policy_version(world.req(ACCT), arn, doc(allow("iam:ListUsers")), set_as_default=True)
     denied(world, alice, "ListRoles", {})
 
 
@@ -328,9 +333,9 @@ def test_a_change_made_through_another_process_store_is_seen(world: World, tmp_p
         alice = world.user()
         with pytest.raises(AccessDenied):
             world.authorize(alice, "ListRoles", {}, authz=other_authz)
-        world.users.put_user_policy(ACCT, "alice", "p", doc(allow("iam:ListRoles")))
+        world.users.put_user_policy(world.req(ACCT), "alice", "p", doc(allow("iam:ListRoles")))
         world.authorize(alice, "ListRoles", {}, authz=other_authz)
-        UserService(other, world.clock).delete_user_policy(ACCT, "alice", "p")
+        UserService(other).delete_user_policy(world.req(ACCT), "alice", "p")
         denied(world, alice, "ListRoles", {})
     finally:
         other.close()
@@ -341,21 +346,21 @@ def test_recording_key_use_and_role_last_use_do_not_invalidate_the_cache(world: 
 
     from rolegate.store import schema as t
 
-    world.roles.create_role(ACCT, "app", TRUST)
-    key = world.keys.create_access_key(ACCT, None).key
+    world.roles.create_role(world.req(ACCT), "app", TRUST)
+    key = world.keys.create_access_key(world.req(ACCT), None).key
     before = world.store.invalidation.stamp(ACCT)
     world.keys.record_use(key, "iam", "us-east-1")
     with world.store.write() as tx:  # the statement RoleLastUsed bookkeeping is to use: only last_used_*
         tx.roles._c.execute(update(t.roles).where(t.roles.c.name == "app")  # type: ignore[attr-defined]
                             .values(last_used_at=world.clock.now(), last_used_region="us-east-1"))
     assert world.store.invalidation.stamp(ACCT) == before
-    world.roles.tag_role(ACCT, "app", [("k", "v")])
+    world.roles.tag_role(world.req(ACCT), "app", [("k", "v")])
     assert world.store.invalidation.stamp(ACCT) == (before[0], before[1] + 1)  # the account's, not global
 
 
 def _session(world: World, role: str, *, policy: str | None = None, tags: tuple[tuple[str, str], ...] = (),
              issued: dt.datetime | None = None) -> Caller:
-    record = world.roles.get_role(ACCT, role)
+    record = world.roles.get_role(world.req(ACCT), role)
     now = issued or world.clock.now()
     claims = SessionClaims(kind="AssumedRole", account_id=ACCT, access_key_id="ASIAEXAMPLE", issued_at=now,
                            expires_at=now + dt.timedelta(hours=1), principal_id=record.role_id,
@@ -366,8 +371,8 @@ def _session(world: World, role: str, *, policy: str | None = None, tags: tuple[
 
 
 def test_a_role_session_carries_the_roles_policies(world: World) -> None:
-    world.roles.create_role(ACCT, "app", TRUST)
-    world.roles.put_role_policy(ACCT, "app", "p", doc(allow("iam:ListRoles")))
+    world.roles.create_role(world.req(ACCT), "app", TRUST)
+    world.roles.put_role_policy(world.req(ACCT), "app", "p", doc(allow("iam:ListRoles")))
     session = _session(world, "app")
     world.authorize(session, "ListRoles", {})
     assert denied(world, session, "ListUsers", {}).startswith(
@@ -376,8 +381,8 @@ def test_a_role_session_carries_the_roles_policies(world: World) -> None:
 
 def test_a_session_may_read_its_own_role_and_user_facts_do_not_shadow_policies(world: World) -> None:
     # The role is both the resource looked up and the principal whose policies are cached.
-    world.roles.create_role(ACCT, "app", TRUST)
-    world.roles.put_role_policy(ACCT, "app", "p", doc(allow("iam:GetRole")))
+    world.roles.create_role(world.req(ACCT), "app", TRUST)
+    world.roles.put_role_policy(world.req(ACCT), "app", "p", doc(allow("iam:GetRole")))
     session = _session(world, "app")
     world.authorize(session, "GetRole", {"RoleName": "app"})
     world.authorize(session, "GetRole", {"RoleName": "app"})
@@ -387,8 +392,8 @@ def test_a_session_may_read_its_own_role_and_user_facts_do_not_shadow_policies(w
 
 
 def test_a_session_policy_narrows_the_role(world: World) -> None:
-    world.roles.create_role(ACCT, "app", TRUST)
-    world.roles.put_role_policy(ACCT, "app", "p", doc(allow("iam:*")))
+    world.roles.create_role(world.req(ACCT), "app", TRUST)
+    world.roles.put_role_policy(world.req(ACCT), "app", "p", doc(allow("iam:*")))
     session = _session(world, "app", policy=doc(allow("iam:ListRoles")))
     world.authorize(session, "ListRoles", {})
     assert denied(world, session, "ListUsers", {}).endswith("because no session policy allows the "
@@ -396,20 +401,20 @@ def test_a_session_policy_narrows_the_role(world: World) -> None:
 
 
 def test_session_tags_overlay_role_tags_as_principal_tags(world: World) -> None:
-    world.roles.create_role(ACCT, "app", TRUST, tags=[("team", "red"), ("env", "prod")])
-    world.roles.put_role_policy(ACCT, "app", "p", doc(allow("iam:ListRoles", "*", StringEquals={
+    world.roles.create_role(world.req(ACCT), "app", TRUST, tags=[("team", "red"), ("env", "prod")])
+    world.roles.put_role_policy(world.req(ACCT), "app", "p", doc(allow("iam:ListRoles", "*", StringEquals={
         "aws:PrincipalTag/team": "blue", "aws:PrincipalTag/env": "prod"})))
     denied(world, _session(world, "app"), "ListRoles", {})
     world.authorize(_session(world, "app", tags=(("team", "blue"),)), "ListRoles", {})
 
 
 def test_revocation_denies_sessions_issued_before_it(world: World) -> None:
-    world.roles.create_role(ACCT, "app", TRUST)
-    world.roles.put_role_policy(ACCT, "app", "p", doc(allow("iam:ListRoles")))
+    world.roles.create_role(world.req(ACCT), "app", TRUST)
+    world.roles.put_role_policy(world.req(ACCT), "app", "p", doc(allow("iam:ListRoles")))
     old = _session(world, "app")
     world.clock.advance(60)
     cutoff = world.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ")
-    world.roles.put_role_policy(ACCT, "app", "AWSRevokeOlderSessions", doc(
+    world.roles.put_role_policy(world.req(ACCT), "app", "AWSRevokeOlderSessions", doc(
         {"Effect": "Deny", "Action": "*", "Resource": "*",
          "Condition": {"DateLessThan": {"aws:TokenIssueTime": cutoff}}}))
     assert "explicit deny" in denied(world, old, "ListRoles", {})
@@ -418,13 +423,13 @@ def test_revocation_denies_sessions_issued_before_it(world: World) -> None:
 
 
 def test_a_session_of_a_deleted_and_recreated_role_carries_nothing(world: World) -> None:
-    world.roles.create_role(ACCT, "app", TRUST)
-    world.roles.put_role_policy(ACCT, "app", "p", doc(allow("iam:ListRoles")))
+    world.roles.create_role(world.req(ACCT), "app", TRUST)
+    world.roles.put_role_policy(world.req(ACCT), "app", "p", doc(allow("iam:ListRoles")))
     old = _session(world, "app")
-    world.roles.delete_role_policy(ACCT, "app", "p")
-    world.roles.delete_role(ACCT, "app")
-    world.roles.create_role(ACCT, "app", TRUST)
-    world.roles.put_role_policy(ACCT, "app", "p", doc(allow("iam:ListRoles")))
+    world.roles.delete_role_policy(world.req(ACCT), "app", "p")
+    world.roles.delete_role(world.req(ACCT), "app")
+    world.roles.create_role(world.req(ACCT), "app", TRUST)
+    world.roles.put_role_policy(world.req(ACCT), "app", "p", doc(allow("iam:ListRoles")))
     denied(world, old, "ListRoles", {})
 
 
@@ -443,5 +448,5 @@ def test_decide_cross_account_needs_the_callers_own_allow_too(world: World) -> N
     role = "arn:aws:iam::999988887777:role/app"
     trust = doc({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCT}:root"}, "Action": "sts:AssumeRole"})
     assert not world.decide(alice, "sts:AssumeRole", role, "999988887777", trust, "trust").is_allowed
-    world.users.put_user_policy(ACCT, "alice", "p", doc(allow("sts:AssumeRole", role)))
+    world.users.put_user_policy(world.req(ACCT), "alice", "p", doc(allow("sts:AssumeRole", role)))
     assert world.decide(alice, "sts:AssumeRole", role, "999988887777", trust, "trust").is_allowed

@@ -54,7 +54,7 @@ def test_trust_across_accounts_needs_the_callers_own_identity_policy_too(world: 
     role = _role(OTHER, _trust(f"arn:aws:iam::{ACCT}:root"))
     with pytest.raises(AccessDenied):
         world.authz.trust(world.authz.request(alice, "r"), role, ["sts:AssumeRole"], assume_context("s", ()))
-    world.users.put_user_policy(ACCT, "alice", "p", doc(allow("sts:AssumeRole", role.arn)))
+    world.users.put_user_policy(world.req(ACCT), "alice", "p", doc(allow("sts:AssumeRole", role.arn)))
     world.authz.trust(world.authz.request(alice, "r"), role, ["sts:AssumeRole"], assume_context("s", ()))
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import insert
 
+from rolegate.authz import Authorizer
 from rolegate.core.clock import FixedClock
 from rolegate.iam.accounts import AccountService
 from rolegate.iam.effective_policies import EffectivePolicies
@@ -26,6 +27,7 @@ from rolegate.store.invalidation import Snapshot
 from rolegate.store.sealing import Sealer
 from rolegate.store.sql import SqlStore
 from rolegate.store.sql import roles as sql_roles
+from tests.iam.conftest import Requests, internal, request_of
 
 A, B = "111122223333", "444455556666"
 TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
@@ -43,13 +45,20 @@ def _open(db: Path) -> SqlStore:
 def store(tmp_path: Path) -> Iterator[SqlStore]:
     s = _open(tmp_path / "scopes.db")
     clock = FixedClock()
-    AccountService(s, clock).create_account("a", A)
-    AccountService(s, clock).create_account("b", B)
+    AccountService(s).create_account(internal(s, clock), "a", A)
+    AccountService(s).create_account(internal(s, clock), "b", B)
+    authz = Authorizer(EffectivePolicies(s), clock, s.invalidation)
     for account in (A, B):
-        RoleService(s, clock).create_role(account, "app", TRUST)
-        UserService(s, clock).create_user(account, "alice")
+        RoleService(s).create_role(request_of(authz, account), "app", TRUST)
+        UserService(s).create_user(request_of(authz, account), "alice")
     yield s
     s.close()
+
+
+@pytest.fixture
+def req(store: SqlStore) -> Requests:
+    authz = Authorizer(EffectivePolicies(store), FixedClock(), store.invalidation)
+    return lambda who, region=None: request_of(authz, who, region)
 
 
 def _moved(store: SqlStore, write: object) -> set[str]:
@@ -63,20 +72,20 @@ def _moved(store: SqlStore, write: object) -> set[str]:
     return moved
 
 
-def test_a_write_to_a_row_keyed_by_account_moves_only_that_account(store: SqlStore) -> None:
-    assert _moved(store, lambda: RoleService(store, FixedClock()).create_role(A, "new", TRUST)) == {"A"}
+def test_a_write_to_a_row_keyed_by_account_moves_only_that_account(store: SqlStore, req: Requests) -> None:
+    assert _moved(store, lambda: RoleService(store).create_role(req(A), "new", TRUST)) == {"A"}
 
 
-def test_a_write_to_a_child_row_moves_the_account_of_its_parent(store: SqlStore) -> None:
-    roles, users = RoleService(store, FixedClock()), UserService(store, FixedClock())
-    assert _moved(store, lambda: roles.put_role_policy(B, "app", "p", ALLOW)) == {"B"}
-    assert _moved(store, lambda: roles.tag_role(A, "app", [("k", "v")])) == {"A"}
-    assert _moved(store, lambda: users.put_user_policy(A, "alice", "p", ALLOW)) == {"A"}
+def test_a_write_to_a_child_row_moves_the_account_of_its_parent(store: SqlStore, req: Requests) -> None:
+    roles, users = RoleService(store), UserService(store)
+    assert _moved(store, lambda: roles.put_role_policy(req(B), "app", "p", ALLOW)) == {"B"}
+    assert _moved(store, lambda: roles.tag_role(req(A), "app", [("k", "v")])) == {"A"}
+    assert _moved(store, lambda: users.put_user_policy(req(A), "alice", "p", ALLOW)) == {"A"}
 
 
 def test_an_update_built_once_and_given_its_values_at_execution_is_a_change_not_bookkeeping(
-        store: SqlStore) -> None:
-    role_id = RoleService(store, FixedClock()).get_role(B, "app").role_id
+        store: SqlStore, req: Requests) -> None:
+    role_id = RoleService(store).get_role(req(B), "app").role_id
 
     def set_trust_policy_only() -> None:
         with store.write() as tx:
@@ -92,18 +101,19 @@ def test_an_update_built_once_and_given_its_values_at_execution_is_a_change_not_
     assert _moved(store, set_last_use_only) == set()
 
 
-def test_memberships_attachments_and_deletions_move_their_account(store: SqlStore) -> None:
+def test_memberships_attachments_and_deletions_move_their_account(store: SqlStore, req: Requests) -> None:
     clock = FixedClock()
-    groups, policies, roles = GroupService(store, clock), ManagedPolicyService(store, clock), RoleService(store, clock)
-    assert _moved(store, lambda: groups.create_group(B, "g")) == {"B"}
-    assert _moved(store, lambda: groups.add_user_to_group(B, "g", "alice")) == {"B"}
-    arn = policies.create_policy(A, "p", ALLOW).policy.arn
-    assert _moved(store, lambda: policies.attach("Role", A, "app", arn)) == {"A"}
-    assert _moved(store, lambda: policies.attach("Role", A, "app", "arn:aws:iam::aws:policy/ReadOnlyAccess")) == {"A"}
-    assert _moved(store, lambda: policies.detach("Role", A, "app", arn)) == {"A"}
-    policies.detach("Role", A, "app", "arn:aws:iam::aws:policy/ReadOnlyAccess")
+    groups, policies, roles = GroupService(store), ManagedPolicyService(store), RoleService(store)
+    assert _moved(store, lambda: groups.create_group(req(B), "g")) == {"B"}
+    assert _moved(store, lambda: groups.add_user_to_group(req(B), "g", "alice")) == {"B"}
+    arn = policies.create_policy(req(A), "p", ALLOW).policy.arn
+    assert _moved(store, lambda: policies.attach(req(A), "Role", "app", arn)) == {"A"}
+    assert _moved(store, lambda: policies.attach(req(A), "Role", "app",
+                                                 "arn:aws:iam::aws:policy/ReadOnlyAccess")) == {"A"}
+    assert _moved(store, lambda: policies.detach(req(A), "Role", "app", arn)) == {"A"}
+    policies.detach(req(A), "Role", "app", "arn:aws:iam::aws:policy/ReadOnlyAccess")
     sql_generation._ACCOUNT_OF_ID.clear()  # as in a process that never wrote this role before
-    assert _moved(store, lambda: roles.delete_role(A, "app")) == {"A"}  # the role's row was read before it went
+    assert _moved(store, lambda: roles.delete_role(req(A), "app")) == {"A"}  # the role's row was read before it went
 
 
 def test_a_write_that_names_no_account_moves_the_global_generation(store: SqlStore) -> None:
@@ -133,25 +143,25 @@ class _Counting:
         store.read = read  # type: ignore[method-assign]
 
 
-def test_a_write_in_one_account_leaves_the_other_accounts_entries_valid(store: SqlStore) -> None:
+def test_a_write_in_one_account_leaves_the_other_accounts_entries_valid(store: SqlStore, req: Requests) -> None:
     cache = EffectivePolicies(store)
     b_role = cache.role(Snapshot(store.invalidation), B, "app")
     a_role = cache.role(Snapshot(store.invalidation), A, "app")
     assert b_role is not None and a_role is not None and a_role.identity == ()
     counting = _Counting(store)
-    RoleService(store, FixedClock()).put_role_policy(A, "app", "p", ALLOW)
+    RoleService(store).put_role_policy(req(A), "app", "p", ALLOW)
     assert cache.role(Snapshot(store.invalidation), B, "app") is b_role and counting.reads == 0
     rebuilt = cache.role(Snapshot(store.invalidation), A, "app")
     assert rebuilt is not None and len(rebuilt.identity) == 1 and counting.reads == 1
 
 
 def test_a_write_in_an_account_is_seen_by_the_next_request_of_another_process(store: SqlStore,
-                                                                              tmp_path: Path) -> None:
+                                                                              tmp_path: Path, req: Requests) -> None:
     other = _open(tmp_path / "scopes.db")  # another worker: its own engine and caches on the same file
     try:
         cache = EffectivePolicies(store)
         assert cache.role(Snapshot(store.invalidation), A, "app").identity == ()  # type: ignore[union-attr]
-        RoleService(other, FixedClock()).put_role_policy(A, "app", "p", ALLOW)
+        RoleService(other).put_role_policy(req(A), "app", "p", ALLOW)
         assert len(cache.role(Snapshot(store.invalidation), A, "app").identity) == 1  # type: ignore[union-attr]
     finally:
         other.close()

@@ -23,6 +23,7 @@ from rolegate.server.config import Settings
 from rolegate.server.runtime import prepare
 from rolegate.store.invalidation import Stamp
 from tests.live import ROOT_KEY_ID, ROOT_SECRET
+from tests.iam.conftest import Requests, request_of
 
 ACCT = "123456789012"
 NS = {"sts": "https://sts.amazonaws.com/doc/2011-06-15/"}
@@ -35,6 +36,7 @@ class Counted:
     """The endpoint with counters on the invalidation port and on the store's read transactions."""
 
     endpoint: Any
+    authorizer: Any  # the app's decision service: it builds the requests a test's set-up calls services with
     stamps: list[str] = field(default_factory=list)
     reads: list[int] = field(default_factory=list)
 
@@ -62,7 +64,7 @@ def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Co
     prepare(settings)
     app = build_app(settings)
     runtime = app.state.runtime
-    counted = Counted(app.state.endpoint)
+    counted = Counted(app.state.endpoint, runtime.authorizer)
     port, real_stamp, real_read = runtime.store.invalidation, runtime.store.invalidation.stamp, runtime.store.read
 
     def stamp(account_id: str) -> Stamp:
@@ -81,19 +83,25 @@ def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Co
     runtime.store.close()
 
 
-def _user_with_key(services: Any, *statements: dict[str, Any]) -> tuple[str, str]:
-    services.users.create_user(ACCT, "alice")
-    services.users.put_user_policy(ACCT, "alice", "p", json.dumps({"Version": "2012-10-17",
+@pytest.fixture
+def req(server: tuple[Counted, Any]) -> Requests:
+    return lambda who, region=None: request_of(server[0].authorizer, who, region)
+
+
+def _user_with_key(services: Any, req: Requests, *statements: dict[str, Any]) -> tuple[str, str]:
+    services.users.create_user(req(ACCT), "alice")
+    services.users.put_user_policy(req(ACCT), "alice", "p", json.dumps({"Version": "2012-10-17",
                                                                    "Statement": list(statements)}))
-    key = services.access_keys.create_access_key(ACCT, "alice").key
+    key = services.access_keys.create_access_key(req(ACCT), "alice").key
     return key.access_key_id, key.secret_access_key
 
 
-def test_get_role_reads_the_invalidation_port_once_and_the_store_only_for_its_answer(server: tuple[Counted, Any]) -> None:
+def test_get_role_reads_the_invalidation_port_once_and_the_store_only_for_its_answer(server: tuple[Counted, Any],
+                                                                                     req: Requests) -> None:
     counted, services = server
-    services.roles.create_role(ACCT, "app", json.dumps({"Version": "2012-10-17", "Statement": [
+    services.roles.create_role(req(ACCT), "app", json.dumps({"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
-    key, secret = _user_with_key(services, {"Effect": "Allow", "Action": "iam:GetRole", "Resource": "*"})
+    key, secret = _user_with_key(services, req, {"Effect": "Allow", "Action": "iam:GetRole", "Resource": "*"})
     body = "Action=GetRole&Version=2010-05-08&RoleName=app"
     counted.call("iam", body, key, secret)  # fills the caches
     # The one store read is the handler's (the role it returns); authentication and authorization read none.
@@ -101,10 +109,10 @@ def test_get_role_reads_the_invalidation_port_once_and_the_store_only_for_its_an
 
 
 def test_assume_role_reads_the_invalidation_port_once_and_the_store_not_at_all(
-        server: tuple[Counted, Any]) -> None:
+        server: tuple[Counted, Any], req: Requests) -> None:
     counted, services = server
-    key, secret = _user_with_key(services, {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"})
-    arn = services.roles.create_role(ACCT, "target", json.dumps({"Version": "2012-10-17", "Statement": [
+    key, secret = _user_with_key(services, req, {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"})
+    arn = services.roles.create_role(req(ACCT), "target", json.dumps({"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCT}:user/alice"},
          "Action": ["sts:AssumeRole", "sts:TagSession"]}]})).arn
     body = f"Action=AssumeRole&Version=2011-06-15&RoleArn={arn}&RoleSessionName=bench&Tags.member.1.Key=k&Tags.member.1.Value=v"
@@ -112,10 +120,10 @@ def test_assume_role_reads_the_invalidation_port_once_and_the_store_not_at_all(
     assert counted.counted("sts", body, key, secret) == (1, 0)
 
 
-def test_session_get_caller_identity_reads_nothing(server: tuple[Counted, Any]) -> None:
+def test_session_get_caller_identity_reads_nothing(server: tuple[Counted, Any], req: Requests) -> None:
     counted, services = server
-    key, secret = _user_with_key(services, {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"})
-    arn = services.roles.create_role(ACCT, "target", json.dumps({"Version": "2012-10-17", "Statement": [
+    key, secret = _user_with_key(services, req, {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"})
+    arn = services.roles.create_role(req(ACCT), "target", json.dumps({"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCT}:user/alice"},
          "Action": "sts:AssumeRole"}]})).arn
     out = ET.fromstring(counted.call("sts", f"Action=AssumeRole&Version=2011-06-15&RoleArn={arn}&RoleSessionName=bench",

@@ -19,6 +19,7 @@ from rolegate.iam.service_linked_roles import (
 from rolegate.store.sql import SqlStore
 
 from .conftest import ACCOUNT
+from tests.iam.conftest import Requests
 
 TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
@@ -27,7 +28,7 @@ POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", 
 
 @pytest.fixture
 def slr(store: SqlStore, clock: FixedClock, accounts: AccountService) -> ServiceLinkedRoleService:
-    return ServiceLinkedRoleService(store, clock)
+    return ServiceLinkedRoleService(store)
 
 
 @pytest.mark.parametrize(("service", "name"), [
@@ -48,8 +49,8 @@ def test_unknown_services_fall_back_to_the_camel_cased_principal() -> None:
 
 
 def test_created_role_lives_under_the_service_path_and_trusts_the_service(
-        slr: ServiceLinkedRoleService, roles: RoleService) -> None:
-    role = slr.create_service_linked_role(ACCOUNT, "elasticbeanstalk.amazonaws.com", description="eb",
+        slr: ServiceLinkedRoleService, roles: RoleService, req: Requests) -> None:
+    role = slr.create_service_linked_role(req(ACCOUNT), "elasticbeanstalk.amazonaws.com", description="eb",
                                           custom_suffix="blue")
     assert role.name == "AWSServiceRoleForElasticBeanstalk_blue"
     assert role.path == "/aws-service-role/elasticbeanstalk.amazonaws.com/"
@@ -58,80 +59,81 @@ def test_created_role_lives_under_the_service_path_and_trusts_the_service(
     statement = json.loads(role.trust_policy)["Statement"][0]
     assert statement["Principal"] == {"Service": ["elasticbeanstalk.amazonaws.com"]}
     assert statement["Action"] == ["sts:AssumeRole"] and statement["Effect"] == "Allow"
-    assert roles.get_role(ACCOUNT, role.name).description == "eb"
+    assert roles.get_role(req(ACCOUNT), role.name).description == "eb"
 
 
-def test_a_taken_name_is_invalid_input_asking_for_another_suffix(slr: ServiceLinkedRoleService) -> None:
-    slr.create_service_linked_role(ACCOUNT, "autoscaling.amazonaws.com")
+def test_a_taken_name_is_invalid_input_asking_for_another_suffix(slr: ServiceLinkedRoleService, req: Requests) -> None:
+    slr.create_service_linked_role(req(ACCOUNT), "autoscaling.amazonaws.com")
     with pytest.raises(InvalidInput, match="has been taken in this account, please try a different suffix"):
-        slr.create_service_linked_role(ACCOUNT, "autoscaling.amazonaws.com")
+        slr.create_service_linked_role(req(ACCOUNT), "autoscaling.amazonaws.com")
 
 
-def test_a_suffix_is_refused_for_services_that_do_not_take_one(slr: ServiceLinkedRoleService) -> None:
+def test_a_suffix_is_refused_for_services_that_do_not_take_one(slr: ServiceLinkedRoleService, req: Requests) -> None:
     with pytest.raises(InvalidInput):
-        slr.create_service_linked_role(ACCOUNT, "ecs.amazonaws.com", custom_suffix="x")
+        slr.create_service_linked_role(req(ACCOUNT), "ecs.amazonaws.com", custom_suffix="x")
 
 
-def test_a_name_that_is_not_a_service_principal_is_refused(slr: ServiceLinkedRoleService) -> None:
+def test_a_name_that_is_not_a_service_principal_is_refused(slr: ServiceLinkedRoleService, req: Requests) -> None:
     with pytest.raises(InvalidInput):
-        slr.create_service_linked_role(ACCOUNT, "example.com")
+        slr.create_service_linked_role(req(ACCOUNT), "example.com")
 
 
-def test_create_role_refuses_the_service_role_path(roles: RoleService) -> None:
+def test_create_role_refuses_the_service_role_path(roles: RoleService, req: Requests) -> None:
     with pytest.raises(InvalidInput, match="can only be used for AWS Service linked Roles"):
-        roles.create_role(ACCOUNT, "Sneaky", TRUST, path="/aws-service-role/ecs.amazonaws.com/")
+        roles.create_role(req(ACCOUNT), "Sneaky", TRUST, path="/aws-service-role/ecs.amazonaws.com/")
 
 
 def test_ordinary_role_operations_refuse_a_service_linked_role(slr: ServiceLinkedRoleService,
-                                                               roles: RoleService) -> None:
-    name = slr.create_service_linked_role(ACCOUNT, "rds.amazonaws.com").name
-    for change in (lambda: roles.delete_role(ACCOUNT, name),
-                   lambda: roles.update_trust_policy(ACCOUNT, name, TRUST),
-                   lambda: roles.put_role_policy(ACCOUNT, name, "p", POLICY),
-                   lambda: roles.update_role(ACCOUNT, name, description="x")):
+                                                               roles: RoleService, req: Requests) -> None:
+    name = slr.create_service_linked_role(req(ACCOUNT), "rds.amazonaws.com").name
+    for change in (lambda: roles.delete_role(req(ACCOUNT), name),
+                   lambda: roles.update_trust_policy(req(ACCOUNT), name, TRUST),
+                   lambda: roles.put_role_policy(req(ACCOUNT), name, "p", POLICY),
+                   lambda: roles.update_role(req(ACCOUNT), name, description="x")):
         with pytest.raises(UnmodifiableEntity):
             change()
-    assert roles.get_role(ACCOUNT, name).name == name
+    assert roles.get_role(req(ACCOUNT), name).name == name
 
 
 def test_deletion_removes_the_role_and_records_a_succeeded_task(slr: ServiceLinkedRoleService,
-                                                                roles: RoleService) -> None:
-    name = slr.create_service_linked_role(ACCOUNT, "ecs.amazonaws.com").name
-    task_id = slr.delete_service_linked_role(ACCOUNT, name)
+                                                                roles: RoleService, req: Requests) -> None:
+    name = slr.create_service_linked_role(req(ACCOUNT), "ecs.amazonaws.com").name
+    task_id = slr.delete_service_linked_role(req(ACCOUNT), name)
     assert task_id.startswith(f"task/aws-service-role/ecs.amazonaws.com/{name}/")
     with pytest.raises(NoSuchEntity):
-        roles.get_role(ACCOUNT, name)
-    task = slr.deletion_status(ACCOUNT, task_id)
+        roles.get_role(req(ACCOUNT), name)
+    task = slr.deletion_status(req(ACCOUNT), task_id)
     assert task.status == "SUCCEEDED" and task.role_name == name
 
 
-def test_deleting_an_ordinary_role_this_way_is_refused(slr: ServiceLinkedRoleService, roles: RoleService) -> None:
-    roles.create_role(ACCOUNT, "Plain", TRUST)
+def test_deleting_an_ordinary_role_this_way_is_refused(slr: ServiceLinkedRoleService, roles: RoleService,
+                                                       req: Requests) -> None:
+    roles.create_role(req(ACCOUNT), "Plain", TRUST)
     with pytest.raises(InvalidInput):
-        slr.delete_service_linked_role(ACCOUNT, "Plain")
+        slr.delete_service_linked_role(req(ACCOUNT), "Plain")
     with pytest.raises(NoSuchEntity):
-        slr.delete_service_linked_role(ACCOUNT, "Missing")
+        slr.delete_service_linked_role(req(ACCOUNT), "Missing")
 
 
-def test_unknown_or_malformed_task_ids(slr: ServiceLinkedRoleService) -> None:
+def test_unknown_or_malformed_task_ids(slr: ServiceLinkedRoleService, req: Requests) -> None:
     with pytest.raises(NoSuchEntity):
-        slr.deletion_status(ACCOUNT, "task/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS/"
+        slr.deletion_status(req(ACCOUNT), "task/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS/"
                                      "00000000-0000-0000-0000-000000000000")
     with pytest.raises(InvalidInput):
-        slr.deletion_status(ACCOUNT, "not-a-task")
+        slr.deletion_status(req(ACCOUNT), "not-a-task")
 
 
 def test_the_services_managed_policy_is_attached_when_rolegate_ships_it_and_goes_with_the_role(
-        slr: ServiceLinkedRoleService, store: SqlStore, monkeypatch: pytest.MonkeyPatch) -> None:
+        slr: ServiceLinkedRoleService, store: SqlStore, monkeypatch: pytest.MonkeyPatch, req: Requests) -> None:
     # The shipped catalog has no aws-service-role/ policies yet, so point a test service at one it has.
     shipped = "arn:aws:iam::aws:policy/ReadOnlyAccess"
     monkeypatch.setitem(KNOWN_SERVICES, "test.amazonaws.com", KnownService("Test", shipped))
     monkeypatch.setitem(KNOWN_SERVICES, "other.amazonaws.com", KnownService("Other", shipped + "Missing"))
-    role = slr.create_service_linked_role(ACCOUNT, "test.amazonaws.com")
-    unshipped = slr.create_service_linked_role(ACCOUNT, "other.amazonaws.com")
+    role = slr.create_service_linked_role(req(ACCOUNT), "test.amazonaws.com")
+    unshipped = slr.create_service_linked_role(req(ACCOUNT), "other.amazonaws.com")
     with store.read() as tx:
         assert tx.managed_policies.attached("Role", role.role_id) == [shipped]
         assert tx.managed_policies.attached("Role", unshipped.role_id) == []
-    slr.delete_service_linked_role(ACCOUNT, role.name)
+    slr.delete_service_linked_role(req(ACCOUNT), role.name)
     with store.read() as tx:
         assert tx.managed_policies.attached("Role", role.role_id) == []

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-from collections.abc import Callable
 
 import pytest
 
-from rolegate.authz import Authorizer, Caller, RequestContext
+from rolegate.authz import Authorizer, Caller
 from rolegate.core.clock import FixedClock
-from rolegate.iam.effective_policies import EffectivePolicies
 from rolegate.iam.accounts import AccountService
 from rolegate.iam.policies import ManagedPolicyService
 from rolegate.iam.policy_lookup import find_managed_policy
@@ -22,7 +19,8 @@ from rolegate.sts.keyring import KeyRing
 from rolegate.sts.mfa import MfaService
 from rolegate.sts.sessions import StsService
 from rolegate.sts.tokens import SessionCodec
-from tests.iam.conftest import store  # noqa: F401  (the same real SQLite store fixture)
+# The same real SQLite store, decision service and requests as the IAM tests.
+from tests.iam.conftest import Requests, authz, internal, req, store  # noqa: F401
 
 ACCOUNT = "111122223333"
 OTHER = "444455556666"
@@ -36,25 +34,25 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def accounts(store: SqlStore, clock: FixedClock) -> AccountService:
-    svc = AccountService(store, clock)
-    svc.create_account("a", ACCOUNT)
-    svc.create_account("b", OTHER)
+    svc = AccountService(store)
+    svc.create_account(internal(store, clock), "a", ACCOUNT)
+    svc.create_account(internal(store, clock), "b", OTHER)
     return svc
 
 
 @pytest.fixture
 def roles(store: SqlStore, clock: FixedClock, accounts: AccountService) -> RoleService:
-    return RoleService(store, clock)
+    return RoleService(store)
 
 
 @pytest.fixture
 def users(store: SqlStore, clock: FixedClock, accounts: AccountService) -> UserService:
-    return UserService(store, clock)
+    return UserService(store)
 
 
 @pytest.fixture
 def policies(store: SqlStore, clock: FixedClock, accounts: AccountService) -> ManagedPolicyService:
-    return ManagedPolicyService(store, clock)
+    return ManagedPolicyService(store)
 
 
 @pytest.fixture
@@ -69,13 +67,7 @@ def codec(ring: KeyRing, clock: FixedClock) -> SessionCodec:
 
 @pytest.fixture
 def mfa(store: SqlStore, clock: FixedClock, accounts: AccountService) -> MfaService:
-    return MfaService(store, clock)
-
-
-@pytest.fixture
-def authz(store: SqlStore, clock: FixedClock) -> Authorizer:
-    """The decision service the server wires in: trust policies with the caller's identity policies."""
-    return Authorizer(EffectivePolicies(store), clock, store.invalidation)
+    return MfaService(store)
 
 
 @pytest.fixture
@@ -86,19 +78,6 @@ def sts(store: SqlStore, clock: FixedClock, codec: SessionCodec, mfa: MfaService
             return find_managed_policy(tx, account_id, arn) is not None
 
     return StsService(store, clock, codec, mfa, policy_exists=policy_exists, authorizer=authz)
-
-
-Requests = Callable[..., RequestContext]
-
-
-@pytest.fixture
-def req(authz: Authorizer) -> Requests:
-    """``req(caller, region=None)``: a new request of ``caller``, at the clock's time, as the endpoint builds it."""
-    def build(caller: Caller, region: str | None = None) -> RequestContext:
-        request = authz.request(caller, "test-request")
-        return dataclasses.replace(request, region=region) if region is not None else request
-
-    return build
 
 
 def user_caller(user: UserRecord) -> Caller:

@@ -46,8 +46,8 @@ def authenticator(store: SqlStore, clock: FixedClock, codec: SessionCodec) -> Au
 
 @pytest.fixture
 def issued(sts: StsService, roles: RoleService, users: UserService, req: Requests) -> IssuedSession:
-    alice = user_caller(users.create_user(ACCOUNT, "alice"))
-    arn = roles.create_role(ACCOUNT, "r", trust(alice.arn)).arn
+    alice = user_caller(users.create_user(req(ACCOUNT), "alice"))
+    arn = roles.create_role(req(ACCOUNT), "r", trust(alice.arn)).arn
     return sts.assume_role(req(alice), arn, "s1")
 
 
@@ -105,7 +105,7 @@ def test_session_key_without_token_or_with_another_sessions_token_is_invalid(
         authenticator: Authenticator, issued: IssuedSession, sts: StsService, users: UserService, req: Requests) -> None:
     with pytest.raises(InvalidClientTokenId):
         _auth(authenticator, _signed(issued.access_key_id, issued.secret_access_key, None))
-    other = sts.get_session_token(req(user_caller(users.create_user(ACCOUNT, "bob"))))
+    other = sts.get_session_token(req(user_caller(users.create_user(req(ACCOUNT), "bob"))))
     with pytest.raises(InvalidClientTokenId):
         _auth(authenticator, _signed(issued.access_key_id, issued.secret_access_key, other.session_token))
 
@@ -118,14 +118,14 @@ def test_long_term_key_with_a_session_token_is_invalid(authenticator: Authentica
 def test_key_rotation_leaves_live_sessions_working(authenticator: Authenticator, issued: IssuedSession,
                                                    ring: KeyRing, sts: StsService, users: UserService, req: Requests) -> None:
     ring.rotate()
-    newer = sts.get_session_token(req(user_caller(users.create_user(ACCOUNT, "carol"))))
+    newer = sts.get_session_token(req(user_caller(users.create_user(req(ACCOUNT), "carol"))))
     for s in (issued, newer):
         assert _auth(authenticator, _signed(s.access_key_id, s.secret_access_key, s.session_token)).session == s.claims
 
 
 def test_get_session_token_session_authenticates_as_the_user(authenticator: Authenticator, sts: StsService,
                                                              users: UserService, req: Requests) -> None:
-    user = users.create_user(ACCOUNT, "dave")
+    user = users.create_user(req(ACCOUNT), "dave")
     s = sts.get_session_token(req(user_caller(user)))
     caller = _auth(authenticator, _signed(s.access_key_id, s.secret_access_key, s.session_token))
     assert (caller.arn, caller.user_id, caller.principal_type, caller.user_name) == (user.arn, user.user_id, "User",

@@ -29,19 +29,20 @@ ALLOW_ALL = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow
 
 
 @pytest.fixture
-def alice(users: UserService) -> Caller:
-    return user_caller(users.create_user(ACCOUNT, "alice"))
+def alice(users: UserService, req: Requests) -> Caller:
+    return user_caller(users.create_user(req(ACCOUNT), "alice"))
 
 
-def _role(roles: RoleService, name: str, *principals: str, account: str = ACCOUNT, max_duration: int = 3600,
-          actions: tuple[str, ...] = ("sts:AssumeRole",), condition: dict | None = None) -> str:
-    return roles.create_role(account, name, trust(*principals, actions=actions, condition=condition),
+def _role(roles: RoleService, req: Requests, name: str, *principals: str, account: str = ACCOUNT,
+          max_duration: int = 3600, actions: tuple[str, ...] = ("sts:AssumeRole",),
+          condition: dict | None = None) -> str:
+    return roles.create_role(req(account), name, trust(*principals, actions=actions, condition=condition),
                              max_session_duration=max_duration).arn
 
 
 def test_assume_role_issues_a_session_of_the_role(sts: StsService, roles: RoleService, alice: Caller,
                                                    codec: SessionCodec, req: Requests) -> None:
-    arn = _role(roles, "r", alice.arn)
+    arn = _role(roles, req, "r", alice.arn)
     issued = sts.assume_role(req(alice), arn, "s1")
     assert issued.access_key_id.startswith("ASIA")
     assert issued.claims.arn == f"arn:aws:sts::{ACCOUNT}:assumed-role/r/s1"
@@ -53,13 +54,13 @@ def test_assume_role_issues_a_session_of_the_role(sts: StsService, roles: RoleSe
 
 
 def test_root_cannot_assume_roles(sts: StsService, roles: RoleService, req: Requests) -> None:
-    arn = _role(roles, "r", f"arn:aws:iam::{ACCOUNT}:root")
+    arn = _role(roles, req, "r", f"arn:aws:iam::{ACCOUNT}:root")
     with pytest.raises(AccessDenied, match="Roles may not be assumed by root accounts."):
         sts.assume_role(req(root_caller(ACCOUNT, "AKIA", "us-east-1")), arn, "s")
 
 
 def test_trust_policy_must_allow_even_in_the_same_account(sts: StsService, roles: RoleService, alice: Caller, req: Requests) -> None:
-    arn = _role(roles, "r", f"arn:aws:iam::{ACCOUNT}:user/bob")
+    arn = _role(roles, req, "r", f"arn:aws:iam::{ACCOUNT}:user/bob")
     with pytest.raises(AccessDenied, match=f"User: {alice.arn} is not authorized to perform: sts:AssumeRole"):
         sts.assume_role(req(alice), arn, "s")
 
@@ -70,7 +71,7 @@ def test_a_missing_role_is_refused_like_an_untrusted_one(sts: StsService, alice:
 
 
 def test_duration_may_not_exceed_the_roles_maximum(sts: StsService, roles: RoleService, alice: Caller, req: Requests) -> None:
-    arn = _role(roles, "r", alice.arn, max_duration=7200)
+    arn = _role(roles, req, "r", alice.arn, max_duration=7200)
     assert (sts.assume_role(req(alice), arn, "s", duration_seconds=7200).expiration
             - sts.assume_role(req(alice), arn, "t").expiration).total_seconds() == 3600
     with pytest.raises(ValidationError, match="exceeds the MaxSessionDuration set for this role"):
@@ -78,8 +79,8 @@ def test_duration_may_not_exceed_the_roles_maximum(sts: StsService, roles: RoleS
 
 
 def test_role_chaining_is_capped_at_one_hour(sts: StsService, roles: RoleService, alice: Caller, req: Requests) -> None:
-    first = _role(roles, "first", alice.arn, max_duration=43200)
-    second = _role(roles, "second", f"arn:aws:iam::{ACCOUNT}:role/first", max_duration=43200)
+    first = _role(roles, req, "first", alice.arn, max_duration=43200)
+    second = _role(roles, req, "second", f"arn:aws:iam::{ACCOUNT}:role/first", max_duration=43200)
     session = session_caller(sts.assume_role(req(alice), first, "a", duration_seconds=43200).claims, "us-east-1")
     with pytest.raises(ValidationError, match="1 hour session limit for roles assumed by role chaining"):
         sts.assume_role(req(session), second, "b", duration_seconds=3601)
@@ -88,7 +89,7 @@ def test_role_chaining_is_capped_at_one_hour(sts: StsService, roles: RoleService
 
 
 def test_external_id_is_the_sts_external_id_condition(sts: StsService, roles: RoleService, alice: Caller, req: Requests) -> None:
-    arn = _role(roles, "r", alice.arn, condition={"StringEquals": {"sts:ExternalId": "xyz"}})
+    arn = _role(roles, req, "r", alice.arn, condition={"StringEquals": {"sts:ExternalId": "xyz"}})
     with pytest.raises(AccessDenied):
         sts.assume_role(req(alice), arn, "s")
     with pytest.raises(AccessDenied):
@@ -97,8 +98,8 @@ def test_external_id_is_the_sts_external_id_condition(sts: StsService, roles: Ro
 
 
 def test_session_tags_need_sts_tag_session(sts: StsService, roles: RoleService, alice: Caller, req: Requests) -> None:
-    bare = _role(roles, "bare", alice.arn)
-    tagging = _role(roles, "tagging", alice.arn, actions=("sts:AssumeRole", "sts:TagSession"))
+    bare = _role(roles, req, "bare", alice.arn)
+    tagging = _role(roles, req, "tagging", alice.arn, actions=("sts:AssumeRole", "sts:TagSession"))
     with pytest.raises(AccessDenied, match="sts:TagSession"):
         sts.assume_role(req(alice), bare, "s", tags=[("team", "red")])
     issued = sts.assume_role(req(alice), tagging, "s", tags=[("team", "red")])
@@ -109,8 +110,8 @@ def test_session_tags_need_sts_tag_session(sts: StsService, roles: RoleService, 
 def test_transitive_tags_pass_down_the_chain_and_cannot_be_overridden(sts: StsService, roles: RoleService,
                                                                        alice: Caller, req: Requests) -> None:
     both = ("sts:AssumeRole", "sts:TagSession")
-    first = _role(roles, "first", alice.arn, actions=both)
-    second = _role(roles, "second", f"arn:aws:iam::{ACCOUNT}:role/first", actions=both)
+    first = _role(roles, req, "first", alice.arn, actions=both)
+    second = _role(roles, req, "second", f"arn:aws:iam::{ACCOUNT}:role/first", actions=both)
     issued = sts.assume_role(req(alice), first, "a", tags=[("team", "red"), ("cost", "1")], transitive_tag_keys=["team"])
     session = session_caller(issued.claims, "us-east-1")
     chained = sts.assume_role(req(session), second, "b").claims
@@ -120,7 +121,7 @@ def test_transitive_tags_pass_down_the_chain_and_cannot_be_overridden(sts: StsSe
 
 
 def test_transitive_keys_must_be_session_tags(sts: StsService, roles: RoleService, alice: Caller, req: Requests) -> None:
-    arn = _role(roles, "r", alice.arn, actions=("sts:AssumeRole", "sts:TagSession"))
+    arn = _role(roles, req, "r", alice.arn, actions=("sts:AssumeRole", "sts:TagSession"))
     with pytest.raises(InvalidParameterValue):
         sts.assume_role(req(alice), arn, "s", tags=[("a", "1")], transitive_tag_keys=["b"])
     with pytest.raises(InvalidParameterValue, match="Duplicate tag keys"):
@@ -129,12 +130,12 @@ def test_transitive_keys_must_be_session_tags(sts: StsService, roles: RoleServic
 
 def test_source_identity_needs_permission_and_sticks_through_chaining(sts: StsService, roles: RoleService,
                                                                       alice: Caller, req: Requests) -> None:
-    plain = _role(roles, "plain", alice.arn)
+    plain = _role(roles, req, "plain", alice.arn)
     with pytest.raises(AccessDenied, match="sts:SetSourceIdentity"):
         sts.assume_role(req(alice), plain, "s", source_identity="alice")
     acts = ("sts:AssumeRole", "sts:SetSourceIdentity")
-    first = _role(roles, "first", alice.arn, actions=acts)
-    second = _role(roles, "second", f"arn:aws:iam::{ACCOUNT}:role/first", actions=acts)
+    first = _role(roles, req, "first", alice.arn, actions=acts)
+    second = _role(roles, req, "second", f"arn:aws:iam::{ACCOUNT}:role/first", actions=acts)
     issued = sts.assume_role(req(alice), first, "s", source_identity="alice")
     session = session_caller(issued.claims, "us-east-1")
     assert sts.assume_role(req(session), second, "t").claims.source_identity == "alice"
@@ -146,12 +147,12 @@ def test_source_identity_needs_permission_and_sticks_through_chaining(sts: StsSe
 
 def test_session_policies_are_checked(sts: StsService, roles: RoleService, alice: Caller,
                                       policies: ManagedPolicyService, req: Requests) -> None:
-    arn = _role(roles, "r", alice.arn)
+    arn = _role(roles, req, "r", alice.arn)
     with pytest.raises(MalformedPolicyDocument):
         sts.assume_role(req(alice), arn, "s", policy='{"Version":"2012-10-17","Statement":[{"Effect":"Maybe"}]}')
     with pytest.raises(MalformedPolicyDocument, match="does not exist"):
         sts.assume_role(req(alice), arn, "s", policy_arns=[f"arn:aws:iam::{ACCOUNT}:policy/missing"])
-    managed = policies.create_policy(ACCOUNT, "narrow", ALLOW_ALL).policy
+    managed = policies.create_policy(req(ACCOUNT), "narrow", ALLOW_ALL).policy
     issued = sts.assume_role(req(alice), arn, "s", policy=ALLOW_ALL,
                              policy_arns=[managed.arn, "arn:aws:iam::aws:policy/ReadOnlyAccess"])
     assert issued.claims.policy == ALLOW_ALL and len(issued.claims.policy_arns) == 2
@@ -159,7 +160,7 @@ def test_session_policies_are_checked(sts: StsService, roles: RoleService, alice
 
 
 def test_oversized_packed_policy_is_refused(sts: StsService, roles: RoleService, alice: Caller, req: Requests) -> None:
-    arn = _role(roles, "r", alice.arn, actions=("sts:AssumeRole", "sts:TagSession"))
+    arn = _role(roles, req, "r", alice.arn, actions=("sts:AssumeRole", "sts:TagSession"))
     import random
     rnd = random.Random(1)
     tags = [(f"k{i}{rnd.getrandbits(64):x}", f"{rnd.getrandbits(1000):x}"[:256]) for i in range(50)]
@@ -186,7 +187,7 @@ def test_federation_token_names_a_federated_user(sts: StsService, alice: Caller,
 
 
 def test_federated_users_cannot_assume_roles(sts: StsService, roles: RoleService, alice: Caller, req: Requests) -> None:
-    arn = _role(roles, "r", "*")
+    arn = _role(roles, req, "r", "*")
     fed = session_caller(sts.get_federation_token(req(alice), "bob").claims, "us-east-1")
     with pytest.raises(AccessDenied):
         sts.assume_role(req(fed), arn, "s")
@@ -194,9 +195,9 @@ def test_federated_users_cannot_assume_roles(sts: StsService, roles: RoleService
 
 def test_access_key_info_reads_the_account_from_the_key_id(sts: StsService, alice: Caller, roles: RoleService,
                                                           users: UserService, req: Requests) -> None:
-    other = roles.create_role(OTHER, "x", trust(alice.arn)).arn
+    other = roles.create_role(req(OTHER), "x", trust(alice.arn)).arn
     # Cross-account: the caller's own account must allow it too.
-    users.put_user_policy(ACCOUNT, "alice", "assume", json.dumps({"Version": "2012-10-17", "Statement": [
+    users.put_user_policy(req(ACCOUNT), "alice", "assume", json.dumps({"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": other}]}))
     issued = sts.assume_role(req(alice), other, "s")
     assert sts.access_key_account(issued.access_key_id) == OTHER
@@ -204,47 +205,48 @@ def test_access_key_info_reads_the_account_from_the_key_id(sts: StsService, alic
         sts.access_key_account("NOTAKEYATALL0000")
 
 
-def test_revoke_sessions_writes_the_console_policy(sts: StsService, roles: RoleService, clock: FixedClock) -> None:
-    roles.create_role(ACCOUNT, "r", trust("*"))
-    sts.revoke_sessions(ACCOUNT, "r")
-    _, document = roles.get_role_policy(ACCOUNT, "r", REVOKE_POLICY_NAME)
+def test_revoke_sessions_writes_the_console_policy(sts: StsService, roles: RoleService, clock: FixedClock,
+                                                   req: Requests) -> None:
+    roles.create_role(req(ACCOUNT), "r", trust("*"))
+    sts.revoke_sessions(req(ACCOUNT), "r")
+    _, document = roles.get_role_policy(req(ACCOUNT), "r", REVOKE_POLICY_NAME)
     statement = json.loads(document)["Statement"][0]
     assert statement["Effect"] == "Deny" and statement["Action"] == ["*"] and statement["Resource"] == ["*"]
     assert statement["Condition"] == {"DateLessThan": {"aws:TokenIssueTime": "2026-03-01T12:00:00Z"}}
     with pytest.raises(NoSuchEntity):
-        sts.revoke_sessions(ACCOUNT, "missing")
+        sts.revoke_sessions(req(ACCOUNT), "missing")
 
 
 def test_role_last_used_is_written_at_most_once_per_interval(sts: StsService, roles: RoleService, alice: Caller,
                                                              clock: FixedClock, req: Requests) -> None:
-    arn = _role(roles, "r", alice.arn)
-    assert roles.get_role(ACCOUNT, "r").last_used_at is None
+    arn = _role(roles, req, "r", alice.arn)
+    assert roles.get_role(req(ACCOUNT), "r").last_used_at is None
     sts.assume_role(req(alice, region="eu-west-1"), arn, "s")
-    first = roles.get_role(ACCOUNT, "r")
+    first = roles.get_role(req(ACCOUNT), "r")
     assert first.last_used_at == clock.now() and first.last_used_region == "eu-west-1"
     clock.advance(60)
     sts.assume_role(req(alice, region="us-west-2"), arn, "s")
-    assert roles.get_role(ACCOUNT, "r").last_used_at == first.last_used_at  # not on the hot path
+    assert roles.get_role(req(ACCOUNT), "r").last_used_at == first.last_used_at  # not on the hot path
     clock.advance(300)
     sts.assume_role(req(alice, region="us-west-2"), arn, "s")
-    assert roles.get_role(ACCOUNT, "r").last_used_region == "us-west-2"
+    assert roles.get_role(req(ACCOUNT), "r").last_used_region == "us-west-2"
 
 
 def test_deleted_user_leaves_its_unique_id_in_trust_and_a_new_namesake_does_not_match(
         sts: StsService, roles: RoleService, users: UserService, req: Requests) -> None:
-    bob = users.create_user(ACCOUNT, "bob")
-    arn = _role(roles, "r", bob.arn)
-    users.delete_user(ACCOUNT, "bob")
-    shown = json.loads(roles.get_role(ACCOUNT, "r").trust_policy)
+    bob = users.create_user(req(ACCOUNT), "bob")
+    arn = _role(roles, req, "r", bob.arn)
+    users.delete_user(req(ACCOUNT), "bob")
+    shown = json.loads(roles.get_role(req(ACCOUNT), "r").trust_policy)
     assert shown["Statement"][0]["Principal"]["AWS"] == [bob.user_id]
-    new_bob = user_caller(users.create_user(ACCOUNT, "bob"))
+    new_bob = user_caller(users.create_user(req(ACCOUNT), "bob"))
     with pytest.raises(AccessDenied):
         sts.assume_role(req(new_bob), arn, "s")
 
 
-def test_deleted_role_is_unbound_from_other_roles_trust(roles: RoleService) -> None:
-    first = roles.create_role(ACCOUNT, "first", trust("*"))
-    roles.create_role(OTHER, "second", trust(first.arn, f"arn:aws:iam::{ACCOUNT}:root"))
-    roles.delete_role(ACCOUNT, "first")
-    shown = json.loads(roles.get_role(OTHER, "second").trust_policy)
+def test_deleted_role_is_unbound_from_other_roles_trust(roles: RoleService, req: Requests) -> None:
+    first = roles.create_role(req(ACCOUNT), "first", trust("*"))
+    roles.create_role(req(OTHER), "second", trust(first.arn, f"arn:aws:iam::{ACCOUNT}:root"))
+    roles.delete_role(req(ACCOUNT), "first")
+    shown = json.loads(roles.get_role(req(OTHER), "second").trust_policy)
     assert shown["Statement"][0]["Principal"]["AWS"] == [first.role_id, f"arn:aws:iam::{ACCOUNT}:root"]

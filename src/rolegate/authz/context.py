@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from rolegate.core import ids
 from rolegate.store.invalidation import Snapshot
 
 from .caller import Caller
@@ -47,6 +48,35 @@ class RequestContext:
     snapshot: Snapshot
     meta: RequestMeta = NO_META
     region: str = "us-east-1"
+    actor: str | None = None  # set only by ``internal``: the part of rolegate acting without a caller
+    internal_account_id: str | None = None  # the account an internal context acts in, if any
+
+    @classmethod
+    def internal(cls, actor: str, account_id: str | None, now: dt.datetime, snapshot: Snapshot) -> RequestContext:
+        """The context of work rolegate does on its own behalf, not for an API caller: the server's bootstrap
+        (``"rolegate-bootstrap"``), the command line (``"rolegate-cli"``), the ``--dev`` reset
+        (``"rolegate-dev-reset"``). ``account_id`` is the account acted in (None when the work creates it).
+
+        It has no caller, so it cannot pass for one: audit will see ``actor`` as the principal (no ARN, no
+        access key, no source IP or user agent), a request id of its own beginning ``internal-``, the time
+        ``now`` given by the actor's clock and ``account_id`` as the account."""
+        return cls(caller=None, request_id=f"internal-{ids.new_request_id()}", now=now, snapshot=snapshot,
+                   actor=actor, internal_account_id=account_id)
+
+    @property
+    def account_id(self) -> str:
+        """The account the request acts in: the caller's, or an internal context's own."""
+        if self.caller is not None:
+            return self.caller.account_id
+        if self.internal_account_id is not None:
+            return self.internal_account_id
+        raise ValueError("this request acts in no account (unsigned, or internal without one)")
+
+    @property
+    def timestamp(self) -> dt.datetime:
+        """The request's time to the second: what entities created by the request record (IAM's dates
+        carry no fraction)."""
+        return self.now.replace(microsecond=0)
 
     @property
     def source_ip(self) -> str | None:

@@ -86,13 +86,13 @@ def account_create(
 ) -> None:
     """Create an account; prints its root access key once (the secret is not shown again)."""
     from rolegate.core.errors import AwsError
-    from rolegate.server.runtime import open_runtime, prepare
+    from rolegate.server.runtime import CLI, open_runtime, prepare
 
     s = _settings(config, data_dir=data_dir)
     prepare(s)
     runtime = open_runtime(s)
     try:
-        new = runtime.services.accounts.create_account(name, account_id)
+        new = runtime.services.accounts.create_account(runtime.internal_request(CLI), name, account_id)
     except AwsError as exc:
         err.print(f"[bold red]{exc.code}:[/] {exc.message}")
         raise typer.Exit(1) from None
@@ -171,13 +171,14 @@ def role_revoke_sessions(
     """Revoke the role's active sessions, as the console's "Revoke active sessions" does: the inline policy
     AWSRevokeOlderSessions denies everything to sessions issued before now; new sessions work."""
     from rolegate.core.errors import AwsError
-    from rolegate.server.runtime import open_runtime, prepare
+    from rolegate.server.runtime import CLI, open_runtime, prepare
 
     s = _settings(config, data_dir=data_dir)
     prepare(s)
     runtime = open_runtime(s)
     try:
-        runtime.services.sts.revoke_sessions(account_id or s.default_account_id, role_name)
+        runtime.services.sts.revoke_sessions(runtime.internal_request(CLI, account_id or s.default_account_id),
+                                             role_name)
     except AwsError as exc:
         err.print(f"[bold red]{exc.code}:[/] {exc.message}")
         raise typer.Exit(1) from None

@@ -12,6 +12,7 @@ import datetime as dt
 import threading
 from dataclasses import dataclass
 
+from rolegate.authz import RequestContext
 from rolegate.core import ids
 from rolegate.core.clock import Clock
 from rolegate.core.errors import AccessDenied, InvalidInput, LimitExceeded, NoSuchEntity
@@ -51,46 +52,48 @@ class AccessKeyService:
 
     # --- management ------------------------------------------------------------------------------
 
-    def create_access_key(self, account_id: str, user_name: str | None) -> KeyOwner:
+    def create_access_key(self, request: RequestContext, user_name: str | None) -> KeyOwner:
         """A new active key for the named user, or for the root user when ``user_name`` is None.
 
         The returned record carries the secret: the caller shows it once and never stores or logs it.
         """
-        now = self._clock.now().replace(microsecond=0)
+        now = request.timestamp
         with self._store.write() as tx:
-            user = existing_user(tx, account_id, user_name) if user_name is not None else None
+            user = existing_user(tx, request.account_id, user_name) if user_name is not None else None
             user_id = user.user_id if user else None
-            if len(tx.access_keys.list_for_user(account_id, user_id)) >= self._limits.access_keys_per_user:
+            if len(tx.access_keys.list_for_user(request.account_id, user_id)) >= self._limits.access_keys_per_user:
                 raise LimitExceeded(f"Cannot exceed quota for AccessKeysPerUser: {self._limits.access_keys_per_user}")
-            key = AccessKeyRecord(access_key_id=ids.new_access_key_id(account_id), account_id=account_id,
+            key = AccessKeyRecord(access_key_id=ids.new_access_key_id(request.account_id),
+                                  account_id=request.account_id,
                                   secret_access_key=ids.new_secret_access_key(), status=ACTIVE,
                                   created_at=now, user_id=user_id)
             tx.access_keys.create(key)
         return KeyOwner(key, user)
 
-    def update_access_key(self, account_id: str, user_name: str | None, access_key_id: str, status: str) -> None:
+    def update_access_key(self, request: RequestContext, user_name: str | None, access_key_id: str,
+                          status: str) -> None:
         """Activate or deactivate a key; a deactivated key stops authenticating with the next request."""
         if status not in (ACTIVE, INACTIVE):
             # The model's enum also has "Expired", which only AWS sets (IAM API reference, UpdateAccessKey).
             raise InvalidInput(f"Invalid status {status} for an access key: use Active or Inactive.")
         with self._store.write() as tx:
-            owned = _owned_key(tx, account_id, user_name, access_key_id)
+            owned = _owned_key(tx, request.account_id, user_name, access_key_id)
             tx.access_keys.set_status(owned.key.access_key_id, status)
 
-    def delete_access_key(self, account_id: str, user_name: str | None, access_key_id: str) -> None:
+    def delete_access_key(self, request: RequestContext, user_name: str | None, access_key_id: str) -> None:
         with self._store.write() as tx:
-            owned = _owned_key(tx, account_id, user_name, access_key_id)
+            owned = _owned_key(tx, request.account_id, user_name, access_key_id)
             tx.access_keys.delete(owned.key.access_key_id)
 
-    def list_access_keys(self, account_id: str, user_name: str | None, *, marker: str | None = None,
+    def list_access_keys(self, request: RequestContext, user_name: str | None, *, marker: str | None = None,
                          max_items: int | None = None) -> tuple[UserRecord | None, Page[AccessKeyRecord]]:
         """The owner and a page of its keys, oldest first. Records carry secrets: never return them."""
         with self._store.read() as tx:
-            user = existing_user(tx, account_id, user_name) if user_name is not None else None
-            keys = tx.access_keys.list_for_user(account_id, user.user_id if user else None)
+            user = existing_user(tx, request.account_id, user_name) if user_name is not None else None
+            keys = tx.access_keys.list_for_user(request.account_id, user.user_id if user else None)
         return user, page_by_position(keys, marker, max_items)
 
-    def get_access_key_last_used(self, account_id: str, access_key_id: str, caller_arn: str) -> KeyOwner:
+    def get_access_key_last_used(self, request: RequestContext, access_key_id: str) -> KeyOwner:
         """The key (with its last use) and owner, if the key is in the caller's account.
 
         The operation models no NoSuchEntity: AWS authorizes it against the key's owner, so a key that is
@@ -98,9 +101,9 @@ class AccessKeyService:
         """
         with self._store.read() as tx:
             key = tx.access_keys.get(access_key_id)
-            if key is None or key.account_id != account_id:
-                raise AccessDenied(f"User: {caller_arn} is not authorized to perform: iam:GetAccessKeyLastUsed "
-                                   f"on resource: access key {access_key_id}")
+            if key is None or key.account_id != request.account_id:
+                raise AccessDenied(f"User: {request.signed_caller().arn} is not authorized to perform: "
+                                   f"iam:GetAccessKeyLastUsed on resource: access key {access_key_id}")
             return KeyOwner(key, tx.users.get(key.user_id) if key.user_id else None)
 
     # --- authentication --------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from rolegate.authz import RequestContext
 from rolegate.core.errors import ValidationError
 from rolegate.core.pagination import decode_marker, encode_marker
 
@@ -87,7 +88,7 @@ class AccountViewService:
         self._store = store
         self._limits = limits
 
-    def authorization_details(self, account_id: str, *, filters: Sequence[str] = (), marker: str | None = None,
+    def authorization_details(self, request: RequestContext, *, filters: Sequence[str] = (), marker: str | None = None,
                               max_items: int | None = None) -> AuthorizationDetails:
         # No Filter means everything (IAM API reference, GetAccountAuthorizationDetails, Filter).
         wanted = set(filters) or set(ENTITY_FILTERS)
@@ -99,7 +100,7 @@ class AccountViewService:
                 budget = limit + 1 - len(items)  # one more than the page holds tells whether it is truncated
                 if budget <= 0:
                     break
-                rows = _section_rows(tx, account_id, _SECTIONS[section], wanted,
+                rows = _section_rows(tx, request.account_id, _SECTIONS[section], wanted,
                                      after if section == start_section else None, budget)
                 items += [_Item(section, key, record) for key, record in rows]
             truncated = len(items) > limit
@@ -112,7 +113,7 @@ class AccountViewService:
                 marker=encode_marker(f"{page[-1].section}:{page[-1].key}") if truncated else None)
         return details
 
-    def summary(self, account_id: str) -> dict[str, int]:
+    def summary(self, request: RequestContext) -> dict[str, int]:
         """GetAccountSummary's SummaryMap: counts read from the store, quotas from ``IamLimits``.
 
         Keys and meanings: IAM API reference, GetAccountSummary. rolegate has no server or signing
@@ -120,20 +121,20 @@ class AccountViewService:
         """
         lim = self._limits
         with self._store.read() as tx:
-            attachments = tx.managed_policies.attachment_counts(account_id)
+            attachments = tx.managed_policies.attachment_counts(request.account_id)
             counts = {
-                "Users": tx.users.count(account_id),
-                "Groups": tx.groups.count(account_id),
-                "Roles": tx.roles.count(account_id),
-                "Policies": tx.managed_policies.count(account_id),  # customer managed only
-                "InstanceProfiles": tx.instance_profiles.count(account_id),
-                "Providers": tx.oidc_providers.count(account_id) + tx.saml_providers.count(account_id),
+                "Users": tx.users.count(request.account_id),
+                "Groups": tx.groups.count(request.account_id),
+                "Roles": tx.roles.count(request.account_id),
+                "Policies": tx.managed_policies.count(request.account_id),  # customer managed only
+                "InstanceProfiles": tx.instance_profiles.count(request.account_id),
+                "Providers": tx.oidc_providers.count(request.account_id) + tx.saml_providers.count(request.account_id),
                 # "The number of managed policies that are attached to IAM users, groups, or roles": we count
                 # attachments, so one policy attached to two roles counts twice (its quota is per attachment).
                 "PolicyVersionsInUse": sum(attachments.values()),
-                "AccountAccessKeysPresent": int(bool(tx.access_keys.list_for_user(account_id, None))),
+                "AccountAccessKeysPresent": int(bool(tx.access_keys.list_for_user(request.account_id, None))),
             }
-            devices = tx.mfa_devices.list_for_account(account_id)
+            devices = tx.mfa_devices.list_for_account(request.account_id)
         counts["MFADevices"] = len(devices)  # assigned or not
         counts["MFADevicesInUse"] = sum(d.user_id is not None for d in devices)
         return {

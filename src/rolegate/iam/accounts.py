@@ -10,8 +10,8 @@ import re
 import secrets
 from dataclasses import dataclass
 
+from rolegate.authz import RequestContext
 from rolegate.core import ids
-from rolegate.core.clock import Clock
 from rolegate.core.errors import EntityAlreadyExists, InvalidInput
 from rolegate.store.ports import DuplicateKeyError
 
@@ -30,21 +30,22 @@ class NewAccount:
 
 
 class AccountService:
-    def __init__(self, store: AccountStore, clock: Clock) -> None:
+    def __init__(self, store: AccountStore) -> None:
         self._store = store
-        self._clock = clock
 
-    def create_account(self, name: str, account_id: str | None = None, *,
+    def create_account(self, request: RequestContext, name: str, account_id: str | None = None, *,
                        root_access_key_id: str | None = None,
                        root_secret_access_key: str | None = None) -> NewAccount:
-        """A new account with one active root access key (given, or generated)."""
+        """A new account with one active root access key (given, or generated), created at the request's
+        time. Only rolegate itself creates accounts (bootstrap, CLI, ``--dev`` reset): ``request`` is an
+        internal one (``RequestContext.internal``)."""
         if not _ACCOUNT_NAME.fullmatch(name):
             raise InvalidInput(f"Invalid account name {name!r}: 1-64 characters of [A-Za-z0-9+=,.@_-].")
         if account_id is not None and not _ACCOUNT_ID.fullmatch(account_id):
             raise InvalidInput(f"Invalid account id {account_id!r}: 12 digits.")
         if (root_access_key_id is None) != (root_secret_access_key is None):
             raise InvalidInput("Give both the root access key id and its secret, or neither.")
-        now = self._clock.now().replace(microsecond=0)
+        now = request.timestamp
         with self._store.write() as tx:
             if tx.accounts.get_by_name(name) is not None:
                 raise EntityAlreadyExists(f"Account with name {name} already exists.")

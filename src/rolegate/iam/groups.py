@@ -4,11 +4,10 @@ rules and messages (IAM API reference for each operation; quotas from "IAM and A
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 
+from rolegate.authz import RequestContext
 from rolegate.core import ids
 from rolegate.core.arns import iam_arn
-from rolegate.core.clock import Clock
 from rolegate.core.errors import DeleteConflict, EntityAlreadyExists, LimitExceeded, NoSuchEntity
 from rolegate.core.pagination import Page, decode_marker
 from rolegate.store.ports import DuplicateKeyError
@@ -26,20 +25,19 @@ def group_arn(account_id: str, name: str, path: str = "/") -> str:
 
 
 class GroupService:
-    def __init__(self, store: GroupStore, clock: Clock, limits: IamLimits = DEFAULT_LIMITS) -> None:
+    def __init__(self, store: GroupStore, limits: IamLimits = DEFAULT_LIMITS) -> None:
         self._store = store
-        self._clock = clock
         self._limits = limits
 
     # --- groups ----------------------------------------------------------------------------------
 
-    def create_group(self, account_id: str, name: str, *, path: str = "/") -> GroupRecord:
-        group = GroupRecord(account_id=account_id, group_id=ids.new_unique_id(ids.GROUP), name=name, path=path,
-                            arn=group_arn(account_id, name, path), created_at=self._now())
+    def create_group(self, request: RequestContext, name: str, *, path: str = "/") -> GroupRecord:
+        group = GroupRecord(account_id=request.account_id, group_id=ids.new_unique_id(ids.GROUP), name=name, path=path,
+                            arn=group_arn(request.account_id, name, path), created_at=request.timestamp)
         with self._store.write() as tx:
-            if tx.groups.get_by_name(account_id, name) is not None:
+            if tx.groups.get_by_name(request.account_id, name) is not None:
                 raise _already_exists(name)
-            if tx.groups.count(account_id) >= self._limits.groups_per_account:
+            if tx.groups.count(request.account_id) >= self._limits.groups_per_account:
                 raise LimitExceeded(f"Cannot exceed quota for GroupsPerAccount: {self._limits.groups_per_account}.")
             try:
                 tx.groups.create(group)
@@ -47,42 +45,42 @@ class GroupService:
                 raise _already_exists(name) from None
         return group
 
-    def get_group(self, account_id: str, name: str, *, marker: str | None = None,
+    def get_group(self, request: RequestContext, name: str, *, marker: str | None = None,
                   max_items: int | None = None) -> tuple[GroupRecord, Page[UserRecord]]:
         """The group and one page of its members (GetGroup pages over the users)."""
         limit = page_limit(max_items)
         with self._store.read() as tx:
-            group = existing_group(tx, account_id, name)
+            group = existing_group(tx, request.account_id, name)
             members = tx.groups.list_members(group.group_id, decode_marker(marker), limit + 1)
         return group, page_of_rows(members, limit, lambda u: u.name.lower())
 
-    def list_groups(self, account_id: str, *, path_prefix: str = "/", marker: str | None = None,
+    def list_groups(self, request: RequestContext, *, path_prefix: str = "/", marker: str | None = None,
                     max_items: int | None = None) -> Page[GroupRecord]:
         limit = page_limit(max_items)
         with self._store.read() as tx:
-            rows = tx.groups.list_for_account(account_id, path_prefix, decode_marker(marker), limit + 1)
+            rows = tx.groups.list_for_account(request.account_id, path_prefix, decode_marker(marker), limit + 1)
         return page_of_rows(rows, limit, lambda g: g.name.lower())
 
-    def update_group(self, account_id: str, name: str, *, new_path: str | None = None,
+    def update_group(self, request: RequestContext, name: str, *, new_path: str | None = None,
                      new_name: str | None = None) -> GroupRecord:
         """Move and/or rename a group; members and policies stay, the ARN follows."""
         with self._store.write() as tx:
-            group = existing_group(tx, account_id, name)
+            group = existing_group(tx, request.account_id, name)
             target_name = new_name if new_name is not None else group.name
             target_path = new_path if new_path is not None else group.path
-            if target_name.lower() != group.name.lower() and tx.groups.get_by_name(account_id, target_name):
+            if target_name.lower() != group.name.lower() and tx.groups.get_by_name(request.account_id, target_name):
                 raise _already_exists(target_name)
             group = dataclasses.replace(group, name=target_name, path=target_path,
-                                        arn=group_arn(account_id, target_name, target_path))
+                                        arn=group_arn(request.account_id, target_name, target_path))
             try:
                 tx.groups.update(group)
             except DuplicateKeyError:
                 raise _already_exists(target_name) from None
         return group
 
-    def delete_group(self, account_id: str, name: str) -> None:
+    def delete_group(self, request: RequestContext, name: str) -> None:
         with self._store.write() as tx:
-            group = existing_group(tx, account_id, name)
+            group = existing_group(tx, request.account_id, name)
             # DeleteGroup: "The group must not contain any users or have any attached policies"
             # (IAM API reference, DeleteGroup); inline policies block it as they block DeleteUser.
             if tx.groups.count_members(group.group_id):
@@ -95,11 +93,11 @@ class GroupService:
 
     # --- membership ------------------------------------------------------------------------------
 
-    def add_user_to_group(self, account_id: str, group_name: str, user_name: str) -> None:
+    def add_user_to_group(self, request: RequestContext, group_name: str, user_name: str) -> None:
         """Add the user; adding a member again succeeds and changes nothing, as IAM does."""
         with self._store.write() as tx:
-            group = existing_group(tx, account_id, group_name)
-            user = existing_user(tx, account_id, user_name)
+            group = existing_group(tx, request.account_id, group_name)
+            user = existing_user(tx, request.account_id, user_name)
             current = tx.users.list_groups(user.user_id)
             if any(g.group_id == group.group_id for g in current):
                 return
@@ -107,48 +105,46 @@ class GroupService:
                 raise LimitExceeded(f"Cannot exceed quota for GroupsPerUser: {self._limits.groups_per_user}.")
             tx.groups.add_member(group.group_id, user.user_id)
 
-    def remove_user_from_group(self, account_id: str, group_name: str, user_name: str) -> None:
+    def remove_user_from_group(self, request: RequestContext, group_name: str, user_name: str) -> None:
         with self._store.write() as tx:
-            group = existing_group(tx, account_id, group_name)
-            user = existing_user(tx, account_id, user_name)
+            group = existing_group(tx, request.account_id, group_name)
+            user = existing_user(tx, request.account_id, user_name)
             if not tx.groups.remove_member(group.group_id, user.user_id):
                 raise NoSuchEntity(f"The user with name {user.name} is not a member of the group "
                                    f"with name {group.name}.")
 
-    def list_groups_for_user(self, account_id: str, user_name: str, *, marker: str | None = None,
+    def list_groups_for_user(self, request: RequestContext, user_name: str, *, marker: str | None = None,
                              max_items: int | None = None) -> Page[GroupRecord]:
         with self._store.read() as tx:
-            groups = tx.users.list_groups(existing_user(tx, account_id, user_name).user_id)
+            groups = tx.users.list_groups(existing_user(tx, request.account_id, user_name).user_id)
         return page_after(groups, lambda g: g.name.lower(), marker, max_items)
 
     # --- inline policies -------------------------------------------------------------------------
 
-    def put_group_policy(self, account_id: str, name: str, policy_name: str, document: str) -> None:
+    def put_group_policy(self, request: RequestContext, name: str, policy_name: str, document: str) -> None:
         inline_policies.check_new_document(document)
         with self._store.write() as tx:
-            group = existing_group(tx, account_id, name)
+            group = existing_group(tx, request.account_id, name)
             inline_policies.put(tx.groups, group.group_id, entity="group", owner_name=group.name,
                                 limit=self._limits.group_inline_policy_chars, policy_name=policy_name,
                                 document=document)
 
-    def get_group_policy(self, account_id: str, name: str, policy_name: str) -> tuple[GroupRecord, str]:
+    def get_group_policy(self, request: RequestContext, name: str, policy_name: str) -> tuple[GroupRecord, str]:
         with self._store.read() as tx:
-            group = existing_group(tx, account_id, name)
+            group = existing_group(tx, request.account_id, name)
             return group, inline_policies.get(tx.groups, group.group_id, entity="group", policy_name=policy_name)
 
-    def delete_group_policy(self, account_id: str, name: str, policy_name: str) -> None:
+    def delete_group_policy(self, request: RequestContext, name: str, policy_name: str) -> None:
         with self._store.write() as tx:
-            group = existing_group(tx, account_id, name)
+            group = existing_group(tx, request.account_id, name)
             inline_policies.delete(tx.groups, group.group_id, entity="group", policy_name=policy_name)
 
-    def list_group_policies(self, account_id: str, name: str, *, marker: str | None = None,
+    def list_group_policies(self, request: RequestContext, name: str, *, marker: str | None = None,
                             max_items: int | None = None) -> Page[str]:
         with self._store.read() as tx:
-            group = existing_group(tx, account_id, name)
+            group = existing_group(tx, request.account_id, name)
             return inline_policies.names_page(tx.groups, group.group_id, marker, max_items)
 
-    def _now(self) -> dt.datetime:
-        return self._clock.now().replace(microsecond=0)
 
 
 def existing_group(tx: HasGroups, account_id: str, name: str) -> GroupRecord:

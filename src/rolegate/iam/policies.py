@@ -9,13 +9,12 @@ entities' boundary columns, so they are exact after every attach, detach and bou
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from rolegate.authz import RequestContext
 from rolegate.core import ids
 from rolegate.core.arns import account_root_arn, iam_arn
-from rolegate.core.clock import Clock
 from rolegate.core.errors import (
     AccessDenied,
     DeleteConflict,
@@ -61,29 +60,28 @@ class AttachedPolicy:
 
 
 class ManagedPolicyService:
-    def __init__(self, store: IamStore, clock: Clock, limits: IamLimits = DEFAULT_LIMITS) -> None:
+    def __init__(self, store: IamStore, limits: IamLimits = DEFAULT_LIMITS) -> None:
         self._store = store
-        self._clock = clock
         self._limits = limits
 
     # --- policies ----------------------------------------------------------------------------------
 
-    def create_policy(self, account_id: str, name: str, document: str, *, path: str = "/",
+    def create_policy(self, request: RequestContext, name: str, document: str, *, path: str = "/",
                       description: str | None = None, tags: Sequence[tuple[str, str]] = ()) -> PolicyView:
         self._check_document(document)
         check_new_tags(tags)
         if len(tags) > self._limits.tags_per_resource:
             raise LimitExceeded(f"Cannot exceed quota for TagsPerPolicy: {self._limits.tags_per_resource}.")
-        now = self._now()
+        now = request.timestamp
         policy = ManagedPolicyRecord(
-            account_id=account_id, policy_id=ids.new_unique_id(ids.MANAGED_POLICY), name=name, path=path,
-            arn=iam_arn(account_id, "policy", path, name), default_version_id="v1", next_version=2,
+            account_id=request.account_id, policy_id=ids.new_unique_id(ids.MANAGED_POLICY), name=name, path=path,
+            arn=iam_arn(request.account_id, "policy", path, name), default_version_id="v1", next_version=2,
             created_at=now, updated_at=now, description=description, tags=tuple(tags))
         with self._store.write() as tx:
-            if any(p.name.lower() == name.lower() for p in tx.managed_policies.list_for_account(account_id)):
+            if any(p.name.lower() == name.lower() for p in tx.managed_policies.list_for_account(request.account_id)):
                 raise _already_exists(name)
             limit = self._limits.customer_managed_policies_per_account
-            if tx.managed_policies.count(account_id) >= limit:
+            if tx.managed_policies.count(request.account_id) >= limit:
                 raise LimitExceeded(f"Cannot exceed quota for PoliciesPerAccount: {limit}.")
             try:
                 tx.managed_policies.create(policy, PolicyVersionRecord(policy.policy_id, "v1", document, now))
@@ -91,15 +89,15 @@ class ManagedPolicyService:
                 raise _already_exists(name) from None
         return PolicyView(policy, 0, 0)
 
-    def get_policy(self, account_id: str, arn: str) -> PolicyView:
+    def get_policy(self, request: RequestContext, arn: str) -> PolicyView:
         with self._store.read() as tx:
-            return _view(tx, account_id, _policy(tx, account_id, arn))
+            return _view(tx, request.account_id, _policy(tx, request.account_id, arn))
 
-    def delete_policy(self, account_id: str, arn: str, *, caller_arn: str | None = None) -> None:
-        _refuse_aws_managed("DeletePolicy", account_id, arn, caller_arn)
+    def delete_policy(self, request: RequestContext, arn: str, *, caller_arn: str | None = None) -> None:
+        _refuse_aws_managed("DeletePolicy", request.account_id, arn, caller_arn)
         with self._store.write() as tx:
-            policy = _policy(tx, account_id, arn)
-            view = _view(tx, account_id, policy)
+            policy = _policy(tx, request.account_id, arn)
+            view = _view(tx, request.account_id, policy)
             # DeletePolicy: detach it from every user, group and role and delete its non-default versions
             # first (IAM API reference, DeletePolicy); a boundary in use blocks deletion the same way.
             if view.attachment_count or view.boundary_count:
@@ -109,17 +107,17 @@ class ManagedPolicyService:
                                      "delete the policy's versions. The default version is deleted with the policy.")
             tx.managed_policies.delete(policy.policy_id)
 
-    def list_policies(self, account_id: str, *, scope: str = "All", only_attached: bool = False,
+    def list_policies(self, request: RequestContext, *, scope: str = "All", only_attached: bool = False,
                       path_prefix: str = "/", usage_filter: str | None = None, marker: str | None = None,
                       max_items: int | None = None) -> Page[PolicyView]:
         with self._store.read() as tx:
-            attached = tx.managed_policies.attachment_counts(account_id)
-            bounds = tx.managed_policies.boundary_counts(account_id)
+            attached = tx.managed_policies.attachment_counts(request.account_id)
+            bounds = tx.managed_policies.boundary_counts(request.account_id)
             policies: list[ManagedPolicyRecord] = []
             if scope in ("All", "AWS"):
                 policies += [p.policy for p in aws_managed_policies()]
             if scope in ("All", "Local"):
-                policies += tx.managed_policies.list_for_account(account_id)
+                policies += tx.managed_policies.list_for_account(request.account_id)
         views = [PolicyView(p, attached.get(p.arn, 0), bounds.get(p.arn, 0)) for p in policies
                  if p.path.startswith(path_prefix)]
         if only_attached:
@@ -132,16 +130,16 @@ class ManagedPolicyService:
 
     # --- versions ----------------------------------------------------------------------------------
 
-    def create_policy_version(self, account_id: str, arn: str, document: str, *, set_as_default: bool = False,
+    def create_policy_version(self, request: RequestContext, arn: str, document: str, *, set_as_default: bool = False,
                               caller_arn: str | None = None) -> VersionView:
-        _refuse_aws_managed("CreatePolicyVersion", account_id, arn, caller_arn)
+        _refuse_aws_managed("CreatePolicyVersion", request.account_id, arn, caller_arn)
         self._check_document(document)
         with self._store.write() as tx:
-            policy = _policy(tx, account_id, arn)
+            policy = _policy(tx, request.account_id, arn)
             if len(tx.managed_policies.list_versions(policy.policy_id)) >= self._limits.versions_per_managed_policy:
                 raise LimitExceeded(f"A managed policy can have up to {self._limits.versions_per_managed_policy} "
                                     "versions. Before you create a new version, you must delete an existing version.")
-            now = self._now()
+            now = request.timestamp
             # Version ids count up and are never reused, even after a version is deleted.
             version = PolicyVersionRecord(policy.policy_id, f"v{policy.next_version}", document, now)
             tx.managed_policies.add_version(version)
@@ -151,68 +149,68 @@ class ManagedPolicyService:
             tx.managed_policies.update(changed)
         return VersionView(version, set_as_default)
 
-    def get_policy_version(self, account_id: str, arn: str, version_id: str) -> VersionView:
+    def get_policy_version(self, request: RequestContext, arn: str, version_id: str) -> VersionView:
         with self._store.read() as tx:
-            policy = _policy(tx, account_id, arn)
+            policy = _policy(tx, request.account_id, arn)
             return VersionView(_version(tx, policy, version_id), version_id == policy.default_version_id)
 
-    def list_policy_versions(self, account_id: str, arn: str, *, marker: str | None = None,
+    def list_policy_versions(self, request: RequestContext, arn: str, *, marker: str | None = None,
                              max_items: int | None = None) -> Page[VersionView]:
         with self._store.read() as tx:
-            policy = _policy(tx, account_id, arn)
+            policy = _policy(tx, request.account_id, arn)
             versions = _versions(tx, policy)
         views = [VersionView(v, v.version_id == policy.default_version_id) for v in versions]
         return page_by_position(views, marker, max_items)
 
-    def delete_policy_version(self, account_id: str, arn: str, version_id: str, *,
+    def delete_policy_version(self, request: RequestContext, arn: str, version_id: str, *,
                               caller_arn: str | None = None) -> None:
-        _refuse_aws_managed("DeletePolicyVersion", account_id, arn, caller_arn)
+        _refuse_aws_managed("DeletePolicyVersion", request.account_id, arn, caller_arn)
         with self._store.write() as tx:
-            policy = _policy(tx, account_id, arn)
+            policy = _policy(tx, request.account_id, arn)
             _version(tx, policy, version_id)
             if version_id == policy.default_version_id:
                 raise DeleteConflict("Cannot delete the default version of a policy.")
             tx.managed_policies.delete_version(policy.policy_id, version_id)
 
-    def set_default_policy_version(self, account_id: str, arn: str, version_id: str, *,
+    def set_default_policy_version(self, request: RequestContext, arn: str, version_id: str, *,
                                    caller_arn: str | None = None) -> None:
-        _refuse_aws_managed("SetDefaultPolicyVersion", account_id, arn, caller_arn)
+        _refuse_aws_managed("SetDefaultPolicyVersion", request.account_id, arn, caller_arn)
         with self._store.write() as tx:
-            policy = _policy(tx, account_id, arn)
+            policy = _policy(tx, request.account_id, arn)
             _version(tx, policy, version_id)
             tx.managed_policies.update(dataclasses.replace(policy, default_version_id=version_id,
-                                                           updated_at=self._now()))
+                                                           updated_at=request.timestamp))
 
     # --- tags --------------------------------------------------------------------------------------
 
-    def tag_policy(self, account_id: str, arn: str, tags: Sequence[tuple[str, str]], *,
+    def tag_policy(self, request: RequestContext, arn: str, tags: Sequence[tuple[str, str]], *,
                    caller_arn: str | None = None) -> None:
-        _refuse_aws_managed("TagPolicy", account_id, arn, caller_arn)
+        _refuse_aws_managed("TagPolicy", request.account_id, arn, caller_arn)
         with self._store.write() as tx:
-            policy = _policy(tx, account_id, arn)
+            policy = _policy(tx, request.account_id, arn)
             merged = merge_tags(policy.tags, tags, self._limits.tags_per_resource, "Policy")
             tx.managed_policies.update(dataclasses.replace(policy, tags=merged))
 
-    def untag_policy(self, account_id: str, arn: str, keys: Sequence[str], *,
+    def untag_policy(self, request: RequestContext, arn: str, keys: Sequence[str], *,
                      caller_arn: str | None = None) -> None:
-        _refuse_aws_managed("UntagPolicy", account_id, arn, caller_arn)
+        _refuse_aws_managed("UntagPolicy", request.account_id, arn, caller_arn)
         with self._store.write() as tx:
-            policy = _policy(tx, account_id, arn)
+            policy = _policy(tx, request.account_id, arn)
             tx.managed_policies.update(dataclasses.replace(policy, tags=remove_tags(policy.tags, keys)))
 
-    def list_policy_tags(self, account_id: str, arn: str, *, marker: str | None = None,
+    def list_policy_tags(self, request: RequestContext, arn: str, *, marker: str | None = None,
                          max_items: int | None = None) -> Page[tuple[str, str]]:
         with self._store.read() as tx:
-            policy = _policy(tx, account_id, arn)
+            policy = _policy(tx, request.account_id, arn)
         return page_by_position(list(policy.tags), marker, max_items)
 
     # --- attachments -------------------------------------------------------------------------------
 
-    def attach(self, kind: str, account_id: str, entity_name: str, arn: str) -> None:
+    def attach(self, request: RequestContext, kind: str, entity_name: str, arn: str) -> None:
         """AttachRolePolicy / AttachUserPolicy / AttachGroupPolicy (``kind`` "Role", "User", "Group")."""
         with self._store.write() as tx:
-            entity_id = _entity_id(tx, kind, account_id, entity_name, modifying=True)
-            require_attachable_policy(tx, account_id, arn)
+            entity_id = _entity_id(tx, kind, request.account_id, entity_name, modifying=True)
+            require_attachable_policy(tx, request.account_id, arn)
             current = tx.managed_policies.attached(kind, entity_id)
             if arn in current:
                 return  # attaching again is a no-op, as in IAM
@@ -221,28 +219,29 @@ class ManagedPolicyService:
                 raise LimitExceeded(f"Cannot exceed quota for PoliciesPer{kind}: {limit}")
             tx.managed_policies.attach(kind, entity_id, arn)
 
-    def detach(self, kind: str, account_id: str, entity_name: str, arn: str) -> None:
+    def detach(self, request: RequestContext, kind: str, entity_name: str, arn: str) -> None:
         with self._store.write() as tx:
-            entity_id = _entity_id(tx, kind, account_id, entity_name, modifying=True)
+            entity_id = _entity_id(tx, kind, request.account_id, entity_name, modifying=True)
             if not tx.managed_policies.detach(kind, entity_id, arn):
                 raise NoSuchEntity(f"Policy {arn} was not found.")
 
-    def list_attached(self, kind: str, account_id: str, entity_name: str, *, path_prefix: str = "/",
+    def list_attached(self, request: RequestContext, kind: str, entity_name: str, *, path_prefix: str = "/",
                       marker: str | None = None, max_items: int | None = None) -> Page[AttachedPolicy]:
         with self._store.read() as tx:
-            entity_id = _entity_id(tx, kind, account_id, entity_name, modifying=False)
+            entity_id = _entity_id(tx, kind, request.account_id, entity_name, modifying=False)
             arns = tx.managed_policies.attached(kind, entity_id)
         items = sorted((AttachedPolicy(_policy_name(a), a) for a in arns if _policy_path(a).startswith(path_prefix)),
                        key=_attached_sort_key)
         return page_after(items, _attached_sort_key, marker, max_items)
 
-    def list_entities_for_policy(self, account_id: str, arn: str, *, entity_filter: str | None = None,
+    def list_entities_for_policy(self, request: RequestContext, arn: str, *, entity_filter: str | None = None,
                                  path_prefix: str = "/", usage_filter: str | None = None,
                                  marker: str | None = None,
                                  max_items: int | None = None) -> Page[PolicyEntityRecord]:
         with self._store.read() as tx:
-            _policy(tx, account_id, arn)
-            found = tx.managed_policies.entities(account_id, arn, attached=usage_filter != "PermissionsBoundary",
+            _policy(tx, request.account_id, arn)
+            found = tx.managed_policies.entities(request.account_id, arn,
+                                                 attached=usage_filter != "PermissionsBoundary",
                                                  boundary=usage_filter != "PermissionsPolicy")
         # EntityFilter LocalManagedPolicy / AWSManagedPolicy name kinds a policy is never attached to.
         kinds = ENTITY_KINDS if entity_filter is None else (entity_filter,)
@@ -261,8 +260,6 @@ class ManagedPolicyService:
         if documents.non_whitespace_length(document) > self._limits.managed_policy_chars:
             raise LimitExceeded(f"Cannot exceed quota for PolicySize: {self._limits.managed_policy_chars}")
 
-    def _now(self) -> dt.datetime:
-        return self._clock.now().replace(microsecond=0)
 
 
 def _policy(tx: IamTransaction, account_id: str, arn: str) -> ManagedPolicyRecord:

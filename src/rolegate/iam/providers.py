@@ -14,8 +14,8 @@ import re
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
+from rolegate.authz import RequestContext
 from rolegate.core.arns import parse_arn
-from rolegate.core.clock import Clock
 from rolegate.core.errors import EntityAlreadyExists, InvalidInput, LimitExceeded, NoSuchEntity
 from rolegate.federation.saml_metadata import MetadataError, parse_idp_metadata
 from rolegate.store.ports import DuplicateKeyError
@@ -29,14 +29,13 @@ _HEX40 = re.compile(r"[0-9A-Fa-f]{40}")
 
 
 class ProviderService:
-    def __init__(self, store: ProviderStore, clock: Clock, limits: IamLimits = DEFAULT_LIMITS) -> None:
+    def __init__(self, store: ProviderStore, limits: IamLimits = DEFAULT_LIMITS) -> None:
         self._store = store
-        self._clock = clock
         self._limits = limits
 
     # --- OpenID Connect ----------------------------------------------------------------------------
 
-    def create_oidc_provider(self, account_id: str, url: str, *, client_ids: Sequence[str] = (),
+    def create_oidc_provider(self, request: RequestContext, url: str, *, client_ids: Sequence[str] = (),
                              thumbprints: Sequence[str] = (),
                              tags: Sequence[tuple[str, str]] = ()) -> OidcProviderRecord:
         stored_url = _oidc_url(url)
@@ -44,13 +43,13 @@ class ProviderService:
         prints = self._checked_thumbprints(thumbprints)
         self._check_new_tags(tags, "OpenIdConnectProvider")
         provider = OidcProviderRecord(
-            account_id=account_id, arn=f"arn:aws:iam::{account_id}:oidc-provider/{stored_url}", url=stored_url,
-            created_at=self._now(), client_ids=clients, thumbprints=prints, tags=tuple(tags))
+            account_id=request.account_id, arn=f"arn:aws:iam::{request.account_id}:oidc-provider/{stored_url}",
+            url=stored_url, created_at=request.timestamp, client_ids=clients, thumbprints=prints, tags=tuple(tags))
         with self._store.write() as tx:
             if tx.oidc_providers.get(provider.arn) is not None:
                 raise _oidc_exists(url)
             quota = self._limits.oidc_providers_per_account
-            if tx.oidc_providers.count(account_id) >= quota:
+            if tx.oidc_providers.count(request.account_id) >= quota:
                 raise LimitExceeded(f"Cannot exceed quota for OpenIdConnectProvidersPerAccount: {quota}")
             try:
                 tx.oidc_providers.create(provider)
@@ -58,15 +57,15 @@ class ProviderService:
                 raise _oidc_exists(url) from None
         return provider
 
-    def get_oidc_provider(self, account_id: str, arn: str) -> OidcProviderRecord:
+    def get_oidc_provider(self, request: RequestContext, arn: str) -> OidcProviderRecord:
         with self._store.read() as tx:
-            return _oidc(tx, account_id, arn)
+            return _oidc(tx, request.account_id, arn)
 
-    def list_oidc_providers(self, account_id: str) -> list[OidcProviderRecord]:
+    def list_oidc_providers(self, request: RequestContext) -> list[OidcProviderRecord]:
         with self._store.read() as tx:
-            return tx.oidc_providers.list_for_account(account_id)
+            return tx.oidc_providers.list_for_account(request.account_id)
 
-    def delete_oidc_provider(self, account_id: str, arn: str) -> None:
+    def delete_oidc_provider(self, request: RequestContext, arn: str) -> None:
         # "This operation is idempotent; it does not fail or return an error if you call the operation for a
         # provider that does not exist." (IAM API reference, DeleteOpenIDConnectProvider)
         _check_arn(arn, "oidc-provider")
@@ -74,54 +73,54 @@ class ProviderService:
             if tx.oidc_providers.get(arn) is not None:
                 tx.oidc_providers.delete(arn)
 
-    def add_client_id(self, account_id: str, arn: str, client_id: str) -> None:
+    def add_client_id(self, request: RequestContext, arn: str, client_id: str) -> None:
         with self._store.write() as tx:
-            provider = _oidc(tx, account_id, arn)
+            provider = _oidc(tx, request.account_id, arn)
             if client_id in provider.client_ids:
                 return  # AddClientIDToOpenIDConnectProvider is idempotent for an id already present
             clients = self._checked_client_ids([*provider.client_ids, client_id])
             tx.oidc_providers.update(dataclasses.replace(provider, client_ids=clients))
 
-    def remove_client_id(self, account_id: str, arn: str, client_id: str) -> None:
+    def remove_client_id(self, request: RequestContext, arn: str, client_id: str) -> None:
         # Idempotent: removing an id that is not registered is not an error (IAM API reference).
         with self._store.write() as tx:
-            provider = _oidc(tx, account_id, arn)
+            provider = _oidc(tx, request.account_id, arn)
             clients = tuple(c for c in provider.client_ids if c != client_id)
             if clients != provider.client_ids:
                 tx.oidc_providers.update(dataclasses.replace(provider, client_ids=clients))
 
-    def update_thumbprints(self, account_id: str, arn: str, thumbprints: Sequence[str]) -> None:
+    def update_thumbprints(self, request: RequestContext, arn: str, thumbprints: Sequence[str]) -> None:
         prints = self._checked_thumbprints(thumbprints)
         with self._store.write() as tx:
-            provider = _oidc(tx, account_id, arn)
+            provider = _oidc(tx, request.account_id, arn)
             tx.oidc_providers.update(dataclasses.replace(provider, thumbprints=prints))
 
-    def tag_oidc_provider(self, account_id: str, arn: str, tags: Sequence[tuple[str, str]]) -> None:
+    def tag_oidc_provider(self, request: RequestContext, arn: str, tags: Sequence[tuple[str, str]]) -> None:
         with self._store.write() as tx:
-            provider = _oidc(tx, account_id, arn)
+            provider = _oidc(tx, request.account_id, arn)
             merged = merge_tags(provider.tags, tags, self._limits.tags_per_resource, "OpenIdConnectProvider")
             tx.oidc_providers.update(dataclasses.replace(provider, tags=merged))
 
-    def untag_oidc_provider(self, account_id: str, arn: str, keys: Sequence[str]) -> None:
+    def untag_oidc_provider(self, request: RequestContext, arn: str, keys: Sequence[str]) -> None:
         with self._store.write() as tx:
-            provider = _oidc(tx, account_id, arn)
+            provider = _oidc(tx, request.account_id, arn)
             tx.oidc_providers.update(dataclasses.replace(provider, tags=remove_tags(provider.tags, keys)))
 
     # --- SAML --------------------------------------------------------------------------------------
 
-    def create_saml_provider(self, account_id: str, name: str, metadata_document: str, *,
+    def create_saml_provider(self, request: RequestContext, name: str, metadata_document: str, *,
                              tags: Sequence[tuple[str, str]] = ()) -> SamlProviderRecord:
         self._check_new_tags(tags, "SamlProvider")
-        certs, valid_until = self._parsed_metadata(metadata_document)
+        certs, valid_until = self._parsed_metadata(metadata_document, request.now)
         provider = SamlProviderRecord(
-            account_id=account_id, arn=f"arn:aws:iam::{account_id}:saml-provider/{name}", name=name,
-            metadata_document=metadata_document, created_at=self._now(), valid_until=valid_until,
+            account_id=request.account_id, arn=f"arn:aws:iam::{request.account_id}:saml-provider/{name}", name=name,
+            metadata_document=metadata_document, created_at=request.timestamp, valid_until=valid_until,
             signing_certificates=certs, tags=tuple(tags))
         with self._store.write() as tx:
             if tx.saml_providers.get(provider.arn) is not None:
                 raise _saml_exists(name)
             quota = self._limits.saml_providers_per_account
-            if tx.saml_providers.count(account_id) >= quota:
+            if tx.saml_providers.count(request.account_id) >= quota:
                 raise LimitExceeded(f"Cannot exceed quota for SAMLProvidersPerAccount: {quota}")
             try:
                 tx.saml_providers.create(provider)
@@ -129,41 +128,41 @@ class ProviderService:
                 raise _saml_exists(name) from None
         return provider
 
-    def get_saml_provider(self, account_id: str, arn: str) -> SamlProviderRecord:
+    def get_saml_provider(self, request: RequestContext, arn: str) -> SamlProviderRecord:
         with self._store.read() as tx:
-            return _saml(tx, account_id, arn)
+            return _saml(tx, request.account_id, arn)
 
-    def list_saml_providers(self, account_id: str) -> list[SamlProviderRecord]:
+    def list_saml_providers(self, request: RequestContext) -> list[SamlProviderRecord]:
         with self._store.read() as tx:
-            return tx.saml_providers.list_for_account(account_id)
+            return tx.saml_providers.list_for_account(request.account_id)
 
-    def update_saml_provider(self, account_id: str, arn: str,
+    def update_saml_provider(self, request: RequestContext, arn: str,
                              metadata_document: str | None) -> SamlProviderRecord:
         if metadata_document is None:
             # Assertion encryption keys and Identity Center links (the model's other members) are not
             # supported, so a new metadata document is the only update there is.
             raise InvalidInput("SAMLMetadataDocument is required: it is the only SAML provider setting "
                                "rolegate can update.")
-        certs, valid_until = self._parsed_metadata(metadata_document)
+        certs, valid_until = self._parsed_metadata(metadata_document, request.now)
         with self._store.write() as tx:
-            provider = dataclasses.replace(_saml(tx, account_id, arn), metadata_document=metadata_document,
+            provider = dataclasses.replace(_saml(tx, request.account_id, arn), metadata_document=metadata_document,
                                            signing_certificates=certs, valid_until=valid_until)
             tx.saml_providers.update(provider)
         return provider
 
-    def delete_saml_provider(self, account_id: str, arn: str) -> None:
+    def delete_saml_provider(self, request: RequestContext, arn: str) -> None:
         with self._store.write() as tx:
-            tx.saml_providers.delete(_saml(tx, account_id, arn).arn)
+            tx.saml_providers.delete(_saml(tx, request.account_id, arn).arn)
 
-    def tag_saml_provider(self, account_id: str, arn: str, tags: Sequence[tuple[str, str]]) -> None:
+    def tag_saml_provider(self, request: RequestContext, arn: str, tags: Sequence[tuple[str, str]]) -> None:
         with self._store.write() as tx:
-            provider = _saml(tx, account_id, arn)
+            provider = _saml(tx, request.account_id, arn)
             merged = merge_tags(provider.tags, tags, self._limits.tags_per_resource, "SamlProvider")
             tx.saml_providers.update(dataclasses.replace(provider, tags=merged))
 
-    def untag_saml_provider(self, account_id: str, arn: str, keys: Sequence[str]) -> None:
+    def untag_saml_provider(self, request: RequestContext, arn: str, keys: Sequence[str]) -> None:
         with self._store.write() as tx:
-            provider = _saml(tx, account_id, arn)
+            provider = _saml(tx, request.account_id, arn)
             tx.saml_providers.update(dataclasses.replace(provider, tags=remove_tags(provider.tags, keys)))
 
     # --- shared checks -----------------------------------------------------------------------------
@@ -192,17 +191,15 @@ class ProviderService:
         if len(tags) > self._limits.tags_per_resource:
             raise LimitExceeded(f"Cannot exceed quota for TagsPer{kind}: {self._limits.tags_per_resource}.")
 
-    def _parsed_metadata(self, document: str) -> tuple[tuple[str, ...], dt.datetime | None]:
+    def _parsed_metadata(self, document: str, now: dt.datetime) -> tuple[tuple[str, ...], dt.datetime | None]:
         try:
             meta = parse_idp_metadata(document)
         except MetadataError as exc:
             raise InvalidInput(str(exc)) from None
-        if meta.valid_until is not None and meta.valid_until <= self._clock.now():
+        if meta.valid_until is not None and meta.valid_until <= now:
             raise InvalidInput("Invalid SAML metadata document: its validUntil is in the past.")
         return meta.signing_certificates, meta.valid_until
 
-    def _now(self) -> dt.datetime:
-        return self._clock.now().replace(microsecond=0)
 
 
 def _oidc_url(url: str) -> str:

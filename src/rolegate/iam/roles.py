@@ -8,12 +8,11 @@ the rules a model cannot state: case-insensitive uniqueness, quotas, conflicts, 
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from collections.abc import Sequence
 
+from rolegate.authz import RequestContext
 from rolegate.core import ids
 from rolegate.core.arns import role_arn
-from rolegate.core.clock import Clock
 from rolegate.core.errors import (
     DeleteConflict,
     EntityAlreadyExists,
@@ -38,16 +37,15 @@ SERVICE_ROLE_PATH_PREFIX = "/aws-service-role/"
 
 
 class RoleService:
-    def __init__(self, store: IamStore, clock: Clock, limits: IamLimits = DEFAULT_LIMITS) -> None:
+    def __init__(self, store: IamStore, limits: IamLimits = DEFAULT_LIMITS) -> None:
         self._store = store
-        self._clock = clock
         self._limits = limits
 
     # --- roles -----------------------------------------------------------------------------------
 
     def create_role(
         self,
-        account_id: str,
+        request: RequestContext,
         name: str,
         trust_policy: str,
         *,
@@ -68,35 +66,35 @@ class RoleService:
         if permissions_boundary_arn is not None:
             check_boundary_arn(permissions_boundary_arn)
         role = RoleRecord(
-            account_id=account_id, role_id=ids.new_unique_id(ids.ROLE), name=name, path=path,
-            arn=role_arn(account_id, name, path), trust_policy=trust_policy, created_at=self._now(),
+            account_id=request.account_id, role_id=ids.new_unique_id(ids.ROLE), name=name, path=path,
+            arn=role_arn(request.account_id, name, path), trust_policy=trust_policy, created_at=request.timestamp,
             max_session_duration=max_session_duration, description=description,
             permissions_boundary_arn=permissions_boundary_arn, tags=tuple(tags))
         with self._store.write() as tx:
             if permissions_boundary_arn is not None:
-                check_permissions_boundary(tx, account_id, permissions_boundary_arn)
+                check_permissions_boundary(tx, request.account_id, permissions_boundary_arn)
             insert_role(tx, role, self._limits)
         return role
 
-    def get_role(self, account_id: str, name: str) -> RoleRecord:
+    def get_role(self, request: RequestContext, name: str) -> RoleRecord:
         with self._store.read() as tx:
-            return existing_role(tx, account_id, name)
+            return existing_role(tx, request.account_id, name)
 
-    def list_role_tags(self, account_id: str, name: str, *, marker: str | None = None,
+    def list_role_tags(self, request: RequestContext, name: str, *, marker: str | None = None,
                        max_items: int | None = None) -> Page[tuple[str, str]]:
-        return page_by_position(self.get_role(account_id, name).tags, marker, max_items)
+        return page_by_position(self.get_role(request, name).tags, marker, max_items)
 
-    def list_roles(self, account_id: str, *, path_prefix: str = "/", marker: str | None = None,
+    def list_roles(self, request: RequestContext, *, path_prefix: str = "/", marker: str | None = None,
                    max_items: int | None = None) -> Page[RoleRecord]:
         limit = page_limit(max_items)
         with self._store.read() as tx:
-            rows = tx.roles.list_for_account(account_id, path_prefix, decode_marker(marker), limit + 1)
+            rows = tx.roles.list_for_account(request.account_id, path_prefix, decode_marker(marker), limit + 1)
         return page_of_rows(rows, limit, lambda r: r.name.lower())
 
-    def update_role(self, account_id: str, name: str, *, description: str | None = None,
+    def update_role(self, request: RequestContext, name: str, *, description: str | None = None,
                     max_session_duration: int | None = None) -> RoleRecord:
         with self._store.write() as tx:
-            role = _modifiable(tx, account_id, name)
+            role = _modifiable(tx, request.account_id, name)
             changes: dict[str, object] = {}
             if description is not None:
                 changes["description"] = description
@@ -106,15 +104,15 @@ class RoleService:
             tx.roles.update(role)
         return role
 
-    def update_trust_policy(self, account_id: str, name: str, trust_policy: str) -> None:
+    def update_trust_policy(self, request: RequestContext, name: str, trust_policy: str) -> None:
         documents.check_trust_policy(trust_policy, self._limits.trust_policy_chars)
         with self._store.write() as tx:
-            role = _modifiable(tx, account_id, name)
+            role = _modifiable(tx, request.account_id, name)
             tx.roles.update(dataclasses.replace(role, trust_policy=trust_policy))
 
-    def delete_role(self, account_id: str, name: str) -> None:
+    def delete_role(self, request: RequestContext, name: str) -> None:
         with self._store.write() as tx:
-            role = _modifiable(tx, account_id, name)
+            role = _modifiable(tx, request.account_id, name)
             # DeleteRole: "you must first remove items attached to the role" (IAM API reference, DeleteRole).
             if tx.roles.count_instance_profiles(role.role_id):
                 raise DeleteConflict("Cannot delete entity, must remove roles from instance profile first.")
@@ -128,61 +126,59 @@ class RoleService:
 
     # --- tags --------------------------------------------------------------------------------------
 
-    def tag_role(self, account_id: str, name: str, tags: Sequence[tuple[str, str]]) -> None:
+    def tag_role(self, request: RequestContext, name: str, tags: Sequence[tuple[str, str]]) -> None:
         with self._store.write() as tx:
-            role = existing_role(tx, account_id, name)
+            role = existing_role(tx, request.account_id, name)
             merged = merge_tags(role.tags, tags, self._limits.tags_per_resource, "Role")
             tx.roles.update(dataclasses.replace(role, tags=merged))
 
-    def untag_role(self, account_id: str, name: str, keys: Sequence[str]) -> None:
+    def untag_role(self, request: RequestContext, name: str, keys: Sequence[str]) -> None:
         with self._store.write() as tx:
-            role = existing_role(tx, account_id, name)
+            role = existing_role(tx, request.account_id, name)
             tx.roles.update(dataclasses.replace(role, tags=remove_tags(role.tags, keys)))
 
     # --- permissions boundary --------------------------------------------------------------------
 
-    def put_permissions_boundary(self, account_id: str, name: str, policy_arn: str) -> None:
+    def put_permissions_boundary(self, request: RequestContext, name: str, policy_arn: str) -> None:
         check_boundary_arn(policy_arn)
         with self._store.write() as tx:
-            role = _modifiable(tx, account_id, name)
-            check_permissions_boundary(tx, account_id, policy_arn)
+            role = _modifiable(tx, request.account_id, name)
+            check_permissions_boundary(tx, request.account_id, policy_arn)
             tx.roles.update(dataclasses.replace(role, permissions_boundary_arn=policy_arn))
 
-    def delete_permissions_boundary(self, account_id: str, name: str) -> None:
+    def delete_permissions_boundary(self, request: RequestContext, name: str) -> None:
         with self._store.write() as tx:
-            role = _modifiable(tx, account_id, name)
+            role = _modifiable(tx, request.account_id, name)
             if role.permissions_boundary_arn is None:
                 raise NoSuchEntity(f"The role with name {role.name} has no permissions boundary.")
             tx.roles.update(dataclasses.replace(role, permissions_boundary_arn=None))
 
     # --- inline policies -------------------------------------------------------------------------
 
-    def put_role_policy(self, account_id: str, name: str, policy_name: str, document: str) -> None:
+    def put_role_policy(self, request: RequestContext, name: str, policy_name: str, document: str) -> None:
         inline_policies.check_new_document(document)
         with self._store.write() as tx:
-            role = _modifiable(tx, account_id, name)
+            role = _modifiable(tx, request.account_id, name)
             inline_policies.put(tx.roles, role.role_id, entity="role", owner_name=role.name,
                                 limit=self._limits.role_inline_policy_chars, policy_name=policy_name,
                                 document=document)
 
-    def get_role_policy(self, account_id: str, name: str, policy_name: str) -> tuple[RoleRecord, str]:
+    def get_role_policy(self, request: RequestContext, name: str, policy_name: str) -> tuple[RoleRecord, str]:
         with self._store.read() as tx:
-            role = existing_role(tx, account_id, name)
+            role = existing_role(tx, request.account_id, name)
             return role, inline_policies.get(tx.roles, role.role_id, entity="role", policy_name=policy_name)
 
-    def delete_role_policy(self, account_id: str, name: str, policy_name: str) -> None:
+    def delete_role_policy(self, request: RequestContext, name: str, policy_name: str) -> None:
         with self._store.write() as tx:
-            role = _modifiable(tx, account_id, name)
+            role = _modifiable(tx, request.account_id, name)
             inline_policies.delete(tx.roles, role.role_id, entity="role", policy_name=policy_name)
 
-    def list_role_policies(self, account_id: str, name: str, *, marker: str | None = None,
+    def list_role_policies(self, request: RequestContext, name: str, *, marker: str | None = None,
                            max_items: int | None = None) -> Page[str]:
         with self._store.read() as tx:
-            role = existing_role(tx, account_id, name)
+            role = existing_role(tx, request.account_id, name)
             return inline_policies.names_page(tx.roles, role.role_id, marker, max_items)
 
-    def _now(self) -> dt.datetime:
-        return self._clock.now().replace(microsecond=0)
 
 
 def insert_role(tx: HasRoles, role: RoleRecord, limits: IamLimits) -> None:

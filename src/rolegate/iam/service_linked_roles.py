@@ -8,15 +8,14 @@ service principal assume it; ordinary role operations refuse to change it (``Unm
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 import uuid
 from dataclasses import dataclass
 
+from rolegate.authz import RequestContext
 from rolegate.core import ids
 from rolegate.core.arns import role_arn
-from rolegate.core.clock import Clock
 from rolegate.core.errors import EntityAlreadyExists, InvalidInput, NoSuchEntity
 
 
@@ -95,12 +94,11 @@ def service_trust_policy(service: str) -> str:
 
 
 class ServiceLinkedRoleService:
-    def __init__(self, store: IamStore, clock: Clock, limits: IamLimits = DEFAULT_LIMITS) -> None:
+    def __init__(self, store: IamStore, limits: IamLimits = DEFAULT_LIMITS) -> None:
         self._store = store
-        self._clock = clock
         self._limits = limits
 
-    def create_service_linked_role(self, account_id: str, service: str, *, description: str | None = None,
+    def create_service_linked_role(self, request: RequestContext, service: str, *, description: str | None = None,
                                    custom_suffix: str | None = None) -> RoleRecord:
         if not _SERVICE_PRINCIPAL.fullmatch(service):
             raise InvalidInput(f"Invalid service name {service}: a service principal looks like "
@@ -114,9 +112,9 @@ class ServiceLinkedRoleService:
                                f"suffix.")
         path = f"{SERVICE_ROLE_PATH_PREFIX}{service}/"
         role = RoleRecord(
-            account_id=account_id, role_id=ids.new_unique_id(ids.ROLE), name=name, path=path,
-            arn=role_arn(account_id, name, path), trust_policy=service_trust_policy(service),
-            created_at=self._now(), description=description)
+            account_id=request.account_id, role_id=ids.new_unique_id(ids.ROLE), name=name, path=path,
+            arn=role_arn(request.account_id, name, path), trust_policy=service_trust_policy(service),
+            created_at=request.timestamp, description=description)
         with self._store.write() as tx:
             try:
                 insert_role(tx, role, self._limits)
@@ -131,10 +129,10 @@ class ServiceLinkedRoleService:
                 tx.managed_policies.attach("Role", role.role_id, policy_arn)
         return role
 
-    def delete_service_linked_role(self, account_id: str, role_name: str) -> str:
+    def delete_service_linked_role(self, request: RequestContext, role_name: str) -> str:
         """Delete the role now and return the DeletionTaskId that reports it SUCCEEDED."""
         with self._store.write() as tx:
-            role = tx.roles.get_by_name(account_id, role_name)
+            role = tx.roles.get_by_name(request.account_id, role_name)
             if role is None:
                 raise NoSuchEntity(f"The role with name {role_name} cannot be found.")
             if not role.path.startswith(SERVICE_ROLE_PATH_PREFIX):
@@ -144,18 +142,16 @@ class ServiceLinkedRoleService:
             # The service's attached policies and the role's tags go with it (the store cascades both).
             tx.roles.delete(role.role_id)
             tx.service_role_deletions.create(ServiceRoleDeletionRecord(
-                task_id=task_id, account_id=account_id, role_name=role.name, status="SUCCEEDED",
-                created_at=self._now()))
+                task_id=task_id, account_id=request.account_id, role_name=role.name, status="SUCCEEDED",
+                created_at=request.timestamp))
         return task_id
 
-    def deletion_status(self, account_id: str, task_id: str) -> ServiceRoleDeletionRecord:
+    def deletion_status(self, request: RequestContext, task_id: str) -> ServiceRoleDeletionRecord:
         if not _TASK_ID.fullmatch(task_id):
             raise InvalidInput(f"Invalid deletion task id {task_id}.")
         with self._store.read() as tx:
             task = tx.service_role_deletions.get(task_id)
-        if task is None or task.account_id != account_id:
+        if task is None or task.account_id != request.account_id:
             raise NoSuchEntity(f"Deletion task {task_id} cannot be found.")
         return task
 
-    def _now(self) -> dt.datetime:
-        return self._clock.now().replace(microsecond=0)

@@ -6,11 +6,9 @@ the rules the model cannot state: keys are unique ignoring case, ``aws:`` is res
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from rolegate.core.errors import InvalidInput, LimitExceeded
-
-from .limits import DEFAULT_LIMITS
 
 Tags = tuple[tuple[str, str], ...]
 
@@ -42,15 +40,3 @@ def remove_tags(existing: Tags, keys: Iterable[str]) -> Tags:
     drop = {k.lower() for k in keys}
     return tuple((k, v) for k, v in existing if k.lower() not in drop)
 
-
-def adding(new: Sequence[tuple[str, str]], resource_kind: str,
-           limit: int = DEFAULT_LIMITS.tags_per_resource) -> Callable[[Tags], Tags]:
-    """The change that tags a resource with ``new`` under IAM's rules and quota, for a service that applies it
-    to the stored tags in its own transaction (``sts.mfa.MfaService.change_tags``: STS may not import IAM)."""
-    return lambda existing: merge_tags(existing, new, limit, resource_kind)
-
-
-def removing(keys: Iterable[str]) -> Callable[[Tags], Tags]:
-    """The change that removes the tags named by ``keys`` (case-insensitively)."""
-    keys = tuple(keys)
-    return lambda existing: remove_tags(existing, keys)

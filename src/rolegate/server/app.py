@@ -18,7 +18,7 @@ from rolegate.wire.endpoint import Endpoint
 from rolegate.wire.models import default_catalog
 
 from .config import Settings, load_settings
-from .runtime import open_runtime
+from .runtime import DEV_RESET, open_runtime
 
 
 def build_app(settings: Settings, clock: Clock | None = None) -> Starlette:
@@ -74,7 +74,8 @@ def build_app(settings: Settings, clock: Clock | None = None) -> Starlette:
                 accounts = runtime.services.accounts
                 keys = accounts.root_keys(settings.default_account_id)
                 runtime.store.reset()
-                accounts.create_account(settings.default_account_name, settings.default_account_id,
+                accounts.create_account(runtime.internal_request(DEV_RESET), settings.default_account_name,
+                                        settings.default_account_id,
                                         root_access_key_id=keys[0].access_key_id if keys else None,
                                         root_secret_access_key=keys[0].secret_access_key if keys else None)
             await anyio.to_thread.run_sync(wipe)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypedDict
 
-from rolegate.authz import Authorizer
+from rolegate.authz import Authorizer, RequestContext
 from rolegate.core.clock import Clock, SystemClock
 from rolegate.iam.accounts import AccountService
 from rolegate.iam.instance_profiles import InstanceProfileService
@@ -40,6 +40,11 @@ from .config import Settings
 CREDENTIALS_FILE = "root-credentials"
 PROFILE = "rolegate"
 
+#: The actors rolegate's own work is done as (``RequestContext.internal``): what audit records for it.
+BOOTSTRAP = "rolegate-bootstrap"
+CLI = "rolegate-cli"
+DEV_RESET = "rolegate-dev-reset"
+
 
 @dataclass(frozen=True, slots=True)
 class Runtime:
@@ -49,6 +54,10 @@ class Runtime:
     clock: Clock
     effective: EffectivePolicies  # what authentication and authorization read, cached in this worker
     authorizer: Authorizer
+
+    def internal_request(self, actor: str, account_id: str | None = None) -> RequestContext:
+        """A context for work ``actor`` does without an API caller, at the clock's time now."""
+        return RequestContext.internal(actor, account_id, self.clock.now(), self.authorizer.snapshot())
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,13 +75,13 @@ def open_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
     store = SqlStore(create_store_engine(settings.sqlite_url), sealer)
     effective = EffectivePolicies(store)
     authorizer = Authorizer(effective, clock, store.invalidation)
-    services = Services(accounts=AccountService(store, clock), roles=RoleService(store, clock),
-                        users=UserService(store, clock), groups=GroupService(store, clock),
+    services = Services(accounts=AccountService(store), roles=RoleService(store),
+                        users=UserService(store), groups=GroupService(store),
                         access_keys=AccessKeyService(store, clock),
-                        instance_profiles=InstanceProfileService(store, clock),
-                        service_linked_roles=ServiceLinkedRoleService(store, clock),
-                        providers=ProviderService(store, clock),
-                        policies=ManagedPolicyService(store, clock),
+                        instance_profiles=InstanceProfileService(store),
+                        service_linked_roles=ServiceLinkedRoleService(store),
+                        providers=ProviderService(store),
+                        policies=ManagedPolicyService(store),
                         account_views=AccountViewService(store), **sts_services(store, clock, authorizer))
     return Runtime(settings, store, services, clock, effective, authorizer)
 
@@ -88,7 +97,7 @@ class StsServices(TypedDict):
 def sts_services(store: SqlStore, clock: Clock, authorizer: Authorizer) -> StsServices:
     """The STS side: one key ring per process (cached), the token codec over it, MFA, session issuance."""
     ring = KeyRing(store, clock)
-    mfa = MfaService(store, clock)
+    mfa = MfaService(store)
 
     def policy_exists(account_id: str, arn: str) -> bool:
         with store.read() as tx:
@@ -124,8 +133,8 @@ def ensure_default_account(runtime: Runtime) -> Bootstrap:
         keys = accounts.root_keys(existing.account_id)
         return Bootstrap(existing.account_id, keys[0].access_key_id if keys else "",
                          creds_path if creds_path.exists() else None, False)
-    new = accounts.create_account(s.default_account_name, s.default_account_id,
-                                  root_access_key_id=s.root_access_key_id,
+    new = accounts.create_account(runtime.internal_request(BOOTSTRAP), s.default_account_name,
+                                  s.default_account_id, root_access_key_id=s.root_access_key_id,
                                   root_secret_access_key=s.root_secret_access_key)
     if s.root_access_key_id:
         return Bootstrap(new.account.account_id, new.root_key.access_key_id, None, True)

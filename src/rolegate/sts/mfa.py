@@ -20,9 +20,9 @@ import hashlib
 import hmac
 import os
 import struct
-from collections.abc import Callable, Sequence
+from collections.abc import Iterable, Sequence
 
-from rolegate.core.clock import Clock
+from rolegate.authz import RequestContext
 from rolegate.core.errors import (
     AccessDenied,
     ClientError,
@@ -32,7 +32,9 @@ from rolegate.core.errors import (
     NoSuchEntity,
 )
 from rolegate.iam.entities import UserRecord
+from rolegate.iam.limits import DEFAULT_LIMITS, IamLimits
 from rolegate.iam.ports import HasUsers
+from rolegate.iam.tags import check_new_tags, merge_tags, remove_tags
 from rolegate.store.ports import DuplicateKeyError
 
 from .entities import MfaDeviceRecord
@@ -68,16 +70,16 @@ def time_step(when: dt.datetime) -> int:
 
 
 class MfaService:
-    def __init__(self, store: MfaStore, clock: Clock) -> None:
+    def __init__(self, store: MfaStore, limits: IamLimits = DEFAULT_LIMITS) -> None:
         self._store = store
-        self._clock = clock
+        self._limits = limits
 
-    def create_virtual_mfa_device(self, account_id: str, name: str, *, path: str = "/",
+    def create_virtual_mfa_device(self, request: RequestContext, name: str, *, path: str = "/",
                                   tags: Sequence[tuple[str, str]] = ()) -> MfaDeviceRecord:
-        # Tag rules (aws: prefix, duplicates) are checked by the caller with ``iam.tags.check_new_tags``.
+        check_new_tags(tags)  # IAM's tag rules: the aws: prefix is reserved, keys unique ignoring case
         device = MfaDeviceRecord(
-            serial_number=f"arn:aws:iam::{account_id}:mfa{path}{name}", account_id=account_id, name=name,
-            path=path, seed=base64.b32encode(os.urandom(20)).decode("ascii"), created_at=self._now(),
+            serial_number=f"arn:aws:iam::{request.account_id}:mfa{path}{name}", account_id=request.account_id,
+            name=name, path=path, seed=base64.b32encode(os.urandom(20)).decode("ascii"), created_at=request.timestamp,
             tags=tuple(tags))
         with self._store.write() as tx:
             if tx.mfa_devices.get(device.serial_number) is not None:
@@ -88,14 +90,14 @@ class MfaService:
                 raise _exists() from None
         return device
 
-    def enable_mfa_device(self, account_id: str, user_name: str, serial_number: str, code1: str,
+    def enable_mfa_device(self, request: RequestContext, user_name: str, serial_number: str, code1: str,
                           code2: str) -> None:
         """Assign the device to the user after two consecutive codes (IAM API reference, EnableMFADevice)."""
-        now = self._clock.now()
+        now = request.now
         with self._store.write() as tx:
-            user = _user(tx, account_id, user_name)
+            user = _user(tx, request.account_id, user_name)
             device = tx.mfa_devices.get(serial_number)
-            if device is None or device.account_id != account_id:
+            if device is None or device.account_id != request.account_id:
                 raise NoSuchEntity(f"VirtualMFADevice with serial number {serial_number} doesn't exist.")
             if device.user_id is not None:
                 raise EntityAlreadyExists("MFA Device is already in use.")
@@ -107,56 +109,61 @@ class MfaService:
             tx.mfa_devices.update(_replace(device, user_id=user.user_id, enabled_at=now.replace(microsecond=0),
                                            last_used_step=step + 1, clock_offset_steps=0))
 
-    def resync_mfa_device(self, account_id: str, user_name: str, serial_number: str, code1: str,
+    def resync_mfa_device(self, request: RequestContext, user_name: str, serial_number: str, code1: str,
                           code2: str) -> None:
         """Re-learn the device's clock from two consecutive codes (IAM API reference, ResyncMFADevice)."""
-        now_step = time_step(self._clock.now())
+        now_step = time_step(request.now)
         with self._store.write() as tx:
-            _, device = _users_device(tx, account_id, user_name, serial_number)
+            _, device = _users_device(tx, request.account_id, user_name, serial_number)
             step = _consecutive_step(device.seed, code1, code2, now_step, RESYNC_STEPS)
             if step is None:
                 raise InvalidAuthenticationCode(INVALID_CODE)
             tx.mfa_devices.update(_replace(device, last_used_step=step + 1, clock_offset_steps=step + 1 - now_step))
 
-    def get_mfa_device(self, account_id: str, user_name: str, serial_number: str
+    def get_mfa_device(self, request: RequestContext, user_name: str, serial_number: str
                        ) -> tuple[UserRecord, MfaDeviceRecord]:
         """The device enabled for the user (IAM API reference, GetMFADevice)."""
         with self._store.read() as tx:
-            return _users_device(tx, account_id, user_name, serial_number)
+            return _users_device(tx, request.account_id, user_name, serial_number)
 
-    def virtual_device(self, account_id: str, serial_number: str) -> MfaDeviceRecord:
+    def virtual_device(self, request: RequestContext, serial_number: str) -> MfaDeviceRecord:
         with self._store.read() as tx:
-            return _virtual_device(tx, account_id, serial_number)
+            return _virtual_device(tx, request.account_id, serial_number)
 
-    def change_tags(self, account_id: str, serial_number: str,
-                    change: Callable[[tuple[tuple[str, str], ...]], tuple[tuple[str, str], ...]]) -> None:
-        """Apply ``change`` (IAM's tag rules: ``iam.tags``) to the device's tags, in one transaction."""
+    def tag_mfa_device(self, request: RequestContext, serial_number: str, tags: Sequence[tuple[str, str]]) -> None:
+        """TagMFADevice, under IAM's tag rules and quota (``iam.tags``), in one transaction."""
         with self._store.write() as tx:
-            device = _virtual_device(tx, account_id, serial_number)
-            tx.mfa_devices.update(_replace(device, tags=change(device.tags)))
+            device = _virtual_device(tx, request.account_id, serial_number)
+            merged = merge_tags(device.tags, tags, self._limits.tags_per_resource, "MFADevice")
+            tx.mfa_devices.update(_replace(device, tags=merged))
 
-    def deactivate_mfa_device(self, account_id: str, user_name: str, serial_number: str) -> None:
+    def untag_mfa_device(self, request: RequestContext, serial_number: str, keys: Iterable[str]) -> None:
         with self._store.write() as tx:
-            _, device = _users_device(tx, account_id, user_name, serial_number)
+            device = _virtual_device(tx, request.account_id, serial_number)
+            tx.mfa_devices.update(_replace(device, tags=remove_tags(device.tags, keys)))
+
+    def deactivate_mfa_device(self, request: RequestContext, user_name: str, serial_number: str) -> None:
+        with self._store.write() as tx:
+            _, device = _users_device(tx, request.account_id, user_name, serial_number)
             tx.mfa_devices.update(_replace(device, user_id=None, enabled_at=None, clock_offset_steps=0))
 
-    def delete_virtual_mfa_device(self, account_id: str, serial_number: str) -> None:
+    def delete_virtual_mfa_device(self, request: RequestContext, serial_number: str) -> None:
         with self._store.write() as tx:
-            device = _virtual_device(tx, account_id, serial_number)
+            device = _virtual_device(tx, request.account_id, serial_number)
             if device.user_id is not None:
                 raise DeleteConflict("MFA Device is still in use")
             tx.mfa_devices.delete(serial_number)
 
-    def list_mfa_devices(self, account_id: str, user_name: str) -> tuple[UserRecord, list[MfaDeviceRecord]]:
+    def list_mfa_devices(self, request: RequestContext, user_name: str) -> tuple[UserRecord, list[MfaDeviceRecord]]:
         with self._store.read() as tx:
-            user = _user(tx, account_id, user_name)
+            user = _user(tx, request.account_id, user_name)
             return user, tx.mfa_devices.list_for_user(user.user_id)
 
-    def list_virtual_mfa_devices(self, account_id: str, assignment_status: str = "Any"
+    def list_virtual_mfa_devices(self, request: RequestContext, assignment_status: str = "Any"
                                  ) -> list[tuple[MfaDeviceRecord, UserRecord | None]]:
         with self._store.read() as tx:
             out: list[tuple[MfaDeviceRecord, UserRecord | None]] = []
-            for d in tx.mfa_devices.list_for_account(account_id):
+            for d in tx.mfa_devices.list_for_account(request.account_id):
                 if assignment_status == "Assigned" and d.user_id is None:
                     continue
                 if assignment_status == "Unassigned" and d.user_id is not None:
@@ -164,15 +171,16 @@ class MfaService:
                 out.append((d, tx.users.get(d.user_id) if d.user_id else None))
             return out
 
-    def verify(self, account_id: str, user_id: str | None, serial_number: str | None,
+    def verify(self, request: RequestContext, user_id: str | None, serial_number: str | None,
                token_code: str | None) -> dt.datetime:
         """Check a code from the caller's own MFA device; the time of authentication, or AccessDenied."""
         if serial_number is None or token_code is None:
             raise AccessDenied(MFA_UNKNOWN)
-        now = self._clock.now()
+        now = request.now
         with self._store.write() as tx:
             device = tx.mfa_devices.get(serial_number)
-            if device is None or user_id is None or device.user_id != user_id or device.account_id != account_id:
+            if (device is None or user_id is None or device.user_id != user_id
+                    or device.account_id != request.account_id):
                 raise AccessDenied(MFA_UNKNOWN)
             step = _matching_step(device.seed, token_code, time_step(now) + device.clock_offset_steps)
             if step is None or (device.last_used_step is not None and step <= device.last_used_step):
@@ -180,8 +188,6 @@ class MfaService:
             tx.mfa_devices.update(_replace(device, last_used_step=step))
         return now.replace(microsecond=0)
 
-    def _now(self) -> dt.datetime:
-        return self._clock.now().replace(microsecond=0)
 
 
 def _matching_step(seed: str, code: str, current: int) -> int | None:

@@ -133,7 +133,7 @@ class StsService:
         mfa_at = prior.mfa_authenticated_at if prior is not None else None
         mfa_verified = serial_number is not None or token_code is not None
         if mfa_verified:
-            mfa_at = self._mfa.verify(caller.account_id, _caller_user_id(caller), serial_number, token_code)
+            mfa_at = self._mfa.verify(request, _caller_user_id(caller), serial_number, token_code)
         context = assume_context(session_name, role.tags, tags=tags, transitive_tag_keys=transitive_tag_keys,
                                  external_id=external_id, source_identity=source, mfa_verified=mfa_verified)
         # "Permissions required to add session tags": sts:TagSession in the trust policy; "Permissions
@@ -164,7 +164,7 @@ class StsService:
         duration = _long_duration(duration_seconds, is_root)
         mfa_at = None
         if serial_number is not None or token_code is not None:
-            mfa_at = self._mfa.verify(caller.account_id, _caller_user_id(caller), serial_number, token_code)
+            mfa_at = self._mfa.verify(request, _caller_user_id(caller), serial_number, token_code)
         now = _whole_second(request.now)
         kind = tokens.ACCOUNT if is_root else tokens.USER
         claims = SessionClaims(
@@ -210,12 +210,12 @@ class StsService:
 
     # --- revocation --------------------------------------------------------------------------------
 
-    def revoke_sessions(self, account_id: str, role_name: str) -> str:
+    def revoke_sessions(self, request: RequestContext, role_name: str) -> str:
         """What the console's "Revoke active sessions" does: the inline policy ``AWSRevokeOlderSessions``
         denying everything to sessions issued before now. Returns the policy document written."""
-        document = revocation_policy(self._clock.now())
+        document = revocation_policy(request.now)
         with self._store.write() as tx:
-            role = tx.roles.get_by_name(account_id, role_name)
+            role = tx.roles.get_by_name(request.account_id, role_name)
             if role is None:
                 raise NoSuchEntity(f"The role with name {role_name} cannot be found.")
             tx.roles.put_inline_policy(role.role_id, REVOKE_POLICY_NAME, document)

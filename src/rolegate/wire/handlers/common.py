@@ -1,5 +1,5 @@
 """What handler modules share: the IAM shapes every entity uses (tags, pages, URL-encoded documents) and the
-caller's account."""
+user a request means when it names none."""
 
 from __future__ import annotations
 
@@ -37,12 +37,6 @@ def tags_page_out(tags: tuple[tuple[str, str], ...], p: dict[str, Any]) -> dict[
     """A List…Tags answer: the resource's tags paged by Marker/MaxItems (the marker is an offset)."""
     page = page_by_position(tags, p.get("Marker"), p.get("MaxItems"))
     return page_out(page, "Tags", tags_out(tuple(page.items)))
-
-
-def caller_account(ctx: HandlerContext) -> str:
-    """The account the (signed) caller acts in."""
-    assert ctx.caller is not None
-    return ctx.caller.account_id
 
 
 def implicit_user_name(ctx: HandlerContext, user_name: str | None) -> str | None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from rolegate.iam.access_keys import KeyOwner
 
-from .common import caller_account, implicit_user_name, page_out
+from .common import implicit_user_name, page_out
 from .registry import HandlerContext, operation
 
 
@@ -25,7 +25,7 @@ def _owner_name(owned: KeyOwner) -> dict[str, str]:
 
 @operation("iam", "CreateAccessKey")
 def create_access_key(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
-    owned = ctx.services.access_keys.create_access_key(caller_account(ctx), _user_name(ctx, p))
+    owned = ctx.services.access_keys.create_access_key(ctx.request, _user_name(ctx, p))
     key = owned.key
     return {"AccessKey": {**_owner_name(owned), "AccessKeyId": key.access_key_id, "Status": key.status,
                           "SecretAccessKey": key.secret_access_key, "CreateDate": key.created_at}}
@@ -33,17 +33,17 @@ def create_access_key(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
 
 @operation("iam", "UpdateAccessKey")
 def update_access_key(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    ctx.services.access_keys.update_access_key(caller_account(ctx), _user_name(ctx, p), p["AccessKeyId"], p["Status"])
+    ctx.services.access_keys.update_access_key(ctx.request, _user_name(ctx, p), p["AccessKeyId"], p["Status"])
 
 
 @operation("iam", "DeleteAccessKey")
 def delete_access_key(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    ctx.services.access_keys.delete_access_key(caller_account(ctx), _user_name(ctx, p), p["AccessKeyId"])
+    ctx.services.access_keys.delete_access_key(ctx.request, _user_name(ctx, p), p["AccessKeyId"])
 
 
 @operation("iam", "ListAccessKeys")
 def list_access_keys(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
-    user, page = ctx.services.access_keys.list_access_keys(caller_account(ctx), _user_name(ctx, p),
+    user, page = ctx.services.access_keys.list_access_keys(ctx.request, _user_name(ctx, p),
                                                            marker=p.get("Marker"), max_items=p.get("MaxItems"))
     owner = {"UserName": user.name} if user else {}
     return page_out(page, "AccessKeyMetadata", [
@@ -53,8 +53,7 @@ def list_access_keys(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
 
 @operation("iam", "GetAccessKeyLastUsed")
 def get_access_key_last_used(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
-    assert ctx.caller is not None
-    owned = ctx.services.access_keys.get_access_key_last_used(caller_account(ctx), p["AccessKeyId"], ctx.caller.arn)
+    owned = ctx.services.access_keys.get_access_key_last_used(ctx.request, p["AccessKeyId"])
     key = owned.key
     # ServiceName and Region are "N/A" for a key never used (IAM API reference, AccessKeyLastUsed).
     last_used: dict[str, Any] = {"ServiceName": key.last_used_service or "N/A",

@@ -12,7 +12,7 @@ from .iam_instance_profiles import instance_profile_out
 from .iam_policies import policy_out, version_out
 from .iam_roles import role_out
 from .iam_users import user_out
-from .common import caller_account, url_encoded
+from .common import url_encoded
 from .registry import HandlerContext, operation
 
 
@@ -55,7 +55,7 @@ def policy_detail_out(d: PolicyDetail) -> dict[str, Any]:
 @operation("iam", "GetAccountAuthorizationDetails")
 def get_account_authorization_details(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     details = ctx.services.account_views.authorization_details(
-        caller_account(ctx), filters=p.get("Filter") or (), marker=p.get("Marker"), max_items=p.get("MaxItems"))
+        ctx.request, filters=p.get("Filter") or (), marker=p.get("Marker"), max_items=p.get("MaxItems"))
     out: dict[str, Any] = {
         "UserDetailList": [user_detail_out(d) for d in details.users],
         "GroupDetailList": [group_detail_out(d) for d in details.groups],
@@ -70,4 +70,4 @@ def get_account_authorization_details(ctx: HandlerContext, p: dict[str, Any]) ->
 
 @operation("iam", "GetAccountSummary")
 def get_account_summary(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
-    return {"SummaryMap": ctx.services.account_views.summary(caller_account(ctx))}
+    return {"SummaryMap": ctx.services.account_views.summary(ctx.request)}

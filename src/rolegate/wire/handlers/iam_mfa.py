@@ -12,24 +12,21 @@ import segno
 
 from rolegate.core.errors import NoSuchEntity
 from rolegate.iam.paging import page_by_position
-from rolegate.iam.tags import adding, check_new_tags, removing
 from rolegate.sts.entities import MfaDeviceRecord
 
 from .iam_users import user_out
-from .common import caller_account, implicit_user_name, page_out, tags_in, tags_out, tags_page_out
+from .common import implicit_user_name, page_out, tags_in, tags_out, tags_page_out
 from .registry import HandlerContext, operation
 
 
 @operation("iam", "CreateVirtualMFADevice")
 def create_virtual_mfa_device(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
-    tags = tags_in(p.get("Tags"))
-    check_new_tags(tags)
-    device = ctx.services.mfa.create_virtual_mfa_device(caller_account(ctx), p["VirtualMFADeviceName"],
-                                                        path=p.get("Path", "/"), tags=tags)
+    device = ctx.services.mfa.create_virtual_mfa_device(ctx.request, p["VirtualMFADeviceName"],
+                                                        path=p.get("Path", "/"), tags=tags_in(p.get("Tags")))
     # Base32StringSeed is a blob: IAM returns the base32 text of the seed, base64-encoded on the wire.
     out: dict[str, Any] = {"SerialNumber": device.serial_number,
                            "Base32StringSeed": device.seed.encode("ascii"),
-                           "QRCodePNG": qr_code_png(device, caller_account(ctx))}
+                           "QRCodePNG": qr_code_png(device, ctx.request.account_id)}
     if device.tags:
         out["Tags"] = tags_out(device.tags)
     return {"VirtualMFADevice": out}
@@ -37,13 +34,13 @@ def create_virtual_mfa_device(ctx: HandlerContext, p: dict[str, Any]) -> dict[st
 
 @operation("iam", "EnableMFADevice")
 def enable_mfa_device(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    ctx.services.mfa.enable_mfa_device(caller_account(ctx), p["UserName"], p["SerialNumber"], p["AuthenticationCode1"],
+    ctx.services.mfa.enable_mfa_device(ctx.request, p["UserName"], p["SerialNumber"], p["AuthenticationCode1"],
                                        p["AuthenticationCode2"])
 
 
 @operation("iam", "ResyncMFADevice")
 def resync_mfa_device(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    ctx.services.mfa.resync_mfa_device(caller_account(ctx), p["UserName"], p["SerialNumber"], p["AuthenticationCode1"],
+    ctx.services.mfa.resync_mfa_device(ctx.request, p["UserName"], p["SerialNumber"], p["AuthenticationCode1"],
                                        p["AuthenticationCode2"])
 
 
@@ -52,24 +49,24 @@ def get_mfa_device(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     name = implicit_user_name(ctx, p.get("UserName"))
     if name is None:  # the root user: its MFA is not managed here
         raise NoSuchEntity(f"MFA Device with serial number {p['SerialNumber']} does not exist.")
-    user, device = ctx.services.mfa.get_mfa_device(caller_account(ctx), name, p["SerialNumber"])
+    user, device = ctx.services.mfa.get_mfa_device(ctx.request, name, p["SerialNumber"])
     # Certifications describe FIDO security keys; a virtual device has none.
     return {"UserName": user.name, "SerialNumber": device.serial_number, "EnableDate": device.enabled_at}
 
 
 @operation("iam", "TagMFADevice")
 def tag_mfa_device(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    ctx.services.mfa.change_tags(caller_account(ctx), p["SerialNumber"], adding(tags_in(p["Tags"]), "MFADevice"))
+    ctx.services.mfa.tag_mfa_device(ctx.request, p["SerialNumber"], tags_in(p["Tags"]))
 
 
 @operation("iam", "UntagMFADevice")
 def untag_mfa_device(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    ctx.services.mfa.change_tags(caller_account(ctx), p["SerialNumber"], removing(p["TagKeys"]))
+    ctx.services.mfa.untag_mfa_device(ctx.request, p["SerialNumber"], p["TagKeys"])
 
 
 @operation("iam", "ListMFADeviceTags")
 def list_mfa_device_tags(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
-    return tags_page_out(ctx.services.mfa.virtual_device(caller_account(ctx), p["SerialNumber"]).tags, p)
+    return tags_page_out(ctx.services.mfa.virtual_device(ctx.request, p["SerialNumber"]).tags, p)
 
 
 @operation("iam", "DeactivateMFADevice")
@@ -77,12 +74,12 @@ def deactivate_mfa_device(ctx: HandlerContext, p: dict[str, Any]) -> None:
     name = implicit_user_name(ctx, p.get("UserName"))
     if name is None:
         raise NoSuchEntity(f"MFA Device with serial number {p['SerialNumber']} does not exist.")
-    ctx.services.mfa.deactivate_mfa_device(caller_account(ctx), name, p["SerialNumber"])
+    ctx.services.mfa.deactivate_mfa_device(ctx.request, name, p["SerialNumber"])
 
 
 @operation("iam", "DeleteVirtualMFADevice")
 def delete_virtual_mfa_device(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    ctx.services.mfa.delete_virtual_mfa_device(caller_account(ctx), p["SerialNumber"])
+    ctx.services.mfa.delete_virtual_mfa_device(ctx.request, p["SerialNumber"])
 
 
 @operation("iam", "ListMFADevices")
@@ -90,7 +87,7 @@ def list_mfa_devices(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     name = implicit_user_name(ctx, p.get("UserName"))
     if name is None:  # the root user: its MFA is not managed here
         return {"MFADevices": [], "IsTruncated": False}
-    user, devices = ctx.services.mfa.list_mfa_devices(caller_account(ctx), name)
+    user, devices = ctx.services.mfa.list_mfa_devices(ctx.request, name)
     page = page_by_position(devices, p.get("Marker"), p.get("MaxItems"))
     return page_out(page, "MFADevices", [{"UserName": user.name, "SerialNumber": d.serial_number,
                                           "EnableDate": d.enabled_at} for d in page.items])
@@ -98,7 +95,7 @@ def list_mfa_devices(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
 
 @operation("iam", "ListVirtualMFADevices")
 def list_virtual_mfa_devices(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
-    found = ctx.services.mfa.list_virtual_mfa_devices(caller_account(ctx), p.get("AssignmentStatus") or "Any")
+    found = ctx.services.mfa.list_virtual_mfa_devices(ctx.request, p.get("AssignmentStatus") or "Any")
     page = page_by_position(found, p.get("Marker"), p.get("MaxItems"))
     return page_out(page, "VirtualMFADevices", [_virtual(d, u) for d, u in page.items])
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from rolegate.iam.policies import PolicyView, VersionView
 
-from .common import caller_account, page_out, tags_in, tags_out, url_encoded
+from .common import page_out, tags_in, tags_out, url_encoded
 from .registry import HandlerContext, operation
 
 
@@ -49,25 +49,25 @@ def _caller_arn(ctx: HandlerContext) -> str | None:
 @operation("iam", "CreatePolicy")
 def create_policy(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     view = ctx.services.policies.create_policy(
-        caller_account(ctx), p["PolicyName"], p["PolicyDocument"], path=p.get("Path", "/"),
+        ctx.request, p["PolicyName"], p["PolicyDocument"], path=p.get("Path", "/"),
         description=p.get("Description"), tags=tags_in(p.get("Tags")))
     return {"Policy": policy_out(view)}
 
 
 @operation("iam", "GetPolicy")
 def get_policy(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
-    return {"Policy": policy_out(ctx.services.policies.get_policy(caller_account(ctx), p["PolicyArn"]))}
+    return {"Policy": policy_out(ctx.services.policies.get_policy(ctx.request, p["PolicyArn"]))}
 
 
 @operation("iam", "DeletePolicy")
 def delete_policy(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    ctx.services.policies.delete_policy(caller_account(ctx), p["PolicyArn"], caller_arn=_caller_arn(ctx))
+    ctx.services.policies.delete_policy(ctx.request, p["PolicyArn"], caller_arn=_caller_arn(ctx))
 
 
 @operation("iam", "ListPolicies")
 def list_policies(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     page = ctx.services.policies.list_policies(
-        caller_account(ctx), scope=p.get("Scope", "All"), only_attached=bool(p.get("OnlyAttached", False)),
+        ctx.request, scope=p.get("Scope", "All"), only_attached=bool(p.get("OnlyAttached", False)),
         path_prefix=p.get("PathPrefix", "/"), usage_filter=p.get("PolicyUsageFilter"),
         marker=p.get("Marker"), max_items=p.get("MaxItems"))
     return page_out(page, "Policies", [policy_out(v, full=False) for v in page.items])
@@ -76,49 +76,49 @@ def list_policies(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
 @operation("iam", "CreatePolicyVersion")
 def create_policy_version(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     view = ctx.services.policies.create_policy_version(
-        caller_account(ctx), p["PolicyArn"], p["PolicyDocument"], set_as_default=bool(p.get("SetAsDefault", False)),
+        ctx.request, p["PolicyArn"], p["PolicyDocument"], set_as_default=bool(p.get("SetAsDefault", False)),
         caller_arn=_caller_arn(ctx))
     return {"PolicyVersion": version_out(view, with_document=False)}
 
 
 @operation("iam", "GetPolicyVersion")
 def get_policy_version(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
-    view = ctx.services.policies.get_policy_version(caller_account(ctx), p["PolicyArn"], p["VersionId"])
+    view = ctx.services.policies.get_policy_version(ctx.request, p["PolicyArn"], p["VersionId"])
     return {"PolicyVersion": version_out(view)}
 
 
 @operation("iam", "ListPolicyVersions")
 def list_policy_versions(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
-    page = ctx.services.policies.list_policy_versions(caller_account(ctx), p["PolicyArn"], marker=p.get("Marker"),
+    page = ctx.services.policies.list_policy_versions(ctx.request, p["PolicyArn"], marker=p.get("Marker"),
                                                       max_items=p.get("MaxItems"))
     return page_out(page, "Versions", [version_out(v, with_document=False) for v in page.items])
 
 
 @operation("iam", "DeletePolicyVersion")
 def delete_policy_version(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    ctx.services.policies.delete_policy_version(caller_account(ctx), p["PolicyArn"], p["VersionId"],
+    ctx.services.policies.delete_policy_version(ctx.request, p["PolicyArn"], p["VersionId"],
                                                 caller_arn=_caller_arn(ctx))
 
 
 @operation("iam", "SetDefaultPolicyVersion")
 def set_default_policy_version(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    ctx.services.policies.set_default_policy_version(caller_account(ctx), p["PolicyArn"], p["VersionId"],
+    ctx.services.policies.set_default_policy_version(ctx.request, p["PolicyArn"], p["VersionId"],
                                                      caller_arn=_caller_arn(ctx))
 
 
 @operation("iam", "TagPolicy")
 def tag_policy(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    ctx.services.policies.tag_policy(caller_account(ctx), p["PolicyArn"], tags_in(p["Tags"]), caller_arn=_caller_arn(ctx))
+    ctx.services.policies.tag_policy(ctx.request, p["PolicyArn"], tags_in(p["Tags"]), caller_arn=_caller_arn(ctx))
 
 
 @operation("iam", "UntagPolicy")
 def untag_policy(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    ctx.services.policies.untag_policy(caller_account(ctx), p["PolicyArn"], p["TagKeys"], caller_arn=_caller_arn(ctx))
+    ctx.services.policies.untag_policy(ctx.request, p["PolicyArn"], p["TagKeys"], caller_arn=_caller_arn(ctx))
 
 
 @operation("iam", "ListPolicyTags")
 def list_policy_tags(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
-    page = ctx.services.policies.list_policy_tags(caller_account(ctx), p["PolicyArn"], marker=p.get("Marker"),
+    page = ctx.services.policies.list_policy_tags(ctx.request, p["PolicyArn"], marker=p.get("Marker"),
                                                   max_items=p.get("MaxItems"))
     return page_out(page, "Tags", tags_out(tuple(page.items)))
 
@@ -126,7 +126,7 @@ def list_policy_tags(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
 @operation("iam", "ListEntitiesForPolicy")
 def list_entities_for_policy(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     page = ctx.services.policies.list_entities_for_policy(
-        caller_account(ctx), p["PolicyArn"], entity_filter=p.get("EntityFilter"), path_prefix=p.get("PathPrefix", "/"),
+        ctx.request, p["PolicyArn"], entity_filter=p.get("EntityFilter"), path_prefix=p.get("PathPrefix", "/"),
         usage_filter=p.get("PolicyUsageFilter"), marker=p.get("Marker"), max_items=p.get("MaxItems"))
     out: dict[str, Any] = {
         "PolicyGroups": [{"GroupName": e.name, "GroupId": e.entity_id} for e in page.items if e.kind == "Group"],
@@ -143,13 +143,13 @@ def _register_attachments(kind: str, name_param: str) -> None:
     """Attach/Detach/ListAttached{kind}Policies: the same three operations for roles, users and groups."""
 
     def attach(ctx: HandlerContext, p: dict[str, Any]) -> None:
-        ctx.services.policies.attach(kind, caller_account(ctx), p[name_param], p["PolicyArn"])
+        ctx.services.policies.attach(ctx.request, kind, p[name_param], p["PolicyArn"])
 
     def detach(ctx: HandlerContext, p: dict[str, Any]) -> None:
-        ctx.services.policies.detach(kind, caller_account(ctx), p[name_param], p["PolicyArn"])
+        ctx.services.policies.detach(ctx.request, kind, p[name_param], p["PolicyArn"])
 
     def list_attached(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
-        page = ctx.services.policies.list_attached(kind, caller_account(ctx), p[name_param],
+        page = ctx.services.policies.list_attached(ctx.request, kind, p[name_param],
                                                    path_prefix=p.get("PathPrefix", "/"), marker=p.get("Marker"),
                                                    max_items=p.get("MaxItems"))
         return page_out(page, "AttachedPolicies",

@@ -7,7 +7,7 @@ from typing import Any
 
 from rolegate.iam.entities import SamlProviderRecord
 
-from .common import caller_account, tags_in, tags_out, tags_page_out
+from .common import tags_in, tags_out, tags_page_out
 from .registry import HandlerContext, operation
 
 # --- OpenID Connect ------------------------------------------------------------------------------
@@ -16,7 +16,7 @@ from .registry import HandlerContext, operation
 @operation("iam", "CreateOpenIDConnectProvider")
 def create_open_id_connect_provider(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     provider = ctx.services.providers.create_oidc_provider(
-        caller_account(ctx), p["Url"], client_ids=p.get("ClientIDList") or (),
+        ctx.request, p["Url"], client_ids=p.get("ClientIDList") or (),
         thumbprints=p.get("ThumbprintList") or (), tags=tags_in(p.get("Tags")))
     out: dict[str, Any] = {"OpenIDConnectProviderArn": provider.arn}
     if provider.tags:
@@ -26,7 +26,7 @@ def create_open_id_connect_provider(ctx: HandlerContext, p: dict[str, Any]) -> d
 
 @operation("iam", "GetOpenIDConnectProvider")
 def get_open_id_connect_provider(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
-    provider = ctx.services.providers.get_oidc_provider(caller_account(ctx), p["OpenIDConnectProviderArn"])
+    provider = ctx.services.providers.get_oidc_provider(ctx.request, p["OpenIDConnectProviderArn"])
     out: dict[str, Any] = {"Url": provider.url, "ClientIDList": list(provider.client_ids),
                            "ThumbprintList": list(provider.thumbprints), "CreateDate": provider.created_at}
     if provider.tags:
@@ -36,43 +36,43 @@ def get_open_id_connect_provider(ctx: HandlerContext, p: dict[str, Any]) -> dict
 
 @operation("iam", "DeleteOpenIDConnectProvider")
 def delete_open_id_connect_provider(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    ctx.services.providers.delete_oidc_provider(caller_account(ctx), p["OpenIDConnectProviderArn"])
+    ctx.services.providers.delete_oidc_provider(ctx.request, p["OpenIDConnectProviderArn"])
 
 
 @operation("iam", "ListOpenIDConnectProviders")
 def list_open_id_connect_providers(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
-    providers = ctx.services.providers.list_oidc_providers(caller_account(ctx))
+    providers = ctx.services.providers.list_oidc_providers(ctx.request)
     return {"OpenIDConnectProviderList": [{"Arn": x.arn} for x in providers]}
 
 
 @operation("iam", "AddClientIDToOpenIDConnectProvider")
 def add_client_id_to_open_id_connect_provider(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    ctx.services.providers.add_client_id(caller_account(ctx), p["OpenIDConnectProviderArn"], p["ClientID"])
+    ctx.services.providers.add_client_id(ctx.request, p["OpenIDConnectProviderArn"], p["ClientID"])
 
 
 @operation("iam", "RemoveClientIDFromOpenIDConnectProvider")
 def remove_client_id_from_open_id_connect_provider(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    ctx.services.providers.remove_client_id(caller_account(ctx), p["OpenIDConnectProviderArn"], p["ClientID"])
+    ctx.services.providers.remove_client_id(ctx.request, p["OpenIDConnectProviderArn"], p["ClientID"])
 
 
 @operation("iam", "UpdateOpenIDConnectProviderThumbprint")
 def update_open_id_connect_provider_thumbprint(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    ctx.services.providers.update_thumbprints(caller_account(ctx), p["OpenIDConnectProviderArn"], p["ThumbprintList"])
+    ctx.services.providers.update_thumbprints(ctx.request, p["OpenIDConnectProviderArn"], p["ThumbprintList"])
 
 
 @operation("iam", "TagOpenIDConnectProvider")
 def tag_open_id_connect_provider(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    ctx.services.providers.tag_oidc_provider(caller_account(ctx), p["OpenIDConnectProviderArn"], tags_in(p["Tags"]))
+    ctx.services.providers.tag_oidc_provider(ctx.request, p["OpenIDConnectProviderArn"], tags_in(p["Tags"]))
 
 
 @operation("iam", "UntagOpenIDConnectProvider")
 def untag_open_id_connect_provider(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    ctx.services.providers.untag_oidc_provider(caller_account(ctx), p["OpenIDConnectProviderArn"], p["TagKeys"])
+    ctx.services.providers.untag_oidc_provider(ctx.request, p["OpenIDConnectProviderArn"], p["TagKeys"])
 
 
 @operation("iam", "ListOpenIDConnectProviderTags")
 def list_open_id_connect_provider_tags(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
-    provider = ctx.services.providers.get_oidc_provider(caller_account(ctx), p["OpenIDConnectProviderArn"])
+    provider = ctx.services.providers.get_oidc_provider(ctx.request, p["OpenIDConnectProviderArn"])
     return tags_page_out(provider.tags, p)
 
 
@@ -86,7 +86,7 @@ def _valid_until(provider: SamlProviderRecord) -> dict[str, Any]:
 @operation("iam", "CreateSAMLProvider")
 def create_saml_provider(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     provider = ctx.services.providers.create_saml_provider(
-        caller_account(ctx), p["Name"], p["SAMLMetadataDocument"], tags=tags_in(p.get("Tags")))
+        ctx.request, p["Name"], p["SAMLMetadataDocument"], tags=tags_in(p.get("Tags")))
     out: dict[str, Any] = {"SAMLProviderArn": provider.arn}
     if provider.tags:
         out["Tags"] = tags_out(provider.tags)
@@ -95,7 +95,7 @@ def create_saml_provider(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, An
 
 @operation("iam", "GetSAMLProvider")
 def get_saml_provider(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
-    provider = ctx.services.providers.get_saml_provider(caller_account(ctx), p["SAMLProviderArn"])
+    provider = ctx.services.providers.get_saml_provider(ctx.request, p["SAMLProviderArn"])
     out: dict[str, Any] = {"SAMLMetadataDocument": provider.metadata_document,
                            "CreateDate": provider.created_at, **_valid_until(provider)}
     if provider.tags:
@@ -105,34 +105,34 @@ def get_saml_provider(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
 
 @operation("iam", "UpdateSAMLProvider")
 def update_saml_provider(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
-    provider = ctx.services.providers.update_saml_provider(caller_account(ctx), p["SAMLProviderArn"],
+    provider = ctx.services.providers.update_saml_provider(ctx.request, p["SAMLProviderArn"],
                                                            p.get("SAMLMetadataDocument"))
     return {"SAMLProviderArn": provider.arn}
 
 
 @operation("iam", "DeleteSAMLProvider")
 def delete_saml_provider(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    ctx.services.providers.delete_saml_provider(caller_account(ctx), p["SAMLProviderArn"])
+    ctx.services.providers.delete_saml_provider(ctx.request, p["SAMLProviderArn"])
 
 
 @operation("iam", "ListSAMLProviders")
 def list_saml_providers(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
-    providers = ctx.services.providers.list_saml_providers(caller_account(ctx))
+    providers = ctx.services.providers.list_saml_providers(ctx.request)
     return {"SAMLProviderList": [{"Arn": x.arn, "CreateDate": x.created_at, **_valid_until(x)}
                                  for x in providers]}
 
 
 @operation("iam", "TagSAMLProvider")
 def tag_saml_provider(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    ctx.services.providers.tag_saml_provider(caller_account(ctx), p["SAMLProviderArn"], tags_in(p["Tags"]))
+    ctx.services.providers.tag_saml_provider(ctx.request, p["SAMLProviderArn"], tags_in(p["Tags"]))
 
 
 @operation("iam", "UntagSAMLProvider")
 def untag_saml_provider(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    ctx.services.providers.untag_saml_provider(caller_account(ctx), p["SAMLProviderArn"], p["TagKeys"])
+    ctx.services.providers.untag_saml_provider(ctx.request, p["SAMLProviderArn"], p["TagKeys"])
 
 
 @operation("iam", "ListSAMLProviderTags")
 def list_saml_provider_tags(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
-    provider = ctx.services.providers.get_saml_provider(caller_account(ctx), p["SAMLProviderArn"])
+    provider = ctx.services.providers.get_saml_provider(ctx.request, p["SAMLProviderArn"])
     return tags_page_out(provider.tags, p)

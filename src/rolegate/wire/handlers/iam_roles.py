@@ -6,7 +6,7 @@ from typing import Any
 
 from rolegate.iam.entities import RoleRecord
 
-from .common import caller_account, page_out, tags_in, tags_out, url_encoded
+from .common import page_out, tags_in, tags_out, url_encoded
 from .registry import HandlerContext, operation
 
 
@@ -43,7 +43,7 @@ def role_out(role: RoleRecord, *, full: bool = True) -> dict[str, Any]:
 @operation("iam", "CreateRole")
 def create_role(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     role = ctx.services.roles.create_role(
-        caller_account(ctx), p["RoleName"], p["AssumeRolePolicyDocument"], path=p.get("Path", "/"),
+        ctx.request, p["RoleName"], p["AssumeRolePolicyDocument"], path=p.get("Path", "/"),
         description=p.get("Description"), max_session_duration=p.get("MaxSessionDuration", 3600),
         permissions_boundary_arn=p.get("PermissionsBoundary"), tags=tags_in(p.get("Tags")))
     out = role_out(role)
@@ -53,84 +53,84 @@ def create_role(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
 
 @operation("iam", "GetRole")
 def get_role(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
-    return {"Role": role_out(ctx.services.roles.get_role(caller_account(ctx), p["RoleName"]))}
+    return {"Role": role_out(ctx.services.roles.get_role(ctx.request, p["RoleName"]))}
 
 
 @operation("iam", "ListRoles")
 def list_roles(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
-    page = ctx.services.roles.list_roles(caller_account(ctx), path_prefix=p.get("PathPrefix", "/"),
+    page = ctx.services.roles.list_roles(ctx.request, path_prefix=p.get("PathPrefix", "/"),
                                          marker=p.get("Marker"), max_items=p.get("MaxItems"))
     return page_out(page, "Roles", [role_out(r, full=False) for r in page.items])
 
 
 @operation("iam", "UpdateRole")
 def update_role(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
-    ctx.services.roles.update_role(caller_account(ctx), p["RoleName"], description=p.get("Description"),
+    ctx.services.roles.update_role(ctx.request, p["RoleName"], description=p.get("Description"),
                                    max_session_duration=p.get("MaxSessionDuration"))
     return {}
 
 
 @operation("iam", "UpdateRoleDescription")
 def update_role_description(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
-    role = ctx.services.roles.update_role(caller_account(ctx), p["RoleName"], description=p["Description"])
+    role = ctx.services.roles.update_role(ctx.request, p["RoleName"], description=p["Description"])
     return {"Role": role_out(role)}
 
 
 @operation("iam", "DeleteRole")
 def delete_role(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    ctx.services.roles.delete_role(caller_account(ctx), p["RoleName"])
+    ctx.services.roles.delete_role(ctx.request, p["RoleName"])
 
 
 @operation("iam", "UpdateAssumeRolePolicy")
 def update_assume_role_policy(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    ctx.services.roles.update_trust_policy(caller_account(ctx), p["RoleName"], p["PolicyDocument"])
+    ctx.services.roles.update_trust_policy(ctx.request, p["RoleName"], p["PolicyDocument"])
 
 
 @operation("iam", "TagRole")
 def tag_role(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    ctx.services.roles.tag_role(caller_account(ctx), p["RoleName"], tags_in(p["Tags"]))
+    ctx.services.roles.tag_role(ctx.request, p["RoleName"], tags_in(p["Tags"]))
 
 
 @operation("iam", "UntagRole")
 def untag_role(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    ctx.services.roles.untag_role(caller_account(ctx), p["RoleName"], p["TagKeys"])
+    ctx.services.roles.untag_role(ctx.request, p["RoleName"], p["TagKeys"])
 
 
 @operation("iam", "ListRoleTags")
 def list_role_tags(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
-    page = ctx.services.roles.list_role_tags(caller_account(ctx), p["RoleName"], marker=p.get("Marker"),
+    page = ctx.services.roles.list_role_tags(ctx.request, p["RoleName"], marker=p.get("Marker"),
                                              max_items=p.get("MaxItems"))
     return page_out(page, "Tags", tags_out(tuple(page.items)))
 
 
 @operation("iam", "PutRolePermissionsBoundary")
 def put_role_permissions_boundary(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    ctx.services.roles.put_permissions_boundary(caller_account(ctx), p["RoleName"], p["PermissionsBoundary"])
+    ctx.services.roles.put_permissions_boundary(ctx.request, p["RoleName"], p["PermissionsBoundary"])
 
 
 @operation("iam", "DeleteRolePermissionsBoundary")
 def delete_role_permissions_boundary(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    ctx.services.roles.delete_permissions_boundary(caller_account(ctx), p["RoleName"])
+    ctx.services.roles.delete_permissions_boundary(ctx.request, p["RoleName"])
 
 
 @operation("iam", "PutRolePolicy")
 def put_role_policy(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    ctx.services.roles.put_role_policy(caller_account(ctx), p["RoleName"], p["PolicyName"], p["PolicyDocument"])
+    ctx.services.roles.put_role_policy(ctx.request, p["RoleName"], p["PolicyName"], p["PolicyDocument"])
 
 
 @operation("iam", "GetRolePolicy")
 def get_role_policy(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
-    role, document = ctx.services.roles.get_role_policy(caller_account(ctx), p["RoleName"], p["PolicyName"])
+    role, document = ctx.services.roles.get_role_policy(ctx.request, p["RoleName"], p["PolicyName"])
     return {"RoleName": role.name, "PolicyName": p["PolicyName"], "PolicyDocument": url_encoded(document)}
 
 
 @operation("iam", "DeleteRolePolicy")
 def delete_role_policy(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    ctx.services.roles.delete_role_policy(caller_account(ctx), p["RoleName"], p["PolicyName"])
+    ctx.services.roles.delete_role_policy(ctx.request, p["RoleName"], p["PolicyName"])
 
 
 @operation("iam", "ListRolePolicies")
 def list_role_policies(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
-    page = ctx.services.roles.list_role_policies(caller_account(ctx), p["RoleName"], marker=p.get("Marker"),
+    page = ctx.services.roles.list_role_policies(ctx.request, p["RoleName"], marker=p.get("Marker"),
                                                  max_items=p.get("MaxItems"))
     return page_out(page, "PolicyNames", page.items)
