@@ -1,4 +1,5 @@
-"""``--dev``: any key is the default account's root, and ``/_rolegate/reset`` wipes state; strict mode has neither."""
+"""``--dev``: an unknown key is the default account's administrator IAM user, and ``/_rolegate/reset`` wipes
+state; strict mode has neither."""
 
 from __future__ import annotations
 
@@ -26,9 +27,30 @@ def dev_server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-unt
     srv.stop()
 
 
-def test_dev_mode_accepts_an_unknown_key_as_the_default_root(dev_server: LiveServer) -> None:
-    sts = dev_server.client("sts", key_id="AKIAANYTHINGATALL000", secret="whatever")
-    assert sts.get_caller_identity()["Arn"] == "arn:aws:iam::123456789012:root"
+DEV_USER_ARN = "arn:aws:iam::123456789012:user/rolegate/rolegate-dev"
+
+
+def test_dev_mode_accepts_an_unknown_key_as_the_default_accounts_administrator_user(dev_server: LiveServer) -> None:
+    sts = dev_server.client("sts", key_id="test", secret="test")
+    identity = sts.get_caller_identity()
+    assert identity["Arn"] == DEV_USER_ARN and identity["UserId"].startswith("AIDA")
+    iam = dev_server.client("iam", key_id="test", secret="test")
+    attached = iam.list_attached_user_policies(UserName="rolegate-dev")["AttachedPolicies"]
+    assert [p["PolicyName"] for p in attached] == ["AdministratorAccess"]
+
+
+def test_dev_mode_credentials_assume_a_role_that_trusts_the_account(dev_server: LiveServer) -> None:
+    # What developers do first with a local emulator: AWS_ACCESS_KEY_ID=test aws sts assume-role ...
+    # (the root user may not assume roles on AWS, so the dev key must not be the root).
+    iam = dev_server.client("iam", key_id="test", secret="test")
+    iam.create_role(RoleName="dev-trusting", AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+                                                "Action": "sts:AssumeRole"}]}))
+    creds = dev_server.client("sts", key_id="test", secret="test").assume_role(
+        RoleArn="arn:aws:iam::123456789012:role/dev-trusting", RoleSessionName="dev")["Credentials"]
+    session = dev_server.client("sts", key_id=creds["AccessKeyId"], secret=creds["SecretAccessKey"],
+                                token=creds["SessionToken"])
+    assert session.get_caller_identity()["Arn"] == "arn:aws:sts::123456789012:assumed-role/dev-trusting/dev"
 
 
 def test_dev_mode_still_checks_signatures_of_known_keys(dev_server: LiveServer) -> None:
@@ -42,6 +64,8 @@ def test_reset_wipes_all_state_but_keeps_the_root_key(dev_server: LiveServer) ->
     iam.create_role(RoleName="before-reset", AssumeRolePolicyDocument=TRUST)
     assert httpx.post(dev_server.url + "/_rolegate/reset").status_code == 200
     assert iam.list_roles()["Roles"] == []
+    # The administrator user unknown keys act as comes back with the account.
+    assert dev_server.client("sts", key_id="test", secret="test").get_caller_identity()["Arn"] == DEV_USER_ARN
 
 
 def test_dev_mode_announces_itself_loudly(dev_server: LiveServer) -> None:

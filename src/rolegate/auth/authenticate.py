@@ -8,12 +8,13 @@ costs one stamp read instead of two row reads — the read authorization then re
 credentials (``ASIA…`` with ``X-Amz-Security-Token``) are verified without the store: the token is opened
 by the session codec, which also derives the secret the request must be signed with
 (``rolegate.sts.tokens``). ``--dev`` accepts an unknown key without checking its signature, as the
-root user of the default account — the behaviour of local AWS emulators, announced loudly at start.
+default account's administrator IAM user (``rolegate-dev``), so that it behaves like a developer's own
+credentials — the way local AWS emulators are used — and announces so loudly at start.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import structlog
 
@@ -23,7 +24,7 @@ from rolegate.core.errors import InvalidClientTokenId, MissingAuthenticationToke
 from rolegate.iam.access_keys import AccessKeyService
 from rolegate.iam.effective_policies import EffectivePolicies
 from rolegate.store.invalidation import Invalidation, Snapshot
-from rolegate.iam.entities import AccessKeyRecord
+from rolegate.iam.entities import AccessKeyRecord, UserRecord
 from rolegate.sts.tokens import SessionCodec
 
 from .sigv4 import HttpRequest, SigV4Credential, SigV4Verifier, parse_sigv4
@@ -37,7 +38,11 @@ log = structlog.get_logger("rolegate.auth")
 class Authenticator:
     def __init__(self, keys: AccessKeyService, verifier: SigV4Verifier, *, cache: EffectivePolicies,
                  invalidation: Invalidation, dev: bool = False, default_account_id: str = "123456789012",
-                 sessions: SessionCodec | None = None) -> None:
+                 sessions: SessionCodec | None = None, dev_user: Callable[[], UserRecord | None] | None = None
+                 ) -> None:
+        """``dev_user``: in ``--dev``, the administrator IAM user an unknown key acts as (read per request, so
+        a user who deletes it gets the root user instead — the behaviour of older releases)."""
+        self._dev_user = dev_user
         self._keys = keys
         self._cache = cache
         self._invalidation = invalidation
@@ -65,7 +70,7 @@ class Authenticator:
         owned = self._cache.credential(snapshot or Snapshot(self._invalidation), cred.access_key_id)
         if owned is None or owned.key.status != "Active":
             if self._dev and owned is None:
-                return root_caller(self._default_account, cred.access_key_id, cred.region, dev_fallback=True)
+                return self._dev_caller(cred.access_key_id, cred.region)
             raise InvalidClientTokenId(UNKNOWN_KEY)
         key, user = owned.key, owned.user
         self._verifier.verify(req, cred, key.secret_access_key)
@@ -81,16 +86,26 @@ class Authenticator:
         token = cred.security_token
         if self._sessions is None or token is None:
             if self._dev:
-                return root_caller(self._default_account, access_key_id, cred.region, dev_fallback=True)
+                return self._dev_caller(access_key_id, cred.region)
             raise InvalidClientTokenId(UNKNOWN_KEY)
         try:
             claims, secret = self._sessions.open(token, access_key_id)
         except InvalidClientTokenId:
             if self._dev:
-                return root_caller(self._default_account, access_key_id, cred.region, dev_fallback=True)
+                return self._dev_caller(access_key_id, cred.region)
             raise
         self._verifier.verify(req, cred, secret)
         return session_caller(claims, cred.region)
+
+    def _dev_caller(self, access_key_id: str, region: str) -> Caller:
+        """``--dev``'s answer to an unknown key: the default account's administrator user, as a developer's own
+        credentials would be — not the root user, which AWS forbids to assume roles (STS API reference,
+        AssumeRole: "You cannot use AWS account root user credentials to call AssumeRole")."""
+        user = self._dev_user() if self._dev_user is not None else None
+        if user is None:
+            return root_caller(self._default_account, access_key_id, region, dev_fallback=True)
+        return Caller(account_id=user.account_id, arn=user.arn, user_id=user.user_id, principal_type="User",
+                      access_key_id=access_key_id, region=region, user_name=user.name, dev_fallback=True)
 
     def _note_use(self, key: AccessKeyRecord, service: str, region: str) -> None:
         # Last use is bookkeeping: failing to record it must not refuse a correctly signed request.

@@ -18,7 +18,7 @@ from rolegate.wire.endpoint import Endpoint
 from rolegate.wire.models import default_catalog
 
 from .config import Settings, load_settings
-from .runtime import DEV_RESET, open_runtime
+from .runtime import DEV_RESET, ensure_dev_user, find_dev_user, open_runtime
 
 
 def build_app(settings: Settings, clock: Clock | None = None) -> Starlette:
@@ -27,7 +27,8 @@ def build_app(settings: Settings, clock: Clock | None = None) -> Starlette:
                                   SigV4Verifier(runtime.clock, max_skew_seconds=settings.max_clock_skew_seconds),
                                   dev=settings.dev, default_account_id=settings.default_account_id,
                                   sessions=runtime.services.sts.codec, cache=runtime.effective,
-                                  invalidation=runtime.store.invalidation)
+                                  invalidation=runtime.store.invalidation,
+                                  dev_user=(lambda: find_dev_user(runtime)) if settings.dev else None)
     endpoint = Endpoint(default_catalog(), authenticator, runtime.services,
                         max_body_bytes=settings.max_body_bytes, authorizer=runtime.authorizer)
 
@@ -78,6 +79,7 @@ def build_app(settings: Settings, clock: Clock | None = None) -> Starlette:
                                         settings.default_account_id,
                                         root_access_key_id=keys[0].access_key_id if keys else None,
                                         root_secret_access_key=keys[0].secret_access_key if keys else None)
+                ensure_dev_user(runtime)
             await anyio.to_thread.run_sync(wipe)
             return PlainTextResponse("reset")
         routes.append(Route("/_rolegate/reset", reset, methods=["POST"]))

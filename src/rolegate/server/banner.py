@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from .config import Settings
-from .runtime import PROFILE, Bootstrap
+from .runtime import DEV_USER_NAME, PROFILE, Bootstrap
 
 REGION = "us-east-1"
 
@@ -20,9 +20,10 @@ REGION = "us-east-1"
 def print_banner(s: Settings, boot: Bootstrap, console: Console) -> None:
     endpoint = f"http://{s.host}:{s.port}"
     if s.dev:
-        console.print("[bold white on red] DEV MODE [/][bold red] any access key is accepted, unsigned, as the "
-                      f"root user of account {s.default_account_id}; POST /_rolegate/reset wipes all state. "
-                      "Never expose this server.[/]")
+        console.print("[bold white on red] DEV MODE [/][bold red] any unknown access key is accepted, unsigned, as "
+                      f"the administrator IAM user {DEV_USER_NAME} of account {s.default_account_id} (it may "
+                      "assume roles that trust the account); POST /_rolegate/reset wipes all state. "
+                      "Never expose this server.[/]", soft_wrap=True)
     console.print(f"[bold]rolegate[/] listening on [cyan]{escape(endpoint)}[/] (account {boot.account_id}, "
                   f"data in {escape(str(s.data_dir.resolve()))})", highlight=False, soft_wrap=True)
     if boot.credentials_file is not None:

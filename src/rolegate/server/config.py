@@ -38,7 +38,8 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=Path(".rolegate"), description="SQLite database, master key and root credentials")
     database_url: str | None = Field(default=None, description="SQLAlchemy URL of the store",
                                      json_schema_extra={"unset": "SQLite in `data_dir`"})
-    dev: bool = Field(default=False, description="accept any access key as the default account's root; enables "
+    dev: bool = Field(default=False, description="accept any unknown access key as the default account's "
+                                                 "administrator IAM user `rolegate-dev`; enables "
                                                  "`POST /_rolegate/reset`. For local testing only")
     workers: int = Field(default=1, ge=1, le=64, description="server processes")
     default_account_id: str = Field(default="123456789012", pattern=r"^\d{12}$", description="the first account")

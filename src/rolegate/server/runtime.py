@@ -24,6 +24,7 @@ from rolegate.iam.users import UserService
 from rolegate.iam.policies import ManagedPolicyService
 from rolegate.iam.account_views import AccountViewService
 from rolegate.iam.effective_policies import EffectivePolicies
+from rolegate.iam.entities import UserRecord
 from rolegate.iam.policy_lookup import find_managed_policy
 from rolegate.sts.keyring import KeyRing
 from rolegate.sts.messages import AuthorizationMessages
@@ -44,6 +45,11 @@ PROFILE = "rolegate"
 BOOTSTRAP = "rolegate-bootstrap"
 CLI = "rolegate-cli"
 DEV_RESET = "rolegate-dev-reset"
+DEV_MODE = "rolegate-dev-mode"
+# --dev: the IAM user unknown access keys act as, an administrator like a developer's own credentials.
+DEV_USER_NAME = "rolegate-dev"
+DEV_USER_PATH = "/rolegate/"
+ADMINISTRATOR_ACCESS = "arn:aws:iam::aws:policy/AdministratorAccess"
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +120,10 @@ def prepare(settings: Settings, clock: Clock | None = None) -> Bootstrap:
     migrate(create_store_engine(settings.sqlite_url))
     runtime = open_runtime(settings, clock)
     try:
-        return ensure_default_account(runtime)
+        boot = ensure_default_account(runtime)
+        if settings.dev:
+            ensure_dev_user(runtime)
+        return boot
     finally:
         runtime.store.close()
 
@@ -140,6 +149,24 @@ def ensure_default_account(runtime: Runtime) -> Bootstrap:
         return Bootstrap(new.account.account_id, new.root_key.access_key_id, None, True)
     write_credentials_file(creds_path, new.root_key.access_key_id, new.root_key.secret_access_key)
     return Bootstrap(new.account.account_id, new.root_key.access_key_id, creds_path, True)
+
+
+def ensure_dev_user(runtime: Runtime) -> None:
+    """``--dev``: the default account's administrator IAM user that unknown access keys act as.
+
+    Created if missing, with AWS's ``AdministratorAccess`` attached (again, if someone detached it), at every
+    start and after every ``/_rolegate/reset``; ``Authenticator`` reads it per request (``find_dev_user``).
+    """
+    s = runtime.settings
+    request = runtime.internal_request(DEV_MODE, s.default_account_id)
+    if find_dev_user(runtime) is None:
+        runtime.services.users.create_user(request, DEV_USER_NAME, path=DEV_USER_PATH)
+    runtime.services.policies.attach(request, "User", DEV_USER_NAME, ADMINISTRATOR_ACCESS)
+
+
+def find_dev_user(runtime: Runtime) -> UserRecord | None:
+    with runtime.store.read() as tx:
+        return tx.users.get_by_name(runtime.settings.default_account_id, DEV_USER_NAME)
 
 
 def write_credentials_file(path: Path, key_id: str, secret: str) -> None:
