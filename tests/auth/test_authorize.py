@@ -25,12 +25,13 @@ from rolegate.iam.instance_profiles import InstanceProfileService
 from rolegate.iam.policies import ManagedPolicyService
 from rolegate.iam.roles import RoleService
 from rolegate.iam.users import UserService
-from rolegate.store.engine import create_store_engine, migrate
+from rolegate.store.engine import create_store_engine
 from rolegate.store.sealing import Sealer
 from rolegate.store.sql import SqlStore
 from rolegate.authz import SessionClaims
 from rolegate.policy import Decision
 from rolegate.wire.models import default_catalog
+from tests.migrated import copy_database
 from tests.iam.conftest import internal, request_of
 
 ACCT = "111122223333"
@@ -87,9 +88,8 @@ class World:
 
     @staticmethod
     def open_store(db: Path) -> SqlStore:
-        engine = create_store_engine(f"sqlite:///{db}")
-        migrate(engine)
-        return SqlStore(engine, Sealer(b"m" * 32))
+        """A store over ``db``, a migrated database (a copy of the session's template)."""
+        return SqlStore(create_store_engine(f"sqlite:///{db}"), Sealer(b"m" * 32))
 
     def user(self, name: str = "alice", *inline: dict[str, Any], **kw: Any) -> Caller:
         record = self.users.create_user(self.req(ACCT), name, **kw)
@@ -100,7 +100,8 @@ class World:
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
+def world(tmp_path: Path, migrated_database: Path) -> Iterator[World]:
+    copy_database(migrated_database, tmp_path / "authz.db")
     w = World(tmp_path / "authz.db")
     yield w
     w.store.close()
