@@ -55,8 +55,10 @@ def deny(action: str, resource: str = "*") -> dict[str, Any]:
 
 
 class World:
-    def __init__(self, db: Path) -> None:
+    def __init__(self, db: Path, template: Path) -> None:
+        """A fresh world in ``db``: a copy of ``template``, the session's migrated database."""
         self.clock = FixedClock()
+        copy_database(template, db)
         self.store = self.open_store(db)
         AccountService(self.store).create_account(internal(self.store, self.clock), "test", ACCT)
         self.users = UserService(self.store)
@@ -101,8 +103,7 @@ class World:
 
 @pytest.fixture
 def world(tmp_path: Path, migrated_database: Path) -> Iterator[World]:
-    copy_database(migrated_database, tmp_path / "authz.db")
-    w = World(tmp_path / "authz.db")
+    w = World(tmp_path / "authz.db", migrated_database)
     yield w
     w.store.close()
 

@@ -20,8 +20,8 @@ OTHER = "999988887777"
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    w = World(tmp_path / "decide.db")
+def world(tmp_path: Path, migrated_database: Path) -> Iterator[World]:
+    w = World(tmp_path / "decide.db", migrated_database)
     yield w
     w.store.close()
 
