@@ -48,10 +48,24 @@ def test_scp_levels_must_each_allow() -> None:
     assert decision.outcome is Outcome.IMPLICIT_DENY and decision.missing_allow is PolicyType.SCP
 
 
-def test_rcp_levels_must_each_allow() -> None:
-    rcps = [[_policy({"Effect": "Allow", "Principal": "*", "Action": "ec2:*", "Resource": "*"}, kind="rcp")]]
-    decision = evaluate(request(), PolicySet(identity=[_policy(S3_GET)], rcps=rcps))
-    assert decision.missing_allow is PolicyType.RCP
+def test_rcp_levels_allow_implicitly_so_a_narrow_allow_or_none_does_not_deny() -> None:
+    # Spec R53: RCPFullAWSAccess sits at every level, whatever the level's own documents allow.
+    narrow = [[_policy({"Effect": "Allow", "Principal": "*", "Action": "ec2:*", "Resource": "*"}, kind="rcp")], []]
+    decision = evaluate(request(), PolicySet(identity=[_policy(S3_GET)], rcps=narrow))
+    assert decision.outcome is Outcome.ALLOW and decision.missing_allow is None
+
+
+def test_rcp_deny_decides_and_names_the_rcp() -> None:
+    deny = [[], [_policy({"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*"}, kind="rcp")]]
+    decision = evaluate(request(), PolicySet(identity=[_policy(S3_GET)], rcps=deny))
+    assert decision.outcome is Outcome.EXPLICIT_DENY and decision.denied_by is PolicyType.RCP
+    assert [(ref.policy_type, ref.level) for ref in decision.matched] == [(PolicyType.RCP, 1), (PolicyType.IDENTITY, None)]
+
+
+def test_rcps_never_grant() -> None:
+    full = [[_policy({"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}, kind="rcp")]]
+    decision = evaluate(request(), PolicySet(rcps=full))
+    assert decision.outcome is Outcome.IMPLICIT_DENY and decision.missing_allow is PolicyType.IDENTITY
 
 
 def test_boundary_limits_identity_allows() -> None:

@@ -1,11 +1,12 @@
 """The decision: AWS's policy evaluation logic over compiled policies.
 
-Normative rules: docs/spec/policy-evaluation.md (R50–R68). Sources (IAM User Guide): "Policy evaluation
-logic", "How AWS enforcement code logic evaluates requests to allow or deny access", "Policy evaluation
-for requests within a single account", "Cross-account policy evaluation logic". In order:
+Normative rules: docs/spec/policy-evaluation.md (R50–R68). Sources (IAM User Guide): "Policy
+evaluation logic", "How AWS enforcement code logic evaluates requests to allow or deny access", "Policy
+evaluation for requests within a single account", "Cross-account policy evaluation logic". In order:
 
 1. an explicit Deny in any applicable policy decides (RCP, SCP, resource, identity, boundary, session);
-2. RCPs (over the resource's account) and SCPs (over the principal's account): every level must allow;
+2. SCPs (over the principal's account): every level must allow. RCPs (over the resource's account)
+   only deny: AWS's ``RCPFullAWSAccess`` is attached at every level and cannot be detached (R53);
 3. the role trust policy must allow ``sts:AssumeRole*`` even in the same account; root cannot assume;
 4. anonymous, external and service callers need a resource-policy grant;
 5. cross-account: the identity side (identity Allow, within boundary and session policy) and the
@@ -117,7 +118,10 @@ def evaluate(request: Request, policies: PolicySet) -> Decision:
     scps = policies.scps if iam_caller and not service_linked else ()
     rcps = policies.rcps if request.kind != SERVICE and not service_linked else ()
 
-    rcp_levels_ok = [scan.any_allow(level, PolicyType.RCP, n) for n, level in enumerate(rcps)]
+    # Spec R53: every RCP level also holds RCPFullAWSAccess (Allow * on * for everyone), so a level's
+    # own Allow statements never decide; RCPs are scanned for their denies and the explanation.
+    for n, level in enumerate(rcps):
+        scan.any_allow(level, PolicyType.RCP, n)
     scp_levels_ok = [scan.any_allow(level, PolicyType.SCP, n) for n, level in enumerate(scps)]
     resource_grade = Grade.NONE
     if policies.resource is not None:
@@ -136,8 +140,6 @@ def evaluate(request: Request, policies: PolicySet) -> Decision:
         return _implicit(matched, missing, culprit, note)
 
     allow = Decision(Outcome.ALLOW, matched, missing_context_keys=missing)
-    if not all(rcp_levels_ok):
-        return implicit(PolicyType.RCP)
     if not all(scp_levels_ok):
         return implicit(PolicyType.SCP)
 

@@ -979,12 +979,10 @@ def decide(case: dict[str, Any]) -> str:
     if any(evaluation.denies(doc, policy_type) for doc, policy_type in typed_docs):
         return EXPLICIT_DENY
 
-    # R52, R53: every SCP / RCP level must allow.
+    # R52: every SCP level must allow. R53: every RCP level holds RCPFullAWSAccess, which allows
+    # everything, so RCPs take part only through their denies (above).
     for level in applicable_scps:
         if not any(evaluation.allows(doc, "scp") for doc in level):
-            return IMPLICIT_DENY
-    for level in applicable_rcps:
-        if not any(evaluation.allows(doc, "rcp") for doc in level):
             return IMPLICIT_DENY
 
     # R67: the root user cannot assume a role.
