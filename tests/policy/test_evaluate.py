@@ -122,6 +122,43 @@ def test_trust_policy_naming_the_account_needs_an_identity_allow() -> None:
     assert evaluate(req, PolicySet(identity=[_policy(allow("sts:AssumeRole"))], resource=_trust({"AWS": A}))).outcome is Outcome.ALLOW
 
 
+KEY = f"arn:aws:kms:us-east-1:{A}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+KMS_DECRYPT = allow("kms:Decrypt", KEY)
+
+
+def _key_policy(principal: Any) -> Any:
+    return _policy({"Effect": "Allow", "Principal": principal, "Action": "kms:*", "Resource": "*"}, kind="resource")
+
+
+def test_identity_policies_alone_never_grant_access_to_a_kms_key() -> None:
+    # Spec R71: no key policy, or one that names someone else, and the identity Allow has no effect.
+    req = request("kms:Decrypt", KEY)
+    for policies in (PolicySet(identity=[_policy(KMS_DECRYPT)]),
+                     PolicySet(identity=[_policy(KMS_DECRYPT)], resource=_key_policy({"AWS": f"arn:aws:iam::{A}:user/alice"}))):
+        decision = evaluate(req, policies)
+        assert decision.outcome is Outcome.IMPLICIT_DENY and decision.missing_allow is PolicyType.RESOURCE
+        assert decision.notes == ("the key policy does not allow the request",)
+
+
+def test_a_key_policy_naming_the_account_enables_identity_policies() -> None:
+    # Spec R72: the account root statement delegates to identity policies, which must still allow.
+    req = request("kms:Decrypt", KEY)
+    enabled = _key_policy({"AWS": f"arn:aws:iam::{A}:root"})
+    assert evaluate(req, PolicySet(identity=[_policy(KMS_DECRYPT)], resource=enabled)).outcome is Outcome.ALLOW
+    decision = evaluate(req, PolicySet(resource=enabled))
+    assert decision.outcome is Outcome.IMPLICIT_DENY and decision.missing_allow is PolicyType.IDENTITY
+
+
+def test_a_key_policy_naming_the_user_allows_without_identity_policies() -> None:
+    assert evaluate(request("kms:Decrypt", KEY), PolicySet(resource=_key_policy({"AWS": USER}))).outcome is Outcome.ALLOW
+
+
+def test_kms_actions_on_no_key_and_on_aliases_follow_identity_policies() -> None:
+    alias = f"arn:aws:kms:us-east-1:{A}:alias/app"
+    assert evaluate(request("kms:CreateAlias", alias), PolicySet(identity=[_policy(allow("kms:*"))])).outcome is Outcome.ALLOW
+    assert evaluate(request("kms:ListKeys", "*"), PolicySet(identity=[_policy(allow("kms:*"))])).outcome is Outcome.ALLOW
+
+
 def test_root_user_cannot_assume_a_role() -> None:
     req = request("sts:AssumeRole", f"arn:aws:iam::{A}:role/Target", principal=f"arn:aws:iam::{A}:root")
     assert evaluate(req, PolicySet(resource=_trust({"AWS": A}))).outcome is Outcome.IMPLICIT_DENY

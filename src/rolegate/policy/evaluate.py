@@ -1,6 +1,6 @@
 """The decision: AWS's policy evaluation logic over compiled policies.
 
-Normative rules: docs/spec/policy-evaluation.md (R50–R68). Sources (IAM User Guide): "Policy
+Normative rules: docs/spec/policy-evaluation.md (R50–R68, R71–R73). Sources (IAM User Guide): "Policy
 evaluation logic", "How AWS enforcement code logic evaluates requests to allow or deny access", "Policy
 evaluation for requests within a single account", "Cross-account policy evaluation logic". In order:
 
@@ -8,6 +8,7 @@ evaluation for requests within a single account", "Cross-account policy evaluati
 2. SCPs (over the principal's account): every level must allow. RCPs (over the resource's account)
    only deny: AWS's ``RCPFullAWSAccess`` is attached at every level and cannot be detached (R53);
 3. the role trust policy must allow ``sts:AssumeRole*`` even in the same account; root cannot assume;
+   likewise a KMS key policy must allow every request on its key (R71);
 4. anonymous, external and service callers need a resource-policy grant;
 5. cross-account: the identity side (identity Allow, within boundary and session policy) and the
    resource policy must both allow;
@@ -25,13 +26,14 @@ from rolegate.policy.compiled import CompiledPolicy
 from rolegate.policy.decision import Decision, Outcome, PolicyType, StatementRef
 from rolegate.policy.document import TRUST_ACTIONS
 from rolegate.policy.principals import Grade
-from rolegate.policy.request import FEDERATED_USER, SERVICE, Request
+from rolegate.policy.request import FEDERATED_USER, SERVICE, Request, is_kms_key
 
 # Actions whose resource policy is the role trust policy, which must allow even in the same account
 # ("How AWS enforcement code logic evaluates requests…": "IAM role trust policies and KMS key policies
 # are exceptions…, because they must explicitly allow access for principals"; spec R65). Besides the
 # AssumeRole* family, passing session tags (sts:TagSession), a source identity (sts:SetSourceIdentity)
 # or a trusted-identity context (sts:SetContext) must be allowed by the trust policy too (spec R70).
+# The other exception, the KMS key policy, is told by the resource, not the action (spec R71).
 
 
 def is_trust_governed(action_lower: str) -> bool:
@@ -150,6 +152,10 @@ def evaluate(request: Request, policies: PolicySet) -> Decision:
         return implicit(PolicyType.IDENTITY, "the root user cannot assume a role")
     if trust and resource_grade is Grade.NONE:
         return implicit(PolicyType.RESOURCE)
+    if resource_grade is Grade.NONE and is_kms_key(request.resource):
+        # "Without permission from the key policy, IAM policies that allow permissions have no effect"
+        # ("Key policies in AWS KMS"; spec R71), even for the account's root user.
+        return implicit(PolicyType.RESOURCE, "the key policy does not allow the request")
     if not iam_caller:
         # Anonymous, external and service callers have only the resource policy (spec R64).
         return allow if resource_grade is not Grade.NONE else implicit(PolicyType.RESOURCE)

@@ -2,7 +2,7 @@
 
 This module exists to be obviously right, not fast. It re-reads every document on
 every call, matches wildcards with a tiny set-of-positions matcher, and follows the
-spec's rules in the spec's order; rule ids (R1…R70) are cited where each rule is
+spec's rules in the spec's order; rule ids (R1…R73) are cited where each rule is
 implemented. The fast evaluator is diffed against it (tests/policy/test_differential.py).
 
 It imports only the standard library, and never the fast engine.
@@ -893,6 +893,12 @@ class Evaluation:
 # The decision (R50–R68)
 
 
+def is_kms_key(resource: str) -> bool:
+    """R71: the resource is a KMS key, `arn:P:kms:REGION:ACCOUNT:key/ID`."""
+    parts = resource.split(":", 5)
+    return len(parts) == 6 and parts[0] == "arn" and parts[2] == "kms" and parts[5].startswith("key/")
+
+
 def list_field(case: dict[str, Any], name: str) -> list[Any]:
     value = case.get(name, [])
     if not isinstance(value, list):
@@ -996,6 +1002,9 @@ def decide(case: dict[str, Any]) -> str:
 
     if trust and not any_grant:
         return IMPLICIT_DENY  # R65
+
+    if is_kms_key(request["resource"]) and not any_grant:
+        return IMPLICIT_DENY  # R71: the key policy must allow, whatever identity policies say
 
     if not caller.is_iam:
         return ALLOW if any_grant else IMPLICIT_DENY  # R64
