@@ -152,10 +152,6 @@ def evaluate(request: Request, policies: PolicySet) -> Decision:
         return implicit(PolicyType.IDENTITY, "the root user cannot assume a role")
     if trust and resource_grade is Grade.NONE:
         return implicit(PolicyType.RESOURCE)
-    if resource_grade is Grade.NONE and is_kms_key(request.resource):
-        # "Without permission from the key policy, IAM policies that allow permissions have no effect"
-        # ("Key policies in AWS KMS"; spec R71), even for the account's root user.
-        return implicit(PolicyType.RESOURCE, "the key policy does not allow the request")
     if not iam_caller:
         # Anonymous, external and service callers have only the resource policy (spec R64).
         return allow if resource_grade is not Grade.NONE else implicit(PolicyType.RESOURCE)
@@ -175,6 +171,11 @@ def evaluate(request: Request, policies: PolicySet) -> Decision:
     # Same account (spec R59): D or ((I or Rg) and B and S).
     if resource_grade is Grade.DIRECT:
         return allow
+    if identity_allow and resource_grade is Grade.NONE and is_kms_key(request.resource):
+        # "Without permission from the key policy, IAM policies that allow permissions have no effect"
+        # ("Key policies in AWS KMS"; spec R71), even for the account's root user. Elsewhere a key
+        # already needs its grant: cross-account (R63, R73) and for callers without identity (R64).
+        return implicit(PolicyType.RESOURCE, "the key policy does not allow the request")
     if (identity_allow or resource_grade is Grade.ROLE) and boundary_ok and session_ok:
         return allow
     if resource_grade is Grade.ROLE or identity_allow:

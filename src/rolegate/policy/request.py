@@ -84,10 +84,10 @@ def _is_service_linked(kind: str, role_arn: str | None) -> bool:
 
 def is_kms_key(resource: str) -> bool:
     """The resource is a KMS key (``arn:P:kms:REGION:ACCOUNT:key/ID``), so its key policy must allow (spec R71)."""
-    if not resource.startswith("arn:"):
+    if ":kms:" not in resource:
         return False
     parts = resource.split(":", 5)
-    return len(parts) == 6 and parts[2] == "kms" and parts[5].startswith("key/")
+    return len(parts) == 6 and parts[0] == "arn" and parts[2] == "kms" and parts[5].startswith("key/")
 
 
 def normalise_context(context: ContextInput) -> dict[str, str | tuple[str, ...]]:
