@@ -890,7 +890,7 @@ class Evaluation:
 
 
 # --------------------------------------------------------------------------------------
-# The decision (R50–R68)
+# The decision (R50–R68, R71–R73)
 
 
 def is_kms_key(resource: str) -> bool:
