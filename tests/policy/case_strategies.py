@@ -26,6 +26,9 @@ B = "444455556666"
 ACCOUNTS = [A, B]
 
 ROLE_TARGET = f"arn:aws:iam::{A}:role/Target"
+# Spec R71-R73: a KMS key (its resource policy is the key policy) and an alias, which is not a key.
+KMS_KEY = f"arn:aws:kms:us-east-1:{A}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+KMS_ALIAS = f"arn:aws:kms:us-east-1:{A}:alias/app"
 
 # Unique ids (spec R2, R11, R21): alice's, a re-created alice's, the Deploy role's.
 UID_ALICE = "AIDAJQABLZS4A3QDU576Q"
@@ -56,10 +59,10 @@ CALLERS = [
 ]
 
 ACTIONS = ["s3:GetObject", "s3:PutObject", "S3:getobject", "ec2:RunInstances", "iam:GetUser", "sts:AssumeRole", "sts:AssumeRoleWithWebIdentity",
-           "sts:TagSession", "sts:GetCallerIdentity"]
+           "sts:TagSession", "sts:GetCallerIdentity", "kms:Decrypt", "kms:CreateAlias"]
 ACTION_PATTERNS = [
     "*", "s3:*", "s3:Get*", "s3:GetObject", "S3:GETOBJECT", "s3:?utObject", "ec2:*", "sts:AssumeRole", "sts:AssumeRole*",
-    "*:GetObject", "iam:Get?ser", "s3:Get", "iam:*",
+    "*:GetObject", "iam:Get?ser", "s3:Get", "iam:*", "kms:*", "kms:Decrypt",
 ]
 INVALID_ACTION_PATTERNS = ["GetObject", ""]
 
@@ -71,11 +74,14 @@ RESOURCES = [
     ROLE_TARGET,
     f"arn:aws:iam::{A}:user/alice",
     "*",
+    KMS_KEY,
+    KMS_ALIAS,
 ]
 RESOURCE_PATTERNS = [
     "*", "arn:aws:s3:::bkt/*", "arn:aws:s3:::bkt/home/${aws:username}/*", "arn:aws:s3:::bkt/home/${aws:username, 'alice'}/*",
     "arn:aws:s3:::*", "arn:aws:s3:*", "arn:aws:iam::*:role/Target", "arn:aws:s3:::bkt/?.txt", "arn:aws:s3:::other/b${*}",
     "arn:aws:s3:::other/b*", "arn:aws:s3:::BKT/*", f"arn:aws:iam::{A}:user/${{aws:username}}", "arn:aws:s3:::bkt/home/${aws:PrincipalTag/team}/*",
+    "arn:aws:kms:*:*:key/*", f"arn:aws:kms:us-east-1:{A}:alias/*",
 ]
 
 PRINCIPAL_ELEMENTS: list[Any] = [
@@ -162,6 +168,7 @@ class CaseBuilder:
         self.rng = random.Random(seed)
         self.focus = focus
         self.action = ""
+        self.resource = ""
         combination = focus == "combination"
         self.p_condition = 0.15 if combination else 0.35  # combination: fewer conditions, more policy types
         self.p_boundary = 0.5 if combination else 0.3
@@ -218,10 +225,14 @@ class CaseBuilder:
 
     def statement(self, policy_type: str) -> dict[str, Any]:
         """One statement for a policy of the given type (identity, resource, boundary, session, scp, rcp)."""
-        stmt: dict[str, Any] = {"Effect": "Deny" if self.chance(0.2) else "Allow"}
+        # RCPs decide only by their denies (spec R53), so draw more of them there.
+        stmt: dict[str, Any] = {"Effect": "Deny" if self.chance(0.5 if policy_type == "rcp" else 0.2) else "Allow"}
         trust_policy = policy_type == "resource" and self.action.lower() in TRUST_GOVERNED
         stmt["NotAction" if self.chance(0.12) else "Action"] = self.one_or_list(self.action_patterns(trust_policy))
         resources = self.some(RESOURCE_PATTERNS)
+        if self.resource in (KMS_KEY, KMS_ALIAS) and self.chance(0.5):
+            # Key policies name their key as "*"; statements that match a KMS resource exercise R71-R73.
+            resources = [self.pick(["*", self.resource, "arn:aws:kms:*:*:key/*", f"arn:aws:kms:us-east-1:{A}:alias/*"])]
         roll = self.rng.random()
         if trust_policy and roll < 0.6:
             pass  # trust-policy statements may omit Resource (R9)
@@ -280,6 +291,9 @@ class CaseBuilder:
         else:
             self.action = self.pick(ACTIONS)
             resource = self.pick(RESOURCES)
+            self.resource = resource
+            if resource in (KMS_KEY, KMS_ALIAS) and self.chance(0.7):
+                self.action = self.pick(["kms:Decrypt", "kms:Decrypt", "kms:CreateAlias"])
         rule_breaking = self.chance(0.01)  # give a caller a policy type it cannot have (R5)
         has_identity = (iam_caller and not root_caller) or rule_breaking
         identity = [self.document("identity") for _ in range(self.rng.randint(0, 2))] if has_identity else []
@@ -305,7 +319,8 @@ class CaseBuilder:
                 "principal": caller,
                 "action": self.action,
                 "resource": resource,
-                "resourceAccount": self.pick(ACCOUNTS),
+                # A key's own account mostly, so the same-account key-policy rule (R71) is reached often.
+                "resourceAccount": A if resource == KMS_KEY and self.chance(0.6) else self.pick(ACCOUNTS),
                 "context": self.context(),
             },
             "identityPolicies": identity,

@@ -5,9 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from rolegate.cli.policy import policy_app
+
+CORPUS_FILES = sorted((Path(__file__).resolve().parents[1] / "corpus" / "policy").glob("*.jsonl"))
+KEY = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 
 CASE = {
     "request": {"principal": "arn:aws:iam::111122223333:user/bob", "action": "s3:GetObject",
@@ -30,6 +34,42 @@ def test_eval_explain_adds_the_explanation(tmp_path: Path) -> None:
     cases.write_text(json.dumps({**CASE, "id": "x"}) + "\n")
     result = CliRunner().invoke(policy_app, ["eval", "--cases", str(cases), "--explain"])
     assert "explanation" in json.loads(result.stdout)
+
+
+@pytest.mark.parametrize("corpus_file", CORPUS_FILES, ids=[path.name for path in CORPUS_FILES])
+def test_eval_agrees_with_the_corpus(corpus_file: Path) -> None:
+    lines = [line for line in corpus_file.read_text(encoding="utf-8").splitlines() if line.strip()]
+    expected = [(case["id"], case["expected"]) for case in map(json.loads, lines)]
+    result = CliRunner().invoke(policy_app, ["eval", "--cases", str(corpus_file)])
+    assert result.exit_code == 0
+    assert [(line["id"], line["decision"]) for line in map(json.loads, result.stdout.splitlines())] == expected
+
+
+def test_eval_corpus_includes_the_rcp_and_kms_rules() -> None:
+    # Spec R53 and R71-R73 are pinned by their own files, which the parametrized test above reads.
+    assert {"rcp-implicit.jsonl", "kms-key-policy.jsonl"} <= {path.name for path in CORPUS_FILES}
+
+
+def test_eval_explain_blames_the_key_policy_when_identity_policies_alone_allow(tmp_path: Path) -> None:
+    case = {"id": "k", "request": {**CASE["request"], "action": "kms:Decrypt", "resource": KEY},
+            "identityPolicies": [{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:*", "Resource": "*"}]}]}
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text(json.dumps(case) + "\n")
+    result = CliRunner().invoke(policy_app, ["eval", "--cases", str(cases), "--explain"])
+    line = json.loads(result.stdout)
+    assert line["decision"] == "ImplicitDeny"
+    assert line["explanation"]["noAllowIn"] == "resource"
+    assert line["explanation"]["notes"] == ["the key policy does not allow the request"]
+
+
+def test_eval_explain_names_the_rcp_level_that_denies(tmp_path: Path) -> None:
+    deny = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*"}]}
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text(json.dumps({**CASE, "id": "r", "rcps": [[], [deny]]}) + "\n")
+    result = CliRunner().invoke(policy_app, ["eval", "--cases", str(cases), "--explain"])
+    line = json.loads(result.stdout)
+    assert line["decision"] == "ExplicitDeny" and line["explanation"]["deniedBy"] == "rcp"
+    assert {"policyType": "rcp", "policyIndex": 0, "statement": 0, "effect": "Deny", "level": 1} in line["explanation"]["matched"]
 
 
 def test_validate_exits_1_when_there_is_an_error(tmp_path: Path) -> None:

@@ -48,10 +48,24 @@ def test_scp_levels_must_each_allow() -> None:
     assert decision.outcome is Outcome.IMPLICIT_DENY and decision.missing_allow is PolicyType.SCP
 
 
-def test_rcp_levels_must_each_allow() -> None:
-    rcps = [[_policy({"Effect": "Allow", "Principal": "*", "Action": "ec2:*", "Resource": "*"}, kind="rcp")]]
-    decision = evaluate(request(), PolicySet(identity=[_policy(S3_GET)], rcps=rcps))
-    assert decision.missing_allow is PolicyType.RCP
+def test_rcp_levels_allow_implicitly_so_a_narrow_allow_or_none_does_not_deny() -> None:
+    # Spec R53: RCPFullAWSAccess sits at every level, whatever the level's own documents allow.
+    narrow = [[_policy({"Effect": "Allow", "Principal": "*", "Action": "ec2:*", "Resource": "*"}, kind="rcp")], []]
+    decision = evaluate(request(), PolicySet(identity=[_policy(S3_GET)], rcps=narrow))
+    assert decision.outcome is Outcome.ALLOW and decision.missing_allow is None
+
+
+def test_rcp_deny_decides_and_names_the_rcp() -> None:
+    deny = [[], [_policy({"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*"}, kind="rcp")]]
+    decision = evaluate(request(), PolicySet(identity=[_policy(S3_GET)], rcps=deny))
+    assert decision.outcome is Outcome.EXPLICIT_DENY and decision.denied_by is PolicyType.RCP
+    assert [(ref.policy_type, ref.level) for ref in decision.matched] == [(PolicyType.RCP, 1), (PolicyType.IDENTITY, None)]
+
+
+def test_rcps_never_grant() -> None:
+    full = [[_policy({"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}, kind="rcp")]]
+    decision = evaluate(request(), PolicySet(rcps=full))
+    assert decision.outcome is Outcome.IMPLICIT_DENY and decision.missing_allow is PolicyType.IDENTITY
 
 
 def test_boundary_limits_identity_allows() -> None:
@@ -106,6 +120,43 @@ def test_trust_policy_naming_the_account_needs_an_identity_allow() -> None:
     req = request("sts:AssumeRole", f"arn:aws:iam::{A}:role/Target")
     assert evaluate(req, PolicySet(resource=_trust({"AWS": A}))).outcome is Outcome.IMPLICIT_DENY
     assert evaluate(req, PolicySet(identity=[_policy(allow("sts:AssumeRole"))], resource=_trust({"AWS": A}))).outcome is Outcome.ALLOW
+
+
+KEY = f"arn:aws:kms:us-east-1:{A}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+KMS_DECRYPT = allow("kms:Decrypt", KEY)
+
+
+def _key_policy(principal: Any) -> Any:
+    return _policy({"Effect": "Allow", "Principal": principal, "Action": "kms:*", "Resource": "*"}, kind="resource")
+
+
+def test_identity_policies_alone_never_grant_access_to_a_kms_key() -> None:
+    # Spec R71: no key policy, or one that names someone else, and the identity Allow has no effect.
+    req = request("kms:Decrypt", KEY)
+    for policies in (PolicySet(identity=[_policy(KMS_DECRYPT)]),
+                     PolicySet(identity=[_policy(KMS_DECRYPT)], resource=_key_policy({"AWS": f"arn:aws:iam::{A}:user/alice"}))):
+        decision = evaluate(req, policies)
+        assert decision.outcome is Outcome.IMPLICIT_DENY and decision.missing_allow is PolicyType.RESOURCE
+        assert decision.notes == ("the key policy does not allow the request",)
+
+
+def test_a_key_policy_naming_the_account_enables_identity_policies() -> None:
+    # Spec R72: the account root statement delegates to identity policies, which must still allow.
+    req = request("kms:Decrypt", KEY)
+    enabled = _key_policy({"AWS": f"arn:aws:iam::{A}:root"})
+    assert evaluate(req, PolicySet(identity=[_policy(KMS_DECRYPT)], resource=enabled)).outcome is Outcome.ALLOW
+    decision = evaluate(req, PolicySet(resource=enabled))
+    assert decision.outcome is Outcome.IMPLICIT_DENY and decision.missing_allow is PolicyType.IDENTITY
+
+
+def test_a_key_policy_naming_the_user_allows_without_identity_policies() -> None:
+    assert evaluate(request("kms:Decrypt", KEY), PolicySet(resource=_key_policy({"AWS": USER}))).outcome is Outcome.ALLOW
+
+
+def test_kms_actions_on_no_key_and_on_aliases_follow_identity_policies() -> None:
+    alias = f"arn:aws:kms:us-east-1:{A}:alias/app"
+    assert evaluate(request("kms:CreateAlias", alias), PolicySet(identity=[_policy(allow("kms:*"))])).outcome is Outcome.ALLOW
+    assert evaluate(request("kms:ListKeys", "*"), PolicySet(identity=[_policy(allow("kms:*"))])).outcome is Outcome.ALLOW
 
 
 def test_root_user_cannot_assume_a_role() -> None:

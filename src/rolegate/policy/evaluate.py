@@ -1,12 +1,14 @@
 """The decision: AWS's policy evaluation logic over compiled policies.
 
-Normative rules: docs/spec/policy-evaluation.md (R50–R68). Sources (IAM User Guide): "Policy evaluation
-logic", "How AWS enforcement code logic evaluates requests to allow or deny access", "Policy evaluation
-for requests within a single account", "Cross-account policy evaluation logic". In order:
+Normative rules: docs/spec/policy-evaluation.md (R50–R68, R71–R73). Sources (IAM User Guide): "Policy
+evaluation logic", "How AWS enforcement code logic evaluates requests to allow or deny access", "Policy
+evaluation for requests within a single account", "Cross-account policy evaluation logic". In order:
 
 1. an explicit Deny in any applicable policy decides (RCP, SCP, resource, identity, boundary, session);
-2. RCPs (over the resource's account) and SCPs (over the principal's account): every level must allow;
+2. SCPs (over the principal's account): every level must allow. RCPs (over the resource's account)
+   only deny: AWS's ``RCPFullAWSAccess`` is attached at every level and cannot be detached (R53);
 3. the role trust policy must allow ``sts:AssumeRole*`` even in the same account; root cannot assume;
+   likewise a KMS key policy must allow every request on its key (R71);
 4. anonymous, external and service callers need a resource-policy grant;
 5. cross-account: the identity side (identity Allow, within boundary and session policy) and the
    resource policy must both allow;
@@ -24,13 +26,14 @@ from rolegate.policy.compiled import CompiledPolicy
 from rolegate.policy.decision import Decision, Outcome, PolicyType, StatementRef
 from rolegate.policy.document import TRUST_ACTIONS
 from rolegate.policy.principals import Grade
-from rolegate.policy.request import FEDERATED_USER, SERVICE, Request
+from rolegate.policy.request import FEDERATED_USER, SERVICE, Request, is_kms_key
 
 # Actions whose resource policy is the role trust policy, which must allow even in the same account
 # ("How AWS enforcement code logic evaluates requests…": "IAM role trust policies and KMS key policies
 # are exceptions…, because they must explicitly allow access for principals"; spec R65). Besides the
 # AssumeRole* family, passing session tags (sts:TagSession), a source identity (sts:SetSourceIdentity)
 # or a trusted-identity context (sts:SetContext) must be allowed by the trust policy too (spec R70).
+# The other exception, the KMS key policy, is told by the resource, not the action (spec R71).
 
 
 def is_trust_governed(action_lower: str) -> bool:
@@ -117,7 +120,10 @@ def evaluate(request: Request, policies: PolicySet) -> Decision:
     scps = policies.scps if iam_caller and not service_linked else ()
     rcps = policies.rcps if request.kind != SERVICE and not service_linked else ()
 
-    rcp_levels_ok = [scan.any_allow(level, PolicyType.RCP, n) for n, level in enumerate(rcps)]
+    # Spec R53: every RCP level also holds RCPFullAWSAccess (Allow * on * for everyone), so a level's
+    # own Allow statements never decide; RCPs are scanned for their denies and the explanation.
+    for n, level in enumerate(rcps):
+        scan.any_allow(level, PolicyType.RCP, n)
     scp_levels_ok = [scan.any_allow(level, PolicyType.SCP, n) for n, level in enumerate(scps)]
     resource_grade = Grade.NONE
     if policies.resource is not None:
@@ -136,8 +142,6 @@ def evaluate(request: Request, policies: PolicySet) -> Decision:
         return _implicit(matched, missing, culprit, note)
 
     allow = Decision(Outcome.ALLOW, matched, missing_context_keys=missing)
-    if not all(rcp_levels_ok):
-        return implicit(PolicyType.RCP)
     if not all(scp_levels_ok):
         return implicit(PolicyType.SCP)
 
@@ -167,6 +171,11 @@ def evaluate(request: Request, policies: PolicySet) -> Decision:
     # Same account (spec R59): D or ((I or Rg) and B and S).
     if resource_grade is Grade.DIRECT:
         return allow
+    if identity_allow and resource_grade is Grade.NONE and is_kms_key(request.resource):
+        # "Without permission from the key policy, IAM policies that allow permissions have no effect"
+        # ("Key policies in AWS KMS"; spec R71), even for the account's root user. Elsewhere a key
+        # already needs its grant: cross-account (R63, R73) and for callers without identity (R64).
+        return implicit(PolicyType.RESOURCE, "the key policy does not allow the request")
     if (identity_allow or resource_grade is Grade.ROLE) and boundary_ok and session_ok:
         return allow
     if resource_grade is Grade.ROLE or identity_allow:

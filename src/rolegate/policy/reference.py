@@ -2,7 +2,7 @@
 
 This module exists to be obviously right, not fast. It re-reads every document on
 every call, matches wildcards with a tiny set-of-positions matcher, and follows the
-spec's rules in the spec's order; rule ids (R1…R70) are cited where each rule is
+spec's rules in the spec's order; rule ids (R1…R73) are cited where each rule is
 implemented. The fast evaluator is diffed against it (tests/policy/test_differential.py).
 
 It imports only the standard library, and never the fast engine.
@@ -890,7 +890,13 @@ class Evaluation:
 
 
 # --------------------------------------------------------------------------------------
-# The decision (R50–R68)
+# The decision (R50–R68, R71–R73)
+
+
+def is_kms_key(resource: str) -> bool:
+    """R71: the resource is a KMS key, `arn:P:kms:REGION:ACCOUNT:key/ID`."""
+    parts = resource.split(":", 5)
+    return len(parts) == 6 and parts[0] == "arn" and parts[2] == "kms" and parts[5].startswith("key/")
 
 
 def list_field(case: dict[str, Any], name: str) -> list[Any]:
@@ -979,12 +985,10 @@ def decide(case: dict[str, Any]) -> str:
     if any(evaluation.denies(doc, policy_type) for doc, policy_type in typed_docs):
         return EXPLICIT_DENY
 
-    # R52, R53: every SCP / RCP level must allow.
+    # R52: every SCP level must allow. R53: every RCP level holds RCPFullAWSAccess, which allows
+    # everything, so RCPs take part only through their denies (above).
     for level in applicable_scps:
         if not any(evaluation.allows(doc, "scp") for doc in level):
-            return IMPLICIT_DENY
-    for level in applicable_rcps:
-        if not any(evaluation.allows(doc, "rcp") for doc in level):
             return IMPLICIT_DENY
 
     # R67: the root user cannot assume a role.
@@ -998,6 +1002,9 @@ def decide(case: dict[str, Any]) -> str:
 
     if trust and not any_grant:
         return IMPLICIT_DENY  # R65
+
+    if is_kms_key(request["resource"]) and not any_grant:
+        return IMPLICIT_DENY  # R71: the key policy must allow, whatever identity policies say
 
     if not caller.is_iam:
         return ALLOW if any_grant else IMPLICIT_DENY  # R64

@@ -82,6 +82,14 @@ def _is_service_linked(kind: str, role_arn: str | None) -> bool:
     return len(parts) == 6 and parts[5].startswith("role/aws-service-role/")
 
 
+def is_kms_key(resource: str) -> bool:
+    """The resource is a KMS key (``arn:P:kms:REGION:ACCOUNT:key/ID``), so its key policy must allow (spec R71)."""
+    if ":kms:" not in resource:
+        return False
+    parts = resource.split(":", 5)
+    return len(parts) == 6 and parts[0] == "arn" and parts[2] == "kms" and parts[5].startswith("key/")
+
+
 def normalise_context(context: ContextInput) -> dict[str, str | tuple[str, ...]]:
     out: dict[str, str | tuple[str, ...]] = {}
     for key, value in context.items():
