@@ -76,7 +76,7 @@ class Bootstrap:
 
 def open_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
     clock = clock or SystemClock()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    make_data_dir(settings.data_dir)
     sealer = Sealer(load_or_create_master_key(settings.data_dir, settings.master_key))
     store = SqlStore(create_store_engine(settings.sqlite_url), sealer)
     effective = EffectivePolicies(store)
@@ -116,7 +116,7 @@ def sts_services(store: SqlStore, clock: Clock, authorizer: Authorizer) -> StsSe
 
 def prepare(settings: Settings, clock: Clock | None = None) -> Bootstrap:
     """Migrate the store and make sure the default account exists with a root access key."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    make_data_dir(settings.data_dir)
     migrate(create_store_engine(settings.sqlite_url))
     runtime = open_runtime(settings, clock)
     try:
@@ -167,6 +167,14 @@ def ensure_dev_user(runtime: Runtime) -> None:
 def find_dev_user(runtime: Runtime) -> UserRecord | None:
     with runtime.store.read() as tx:
         return tx.users.get_by_name(runtime.settings.default_account_id, DEV_USER_NAME)
+
+
+def make_data_dir(path: Path) -> None:
+    """The data directory, created readable by its owner only (0700): it holds the store, the master key and
+    the root credentials. An existing directory is left as the operator set it."""
+    if not path.exists():
+        path.mkdir(mode=0o700, parents=True)
+        path.chmod(0o700)  # mkdir's mode is masked by the umask
 
 
 def write_credentials_file(path: Path, key_id: str, secret: str) -> None:

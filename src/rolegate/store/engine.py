@@ -7,12 +7,13 @@ commit survives a crash of the process and of the machine), foreign keys on, a b
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, make_url
 
 WRITE = "rolegate_write"
 _MIGRATIONS = Path(__file__).with_name("migrations")
@@ -25,6 +26,9 @@ def create_store_engine(url: str, *, busy_timeout_ms: int = 10_000) -> Engine:
 
 
 def _sqlite_engine(url: str, busy_timeout_ms: int) -> Engine:
+    database = make_url(url).database
+    if database and database != ":memory:":
+        _private_files(Path(database))
     engine = create_engine(url, future=True)
 
     @event.listens_for(engine, "connect")
@@ -43,6 +47,20 @@ def _sqlite_engine(url: str, busy_timeout_ms: int) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE) else "BEGIN")
 
     return engine
+
+
+def _private_files(database: Path) -> None:
+    """The database file and its WAL and shared-memory files, readable by their owner only (0600).
+
+    The store holds sealed secrets and every policy; SQLite creates ``-wal`` and ``-shm`` with the main file's
+    permissions, so creating the main file 0600 before SQLite opens it covers all three. Files an older
+    release left group- or world-readable are tightened.
+    """
+    if not database.exists():
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT, 0o600))  # an empty file is an empty database
+    for path in (database, database.with_name(database.name + "-wal"), database.with_name(database.name + "-shm")):
+        if path.exists() and path.stat().st_mode & 0o077:
+            path.chmod(0o600)
 
 
 def migrate(engine: Engine) -> None:
