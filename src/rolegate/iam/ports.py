@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Protocol, TypeAlias
 
-from rolegate.store.ports import HasPolicyGeneration, ReadStore, Store, UnitOfWork
+from rolegate.store.ports import ReadStore, Store, UnitOfWork
 
 from .entities import (
     AccessKeyRecord,
@@ -374,7 +374,7 @@ class ProviderUnitOfWork(ProviderTransaction, UnitOfWork, Protocol): ...
 
 class IamTransaction(HasAccounts, HasAccessKeys, HasRoles, HasUsers, HasGroups, HasInstanceProfiles,
                      HasProviders, HasServiceRoleDeletions, HasManagedPolicies, HasAccountViews,
-                     HasMfaDeviceAssignments, HasPolicyGeneration, Protocol):
+                     HasMfaDeviceAssignments, Protocol):
     """Every repository of the IAM control plane."""
 
 

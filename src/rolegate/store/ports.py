@@ -48,18 +48,6 @@ class UnitOfWork(Protocol):
     def outbox(self) -> Outbox: ...
 
 
-class PolicyGenerationRepository(Protocol):
-    """The counter every write that changes what authorization reads bumps (``store.sql_generation``)."""
-
-    def current(self) -> int: ...
-    def bump(self) -> None: ...
-
-
-class HasPolicyGeneration(Protocol):
-    @property
-    def policy_generation(self) -> PolicyGenerationRepository: ...
-
-
 T_co = TypeVar("T_co", covariant=True)
 W_co = TypeVar("W_co", bound=UnitOfWork, covariant=True)
 
@@ -78,7 +66,3 @@ class Store(ReadStore[T_co], Protocol[T_co, W_co]):
     """
 
     def write(self) -> AbstractContextManager[W_co]: ...
-
-    def policy_generation(self) -> int:
-        """``tx.policy_generation.current()`` outside a transaction, cheaply: authorization's per-request read."""
-        ...

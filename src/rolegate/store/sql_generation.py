@@ -55,19 +55,6 @@ _ACCOUNT_OF_ID: dict[str, str] = {}  # entity id -> account, per process: an id 
 _MAX_REMEMBERED_IDS = 100_000
 
 
-class SqlPolicyGeneration:
-    def __init__(self, conn: Connection) -> None:
-        self._c = conn
-
-    def current(self) -> int:
-        value = self._c.execute(select(t.policy_generation.c.generation)
-                                .where(t.policy_generation.c.id == _ROW)).scalar()
-        return int(value) if value is not None else 0
-
-    def bump(self) -> None:
-        bump(self._c)
-
-
 def bump(conn: Connection) -> None:
     """Move the global generation: every cache entry of every account is stale."""
     g = t.policy_generation
@@ -85,7 +72,6 @@ def bump_scopes(conn: Connection, scopes: Iterable[str]) -> None:
             conn.execute(s.insert().values(scope=scope, generation=1))
 
 
-_CURRENT_SQL = "SELECT generation FROM policy_generation WHERE id = 1"
 _STAMP_SQL = ("SELECT (SELECT generation FROM policy_generation WHERE id = 1), "
               "(SELECT generation FROM invalidation_scopes WHERE scope = {param})")
 
@@ -109,11 +95,6 @@ class GenerationReader:
         self._local = threading.local()
         self._opened: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
-
-    def current(self) -> int:
-        """The global generation alone."""
-        row = self._fetch(_CURRENT_SQL, ())
-        return int(row[0]) if row and row[0] is not None else 0
 
     def stamp(self, account_id: str) -> Stamp:
         row = self._fetch(self._stamp_sql, (account_id,))
@@ -139,12 +120,6 @@ class GenerationReader:
         for conn in opened:
             conn.close()
         self._local = threading.local()
-
-
-def read_current(engine: Engine) -> int:
-    """The global generation, read on a raw pooled connection outside any transaction."""
-    row = _fetch_pooled(engine, _CURRENT_SQL, ())
-    return int(row[0]) if row and row[0] is not None else 0
 
 
 def _fetch_pooled(engine: Engine, sql: str, params: tuple[Any, ...]) -> Any:

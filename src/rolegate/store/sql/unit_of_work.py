@@ -76,10 +76,6 @@ class SqlStore:
         """The invalidation port (``store.invalidation``) over this store's database."""
         return self._generation
 
-    def policy_generation(self) -> int:
-        """The current policy generation, read as cheaply as the database allows (once per request)."""
-        return self._generation.current()
-
     def reset(self) -> None:
         """Remove every row (``--dev`` mode's ``/_rolegate/reset``)."""
         with self.write() as uow:
@@ -107,7 +103,6 @@ class SqlTransaction:
         self.saml_providers = SqlSamlProviders(conn)
         self.service_role_deletions = SqlServiceRoleDeletions(conn)
         self.managed_policies = SqlManagedPolicies(conn)
-        self.policy_generation = sql_generation.SqlPolicyGeneration(conn)
         self.session_keys, self.mfa_devices = SqlSessionKeys(conn, sealer), SqlMfaDevices(conn, sealer)
         self.role_usage = SqlRoleUsage(conn)
         self.account_views = SqlAccountViews(conn)
