@@ -8,8 +8,7 @@ from typing import Any
 import pytest
 
 import rolegate.wire.query_codec as query_codec
-from rolegate.auth.authenticate import Authenticator
-from rolegate.auth.sigv4 import SigV4Verifier
+from rolegate.server.app import authenticator_for
 from rolegate.server.config import Settings
 from rolegate.server.runtime import open_runtime, prepare
 from rolegate.wire.codec import WireRequest
@@ -24,11 +23,8 @@ def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoint]:
                         root_secret_access_key=ROOT_SECRET)
     prepare(settings)
     runtime = open_runtime(settings)
-    authenticator = Authenticator(runtime.services.access_keys, SigV4Verifier(runtime.clock),
-                                  cache=runtime.effective, invalidation=runtime.store.invalidation,
-                                  sessions=runtime.services.sts.codec)
     try:
-        yield Endpoint(default_catalog(), authenticator, runtime.services, authorizer=runtime.authorizer)
+        yield Endpoint(default_catalog(), authenticator_for(runtime), runtime.services, authorizer=runtime.authorizer)
     finally:
         runtime.store.close()
 

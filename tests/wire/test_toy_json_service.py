@@ -21,8 +21,7 @@ import pytest
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.exceptions import ClientError
 
-from rolegate.auth.authenticate import Authenticator
-from rolegate.auth.sigv4 import SigV4Verifier
+from rolegate.server.app import authenticator_for
 from rolegate.core.errors import ClientError as AwsClientError
 from rolegate.authz import Authorizer
 from rolegate.authz.operations import ANY, OperationAuth, Target
@@ -100,9 +99,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Endpoint,
                         root_secret_access_key=ROOT_SECRET)
     prepare(settings)
     runtime = open_runtime(settings)
-    authenticator = Authenticator(runtime.services.access_keys, SigV4Verifier(runtime.clock),
-                                  cache=runtime.effective, invalidation=runtime.store.invalidation,
-                                  sessions=runtime.services.sts.codec)
+    authenticator = authenticator_for(runtime)
     recorder = Recorder()
     catalog = ServiceCatalog(["toy"], search_paths=[MODELS])
     # A new service brings its operations' authorization entries with its handlers: "toy:ACTION" on "*".

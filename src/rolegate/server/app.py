@@ -18,17 +18,23 @@ from rolegate.wire.endpoint import Endpoint
 from rolegate.wire.models import default_catalog
 
 from .config import Settings, load_settings
-from .runtime import DEV_RESET, ensure_dev_user, find_dev_user, open_runtime
+from .runtime import DEV_RESET, Runtime, ensure_dev_user, find_dev_user, open_runtime
+
+
+def authenticator_for(runtime: Runtime) -> Authenticator:
+    """Request authentication over ``runtime``'s keys, session codec and caches, as its settings say."""
+    settings = runtime.settings
+    return Authenticator(runtime.services.access_keys,
+                         SigV4Verifier(runtime.clock, max_skew_seconds=settings.max_clock_skew_seconds),
+                         dev=settings.dev, default_account_id=settings.default_account_id,
+                         sessions=runtime.services.sts.codec, cache=runtime.effective,
+                         invalidation=runtime.store.invalidation,
+                         dev_user=(lambda: find_dev_user(runtime)) if settings.dev else None)
 
 
 def build_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     runtime = open_runtime(settings, clock)
-    authenticator = Authenticator(runtime.services.access_keys,
-                                  SigV4Verifier(runtime.clock, max_skew_seconds=settings.max_clock_skew_seconds),
-                                  dev=settings.dev, default_account_id=settings.default_account_id,
-                                  sessions=runtime.services.sts.codec, cache=runtime.effective,
-                                  invalidation=runtime.store.invalidation,
-                                  dev_user=(lambda: find_dev_user(runtime)) if settings.dev else None)
+    authenticator = authenticator_for(runtime)
     endpoint = Endpoint(default_catalog(), authenticator, runtime.services,
                         max_body_bytes=settings.max_body_bytes, authorizer=runtime.authorizer)
 
