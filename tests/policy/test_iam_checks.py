@@ -116,7 +116,11 @@ def test_the_stage_decides_not_the_statement_order() -> None:
 def test_a_misspelt_condition_operator_cannot_be_stored_in_any_kind() -> None:
     statement = {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"AWS": "111122223333"},
                  "Condition": {"StringEqualz": {"aws:username": "alice"}}}
-    assert refusal(json.dumps({"Version": "2012-10-17", "Statement": [statement]}), "trust") == "Syntax errors in policy."
+    trust = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+    identity = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:*", "Resource": "*", "Condition": statement["Condition"]}]})
+    assert refusal(trust, "trust") == "Invalid Condition type : StringEqualz"
+    assert [refusal(identity, kind) for kind in ("managed", "inline", "session")] == ["Syntax errors in policy."] * 3
 
 
 @pytest.mark.parametrize(("resource", "problem"), [

@@ -1,29 +1,30 @@
 """What IAM refuses to store: a policy document checked in IAM's order of checks, with IAM's messages.
 
 The normative list — each check, its message, its place in the order and its source — is
-docs/spec/policy-validation.md (rules V1…). IAM checks a document in stages and answers with the first
-stage that fails, whichever statement it is in: syntax, version, "legacy parsing", Sid uniqueness, actions
-present, resource format, action format, resources present; then the rules of the policy's kind (principals
-of trust policies, trust actions). Sources: IAM User Guide, "IAM JSON policy element reference", "Grammar of
-the IAM JSON policy language" (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html),
-"Troubleshoot IAM policies" (https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_policies.html),
-and the ``MalformedPolicyDocument`` answers IAM gives (reproduced by peer emulators' tests).
+docs/spec/policy-validation.md (rules V1…). IAM checks a managed, inline or session policy in stages and
+answers with the first stage that fails, whichever statement it is in: syntax, version, "legacy parsing",
+Sids, actions present, resource format, action format, resources present, principals (V1–V12). Role trust
+policies are read by IAM's other grammar, whose messages name the field (V13). Sources: IAM User Guide, "IAM
+JSON policy element reference", "Grammar of the IAM JSON policy language"
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html), "Troubleshoot IAM policies"
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_policies.html), and the
+``MalformedPolicyDocument`` answers IAM gives (reproduced by peer emulators' tests).
 
-A document that passes these checks is then parsed and compiled by the engine, so whatever IAM stores
+A document that passes these checks is then parsed and compiled by the engine (V14), so whatever IAM stores
 rolegate can evaluate.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from rolegate.core.arns import is_partition
 from rolegate.core.errors import MalformedPolicyDocument
 from rolegate.policy.compiled import compile_policy
 from rolegate.policy.conditions import compile_condition, parse_operator
-from rolegate.policy.document import KNOWN_VERSIONS, SYNTAX_ERROR, VERSION_2012, load_json_object
+from rolegate.policy.document import KNOWN_VERSIONS, SYNTAX_ERROR, VERSION_2012, load_json_object, parse_policy
 
 # The kinds IAM stores: managed policies (identity policies and permissions boundaries are managed
 # policies), inline policies, role trust policies, and the session policy passed to AssumeRole*.
@@ -44,9 +45,11 @@ IAM_PATH = (
     "report/, access-report/."
 )
 PRINCIPAL_IN_IDENTITY = "Policy document should not specify a principal."
+TRUST_INVALID_JSON = "This policy contains invalid Json"
+CONDITION_KEY_COLONS = "Condition can contain only one colon."
 # Every fixed message above, and the grammar's syntax error (the corpus pins each one).
 MESSAGES = (SYNTAX_ERROR, VERSION_ERROR, LEGACY_ERROR, DUPLICATE_SID, SID_FORMAT, NO_ACTIONS, NO_RESOURCES, NO_VENDOR,
-            ONE_COLON, VENDOR_REGEX, IAM_PATH, PRINCIPAL_IN_IDENTITY)
+            ONE_COLON, VENDOR_REGEX, IAM_PATH, PRINCIPAL_IN_IDENTITY, TRUST_INVALID_JSON, CONDITION_KEY_COLONS)
 
 _TOP_LEVEL = frozenset({"Version", "Id", "Statement"})
 _STATEMENT_FIELDS = frozenset(
@@ -59,7 +62,7 @@ _IAM_PATH_PREFIXES = (
     "user/", "federated-user/", "role/", "group/", "instance-profile/", "mfa/", "server-certificate/", "policy/",
     "sms-mfa/", "saml-provider/", "oidc-provider/", "report/", "access-report/",
 )
-_ENGINE_KIND = {"managed": "identity", "inline": "identity", "trust": "trust", "session": "session"}
+_ENGINE_KIND = {"managed": "identity", "inline": "identity", "session": "session"}
 
 Statement = Mapping[str, Any]
 
@@ -71,6 +74,9 @@ def check_iam_document(text: str, kind: str) -> None:
     """
     if kind not in IAM_KINDS:
         raise ValueError(f"unknown IAM policy kind {kind!r}; expected one of {IAM_KINDS}")
+    if kind == "trust":
+        _check_trust_policy(text)
+        return
     document = load_json_object(text)  # V1: not JSON, duplicate keys, not an object
     statements = _check_syntax(document)  # V2
     version = document.get("Version")
@@ -79,7 +85,7 @@ def check_iam_document(text: str, kind: str) -> None:
     substitute = version == VERSION_2012
     for stage in (_legacy_parsing, _sids, _actions_present, _resource_formats, _action_formats, _resources_present):
         stage(statements, kind, substitute)
-    _kind_rules(statements, kind)
+    _kind_rules(statements, kind)  # V12
     # V14: whatever passed is read by the engine too, so a stored document can always be evaluated.
     compile_policy(text, kind=_ENGINE_KIND[kind])
 
@@ -293,29 +299,41 @@ def resource_problem(resource: str) -> str | None:
 
 
 def _resources_present(statements: list[Statement], kind: str, substitute: bool) -> None:
-    if kind == "trust":
-        return  # the role is the resource of its trust policy (V12)
     for statement in statements:
         if not list(_strings(statement, "Resource", "NotResource")):
             raise MalformedPolicyDocument(NO_RESOURCES)
 
 
-# --- V12, V13: the rules of the kind -------------------------------------------------------------
+# --- V12: principals of managed, inline and session policies ---------------------------------------
 
 
 def _kind_rules(statements: Iterable[Statement], kind: str) -> None:
-    check: Callable[[Statement], None] = _trust_statement if kind == "trust" else _identity_statement
     for statement in statements:
-        check(statement)
+        if "Principal" in statement or "NotPrincipal" in statement:
+            raise MalformedPolicyDocument(PRINCIPAL_IN_IDENTITY)
 
 
-def _identity_statement(statement: Statement) -> None:
-    if "Principal" in statement or "NotPrincipal" in statement:
-        raise MalformedPolicyDocument(PRINCIPAL_IN_IDENTITY)
+# --- V13: trust policies --------------------------------------------------------------------------
 
 
-def _trust_statement(statement: Statement) -> None:
-    for name in ("Resource", "NotResource"):
-        if name in statement:
-            raise MalformedPolicyDocument(f"Has prohibited field {name}")
-    # Principals and trust actions are checked by the engine's grammar (V14) with IAM's messages.
+def _check_trust_policy(text: str) -> None:
+    """IAM's trust-policy grammar: messages that name the field, then the rules only trust policies have."""
+    try:
+        document = load_json_object(text)
+    except MalformedPolicyDocument:
+        raise MalformedPolicyDocument(TRUST_INVALID_JSON) from None
+    # The grammar's own messages: Unknown field, Missing required field, Invalid principal, trust actions.
+    policy = parse_policy(text, kind="trust")
+    raw = document["Statement"]
+    statements: list[Statement] = [raw] if isinstance(raw, Mapping) else list(raw)
+    for statement in statements:
+        for name in ("Resource", "NotResource"):
+            if name in statement:
+                raise MalformedPolicyDocument(f"Has prohibited field {name}")
+    for parsed in policy.statements:
+        for _, entries in parsed.condition:
+            if any(key.count(":") > 1 for key, _ in entries):
+                raise MalformedPolicyDocument(CONDITION_KEY_COLONS)
+    _sids(statements, "trust", False)
+    # Operators and typed values, with the engine's messages (``Invalid Condition type : NAME``, ADR 0009).
+    compile_policy(text, kind="trust")
