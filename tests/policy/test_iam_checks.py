@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rolegate.core.errors import MalformedPolicyDocument
 from rolegate.policy import PolicySet, Request, check_iam_document, compile_policy, compile_stored_policy, evaluate
@@ -142,6 +144,40 @@ def test_resource_problem(resource: str, problem: str | None) -> None:
 ])
 def test_action_problem(action: str, problem: str | None) -> None:
     assert iam_checks.action_problem(action) == problem
+
+
+# Documents near the grammar: the elements IAM knows, holding any JSON.
+_JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12),
+                     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=12), inner, max_size=3),
+                     max_leaves=12)
+_ELEMENT = st.sampled_from(["Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource",
+                            "NotResource", "Condition"])
+_VALUE = _JSON | st.sampled_from(["Allow", "Deny", "*", "s3:GetObject", "arn:aws:s3:::b", "arn:aws:iam::1:role/r",
+                                  {"StringEquals": {"k": "v"}}, {"DateLessThan": {"k": "x"}}, {"AWS": "*"}])
+_DOCUMENTS = st.fixed_dictionaries({}, optional={
+    "Version": st.sampled_from(["2012-10-17", "2008-10-17", "x"]) | _JSON,
+    "Statement": st.lists(st.dictionaries(_ELEMENT, _VALUE, max_size=6), max_size=3) | _JSON,
+})
+
+
+@settings(max_examples=300, deadline=None)
+@given(document=_DOCUMENTS, kind=st.sampled_from(iam_checks.IAM_KINDS))
+def test_any_document_is_stored_or_refused_with_malformed_policy_document(document: dict[str, Any], kind: str) -> None:
+    try:
+        check_iam_document(json.dumps(document), kind)
+    except MalformedPolicyDocument as exc:
+        assert exc.message
+    else:
+        compile_policy(json.dumps(document), kind={"managed": "identity", "inline": "identity"}.get(kind, kind))
+
+
+@settings(max_examples=300, deadline=None)
+@given(document=_DOCUMENTS, kind=st.sampled_from(["identity", "trust", "resource", "session", "boundary"]))
+def test_any_stored_document_compiles_and_decides_without_raising(document: dict[str, Any], kind: str) -> None:
+    compiled = compile_stored_policy(json.dumps(document), kind=kind)
+    request = Request.of(principal=ALICE, action="s3:GetObject", resource="arn:aws:s3:::b", resource_account="111122223333")
+    policies = PolicySet(resource=compiled) if kind in ("trust", "resource") else PolicySet(identity=[compiled])
+    assert evaluate(request, policies).outcome is not None
 
 
 # --- V15: fail closed ------------------------------------------------------------------------------

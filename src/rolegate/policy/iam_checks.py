@@ -85,7 +85,7 @@ def check_iam_document(text: str, kind: str) -> None:
     substitute = version == VERSION_2012
     for stage in (_legacy_parsing, _sids, _actions_present, _resource_formats, _action_formats, _resources_present):
         stage(statements, kind, substitute)
-    _kind_rules(statements, kind)  # V12
+    _no_principals(statements)  # V12
     # V14: whatever passed is read by the engine too, so a stored document can always be evaluated.
     compile_policy(text, kind=_ENGINE_KIND[kind])
 
@@ -307,7 +307,7 @@ def _resources_present(statements: list[Statement], kind: str, substitute: bool)
 # --- V12: principals of managed, inline and session policies ---------------------------------------
 
 
-def _kind_rules(statements: Iterable[Statement], kind: str) -> None:
+def _no_principals(statements: Iterable[Statement]) -> None:
     for statement in statements:
         if "Principal" in statement or "NotPrincipal" in statement:
             raise MalformedPolicyDocument(PRINCIPAL_IN_IDENTITY)
