@@ -132,3 +132,35 @@ def test_a_stored_deny_that_cannot_be_evaluated_still_denies(server: LiveServer)
         own.get_role(RoleName="anything")
     assert exc.value.response["Error"]["Code"] == "AccessDenied"
     assert "explicit deny in an identity-based policy" in exc.value.response["Error"]["Message"]
+
+
+def test_every_operation_that_stores_a_document_refuses_a_misspelt_operator(server: LiveServer) -> None:
+    iam = server.client("iam")
+    role, group = unique("val-r-"), unique("val-g-")
+    iam.create_role(RoleName=role, AssumeRolePolicyDocument=TRUST_ROOT)
+    iam.create_group(GroupName=group)
+    arn = iam.create_policy(PolicyName=unique("val-v-"), PolicyDocument=allow("s3:GetObject"))["Policy"]["Arn"]
+    condition = {"StringEqualz": {"aws:username": "alice"}}
+    identity = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:*", "Resource": "*", "Condition": condition}]})
+    trust = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": ACCOUNT_ID}, "Action": "sts:AssumeRole", "Condition": condition}]})
+    calls = {
+        "PutRolePolicy": lambda: iam.put_role_policy(RoleName=role, PolicyName="p", PolicyDocument=identity),
+        "PutGroupPolicy": lambda: iam.put_group_policy(GroupName=group, PolicyName="p", PolicyDocument=identity),
+        "CreatePolicyVersion": lambda: iam.create_policy_version(PolicyArn=arn, PolicyDocument=identity),
+        "UpdateAssumeRolePolicy": lambda: iam.update_assume_role_policy(RoleName=role, PolicyDocument=trust),
+    }
+    answers = {}
+    for name, call in calls.items():
+        with pytest.raises(ClientError) as exc:
+            call()
+        answers[name] = (exc.value.response["Error"]["Code"], exc.value.response["Error"]["Message"])
+    assert answers == {
+        "PutRolePolicy": ("MalformedPolicyDocument", "Syntax errors in policy."),
+        "PutGroupPolicy": ("MalformedPolicyDocument", "Syntax errors in policy."),
+        "CreatePolicyVersion": ("MalformedPolicyDocument", "Syntax errors in policy."),
+        "UpdateAssumeRolePolicy": ("MalformedPolicyDocument", "Invalid Condition type : StringEqualz"),
+    }
+    assert iam.list_role_policies(RoleName=role)["PolicyNames"] == []
+    assert len(iam.list_policy_versions(PolicyArn=arn)["Versions"]) == 1
