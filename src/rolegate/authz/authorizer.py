@@ -36,7 +36,7 @@ from rolegate.core.arns import parse_arn
 from rolegate.core.clock import Clock
 from rolegate.core.errors import AccessDenied, InvalidClientTokenId
 from rolegate.core.stamped_cache import StampedCache
-from rolegate.policy import CompiledPolicy, Decision, PolicySet, Request, compile_policy, evaluate
+from rolegate.policy import CompiledPolicy, Decision, PolicySet, Request, compile_stored_policy, evaluate
 from rolegate.store.invalidation import Invalidation, Snapshot, Stamp
 
 from . import operations
@@ -158,7 +158,7 @@ class Authorizer:
         principal_policies, policies = self._policies(principal, request.snapshot)
         if resource_policy is not None:
             compiled = resource_policy if isinstance(resource_policy, CompiledPolicy) \
-                else compile_policy(resource_policy, kind=resource_policy_kind)
+                else compile_stored_policy(resource_policy, kind=resource_policy_kind)
             policies = PolicySet(identity=policies.identity, resource=compiled, boundary=policies.boundary,
                                  session=policies.session)
         template = self._template(principal, principal_policies, request)
@@ -180,7 +180,7 @@ class Authorizer:
         caller = request.signed_caller()
         resource = (operations.Resource(role.arn, role.account_id, None),)
         compiled = role.trust_policy if isinstance(role.trust_policy, CompiledPolicy) \
-            else compile_policy(role.trust_policy, kind="trust")
+            else compile_stored_policy(role.trust_policy, kind="trust")
         for action in actions:
             session_limits(caller, action)
             decision = self.decide(caller, action, resource, context, compiled, request=request)
@@ -248,7 +248,7 @@ class Authorizer:
         session_policies: list[CompiledPolicy] = []
         if session is not None:
             if session.policy:
-                session_policies.append(compile_policy(session.policy, kind="session"))
+                session_policies.append(compile_stored_policy(session.policy, kind="session"))
             for arn in session.policy_arns:
                 managed = source.managed_document(snapshot, session.account_id, arn)
                 if managed is not None:

@@ -46,3 +46,13 @@ def account_root_arn(account: str, partition: str = DEFAULT_PARTITION) -> str:
 def assumed_role_arn(account: str, role_name: str, session_name: str, partition: str = DEFAULT_PARTITION) -> str:
     """The session ARN; it carries the role name without the role's path."""
     return f"arn:{partition}:sts::{account}:assumed-role/{role_name}/{session_name}"
+
+
+# The partitions an ARN may name ("IAM identifiers" → "ARN format"; AWS General Reference, "Amazon Resource
+# Names"): the commercial regions, China, GovCloud, the isolated regions and the European Sovereign Cloud.
+PARTITIONS = frozenset({"aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc"})
+
+
+def is_partition(name: str) -> bool:
+    """Whether ``name`` is a partition IAM accepts in a policy's Resource."""
+    return name in PARTITIONS

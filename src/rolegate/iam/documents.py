@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable
 
 from rolegate.core.errors import LimitExceeded, MalformedPolicyDocument
-from rolegate.policy import parse_policy
+from rolegate.policy import check_iam_document
 
 # The model's pattern for policy documents: tab, LF, CR and U+0020..U+00FF (IAM API reference, policyDocumentType).
 _ALLOWED = re.compile(r"[\t\n\r\u0020-\u00FF]*")
@@ -22,10 +22,14 @@ def non_whitespace_length(document: str) -> int:
 
 
 def check_document(document: str, kind: str) -> None:
-    """Raise ``MalformedPolicyDocument`` unless ``document`` is a valid policy of ``kind``."""
+    """Raise ``MalformedPolicyDocument`` unless IAM would store ``document`` as a ``kind`` policy.
+
+    ``kind`` is ``managed``, ``inline`` or ``trust``; the checks and their order are IAM's
+    (docs/spec/policy-validation.md).
+    """
     if not _ALLOWED.fullmatch(document):
         raise MalformedPolicyDocument("The policy document contains characters outside the allowed set.")
-    parse_policy(document, kind=kind)
+    check_iam_document(document, kind)
 
 
 def check_trust_policy(document: str, limit: int) -> None:

@@ -3,8 +3,8 @@ with their owners, as authentication reads them — cached per worker.
 
 For a user: its inline policies, the default versions of its attached managed policies, and the same of every
 group it belongs to, plus its permissions boundary. For a role (what its sessions carry): its inline and
-attached policies and its boundary. Documents are compiled with ``compile_policy`` (itself cached by content),
-so a cached entry is ready to evaluate.
+attached policies and its boundary. Documents are compiled with ``compile_stored_policy`` (cached by content;
+a statement it cannot evaluate fails closed, never the request), so a cached entry is ready to evaluate.
 
 Every entry is stamped with the invalidation generations of the account whose rows it was built from
 (``store.invalidation``), read once per request by the request's ``Snapshot`` *before* the entry's data, and
@@ -22,7 +22,7 @@ from typing import TypeVar
 from rolegate.authz.facts import EntityFacts, PrincipalPolicies
 from rolegate.core import ids
 from rolegate.core.stamped_cache import StampedCache
-from rolegate.policy import CompiledPolicy, compile_policy
+from rolegate.policy import CompiledPolicy, compile_stored_policy
 from rolegate.store.invalidation import Snapshot, Stamp
 
 from .access_keys import KeyOwner, key_owner
@@ -111,10 +111,10 @@ def _user_policies(tx: IamTransaction, user_id: str) -> PrincipalPolicies | None
     if user is None:
         return None
     account = user.account_id
-    docs: list[CompiledPolicy] = [compile_policy(d) for _, d in tx.users.list_inline_policies(user_id)]
+    docs: list[CompiledPolicy] = [compile_stored_policy(d) for _, d in tx.users.list_inline_policies(user_id)]
     docs += _attached(tx, account, "User", user_id)
     for group in tx.users.list_groups(user_id):
-        docs += [compile_policy(d) for _, d in tx.groups.list_inline_policies(group.group_id)]
+        docs += [compile_stored_policy(d) for _, d in tx.groups.list_inline_policies(group.group_id)]
         docs += _attached(tx, account, "Group", group.group_id)
     boundary = _managed(tx, account, user.permissions_boundary_arn, "boundary") \
         if user.permissions_boundary_arn else None
@@ -125,7 +125,7 @@ def _role_policies(tx: IamTransaction, account_id: str, role_name: str) -> Princ
     role = tx.roles.get_by_name(account_id, role_name)
     if role is None:
         return None
-    docs = [compile_policy(d) for _, d in tx.roles.list_inline_policies(role.role_id)]
+    docs = [compile_stored_policy(d) for _, d in tx.roles.list_inline_policies(role.role_id)]
     docs += _attached(tx, account_id, "Role", role.role_id)
     boundary = _managed(tx, account_id, role.permissions_boundary_arn, "boundary") \
         if role.permissions_boundary_arn else None
@@ -146,7 +146,7 @@ def _managed(tx: IamTransaction, account_id: str, arn: str, kind: str) -> Compil
     if policy is None:
         return None
     document = _default_document(tx, policy)
-    return compile_policy(document, kind=kind) if document is not None else None
+    return compile_stored_policy(document, kind=kind) if document is not None else None
 
 
 def _default_document(tx: IamTransaction, policy: ManagedPolicyRecord) -> str | None:

@@ -13,7 +13,7 @@ from .ports import InlinePolicyRepository
 
 def check_new_document(document: str) -> None:
     """Before the transaction: the document must be a valid identity policy."""
-    documents.check_document(document, "identity")
+    documents.check_document(document, "inline")
 
 
 def put(repo: InlinePolicyRepository, owner_id: str, *, entity: str, owner_name: str, limit: int,

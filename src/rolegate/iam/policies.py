@@ -256,7 +256,7 @@ class ManagedPolicyService:
                 "Group": self._limits.managed_policies_per_group}[kind]
 
     def _check_document(self, document: str) -> None:
-        documents.check_document(document, "identity")
+        documents.check_document(document, "managed")
         if documents.non_whitespace_length(document) > self._limits.managed_policy_chars:
             raise LimitExceeded(f"Cannot exceed quota for PolicySize: {self._limits.managed_policy_chars}")
 

@@ -4,18 +4,21 @@ Public API (everything else in this package is private implementation):
 
 - ``parse_policy(text, kind=...)`` -> ``Policy``; ``policy_to_json(policy)`` prints it back;
 - ``compile_policy(text_or_dict, kind=...)`` -> ``CompiledPolicy`` (cached by content);
+- ``compile_stored_policy(text_or_dict, kind=...)``: the same, failing closed per statement instead of raising;
 - ``Request.of(principal=..., action=..., resource=..., resource_account=..., context=...)``;
 - ``evaluate(request, PolicySet(...))`` -> ``Decision`` (``Outcome``, matched statements, blamed ``PolicyType``);
+- ``check_iam_document(text, kind)`` raises IAM's ``MalformedPolicyDocument`` for what IAM refuses to store;
 - ``validate_policy(text, kind)`` -> ``list[Finding]`` (Access Analyzer-style findings);
 - ``rolegate.policy.cases.evaluate_case(case)`` for the neutral case format.
 """
 
 from typing import TYPE_CHECKING
 
-from rolegate.policy.compiled import CompiledPolicy, compile_policy
+from rolegate.policy.compiled import CompiledPolicy, compile_policy, compile_stored_policy
 from rolegate.policy.decision import Decision, Outcome, PolicyType, StatementRef
 from rolegate.policy.document import POLICY_KINDS, Policy, parse_policy, policy_to_dict, policy_to_json
 from rolegate.policy.evaluate import PolicySet, evaluate
+from rolegate.policy.iam_checks import check_iam_document
 from rolegate.policy.request import Request
 
 if TYPE_CHECKING:
@@ -49,7 +52,9 @@ __all__ = [
     "PolicyType",
     "Request",
     "StatementRef",
+    "check_iam_document",
     "compile_policy",
+    "compile_stored_policy",
     "evaluate",
     "parse_policy",
     "policy_to_dict",

@@ -16,8 +16,18 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from rolegate.core.errors import MalformedPolicyDocument
 from rolegate.policy.conditions import CompiledCondition, compile_condition
-from rolegate.policy.document import Policy, Statement, parse_policy, policy_from_dict
+from rolegate.policy.document import (
+    KNOWN_VERSIONS,
+    VERSION_2008,
+    Policy,
+    Statement,
+    load_json_object,
+    parse_policy,
+    policy_from_dict,
+    statement_failing_closed,
+)
 from rolegate.policy.principals import Grade, PrincipalMatcher
 from rolegate.policy.request import Request
 from rolegate.policy.variables import Context, parse_template
@@ -136,18 +146,36 @@ _CANDIDATE_CACHE_LIMIT = 4096
 class CompiledPolicy:
     """A policy compiled for evaluation. Immutable after construction except for its action memo."""
 
-    __slots__ = ("policy", "digest", "statements", "_exact", "_by_service", "_any_service", "_not_action", "_memo")
+    __slots__ = ("policy", "digest", "statements", "problems", "_exact", "_by_service", "_any_service", "_not_action",
+                 "_memo")
 
-    def __init__(self, policy: Policy, digest: str) -> None:
+    def __init__(self, policy: Policy, digest: str, *, fail_closed: bool = False, problems: tuple[str, ...] = ()) -> None:
+        """Compile ``policy``; with ``fail_closed`` a statement whose conditions cannot be compiled does not
+        raise: an Allow grants nothing and a Deny denies without them (``problems`` says which and why)."""
         self.policy = policy
         self.digest = digest
         substitute = policy.substitutes_variables
-        self.statements = tuple(_compile_statement(i, s, substitute=substitute) for i, s in enumerate(policy.statements))
+        found = list(problems)
+        sources = []  # the statements as evaluated: a fail-closed stand-in replaces its original
+        compiled_statements = []
+        for i, s in enumerate(policy.statements):
+            try:
+                compiled_statements.append(_compile_statement(i, s, substitute=substitute))
+                sources.append(s)
+            except MalformedPolicyDocument as exc:
+                if not fail_closed:
+                    raise
+                stand_in = _without_conditions(s)
+                compiled_statements.append(_compile_statement(i, stand_in, substitute=substitute))
+                sources.append(stand_in)
+                found.append(_problem(i, s, exc.message))
+        self.statements = tuple(compiled_statements)
+        self.problems = tuple(found)
         self._exact: dict[str, list[CompiledStatement]] = {}
         self._by_service: dict[str, list[tuple[Matcher, CompiledStatement]]] = {}
         self._any_service: list[tuple[Matcher, CompiledStatement]] = []
         self._not_action: list[CompiledStatement] = []
-        for source, compiled_statement in zip(policy.statements, self.statements):
+        for source, compiled_statement in zip(sources, self.statements):
             if source.actions is None:
                 self._not_action.append(compiled_statement)
                 continue
@@ -227,6 +255,91 @@ def compile_policy(
         if len(_cache) > _CACHE_LIMIT:
             _cache.popitem(last=False)
     return result
+
+
+def compile_stored_policy(document: str | Mapping[str, Any], *, kind: str = "identity") -> CompiledPolicy:
+    """Compile a document that is already stored (or imported), never raising for what it says.
+
+    A stored document may predate today's checks or come from an import. Each statement the engine cannot
+    evaluate fails closed on its own (docs/spec/policy-validation.md, V15): an Allow grants nothing, a Deny
+    denies, and the principal's other statements and policies are evaluated as usual. ``problems`` on the
+    result names each such statement, for the decision's explanation.
+    """
+    try:
+        return compile_policy(document, kind=kind, check_trust_actions=False)
+    except MalformedPolicyDocument as exc:
+        refusal = exc.message
+    text = _canonical_text(document)
+    digest = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+    key = (f"{kind}-fail-closed", digest)
+    with _cache_lock:
+        hit = _cache.get(key)
+        if hit is not None:
+            _cache.move_to_end(key)
+            return hit
+    policy, problems = _readable_part(document, kind)
+    result = CompiledPolicy(policy, digest, fail_closed=True, problems=problems)
+    if not result.problems:
+        # Only the document around the statements is wrong (an unknown Version or top-level field).
+        note = f"the document does not follow the policy grammar ({refusal}); its statements are evaluated"
+        result = CompiledPolicy(policy, digest, fail_closed=True, problems=(note,))
+    with _cache_lock:
+        _cache[key] = result
+        if len(_cache) > _CACHE_LIMIT:
+            _cache.popitem(last=False)
+    return result
+
+
+def _readable_part(document: str | Mapping[str, Any], kind: str) -> tuple[Policy, tuple[str, ...]]:
+    """The statements of ``document`` one by one: those the grammar reads as they are, the others failing closed."""
+    try:
+        raw = load_json_object(document) if isinstance(document, str) else dict(document)
+    except MalformedPolicyDocument as exc:
+        return Policy(kind=kind, version=VERSION_2008, statements=()), (
+            f"the document cannot be read ({exc.message}): it grants nothing",)
+    version = raw.get("Version", VERSION_2008)
+    if version not in KNOWN_VERSIONS:
+        version = VERSION_2008
+    raw_statements = raw.get("Statement")
+    if isinstance(raw_statements, Mapping):
+        raw_statements = [raw_statements]
+    if not isinstance(raw_statements, list):
+        return Policy(kind=kind, version=version, statements=()), (
+            "the document has no readable Statement: it grants nothing",)
+    statements: list[Statement] = []
+    problems: list[str] = []
+    for index, raw_statement in enumerate(raw_statements):
+        try:
+            one = policy_from_dict({"Version": version, "Statement": [raw_statement]}, kind=kind,
+                                   check_trust_actions=False)
+            statements.append(one.statements[0])
+        except MalformedPolicyDocument as exc:
+            stand_in = statement_failing_closed(raw_statement, kind)
+            statements.append(stand_in)
+            problems.append(_problem(index, stand_in, exc.message))
+    return Policy(kind=kind, version=version, statements=tuple(statements)), tuple(problems)
+
+
+def _without_conditions(statement: Statement) -> Statement:
+    """A Deny whose conditions cannot be read denies as if they held; an Allow whose cannot grants nothing."""
+    if statement.is_allow:
+        return Statement(effect="Allow", sid=statement.sid, actions=())
+    return Statement(
+        effect="Deny",
+        sid=statement.sid,
+        principal=statement.principal,
+        not_principal=statement.not_principal,
+        actions=statement.actions,
+        not_actions=statement.not_actions,
+        resources=statement.resources,
+        not_resources=statement.not_resources,
+    )
+
+
+def _problem(index: int, statement: Statement, reason: str) -> str:
+    label = statement.sid if statement.sid else f"#{index}"
+    outcome = "its Allow grants nothing" if statement.is_allow else "its Deny denies as if its conditions held"
+    return f"statement {label} cannot be evaluated ({reason}): {outcome}"
 
 
 def clear_cache() -> None:

@@ -295,6 +295,48 @@ def _parse_statement(raw: Any, kind: str, check_trust_actions: bool) -> Statemen
     )
 
 
+def statement_failing_closed(raw: Any, kind: str) -> Statement:
+    """A stand-in for a statement the grammar cannot read, for documents that reached the engine unchecked.
+
+    Fail closed (docs/spec/policy-validation.md, V15): an Allow (or a statement whose Effect cannot be read)
+    grants nothing; a Deny keeps the elements that can be read and matches everything for those that
+    cannot, and its conditions are taken to hold.
+    """
+    fields = raw if isinstance(raw, Mapping) else {}
+    sid = fields.get("Sid") if isinstance(fields.get("Sid"), str) else None
+    if fields.get("Effect") != "Deny":
+        return Statement(effect="Allow", sid=sid, actions=())
+
+    def readable(name: str) -> tuple[str, ...] | None:
+        try:
+            return _string_list(fields[name], name)[0] if name in fields else None
+        except MalformedPolicyDocument:
+            return None
+
+    def principal(name: str) -> Principal | None:
+        try:
+            return _parse_principal(fields[name]) if name in fields else None
+        except MalformedPolicyDocument:
+            return None
+
+    actions, not_actions = readable("Action"), readable("NotAction")
+    resources, not_resources = readable("Resource"), readable("NotResource")
+    if actions is None and not_actions is None:
+        actions = ("*",)
+    who = principal("Principal")
+    if who is None and kind in _PRINCIPAL_REQUIRED:
+        who = Principal(is_wildcard=True)
+    return Statement(
+        effect="Deny",
+        sid=sid,
+        principal=who,
+        actions=actions,
+        not_actions=not_actions if actions is None else None,
+        resources=resources,
+        not_resources=not_resources if resources is None else None,
+    )
+
+
 def names_a_trust_action(action: str) -> bool:
     """Spec R69: a trust action, or a wildcard pattern that matches at least one (case-insensitive)."""
     lowered = action.lower()

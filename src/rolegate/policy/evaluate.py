@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rolegate.policy.compiled import CompiledPolicy
-from rolegate.policy.decision import Decision, Outcome, PolicyType, StatementRef
+from rolegate.policy.decision import POLICY_TYPE_PHRASES, Decision, Outcome, PolicyType, StatementRef
 from rolegate.policy.document import TRUST_ACTIONS
 from rolegate.policy.principals import Grade
 from rolegate.policy.request import FEDERATED_USER, SERVICE, Request, is_kms_key
@@ -55,7 +55,7 @@ class PolicySet:
 class _Scan:
     """Accumulates matching statements across the policies of one decision."""
 
-    __slots__ = ("request", "has_boundary", "matched", "missing", "deny_types")
+    __slots__ = ("request", "has_boundary", "matched", "missing", "deny_types", "notes")
 
     def __init__(self, request: Request, has_boundary: bool) -> None:
         self.request = request
@@ -63,11 +63,16 @@ class _Scan:
         self.matched: list[StatementRef] = []
         self.missing: set[str] = set()
         self.deny_types: list[PolicyType] = []
+        # Why a statement of a scanned policy failed closed (spec V15), for the explanation.
+        self.notes: list[str] = []
 
     def policy(self, policy: CompiledPolicy, policy_type: PolicyType, index: int, level: int | None = None) -> Grade:
         """Scan one policy; returns the best grade of a matching Allow (NONE when none matched)."""
         request = self.request
         best = Grade.NONE
+        if policy.problems:
+            where = f"{POLICY_TYPE_PHRASES[policy_type]} {index}" + (f" (level {level})" if level is not None else "")
+            self.notes.extend(f"{where}: {problem}" for problem in policy.problems)
         statements = policy._memo.get(request.action_lower)
         if statements is None:
             statements = policy.candidates(request.action_lower)
@@ -134,14 +139,15 @@ def evaluate(request: Request, policies: PolicySet) -> Decision:
 
     matched = tuple(scan.matched)
     missing = tuple(sorted(scan.missing)) if scan.missing else ()
+    notes = tuple(scan.notes)
     if scan.deny_types:
         denied_by = min(scan.deny_types, key=_DENY_ORDER.index)
-        return Decision(Outcome.EXPLICIT_DENY, matched, denied_by=denied_by, missing_context_keys=missing)
+        return Decision(Outcome.EXPLICIT_DENY, matched, denied_by=denied_by, missing_context_keys=missing, notes=notes)
 
     def implicit(culprit: PolicyType, note: str | None = None) -> Decision:
-        return _implicit(matched, missing, culprit, note)
+        return _implicit(matched, missing, culprit, (note,) + notes if note else notes)
 
-    allow = Decision(Outcome.ALLOW, matched, missing_context_keys=missing)
+    allow = Decision(Outcome.ALLOW, matched, missing_context_keys=missing, notes=notes)
     if not all(scp_levels_ok):
         return implicit(PolicyType.SCP)
 
@@ -183,8 +189,9 @@ def evaluate(request: Request, policies: PolicySet) -> Decision:
     return implicit(PolicyType.IDENTITY)
 
 
-def _implicit(matched: tuple[StatementRef, ...], missing: tuple[str, ...], culprit: PolicyType, note: str | None) -> Decision:
-    notes = (note,) if note else ()
+def _implicit(
+    matched: tuple[StatementRef, ...], missing: tuple[str, ...], culprit: PolicyType, notes: tuple[str, ...]
+) -> Decision:
     return Decision(Outcome.IMPLICIT_DENY, matched, missing_allow=culprit, missing_context_keys=missing, notes=notes)
 
 

@@ -32,7 +32,7 @@ from rolegate.core.errors import (
     ValidationError,
 )
 from rolegate.iam.entities import RoleRecord
-from rolegate.policy import parse_policy
+from rolegate.policy import check_iam_document
 from rolegate.store.invalidation import Snapshot, Stamp
 
 from . import tokens
@@ -243,7 +243,8 @@ class StsService:
 
     def _check_session_policies(self, account_id: str, policy: str | None, policy_arns: Sequence[str]) -> None:
         if policy is not None:
-            parse_policy(policy, kind="identity")  # MalformedPolicyDocument with the grammar's message
+            # The same grammar and order as IAM's documents (docs/spec/policy-validation.md, kind "session").
+            check_iam_document(policy, "session")
         if len(policy_arns) > MAX_SESSION_POLICY_ARNS:
             raise ValidationError(f"1 validation error detected: Value at 'policyArns' failed to satisfy "
                                   f"constraint: Member must have length less than or equal to "
