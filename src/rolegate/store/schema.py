@@ -33,6 +33,8 @@ accounts = Table(
     Column("account_id", String(12), primary_key=True),
     Column("name", String(64), nullable=False, unique=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # The AWS partition the account lives in (aws, aws-cn, aws-us-gov, …): its entities' ARNs carry it.
+    Column("partition", String(32), nullable=False, server_default="aws"),
 )
 
 access_keys = Table(
