@@ -191,3 +191,27 @@ def test_a_china_session_is_refused_outside_china(server: LiveServer, cn: Accoun
         server.client("sts", key_id=c["AccessKeyId"], secret=c["SecretAccessKey"], token=c["SessionToken"],
                       region="us-west-2").get_caller_identity()
     assert error(exc)[0] == "InvalidClientTokenId"
+
+
+def test_a_federated_user_in_china_has_an_aws_cn_arn(server: LiveServer, cn: Account) -> None:
+    iam = client(server, "iam", cn, "cn-north-1")
+    user = unique("cn-fed")
+    key, secret = _user_with_keys(iam, user, doc({"Effect": "Allow", "Action": "sts:GetFederationToken",
+                                                  "Resource": "*"}))
+    out = server.client("sts", key_id=key, secret=secret, region="cn-north-1").get_federation_token(
+        Name="visitor", Policy=doc({"Effect": "Allow", "Action": "iam:ListRoles", "Resource": "*"}))
+    assert out["FederatedUser"]["Arn"] == f"arn:aws-cn:sts::{CN_ID}:federated-user/visitor"
+
+
+def test_requested_region_is_the_china_region_the_request_was_signed_for(server: LiveServer, cn: Account) -> None:
+    iam = client(server, "iam", cn, "cn-north-1")
+    user = unique("cn-region")
+    key, secret = _user_with_keys(iam, user, doc({
+        "Effect": "Allow", "Action": "iam:ListRoles", "Resource": "*",
+        "Condition": {"StringEquals": {"aws:RequestedRegion": "cn-northwest-1"}}}))
+    assert "Roles" in server.client("iam", key_id=key, secret=secret, region="cn-northwest-1").list_roles()
+    with pytest.raises(ClientError) as exc:
+        server.client("iam", key_id=key, secret=secret, region="cn-north-1").list_roles()
+    assert error(exc) == ("AccessDenied", f"User: arn:aws-cn:iam::{CN_ID}:user/{user} is not authorized to perform: "
+                                          f"iam:ListRoles on resource: * because no identity-based policy allows "
+                                          f"the iam:ListRoles action")

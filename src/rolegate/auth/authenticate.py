@@ -115,7 +115,12 @@ class Authenticator:
         """``--dev``'s answer to an unknown key: the default account's administrator user, as a developer's own
         credentials would be — not the root user, which AWS forbids to assume roles (STS API reference,
         AssumeRole: "You cannot use AWS account root user credentials to call AssumeRole")."""
-        _require_partition(region, self._default_partition)
+        if partition_of_region(region) != self._default_partition:
+            # AWS's answer carries no hint; the developer who expected --dev to accept anything gets one here.
+            log.warning("--dev refused an unknown key signed for a region outside the default account's partition; "
+                        "set ROLEGATE_DEFAULT_ACCOUNT_PARTITION, or create an account there", region=region,
+                        partition=partition_of_region(region), default_partition=self._default_partition)
+            raise InvalidClientTokenId(UNKNOWN_KEY)
         user = self._dev_user() if self._dev_user is not None else None
         if user is None:
             return root_caller(self._default_account, access_key_id, region, dev_fallback=True,
