@@ -141,7 +141,7 @@ group_inline_policies = Table(
     Column("document", Text, nullable=False),
 )
 
-# Customer managed policies. AWS managed policies (arn:aws:iam::aws:policy/...) are read-only data shipped
+# Customer managed policies. AWS managed policies (arn:PARTITION:iam::aws:policy/...) are read-only data shipped
 # with rolegate, so attachments name a policy by ARN rather than by a foreign key.
 managed_policies = Table(
     "managed_policies",
