@@ -8,7 +8,7 @@ import pytest
 from botocore.loaders import create_loader
 from botocore.regions import EndpointResolver
 
-from rolegate.auth.partitions import partition_ids, partition_named, partition_of_region, partitions
+from rolegate.auth.partitions import partition_ids, partition_of_region, partitions
 
 
 def _botocore_resolver() -> EndpointResolver:
@@ -48,6 +48,3 @@ def test_a_region_no_partition_claims_is_in_aws() -> None:
 def test_the_partition_table_is_botocore_s() -> None:
     assert {"aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b"} <= partition_ids()
     assert partition_ids() == {p["partition"] for p in create_loader().load_data("endpoints")["partitions"]}
-    cn = partition_named("aws-cn")
-    assert cn is not None and cn.dns_suffix == "amazonaws.com.cn"
-    assert partition_named("aws-mars") is None

@@ -4,7 +4,7 @@ AWS groups Regions into partitions, each with its own, independent IAM: an accou
 "You cannot use IAM credentials from one partition to interact with resources in a different partition"
 (https://docs.aws.amazon.com/whitepapers/latest/aws-fault-isolation-boundaries/partitions.html). The table is
 botocore's ``data/partitions.json`` (ids ``aws``, ``aws-cn``, ``aws-us-gov``, ``aws-iso``, ``aws-iso-b``, …,
-each with its regions, its ``regionRegex`` and its ``dnsSuffix``), never a copy kept here, so a botocore that
+each with its regions and its ``regionRegex``), never a copy kept here, so a botocore that
 knows a new Region or partition teaches rolegate too.
 
 A region is looked up as botocore's endpoint resolver does: a region a partition lists by name belongs to it,
@@ -26,10 +26,8 @@ from rolegate.core.arns import DEFAULT_PARTITION
 @dataclass(frozen=True, slots=True)
 class Partition:
     id: str  # the ARN partition: aws, aws-cn, aws-us-gov, aws-iso, aws-iso-b, …
-    dns_suffix: str  # amazonaws.com, amazonaws.com.cn, c2s.ic.gov, …
     region_regex: re.Pattern[str]
     regions: frozenset[str]
-    global_region: str  # the region a partition's global services (IAM) are signed for: us-east-1, cn-northwest-1
 
 
 @lru_cache(maxsize=1)
@@ -37,17 +35,12 @@ def partitions() -> tuple[Partition, ...]:
     """Every partition the pinned botocore knows, in its order."""
     text = resources.files("botocore").joinpath("data/partitions.json").read_text("utf-8")
     return tuple(
-        Partition(id=p["id"], dns_suffix=p["outputs"]["dnsSuffix"], region_regex=re.compile(p["regionRegex"]),
-                  regions=frozenset(p["regions"]), global_region=p["outputs"]["implicitGlobalRegion"])
+        Partition(id=p["id"], region_regex=re.compile(p["regionRegex"]), regions=frozenset(p["regions"]))
         for p in json.loads(text)["partitions"])
 
 
 def partition_ids() -> frozenset[str]:
     return frozenset(p.id for p in partitions())
-
-
-def partition_named(partition_id: str) -> Partition | None:
-    return next((p for p in partitions() if p.id == partition_id), None)
 
 
 @lru_cache(maxsize=256)
