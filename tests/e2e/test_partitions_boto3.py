@@ -215,3 +215,19 @@ def test_requested_region_is_the_china_region_the_request_was_signed_for(server:
     assert error(exc) == ("AccessDenied", f"User: arn:aws-cn:iam::{CN_ID}:user/{user} is not authorized to perform: "
                                           f"iam:ListRoles on resource: * because no identity-based policy allows "
                                           f"the iam:ListRoles action")
+
+
+def test_session_policy_arns_are_the_partition_s_own(server: LiveServer, cn: Account) -> None:
+    iam = client(server, "iam", cn, "cn-north-1")
+    role, user = unique("cn-scoped"), unique("cn-scoper")
+    iam.create_role(RoleName=role, AssumeRolePolicyDocument=doc(
+        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws-cn:iam::{CN_ID}:root"}, "Action": "sts:AssumeRole"}))
+    key, secret = _user_with_keys(iam, user, doc({"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}))
+    sts = server.client("sts", key_id=key, secret=secret, region="cn-north-1")
+    role_arn = f"arn:aws-cn:iam::{CN_ID}:role/{role}"
+    sts.assume_role(RoleArn=role_arn, RoleSessionName="s1", PolicyArns=[
+        {"arn": "arn:aws-cn:iam::aws:policy/ReadOnlyAccess"}])
+    commercial = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+    with pytest.raises(ClientError) as exc:
+        sts.assume_role(RoleArn=role_arn, RoleSessionName="s1", PolicyArns=[{"arn": commercial}])
+    assert error(exc) == ("MalformedPolicyDocument", f"Policy {commercial} does not exist or is not attachable.")

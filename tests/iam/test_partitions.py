@@ -75,3 +75,27 @@ def test_an_aws_cn_account_attaches_the_aws_cn_copy_and_not_the_commercial_one(
     assert str(exc.value) == "Policy arn:aws:iam::aws:policy/IAMReadOnlyAccess does not exist or is not attachable."
     with pytest.raises(NoSuchEntity):
         policies.get_policy(request, "arn:aws:iam::aws:policy/ReadOnlyAccess")
+
+
+def test_a_customer_policy_named_in_another_partition_is_not_found(store: SqlStore, authz: Authorizer,
+                                                                   cn_account: AccountService) -> None:
+    request = _cn_request(authz)
+    policies = ManagedPolicyService(store)
+    document = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*",
+                                                                   "Resource": "*"}]})
+    created = policies.create_policy(request, "mine", document)
+    assert created.policy.arn == f"arn:aws-cn:iam::{CN}:policy/mine"
+    with pytest.raises(NoSuchEntity):
+        policies.get_policy(request, f"arn:aws:iam::{CN}:policy/mine")
+
+
+def test_a_permissions_boundary_of_another_partition_is_refused(store: SqlStore, authz: Authorizer,
+                                                               cn_account: AccountService) -> None:
+    roles = RoleService(store)
+    with pytest.raises(NoSuchEntity) as exc:
+        roles.create_role(_cn_request(authz), "bounded", TRUST,
+                          permissions_boundary_arn="arn:aws:iam::aws:policy/ReadOnlyAccess")
+    assert str(exc.value) == "Scope ARN: arn:aws:iam::aws:policy/ReadOnlyAccess does not exist or is not attachable."
+    role = roles.create_role(_cn_request(authz), "bounded", TRUST,
+                             permissions_boundary_arn="arn:aws-cn:iam::aws:policy/ReadOnlyAccess")
+    assert role.permissions_boundary_arn == "arn:aws-cn:iam::aws:policy/ReadOnlyAccess"
