@@ -106,14 +106,19 @@ def _user_with_keys(iam: Any, name: str, policy: str | None = None) -> tuple[str
     return key["AccessKeyId"], key["SecretAccessKey"]
 
 
-def test_assume_role_in_china_issues_an_aws_cn_session(server: LiveServer, cn: Account) -> None:
+def _role_and_assumer(server: LiveServer, cn: Account, prefix: str) -> tuple[str, Any]:
+    """A role in the aws-cn account that trusts the account, and the STS client (cn-north-1) of a user of it
+    who may assume it."""
     iam = client(server, "iam", cn, "cn-north-1")
-    role, user = unique("cn-assumed"), unique("cn-assumer")
+    role, user = unique(f"{prefix}-role"), unique(f"{prefix}-user")
     iam.create_role(RoleName=role, AssumeRolePolicyDocument=doc(
         {"Effect": "Allow", "Principal": {"AWS": f"arn:aws-cn:iam::{CN_ID}:root"}, "Action": "sts:AssumeRole"}))
-    key, secret = _user_with_keys(iam, user, doc({"Effect": "Allow", "Action": "sts:AssumeRole",
-                                                  "Resource": f"arn:aws-cn:iam::{CN_ID}:role/{role}"}))
-    sts = server.client("sts", key_id=key, secret=secret, region="cn-north-1")
+    key, secret = _user_with_keys(iam, user, doc({"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}))
+    return role, server.client("sts", key_id=key, secret=secret, region="cn-north-1")
+
+
+def test_assume_role_in_china_issues_an_aws_cn_session(server: LiveServer, cn: Account) -> None:
+    role, sts = _role_and_assumer(server, cn, "cn-assumed")
     out = sts.assume_role(RoleArn=f"arn:aws-cn:iam::{CN_ID}:role/{role}", RoleSessionName="s1")
     expected = f"arn:aws-cn:sts::{CN_ID}:assumed-role/{role}/s1"
     assert out["AssumedRoleUser"]["Arn"] == expected
@@ -124,12 +129,7 @@ def test_assume_role_in_china_issues_an_aws_cn_session(server: LiveServer, cn: A
 
 
 def test_a_role_named_in_the_wrong_partition_cannot_be_assumed(server: LiveServer, cn: Account) -> None:
-    iam = client(server, "iam", cn, "cn-north-1")
-    role, user = unique("cn-wrong"), unique("cn-wrong-user")
-    iam.create_role(RoleName=role, AssumeRolePolicyDocument=doc(
-        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws-cn:iam::{CN_ID}:root"}, "Action": "sts:AssumeRole"}))
-    key, secret = _user_with_keys(iam, user, doc({"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}))
-    sts = server.client("sts", key_id=key, secret=secret, region="cn-north-1")
+    role, sts = _role_and_assumer(server, cn, "cn-wrong")
     with pytest.raises(ClientError) as exc:
         sts.assume_role(RoleArn=f"arn:aws:iam::{CN_ID}:role/{role}", RoleSessionName="s1")
     assert error(exc)[0] == "AccessDenied"
@@ -218,12 +218,7 @@ def test_requested_region_is_the_china_region_the_request_was_signed_for(server:
 
 
 def test_session_policy_arns_are_the_partition_s_own(server: LiveServer, cn: Account) -> None:
-    iam = client(server, "iam", cn, "cn-north-1")
-    role, user = unique("cn-scoped"), unique("cn-scoper")
-    iam.create_role(RoleName=role, AssumeRolePolicyDocument=doc(
-        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws-cn:iam::{CN_ID}:root"}, "Action": "sts:AssumeRole"}))
-    key, secret = _user_with_keys(iam, user, doc({"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}))
-    sts = server.client("sts", key_id=key, secret=secret, region="cn-north-1")
+    role, sts = _role_and_assumer(server, cn, "cn-scoped")
     role_arn = f"arn:aws-cn:iam::{CN_ID}:role/{role}"
     sts.assume_role(RoleArn=role_arn, RoleSessionName="s1", PolicyArns=[
         {"arn": "arn:aws-cn:iam::aws:policy/ReadOnlyAccess"}])
