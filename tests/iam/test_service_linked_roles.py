@@ -127,8 +127,8 @@ def test_the_services_managed_policy_is_attached_when_rolegate_ships_it_and_goes
         slr: ServiceLinkedRoleService, store: SqlStore, monkeypatch: pytest.MonkeyPatch, req: Requests) -> None:
     # The shipped catalog has no aws-service-role/ policies yet, so point a test service at one it has.
     shipped = "arn:aws:iam::aws:policy/ReadOnlyAccess"
-    monkeypatch.setitem(KNOWN_SERVICES, "test.amazonaws.com", KnownService("Test", shipped))
-    monkeypatch.setitem(KNOWN_SERVICES, "other.amazonaws.com", KnownService("Other", shipped + "Missing"))
+    monkeypatch.setitem(KNOWN_SERVICES, "test.amazonaws.com", KnownService("Test", "ReadOnlyAccess"))
+    monkeypatch.setitem(KNOWN_SERVICES, "other.amazonaws.com", KnownService("Other", "ReadOnlyAccessMissing"))
     role = slr.create_service_linked_role(req(ACCOUNT), "test.amazonaws.com")
     unshipped = slr.create_service_linked_role(req(ACCOUNT), "other.amazonaws.com")
     with store.read() as tx:

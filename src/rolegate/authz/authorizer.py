@@ -32,7 +32,7 @@ from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from rolegate.core.arns import parse_arn
+from rolegate.core.arns import parse_arn, role_arn as role_arn_in
 from rolegate.core.clock import Clock
 from rolegate.core.errors import AccessDenied, InvalidClientTokenId
 from rolegate.core.stamped_cache import StampedCache
@@ -138,7 +138,7 @@ class Authorizer:
             member, to_service = spec.passes_role
             name = str(params.get(member, ""))
             facts = lookup(operations.ROLE, caller.account_id, name)
-            role_arn = facts.arn if facts else f"arn:aws:iam::{caller.account_id}:role/{name}"
+            role_arn = facts.arn if facts else role_arn_in(caller.account_id, name, "/", caller.partition)
             denial = self._pass_role_denial(caller, role_arn, to_service, request)
         return denial
 

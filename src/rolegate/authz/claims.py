@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from rolegate.core.arns import account_root_arn, assumed_role_arn
+from rolegate.core.arns import account_root_arn, assumed_role_arn, federated_user_arn, partition_of_arn
 
 # Principal kinds of a session (the aws:PrincipalType a session's caller has).
 ASSUMED_ROLE = "AssumedRole"
@@ -43,12 +43,18 @@ class SessionClaims:
     def arn(self) -> str:
         """The caller ARN requests made with this session carry (GetCallerIdentity's ``Arn``)."""
         if self.kind == ASSUMED_ROLE:
-            return assumed_role_arn(self.account_id, self.principal_name, self.session_name)
+            return assumed_role_arn(self.account_id, self.principal_name, self.session_name, self.partition)
         if self.kind == FEDERATED_USER:
-            return f"arn:aws:sts::{self.account_id}:federated-user/{self.session_name}"
+            return federated_user_arn(self.account_id, self.session_name, self.partition)
         if self.kind == ACCOUNT:
-            return account_root_arn(self.account_id)
+            return account_root_arn(self.account_id, self.partition)
         return self.principal_arn
+
+    @property
+    def partition(self) -> str:
+        """The partition of the session's account, which the principal's ARN carries (the token needs no field
+        of its own: the ARN was built in the account's partition when the session was issued)."""
+        return partition_of_arn(self.principal_arn)
 
     @property
     def user_id(self) -> str:

@@ -18,6 +18,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from rolegate.core import ids
+from rolegate.core.arns import DEFAULT_PARTITION
 from rolegate.store.invalidation import Snapshot
 
 from .caller import Caller
@@ -50,18 +51,20 @@ class RequestContext:
     region: str = "us-east-1"
     actor: str | None = None  # set only by ``internal``: the part of rolegate acting without a caller
     internal_account_id: str | None = None  # the account an internal context acts in, if any
+    internal_partition: str = DEFAULT_PARTITION  # that account's partition
 
     @classmethod
-    def internal(cls, actor: str, account_id: str | None, now: dt.datetime, snapshot: Snapshot) -> RequestContext:
+    def internal(cls, actor: str, account_id: str | None, now: dt.datetime, snapshot: Snapshot, *,
+                 partition: str = DEFAULT_PARTITION) -> RequestContext:
         """The context of work rolegate does on its own behalf, not for an API caller: the server's bootstrap
         (``"rolegate-bootstrap"``), the command line (``"rolegate-cli"``), the ``--dev`` reset
         (``"rolegate-dev-reset"``). ``account_id`` is the account acted in (None when the work creates it).
 
         It has no caller, so it cannot pass for one: audit will see ``actor`` as the principal (no ARN, no
         access key, no source IP or user agent), a request id of its own beginning ``internal-``, the time
-        ``now`` given by the actor's clock and ``account_id`` as the account."""
+        ``now`` given by the actor's clock and ``account_id`` (in ``partition``) as the account."""
         return cls(caller=None, request_id=f"internal-{ids.new_request_id()}", now=now, snapshot=snapshot,
-                   actor=actor, internal_account_id=account_id)
+                   actor=actor, internal_account_id=account_id, internal_partition=partition)
 
     @property
     def account_id(self) -> str:
@@ -71,6 +74,13 @@ class RequestContext:
         if self.internal_account_id is not None:
             return self.internal_account_id
         raise ValueError("this request acts in no account (unsigned, or internal without one)")
+
+    @property
+    def partition(self) -> str:
+        """The partition of the account the request acts in: what every ARN the request builds carries."""
+        if self.caller is not None:
+            return self.caller.partition
+        return self.internal_partition
 
     @property
     def timestamp(self) -> dt.datetime:

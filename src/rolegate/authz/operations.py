@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from rolegate.core.arns import iam_arn, parse_arn
+from rolegate.core.arns import federated_user_arn, iam_arn, parse_arn, partition_of_arn
 from .facts import EntityFacts as ResourceFacts
 
 # The kinds of resource an operation can act on ("Resource types defined by …" tables).
@@ -276,7 +276,9 @@ def plan(service: str, op_name: str, params: Mapping[str, Any], *, account_id: s
     """The action, resources and operation-specific context keys ``op_name`` with ``params`` asks about
     (``table``: where the operation's entry is, rolegate's own ``OPERATIONS`` unless given)."""
     spec = (OPERATIONS if table is None else table)[(service, op_name)]
-    resources = _resources(op_name, spec.target, params, account_id, caller_arn, lookup)
+    # The resources are in the caller's account, so in its partition, which its own ARN carries.
+    resources = _resources(op_name, spec.target, params, account_id, caller_arn, lookup,
+                           partition_of_arn(caller_arn))
     context = operation_context(spec, params, resources[0].facts if resources else None)
     return Planned(spec.action, resources, context)
 
@@ -357,7 +359,7 @@ def resource_tag_keys(kind: str, tags: Sequence[tuple[str, str]]) -> dict[str, s
 
 
 def _resources(op_name: str, target: Target, params: Mapping[str, Any], account_id: str, caller_arn: str,
-               lookup: Lookup) -> tuple[Resource, ...]:
+               lookup: Lookup, partition: str) -> tuple[Resource, ...]:
     kind = target.kind
     if kind == ANY:
         return (Resource("*", account_id, None),)
@@ -366,24 +368,26 @@ def _resources(op_name: str, target: Target, params: Mapping[str, Any], account_
         # against that path with a wildcard name (IAM User Guide, "Service-linked role permissions" examples
         # grant iam:CreateServiceLinkedRole on arn:aws:iam::*:role/aws-service-role/SERVICE/*).
         service = params.get("AWSServiceName", "")
-        return (Resource(iam_arn(account_id, ROLE, f"/aws-service-role/{service}/", "*"), account_id, None),)
+        return (Resource(iam_arn(account_id, ROLE, f"/aws-service-role/{service}/", "*", partition), account_id,
+                         None),)
     if op_name == "GetServiceLinkedRoleDeletionStatus":
         # The task id is "task/aws-service-role/SERVICE/ROLE/UUID": the resource is the role it deletes.
         parts = str(params.get("DeletionTaskId", "")).split("/")
         if len(parts) >= 5 and parts[0] == "task":
             role_name, path = parts[-2], "/" + "/".join(parts[1:-2]) + "/"
-            return (_named(ROLE, account_id, role_name, path, lookup),)
-        return (Resource(iam_arn(account_id, ROLE, "/", "*"), account_id, None),)
+            return (_named(ROLE, account_id, role_name, path, lookup, partition),)
+        return (Resource(iam_arn(account_id, ROLE, "/", "*", partition), account_id, None),)
     if op_name == "GetAccessKeyLastUsed":
         facts = lookup("access-key", account_id, str(params.get("AccessKeyId", "")))
         return (Resource(facts.arn if facts else caller_arn, account_id, facts),)
     if kind == FEDERATED_USER:
-        return (Resource(f"arn:aws:sts::{account_id}:federated-user/{params.get('Name', '')}", account_id, None),)
+        return (Resource(federated_user_arn(account_id, str(params.get('Name', '')), partition), account_id, None),)
     if kind == OIDC_PROVIDER and target.param == "Url":
         host = str(params.get("Url", "")).split("://", 1)[-1].rstrip("/")
-        return (Resource(f"arn:aws:iam::{account_id}:oidc-provider/{host}", account_id, None),)
+        return (Resource(f"arn:{partition}:iam::{account_id}:oidc-provider/{host}", account_id, None),)
     if kind == SAML_PROVIDER and target.param == "Name":
-        return (Resource(f"arn:aws:iam::{account_id}:saml-provider/{params.get('Name', '')}", account_id, None),)
+        return (Resource(f"arn:{partition}:iam::{account_id}:saml-provider/{params.get('Name', '')}", account_id,
+                         None),)
     if target.by_arn:
         arn = str(params.get(target.param or "", ""))
         owner = _arn_account(arn, account_id)
@@ -391,25 +395,25 @@ def _resources(op_name: str, target: Target, params: Mapping[str, Any], account_
         return (Resource(facts.arn if facts else arn, owner, facts),)
     name = params.get(target.param) if target.param else None
     if target.creates:
-        return (Resource(iam_arn(account_id, kind, params.get(target.path_param or "") or "/", str(name)),
+        return (Resource(iam_arn(account_id, kind, params.get(target.path_param or "") or "/", str(name), partition),
                          account_id, None),)
     if name is None and target.self_if_absent:
         return (Resource(caller_arn, account_id, lookup(USER, account_id, caller_arn.rsplit("/", 1)[-1])
                          if ":user/" in caller_arn else None),)
-    first = _named(kind, account_id, str(name), None, lookup)
+    first = _named(kind, account_id, str(name), None, lookup, partition)
     if target.new_name_param and (params.get(target.new_name_param) or params.get(target.new_path_param or "")):
         old_path = _path_of(first.arn, kind)
         new_name = str(params.get(target.new_name_param) or name)
         new_path = str(params.get(target.new_path_param or "") or old_path)
-        return (first, Resource(iam_arn(account_id, kind, new_path, new_name), account_id, None))
+        return (first, Resource(iam_arn(account_id, kind, new_path, new_name, partition), account_id, None))
     return (first,)
 
 
-def _named(kind: str, account_id: str, name: str, path: str | None, lookup: Lookup) -> Resource:
+def _named(kind: str, account_id: str, name: str, path: str | None, lookup: Lookup, partition: str) -> Resource:
     facts = lookup(kind, account_id, name)
     if facts is not None:
         return Resource(facts.arn, account_id, facts)
-    return Resource(iam_arn(account_id, kind, path or "/", name), account_id, None)
+    return Resource(iam_arn(account_id, kind, path or "/", name, partition), account_id, None)
 
 
 def _path_of(arn: str, kind: str) -> str:

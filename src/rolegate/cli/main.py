@@ -81,6 +81,9 @@ def serve(
 def account_create(
     name: str,
     account_id: Annotated[Optional[str], typer.Option("--id", help="12-digit account id (default: random).")] = None,
+    partition: Annotated[str, typer.Option(
+        "--partition", help="AWS partition the account lives in: aws, aws-cn, aws-us-gov, aws-iso, aws-iso-b, …; "
+                            "its credentials work only for that partition's regions.")] = "aws",
     data_dir: DataDir = None,
     config: ConfigFile = None,
 ) -> None:
@@ -92,13 +95,15 @@ def account_create(
     prepare(s)
     runtime = open_runtime(s)
     try:
-        new = runtime.services.accounts.create_account(runtime.internal_request(CLI), name, account_id)
+        new = runtime.services.accounts.create_account(runtime.internal_request(CLI), name, account_id,
+                                                       partition=partition)
     except AwsError as exc:
         err.print(f"[bold red]{exc.code}:[/] {exc.message}")
         raise typer.Exit(1) from None
     finally:
         runtime.store.close()
     out.print(f"account_id = {new.account.account_id}\nname = {new.account.name}\n"
+              f"partition = {new.account.partition}\n"
               f"aws_access_key_id = {new.root_key.access_key_id}\n"
               f"aws_secret_access_key = {new.root_key.secret_access_key}", highlight=False)
     err.print("[yellow]Store the secret now: rolegate does not show it again.[/]")
@@ -118,9 +123,9 @@ def account_list(data_dir: DataDir = None, config: ConfigFile = None) -> None:
         accounts = runtime.services.accounts.list_accounts()
     finally:
         runtime.store.close()
-    table = Table("Account id", "Name", "Created")
+    table = Table("Account id", "Name", "Partition", "Created")
     for a in accounts:
-        table.add_row(a.account_id, a.name, a.created_at.isoformat())
+        table.add_row(a.account_id, a.name, a.partition, a.created_at.isoformat())
     out.print(table)
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from rolegate.authz import RequestContext
 from rolegate.core import ids
+from rolegate.core.arns import DEFAULT_PARTITION
 from rolegate.core.clock import Clock
 from rolegate.core.errors import AccessDenied, InvalidInput, LimitExceeded, NoSuchEntity
 from rolegate.core.pagination import Page
@@ -38,6 +39,9 @@ class KeyOwner:
 
     key: AccessKeyRecord
     user: UserRecord | None
+    # The partition of the key's account, as ``key_owner`` (authentication's lookup) reads it: a key works only
+    # for requests signed for a region of that partition.
+    partition: str = DEFAULT_PARTITION
 
 
 class AccessKeyService:
@@ -140,7 +144,9 @@ def key_owner(tx: AccessKeyTransaction, access_key_id: str) -> KeyOwner | None:
     key = tx.access_keys.get(access_key_id)
     if key is None:
         return None
-    return KeyOwner(key, tx.users.get(key.user_id) if key.user_id else None)
+    account = tx.accounts.get(key.account_id)
+    return KeyOwner(key, tx.users.get(key.user_id) if key.user_id else None,
+                    account.partition if account is not None else DEFAULT_PARTITION)
 
 
 def _owned_key(tx: AccessKeyTransaction, account_id: str, user_name: str | None, access_key_id: str) -> KeyOwner:

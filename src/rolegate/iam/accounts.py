@@ -1,6 +1,8 @@
 """Accounts and their root users' long-term access keys.
 
-An account is a 12-digit id with a name. Its root user holds access keys (``AKIA…``, encoding the account);
+An account is a 12-digit id with a name, living in one AWS partition (``aws`` unless created in another; see
+docs/adr/0022-partitions.md): the ARNs of everything in it carry that partition. Its root user holds access keys
+(``AKIA…``, encoding the account);
 the secret is shown once, when the key is created, and kept only sealed at rest by the store.
 """
 
@@ -8,10 +10,12 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from rolegate.authz import RequestContext
 from rolegate.core import ids
+from rolegate.core.arns import DEFAULT_PARTITION
 from rolegate.core.errors import EntityAlreadyExists, InvalidInput
 from rolegate.store.ports import DuplicateKeyError
 
@@ -30,15 +34,19 @@ class NewAccount:
 
 
 class AccountService:
-    def __init__(self, store: AccountStore) -> None:
+    def __init__(self, store: AccountStore, partitions: Collection[str] = (DEFAULT_PARTITION,)) -> None:
+        """``partitions``: the partition ids an account may be created in (the server passes botocore's)."""
         self._store = store
+        self._partitions = frozenset(partitions)
 
     def create_account(self, request: RequestContext, name: str, account_id: str | None = None, *,
-                       root_access_key_id: str | None = None,
-                       root_secret_access_key: str | None = None) -> NewAccount:
-        """A new account with one active root access key (given, or generated), created at the request's
-        time. Only rolegate itself creates accounts (bootstrap, CLI, ``--dev`` reset): ``request`` is an
-        internal one (``RequestContext.internal``)."""
+                       root_access_key_id: str | None = None, root_secret_access_key: str | None = None,
+                       partition: str = DEFAULT_PARTITION) -> NewAccount:
+        """A new account in ``partition`` with one active root access key (given, or generated), created at
+        the request's time. Only rolegate itself creates accounts (bootstrap, CLI, ``--dev`` reset):
+        ``request`` is an internal one (``RequestContext.internal``)."""
+        if partition not in self._partitions:
+            raise InvalidInput(f"Unknown partition {partition!r}: one of {', '.join(sorted(self._partitions))}.")
         if not _ACCOUNT_NAME.fullmatch(name):
             raise InvalidInput(f"Invalid account name {name!r}: 1-64 characters of [A-Za-z0-9+=,.@_-].")
         if account_id is not None and not _ACCOUNT_ID.fullmatch(account_id):
@@ -53,7 +61,7 @@ class AccountService:
                 account_id = _free_account_id(tx)
             elif tx.accounts.get(account_id) is not None:
                 raise EntityAlreadyExists(f"Account {account_id} already exists.")
-            account = AccountRecord(account_id, name, now)
+            account = AccountRecord(account_id, name, now, partition)
             key = AccessKeyRecord(
                 access_key_id=root_access_key_id or ids.new_access_key_id(account_id),
                 account_id=account_id,

@@ -21,6 +21,7 @@ from typing import TypeVar
 
 from rolegate.authz.facts import EntityFacts, PrincipalPolicies
 from rolegate.core import ids
+from rolegate.core.arns import partition_of_arn
 from rolegate.core.stamped_cache import StampedCache
 from rolegate.policy import CompiledPolicy, compile_stored_policy
 from rolegate.store.invalidation import Snapshot, Stamp
@@ -142,7 +143,9 @@ def _attached(tx: IamTransaction, account_id: str, kind: str, entity_id: str) ->
 
 
 def _managed(tx: IamTransaction, account_id: str, arn: str, kind: str) -> CompiledPolicy | None:
-    policy = find_managed_policy(tx, account_id, arn)
+    # The ARN is a stored attachment or a session's, checked against the account's partition when it was
+    # attached or the session issued: read it in the partition it names.
+    policy = find_managed_policy(tx, account_id, arn, partition_of_arn(arn))
     if policy is None:
         return None
     document = _default_document(tx, policy)
@@ -171,7 +174,7 @@ def _entity(tx: IamTransaction, kind: str, account_id: str, key: str) -> EntityF
         profile = tx.instance_profiles.get_by_name(account_id, key)
         return EntityFacts(profile.arn, profile.tags) if profile else None
     if kind == "policy":
-        policy = find_managed_policy(tx, account_id, key)
+        policy = find_managed_policy(tx, account_id, key, partition_of_arn(key))
         return EntityFacts(policy.arn, policy.tags) if policy else None
     if kind == "oidc-provider":
         oidc = tx.oidc_providers.get(key)

@@ -6,12 +6,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from rolegate.core.arns import DEFAULT_PARTITION
+
 
 @dataclass(frozen=True, slots=True)
 class AccountRecord:
     account_id: str
     name: str
     created_at: dt.datetime
+    partition: str = DEFAULT_PARTITION  # the one partition the account lives in; its ARNs carry it
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ import dataclasses
 
 from rolegate.authz import RequestContext
 from rolegate.core import ids
-from rolegate.core.arns import iam_arn
+from rolegate.core.arns import DEFAULT_PARTITION, iam_arn
 from rolegate.core.errors import DeleteConflict, EntityAlreadyExists, LimitExceeded, NoSuchEntity
 from rolegate.core.pagination import Page, decode_marker
 from rolegate.store.ports import DuplicateKeyError
@@ -20,8 +20,8 @@ from .ports import GroupStore, HasGroups
 from .users import existing_user
 
 
-def group_arn(account_id: str, name: str, path: str = "/") -> str:
-    return iam_arn(account_id, "group", path, name)
+def group_arn(account_id: str, name: str, path: str = "/", partition: str = DEFAULT_PARTITION) -> str:
+    return iam_arn(account_id, "group", path, name, partition)
 
 
 class GroupService:
@@ -33,7 +33,8 @@ class GroupService:
 
     def create_group(self, request: RequestContext, name: str, *, path: str = "/") -> GroupRecord:
         group = GroupRecord(account_id=request.account_id, group_id=ids.new_unique_id(ids.GROUP), name=name, path=path,
-                            arn=group_arn(request.account_id, name, path), created_at=request.timestamp)
+                            arn=group_arn(request.account_id, name, path, request.partition),
+                            created_at=request.timestamp)
         with self._store.write() as tx:
             if tx.groups.get_by_name(request.account_id, name) is not None:
                 raise _already_exists(name)
@@ -71,7 +72,7 @@ class GroupService:
             if target_name.lower() != group.name.lower() and tx.groups.get_by_name(request.account_id, target_name):
                 raise _already_exists(target_name)
             group = dataclasses.replace(group, name=target_name, path=target_path,
-                                        arn=group_arn(request.account_id, target_name, target_path))
+                                        arn=group_arn(request.account_id, target_name, target_path, request.partition))
             try:
                 tx.groups.update(group)
             except DuplicateKeyError:

@@ -45,7 +45,8 @@ class InstanceProfileService:
             raise LimitExceeded(f"Cannot exceed quota for TagsPerInstanceProfile: {self._limits.tags_per_resource}.")
         profile = InstanceProfileRecord(
             account_id=request.account_id, instance_profile_id=ids.new_unique_id(ids.INSTANCE_PROFILE), name=name,
-            path=path, arn=iam_arn(request.account_id, "instance-profile", path, name), created_at=request.timestamp,
+            path=path, arn=iam_arn(request.account_id, "instance-profile", path, name, request.partition),
+            created_at=request.timestamp,
             tags=tuple(tags))
         with self._store.write() as tx:
             if tx.instance_profiles.get_by_name(request.account_id, name) is not None:

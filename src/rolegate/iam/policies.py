@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from rolegate.authz import RequestContext
 from rolegate.core import ids
-from rolegate.core.arns import account_root_arn, iam_arn
+from rolegate.core.arns import account_root_arn, iam_arn, partition_of_arn
 from rolegate.core.errors import (
     AccessDenied,
     DeleteConflict,
@@ -75,7 +75,8 @@ class ManagedPolicyService:
         now = request.timestamp
         policy = ManagedPolicyRecord(
             account_id=request.account_id, policy_id=ids.new_unique_id(ids.MANAGED_POLICY), name=name, path=path,
-            arn=iam_arn(request.account_id, "policy", path, name), default_version_id="v1", next_version=2,
+            arn=iam_arn(request.account_id, "policy", path, name, request.partition), default_version_id="v1",
+            next_version=2,
             created_at=now, updated_at=now, description=description, tags=tuple(tags))
         with self._store.write() as tx:
             if any(p.name.lower() == name.lower() for p in tx.managed_policies.list_for_account(request.account_id)):
@@ -91,12 +92,12 @@ class ManagedPolicyService:
 
     def get_policy(self, request: RequestContext, arn: str) -> PolicyView:
         with self._store.read() as tx:
-            return _view(tx, request.account_id, _policy(tx, request.account_id, arn))
+            return _view(tx, request.account_id, _policy(tx, request.account_id, arn, request.partition))
 
     def delete_policy(self, request: RequestContext, arn: str, *, caller_arn: str | None = None) -> None:
         _refuse_aws_managed("DeletePolicy", request.account_id, arn, caller_arn)
         with self._store.write() as tx:
-            policy = _policy(tx, request.account_id, arn)
+            policy = _policy(tx, request.account_id, arn, request.partition)
             view = _view(tx, request.account_id, policy)
             # DeletePolicy: detach it from every user, group and role and delete its non-default versions
             # first (IAM API reference, DeletePolicy); a boundary in use blocks deletion the same way.
@@ -115,7 +116,7 @@ class ManagedPolicyService:
             bounds = tx.managed_policies.boundary_counts(request.account_id)
             policies: list[ManagedPolicyRecord] = []
             if scope in ("All", "AWS"):
-                policies += [p.policy for p in aws_managed_policies()]
+                policies += [p.policy for p in aws_managed_policies(request.partition)]
             if scope in ("All", "Local"):
                 policies += tx.managed_policies.list_for_account(request.account_id)
         views = [PolicyView(p, attached.get(p.arn, 0), bounds.get(p.arn, 0)) for p in policies
@@ -135,7 +136,7 @@ class ManagedPolicyService:
         _refuse_aws_managed("CreatePolicyVersion", request.account_id, arn, caller_arn)
         self._check_document(document)
         with self._store.write() as tx:
-            policy = _policy(tx, request.account_id, arn)
+            policy = _policy(tx, request.account_id, arn, request.partition)
             if len(tx.managed_policies.list_versions(policy.policy_id)) >= self._limits.versions_per_managed_policy:
                 raise LimitExceeded(f"A managed policy can have up to {self._limits.versions_per_managed_policy} "
                                     "versions. Before you create a new version, you must delete an existing version.")
@@ -151,13 +152,13 @@ class ManagedPolicyService:
 
     def get_policy_version(self, request: RequestContext, arn: str, version_id: str) -> VersionView:
         with self._store.read() as tx:
-            policy = _policy(tx, request.account_id, arn)
+            policy = _policy(tx, request.account_id, arn, request.partition)
             return VersionView(_version(tx, policy, version_id), version_id == policy.default_version_id)
 
     def list_policy_versions(self, request: RequestContext, arn: str, *, marker: str | None = None,
                              max_items: int | None = None) -> Page[VersionView]:
         with self._store.read() as tx:
-            policy = _policy(tx, request.account_id, arn)
+            policy = _policy(tx, request.account_id, arn, request.partition)
             versions = _versions(tx, policy)
         views = [VersionView(v, v.version_id == policy.default_version_id) for v in versions]
         return page_by_position(views, marker, max_items)
@@ -166,7 +167,7 @@ class ManagedPolicyService:
                               caller_arn: str | None = None) -> None:
         _refuse_aws_managed("DeletePolicyVersion", request.account_id, arn, caller_arn)
         with self._store.write() as tx:
-            policy = _policy(tx, request.account_id, arn)
+            policy = _policy(tx, request.account_id, arn, request.partition)
             _version(tx, policy, version_id)
             if version_id == policy.default_version_id:
                 raise DeleteConflict("Cannot delete the default version of a policy.")
@@ -176,7 +177,7 @@ class ManagedPolicyService:
                                    caller_arn: str | None = None) -> None:
         _refuse_aws_managed("SetDefaultPolicyVersion", request.account_id, arn, caller_arn)
         with self._store.write() as tx:
-            policy = _policy(tx, request.account_id, arn)
+            policy = _policy(tx, request.account_id, arn, request.partition)
             _version(tx, policy, version_id)
             tx.managed_policies.update(dataclasses.replace(policy, default_version_id=version_id,
                                                            updated_at=request.timestamp))
@@ -187,7 +188,7 @@ class ManagedPolicyService:
                    caller_arn: str | None = None) -> None:
         _refuse_aws_managed("TagPolicy", request.account_id, arn, caller_arn)
         with self._store.write() as tx:
-            policy = _policy(tx, request.account_id, arn)
+            policy = _policy(tx, request.account_id, arn, request.partition)
             merged = merge_tags(policy.tags, tags, self._limits.tags_per_resource, "Policy")
             tx.managed_policies.update(dataclasses.replace(policy, tags=merged))
 
@@ -195,13 +196,13 @@ class ManagedPolicyService:
                      caller_arn: str | None = None) -> None:
         _refuse_aws_managed("UntagPolicy", request.account_id, arn, caller_arn)
         with self._store.write() as tx:
-            policy = _policy(tx, request.account_id, arn)
+            policy = _policy(tx, request.account_id, arn, request.partition)
             tx.managed_policies.update(dataclasses.replace(policy, tags=remove_tags(policy.tags, keys)))
 
     def list_policy_tags(self, request: RequestContext, arn: str, *, marker: str | None = None,
                          max_items: int | None = None) -> Page[tuple[str, str]]:
         with self._store.read() as tx:
-            policy = _policy(tx, request.account_id, arn)
+            policy = _policy(tx, request.account_id, arn, request.partition)
         return page_by_position(list(policy.tags), marker, max_items)
 
     # --- attachments -------------------------------------------------------------------------------
@@ -210,7 +211,7 @@ class ManagedPolicyService:
         """AttachRolePolicy / AttachUserPolicy / AttachGroupPolicy (``kind`` "Role", "User", "Group")."""
         with self._store.write() as tx:
             entity_id = _entity_id(tx, kind, request.account_id, entity_name, modifying=True)
-            require_attachable_policy(tx, request.account_id, arn)
+            require_attachable_policy(tx, request.account_id, arn, request.partition)
             current = tx.managed_policies.attached(kind, entity_id)
             if arn in current:
                 return  # attaching again is a no-op, as in IAM
@@ -239,7 +240,7 @@ class ManagedPolicyService:
                                  marker: str | None = None,
                                  max_items: int | None = None) -> Page[PolicyEntityRecord]:
         with self._store.read() as tx:
-            _policy(tx, request.account_id, arn)
+            _policy(tx, request.account_id, arn, request.partition)
             found = tx.managed_policies.entities(request.account_id, arn,
                                                  attached=usage_filter != "PermissionsBoundary",
                                                  boundary=usage_filter != "PermissionsPolicy")
@@ -262,13 +263,14 @@ class ManagedPolicyService:
 
 
 
-def _policy(tx: IamTransaction, account_id: str, arn: str) -> ManagedPolicyRecord:
-    """The managed policy ``arn`` names, as ``account_id`` sees it (its own or AWS's)."""
-    if is_aws_managed_arn(arn):
+def _policy(tx: IamTransaction, account_id: str, arn: str, partition: str) -> ManagedPolicyRecord:
+    """The managed policy ``arn`` names, as ``account_id`` in ``partition`` sees it (its own or AWS's)."""
+    in_reach = partition_of_arn(arn) == partition  # another partition's policies are not, as nothing there is
+    if in_reach and is_aws_managed_arn(arn):
         found = aws_managed_policy(arn)
         if found is not None:
             return found.policy
-    elif arn.split(":")[4:5] == [account_id]:
+    elif in_reach and arn.split(":")[4:5] == [account_id]:
         policy = tx.managed_policies.get_by_arn(arn)
         if policy is not None:
             return policy
@@ -303,7 +305,7 @@ def _refuse_aws_managed(action: str, account_id: str, arn: str, caller_arn: str 
     # whatever its own policies say (IAM User Guide, "AWS managed policies": "You cannot change the
     # permissions defined in AWS managed policies").
     if is_aws_managed_arn(arn):
-        who = caller_arn or account_root_arn(account_id)
+        who = caller_arn or account_root_arn(account_id, partition_of_arn(arn))
         raise AccessDenied(f"User: {who} is not authorized to perform: iam:{action} on resource: policy {arn}")
 
 

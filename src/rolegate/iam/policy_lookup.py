@@ -7,7 +7,7 @@ setting one as a permissions boundary (PutRolePermissionsBoundary, PutUserPermis
 
 from __future__ import annotations
 
-from rolegate.core.arns import parse_arn
+from rolegate.core.arns import DEFAULT_PARTITION, parse_arn
 from rolegate.core.errors import InvalidInput, NoSuchEntity
 
 
@@ -16,10 +16,14 @@ from .entities import ManagedPolicyRecord
 from .ports import HasManagedPolicies
 
 
-def find_managed_policy(tx: HasManagedPolicies, account_id: str, arn: str) -> ManagedPolicyRecord | None:
-    """The managed policy ``arn`` names, if ``account_id`` can see it (its own, or an AWS managed one)."""
+def find_managed_policy(tx: HasManagedPolicies, account_id: str, arn: str,
+                        partition: str = DEFAULT_PARTITION) -> ManagedPolicyRecord | None:
+    """The managed policy ``arn`` names, if ``account_id`` (in ``partition``) can see it (its own, or an AWS
+    managed one of its own partition: another partition's copy is out of its reach, as everything there is)."""
     parsed = parse_arn(arn)
     if parsed is None or parsed.service != "iam" or not parsed.resource.startswith("policy/"):
+        return None
+    if parsed.partition != partition:
         return None
     if parsed.account == AWS_ACCOUNT:
         found = aws_managed_policy(arn)
@@ -36,17 +40,19 @@ def check_boundary_arn(arn: str) -> None:
         raise InvalidInput(f"ARN {arn} is not valid.")
 
 
-def require_attachable_policy(tx: HasManagedPolicies, account_id: str, arn: str) -> ManagedPolicyRecord:
+def require_attachable_policy(tx: HasManagedPolicies, account_id: str, arn: str,
+                              partition: str = DEFAULT_PARTITION) -> ManagedPolicyRecord:
     """AttachRolePolicy/AttachUserPolicy/AttachGroupPolicy: NoSuchEntity unless the policy exists here."""
-    policy = find_managed_policy(tx, account_id, arn)
+    policy = find_managed_policy(tx, account_id, arn, partition)
     if policy is None:
         raise NoSuchEntity(f"Policy {arn} does not exist or is not attachable.")
     return policy
 
 
-def check_permissions_boundary(tx: HasManagedPolicies, account_id: str, arn: str) -> None:
+def check_permissions_boundary(tx: HasManagedPolicies, account_id: str, arn: str,
+                               partition: str = DEFAULT_PARTITION) -> None:
     """Put{Role,User}PermissionsBoundary and Create{Role,User}: the boundary must name an existing managed
     policy (customer managed in this account, or AWS managed); AWS answers NoSuchEntity with "Scope ARN"."""
     check_boundary_arn(arn)
-    if find_managed_policy(tx, account_id, arn) is None:
+    if find_managed_policy(tx, account_id, arn, partition) is None:
         raise NoSuchEntity(f"Scope ARN: {arn} does not exist or is not attachable.")

@@ -344,8 +344,8 @@ class AccountTransaction(HasAccounts, HasAccessKeys, Protocol):
 class AccountUnitOfWork(AccountTransaction, UnitOfWork, Protocol): ...
 
 
-class AccessKeyTransaction(HasAccessKeys, HasUsers, Protocol):
-    """Long-term access keys and the users that own them."""
+class AccessKeyTransaction(HasAccounts, HasAccessKeys, HasUsers, Protocol):
+    """Long-term access keys, the users that own them and the accounts (partitions) they belong to."""
 
 
 class AccessKeyUnitOfWork(AccessKeyTransaction, UnitOfWork, Protocol): ...

@@ -43,7 +43,8 @@ class ProviderService:
         prints = self._checked_thumbprints(thumbprints)
         self._check_new_tags(tags, "OpenIdConnectProvider")
         provider = OidcProviderRecord(
-            account_id=request.account_id, arn=f"arn:aws:iam::{request.account_id}:oidc-provider/{stored_url}",
+            account_id=request.account_id,
+            arn=f"arn:{request.partition}:iam::{request.account_id}:oidc-provider/{stored_url}",
             url=stored_url, created_at=request.timestamp, client_ids=clients, thumbprints=prints, tags=tuple(tags))
         with self._store.write() as tx:
             if tx.oidc_providers.get(provider.arn) is not None:
@@ -113,7 +114,8 @@ class ProviderService:
         self._check_new_tags(tags, "SamlProvider")
         certs, valid_until = self._parsed_metadata(metadata_document, request.now)
         provider = SamlProviderRecord(
-            account_id=request.account_id, arn=f"arn:aws:iam::{request.account_id}:saml-provider/{name}", name=name,
+            account_id=request.account_id,
+            arn=f"arn:{request.partition}:iam::{request.account_id}:saml-provider/{name}", name=name,
             metadata_document=metadata_document, created_at=request.timestamp, valid_until=valid_until,
             signing_certificates=certs, tags=tuple(tags))
         with self._store.write() as tx:

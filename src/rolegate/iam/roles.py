@@ -67,12 +67,13 @@ class RoleService:
             check_boundary_arn(permissions_boundary_arn)
         role = RoleRecord(
             account_id=request.account_id, role_id=ids.new_unique_id(ids.ROLE), name=name, path=path,
-            arn=role_arn(request.account_id, name, path), trust_policy=trust_policy, created_at=request.timestamp,
+            arn=role_arn(request.account_id, name, path, request.partition), trust_policy=trust_policy,
+            created_at=request.timestamp,
             max_session_duration=max_session_duration, description=description,
             permissions_boundary_arn=permissions_boundary_arn, tags=tuple(tags))
         with self._store.write() as tx:
             if permissions_boundary_arn is not None:
-                check_permissions_boundary(tx, request.account_id, permissions_boundary_arn)
+                check_permissions_boundary(tx, request.account_id, permissions_boundary_arn, request.partition)
             insert_role(tx, role, self._limits)
         return role
 
@@ -143,7 +144,7 @@ class RoleService:
         check_boundary_arn(policy_arn)
         with self._store.write() as tx:
             role = _modifiable(tx, request.account_id, name)
-            check_permissions_boundary(tx, request.account_id, policy_arn)
+            check_permissions_boundary(tx, request.account_id, policy_arn, request.partition)
             tx.roles.update(dataclasses.replace(role, permissions_boundary_arn=policy_arn))
 
     def delete_permissions_boundary(self, request: RequestContext, name: str) -> None:

@@ -19,7 +19,7 @@ from rolegate.core.arns import role_arn
 from rolegate.core.errors import EntityAlreadyExists, InvalidInput, NoSuchEntity
 
 
-from .aws_managed import aws_managed_policy
+from .aws_managed import aws_managed_policy, aws_policy_arn
 from .entities import RoleRecord, ServiceRoleDeletionRecord
 from .limits import DEFAULT_LIMITS, IamLimits
 from .ports import IamStore
@@ -31,11 +31,11 @@ NAME_PREFIX = "AWSServiceRoleFor"
 @dataclass(frozen=True, slots=True)
 class KnownService:
     role_suffix: str  # the name after "AWSServiceRoleFor", as the service's own documentation gives it
-    policy_arn: str | None  # the AWS managed policy the service attaches to its role
+    policy: str | None  # path and name of the AWS managed policy the service attaches to its role
     accepts_custom_suffix: bool = True
 
 
-_POLICY = "arn:aws:iam::aws:policy/aws-service-role/"
+_POLICY = "aws-service-role/"  # AWS managed, in the account's partition (``aws_policy_arn``)
 
 # Names and policies from each service's "Using service-linked roles for …" page in its user guide.
 KNOWN_SERVICES: dict[str, KnownService] = {
@@ -113,7 +113,7 @@ class ServiceLinkedRoleService:
         path = f"{SERVICE_ROLE_PATH_PREFIX}{service}/"
         role = RoleRecord(
             account_id=request.account_id, role_id=ids.new_unique_id(ids.ROLE), name=name, path=path,
-            arn=role_arn(request.account_id, name, path), trust_policy=service_trust_policy(service),
+            arn=role_arn(request.account_id, name, path, request.partition), trust_policy=service_trust_policy(service),
             created_at=request.timestamp, description=description)
         with self._store.write() as tx:
             try:
@@ -122,7 +122,7 @@ class ServiceLinkedRoleService:
                 # AWS answers a taken name with InvalidInput, not EntityAlreadyExists.
                 raise InvalidInput(f"Service role name {name} has been taken in this account, please try a "
                                    f"different suffix.") from None
-            policy_arn = known.policy_arn if known is not None else None
+            policy_arn = aws_policy_arn(known.policy, request.partition) if known and known.policy else None
             # The service attaches its own managed policy; it is attached only when rolegate ships that
             # policy's document (iam/data/aws_managed_policies.json), since an attachment must resolve.
             if policy_arn is not None and aws_managed_policy(policy_arn) is not None:

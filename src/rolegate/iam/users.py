@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from rolegate.authz import RequestContext
 from rolegate.core import ids
-from rolegate.core.arns import iam_arn
+from rolegate.core.arns import DEFAULT_PARTITION, iam_arn
 from rolegate.core.errors import DeleteConflict, EntityAlreadyExists, LimitExceeded, NoSuchEntity, ValidationError
 from rolegate.core.pagination import Page, decode_marker
 from rolegate.store.ports import DuplicateKeyError
@@ -27,8 +27,8 @@ from .tags import check_new_tags, merge_tags, remove_tags
 from .trust_binding import unbind_deleted_principal
 
 
-def user_arn(account_id: str, name: str, path: str = "/") -> str:
-    return iam_arn(account_id, "user", path, name)
+def user_arn(account_id: str, name: str, path: str = "/", partition: str = DEFAULT_PARTITION) -> str:
+    return iam_arn(account_id, "user", path, name, partition)
 
 
 def implied_user_name(user_name: str | None, principal_type: str, caller_user_name: str | None) -> str | None:
@@ -62,11 +62,11 @@ class UserService:
         if permissions_boundary_arn is not None:
             check_boundary_arn(permissions_boundary_arn)
         user = UserRecord(account_id=request.account_id, user_id=ids.new_unique_id(ids.USER), name=name, path=path,
-                          arn=user_arn(request.account_id, name, path), created_at=request.timestamp,
+                          arn=user_arn(request.account_id, name, path, request.partition), created_at=request.timestamp,
                           permissions_boundary_arn=permissions_boundary_arn, tags=tuple(tags))
         with self._store.write() as tx:
             if permissions_boundary_arn is not None:
-                check_permissions_boundary(tx, request.account_id, permissions_boundary_arn)
+                check_permissions_boundary(tx, request.account_id, permissions_boundary_arn, request.partition)
             if tx.users.get_by_name(request.account_id, name) is not None:
                 raise _already_exists(name)
             if tx.users.count(request.account_id) >= self._limits.users_per_account:
@@ -98,7 +98,7 @@ class UserService:
             if target_name.lower() != user.name.lower() and tx.users.get_by_name(request.account_id, target_name):
                 raise _already_exists(target_name)
             user = dataclasses.replace(user, name=target_name, path=target_path,
-                                       arn=user_arn(request.account_id, target_name, target_path))
+                                       arn=user_arn(request.account_id, target_name, target_path, request.partition))
             try:
                 tx.users.update(user)
             except DuplicateKeyError:
@@ -147,7 +147,7 @@ class UserService:
         check_boundary_arn(policy_arn)
         with self._store.write() as tx:
             user = existing_user(tx, request.account_id, name)
-            check_permissions_boundary(tx, request.account_id, policy_arn)
+            check_permissions_boundary(tx, request.account_id, policy_arn, request.partition)
             tx.users.update(dataclasses.replace(user, permissions_boundary_arn=policy_arn))
 
     def delete_permissions_boundary(self, request: RequestContext, name: str) -> None:

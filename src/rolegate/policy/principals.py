@@ -23,19 +23,21 @@ class Grade(IntEnum):
     DIRECT = 3  # names the caller itself, or everyone (R19, R21, R22, R60)
 
 
-def _account_of(value: str) -> str | None:
+def _account_of(value: str) -> tuple[str | None, str] | None:
+    """(partition, account) an account entry names: a bare id names the account in the policy's own partition
+    (None: whichever the caller is in), a root ARN the account in the partition it names (spec R20)."""
     if value.isdigit() and len(value) == 12:
-        return value
+        return None, value
     parts = value.split(":")
     if len(parts) == 6 and parts[2] == "iam" and parts[5] == "root" and parts[3] == "":
-        return parts[4]
+        return parts[1], parts[4]
     return None
 
 
 @dataclass(frozen=True, slots=True)
 class PrincipalMatcher:
     everyone: bool
-    accounts: frozenset[str]
+    accounts: frozenset[tuple[str | None, str]]  # (partition or None for a bare id, account)
     arns: frozenset[str]
     unique_ids: frozenset[str]
     services: frozenset[str]
@@ -45,7 +47,7 @@ class PrincipalMatcher:
     def of(cls, principal: Principal) -> PrincipalMatcher:
         if principal.is_wildcard:
             return cls(True, frozenset(), frozenset(), frozenset(), frozenset(), frozenset())
-        accounts: set[str] = set()
+        accounts: set[tuple[str | None, str]] = set()
         arns: set[str] = set()
         unique_ids: set[str] = set()
         everyone = False
@@ -90,9 +92,15 @@ class PrincipalMatcher:
             # names that user or role, and a session of that role with role strength. A re-created
             # principal of the same name has a new id and is not matched.
             return Grade.ROLE if kind == SESSION else Grade.DIRECT
-        if request.account in self.accounts:
+        if self._names_account(request):
             return Grade.ACCOUNT
         return Grade.NONE
+
+    def _names_account(self, request: Request) -> bool:
+        account = request.account
+        if account is None:
+            return False
+        return (None, account) in self.accounts or (request.partition, account) in self.accounts
 
     def _names_by_unique_id(self, id_type: str, request: Request) -> bool:
         """The user's or role's ARN, or a session's role ARN, is also named by its unique id (spec R25)."""
@@ -113,7 +121,7 @@ class PrincipalMatcher:
             if id_type == "anonymous":
                 return False
             if id_type == "account":
-                named = value in self.accounts
+                named = self._names_account(request)
             elif id_type in ("arn", "role"):
                 named = value in self.arns or self._names_by_unique_id(id_type, request)
             elif id_type == "service":

@@ -186,8 +186,13 @@ class Caller:
             ids.append(("arn", self.arn))
         if self.kind == "session" and self.role_arn is not None:
             ids.append(("role", self.role_arn))
-        ids.append(("account", self.account or ""))
+        ids.append(("account", f"{self.partition}:{self.account or ''}"))
         return ids
+
+    @property
+    def partition(self) -> str:
+        """R20: an IAM caller's partition, the one its ARN names."""
+        return self.arn.split(":", 2)[1] if self.is_iam else ""
 
     def is_named(self, identity: tuple[str, str], entry_matches: Any) -> bool:
         """R25: an identity counts as named when an entry names it; the user's or role's ARN (for a
@@ -792,7 +797,9 @@ def entry_strength(entry: tuple[str, str], caller: Caller) -> int | None:
             if m:
                 account = m.group(2)
         if account is not None:
-            return ACCOUNT if account == caller.account else None  # R20
+            m = ROOT_RE.match(value)
+            in_partition = m is None or m.group(1) == caller.partition
+            return ACCOUNT if account == caller.account and in_partition else None  # R20
         if caller.kind != "root" and value == caller.arn:
             return DIRECT  # R21
         if caller.kind == "session" and value == caller.role_arn:
@@ -817,7 +824,11 @@ def identity_matched(entry: tuple[str, str], identity: tuple[str, str]) -> bool:
         return False
     if kind == "AWS":
         if id_type == "account":
-            return value == id_value or value.endswith(f":iam::{id_value}:root") and bool(ROOT_RE.match(value))
+            # The account identity is "PARTITION:ACCOUNT" (Caller.identities): a root ARN names it only in its
+            # own partition, a bare id in any (R20).
+            partition, _, account = id_value.partition(":")
+            m = ROOT_RE.match(value)
+            return value == account or (m is not None and m.group(1) == partition and m.group(2) == account)
         if id_type in ("arn", "role"):
             return value == id_value
         if id_type == "unique-id":

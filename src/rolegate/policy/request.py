@@ -173,6 +173,11 @@ class Request:
         return None
 
     @property
+    def partition(self) -> str | None:
+        """An IAM caller's partition: the one its ARN names (spec R20)."""
+        return self.principal.split(":", 2)[1] if self.kind in IAM_KINDS else None
+
+    @property
     def is_cross_account(self) -> bool:
         """Spec R3: only IAM callers of the resource's own account are same-account."""
         return self.account is None or self.account != self.resource_account

@@ -29,7 +29,8 @@ def authenticator_for(runtime: Runtime) -> Authenticator:
                          dev=settings.dev, default_account_id=settings.default_account_id,
                          sessions=runtime.services.sts.codec, cache=runtime.effective,
                          invalidation=runtime.store.invalidation,
-                         dev_user=(lambda: find_dev_user(runtime)) if settings.dev else None)
+                         dev_user=(lambda: find_dev_user(runtime)) if settings.dev else None,
+                         default_partition=settings.default_account_partition)
 
 
 def build_app(settings: Settings, clock: Clock | None = None) -> Starlette:
@@ -84,7 +85,8 @@ def build_app(settings: Settings, clock: Clock | None = None) -> Starlette:
                 accounts.create_account(runtime.internal_request(DEV_RESET), settings.default_account_name,
                                         settings.default_account_id,
                                         root_access_key_id=keys[0].access_key_id if keys else None,
-                                        root_secret_access_key=keys[0].secret_access_key if keys else None)
+                                        root_secret_access_key=keys[0].secret_access_key if keys else None,
+                                        partition=settings.default_account_partition)
                 ensure_dev_user(runtime)
             await anyio.to_thread.run_sync(wipe)
             return PlainTextResponse("reset")

@@ -19,6 +19,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from rolegate.auth.partitions import partition_ids
+
 ENV_PREFIX = "ROLEGATE_"
 # Read by the process but not settings of the server itself.
 _NOT_SETTINGS = {"ROLEGATE_CONFIG"}
@@ -44,6 +46,9 @@ class Settings(BaseSettings):
     workers: int = Field(default=1, ge=1, le=64, description="server processes")
     default_account_id: str = Field(default="123456789012", pattern=r"^\d{12}$", description="the first account")
     default_account_name: str = Field(default="default", description="the first account's name")
+    default_account_partition: str = Field(default="aws", description="the first account's AWS partition "
+                                                                      "(`aws`, `aws-cn`, `aws-us-gov`, …); "
+                                                                      "`--dev` serves only its regions")
     root_access_key_id: str | None = Field(default=None, pattern=r"^[A-Z0-9]{16,128}$",
                                            description="the first account's root access key id",
                                            json_schema_extra={"unset": "generated"})
@@ -56,6 +61,14 @@ class Settings(BaseSettings):
                                         description="how far a request's signing time may be from ours")
     max_body_bytes: int = Field(default=1_048_576, ge=1024, description="larger requests get `RequestEntityTooLarge`")
     log_level: str = Field(default="info", description="`debug`, `info`, `warning`, `error`")
+
+    @field_validator("default_account_partition")
+    @classmethod
+    def _partition(cls, v: str) -> str:
+        known = partition_ids()
+        if v not in known:
+            raise ValueError(f"default_account_partition must be one of {', '.join(sorted(known))}")
+        return v
 
     @field_validator("log_level")
     @classmethod

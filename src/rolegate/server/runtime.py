@@ -11,9 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypedDict
 
+from rolegate.auth.partitions import partition_ids
 from rolegate.authz import Authorizer, RequestContext
+from rolegate.core.arns import DEFAULT_PARTITION
 from rolegate.core.clock import Clock, SystemClock
 from rolegate.iam.accounts import AccountService
+from rolegate.iam.aws_managed import aws_policy_arn
 from rolegate.iam.instance_profiles import InstanceProfileService
 from rolegate.iam.providers import ProviderService
 from rolegate.iam.roles import RoleService
@@ -49,7 +52,7 @@ DEV_MODE = "rolegate-dev-mode"
 # --dev: the IAM user unknown access keys act as, an administrator like a developer's own credentials.
 DEV_USER_NAME = "rolegate-dev"
 DEV_USER_PATH = "/rolegate/"
-ADMINISTRATOR_ACCESS = "arn:aws:iam::aws:policy/AdministratorAccess"
+ADMINISTRATOR_ACCESS = "AdministratorAccess"  # AWS managed, in the default account's partition
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,8 +65,11 @@ class Runtime:
     authorizer: Authorizer
 
     def internal_request(self, actor: str, account_id: str | None = None) -> RequestContext:
-        """A context for work ``actor`` does without an API caller, at the clock's time now."""
-        return RequestContext.internal(actor, account_id, self.clock.now(), self.authorizer.snapshot())
+        """A context for work ``actor`` does without an API caller, at the clock's time now, in the partition
+        of ``account_id`` (read from the store, so what the work builds carries the account's ARNs)."""
+        account = self.services.accounts.get_account(account_id) if account_id is not None else None
+        return RequestContext.internal(actor, account_id, self.clock.now(), self.authorizer.snapshot(),
+                                       partition=account.partition if account is not None else DEFAULT_PARTITION)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +87,7 @@ def open_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
     store = SqlStore(create_store_engine(settings.sqlite_url), sealer)
     effective = EffectivePolicies(store)
     authorizer = Authorizer(effective, clock, store.invalidation)
-    services = Services(accounts=AccountService(store), roles=RoleService(store),
+    services = Services(accounts=AccountService(store, partition_ids()), roles=RoleService(store),
                         users=UserService(store), groups=GroupService(store),
                         access_keys=AccessKeyService(store, clock),
                         instance_profiles=InstanceProfileService(store),
@@ -107,7 +113,9 @@ def sts_services(store: SqlStore, clock: Clock, authorizer: Authorizer) -> StsSe
 
     def policy_exists(account_id: str, arn: str) -> bool:
         with store.read() as tx:
-            return find_managed_policy(tx, account_id, arn) is not None
+            account = tx.accounts.get(account_id)
+            return find_managed_policy(tx, account_id, arn,
+                                       account.partition if account else DEFAULT_PARTITION) is not None
 
     return {"sts": StsService(store, clock, SessionCodec(ring, clock), mfa, policy_exists=policy_exists,
                               authorizer=authorizer),
@@ -134,6 +142,10 @@ def ensure_default_account(runtime: Runtime) -> Bootstrap:
     creds_path = s.data_dir.resolve() / CREDENTIALS_FILE
     existing = accounts.get_account(s.default_account_id)
     if existing is not None:
+        if existing.partition != s.default_account_partition:
+            # An account cannot move between partitions (docs/adr/0022-partitions.md): say so, change nothing.
+            raise SystemExit(f"The default account {existing.account_id} lives in partition {existing.partition}; "
+                             f"ROLEGATE_DEFAULT_ACCOUNT_PARTITION says {s.default_account_partition}.")
         if s.root_access_key_id:
             if accounts.access_key(s.root_access_key_id) is None:
                 raise SystemExit("ROLEGATE_ROOT_ACCESS_KEY_ID names a key this data directory does not hold; "
@@ -144,7 +156,8 @@ def ensure_default_account(runtime: Runtime) -> Bootstrap:
                          creds_path if creds_path.exists() else None, False)
     new = accounts.create_account(runtime.internal_request(BOOTSTRAP), s.default_account_name,
                                   s.default_account_id, root_access_key_id=s.root_access_key_id,
-                                  root_secret_access_key=s.root_secret_access_key)
+                                  root_secret_access_key=s.root_secret_access_key,
+                                  partition=s.default_account_partition)
     if s.root_access_key_id:
         return Bootstrap(new.account.account_id, new.root_key.access_key_id, None, True)
     write_credentials_file(creds_path, new.root_key.access_key_id, new.root_key.secret_access_key)
@@ -161,7 +174,8 @@ def ensure_dev_user(runtime: Runtime) -> None:
     request = runtime.internal_request(DEV_MODE, s.default_account_id)
     if find_dev_user(runtime) is None:
         runtime.services.users.create_user(request, DEV_USER_NAME, path=DEV_USER_PATH)
-    runtime.services.policies.attach(request, "User", DEV_USER_NAME, ADMINISTRATOR_ACCESS)
+    runtime.services.policies.attach(request, "User", DEV_USER_NAME,
+                                     aws_policy_arn(ADMINISTRATOR_ACCESS, s.default_account_partition))
 
 
 def find_dev_user(runtime: Runtime) -> UserRecord | None:

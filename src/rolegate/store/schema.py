@@ -33,6 +33,8 @@ accounts = Table(
     Column("account_id", String(12), primary_key=True),
     Column("name", String(64), nullable=False, unique=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # The AWS partition the account lives in (aws, aws-cn, aws-us-gov, …): its entities' ARNs carry it.
+    Column("partition", String(32), nullable=False, server_default="aws"),
 )
 
 access_keys = Table(
@@ -139,7 +141,7 @@ group_inline_policies = Table(
     Column("document", Text, nullable=False),
 )
 
-# Customer managed policies. AWS managed policies (arn:aws:iam::aws:policy/...) are read-only data shipped
+# Customer managed policies. AWS managed policies (arn:PARTITION:iam::aws:policy/...) are read-only data shipped
 # with rolegate, so attachments name a policy by ARN rather than by a foreign key.
 managed_policies = Table(
     "managed_policies",

@@ -21,7 +21,7 @@ class SessionKeyRecord:
 class MfaDeviceRecord:
     """A virtual MFA device. ``seed`` (base32) is plaintext in memory only; sealed at rest."""
 
-    serial_number: str  # arn:aws:iam::ACCOUNT:mfa/PATH…NAME
+    serial_number: str  # arn:PARTITION:iam::ACCOUNT:mfa/PATH…NAME
     account_id: str
     name: str
     path: str

@@ -78,7 +78,8 @@ class MfaService:
                                   tags: Sequence[tuple[str, str]] = ()) -> MfaDeviceRecord:
         check_new_tags(tags)  # IAM's tag rules: the aws: prefix is reserved, keys unique ignoring case
         device = MfaDeviceRecord(
-            serial_number=f"arn:aws:iam::{request.account_id}:mfa{path}{name}", account_id=request.account_id,
+            serial_number=f"arn:{request.partition}:iam::{request.account_id}:mfa{path}{name}",
+            account_id=request.account_id,
             name=name, path=path, seed=base64.b32encode(os.urandom(20)).decode("ascii"), created_at=request.timestamp,
             tags=tuple(tags))
         with self._store.write() as tx:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from rolegate.authz import Authorizer, Caller, RequestContext, TrustedResource, session_limits
 from rolegate.authz.operations import assume_context
 from rolegate.core import ids
-from rolegate.core.arns import parse_arn
+from rolegate.core.arns import parse_arn, partition_of_arn
 from rolegate.core.clock import Clock
 from rolegate.core.stamped_cache import StampedCache
 from rolegate.core.errors import (
@@ -116,8 +116,9 @@ class StsService:
         if duration_seconds is not None and chained and duration_seconds > CHAINED_MAX:
             raise ValidationError(CHAINING_LIMIT)
         role = self._role(request.snapshot, role_arn)
-        if role is None:
-            # AWS does not reveal whether a role exists: a missing role is refused like an untrusted one.
+        if role is None or partition_of_arn(role.arn) != request.partition:
+            # AWS does not reveal whether a role exists: a missing role is refused like an untrusted one. A
+            # role in another partition is missing here: each partition's IAM is its own (ADR 0022).
             raise AccessDenied(_not_authorized(caller, "sts:AssumeRole", role_arn))
         duration = duration_seconds if duration_seconds is not None else 3600
         if duration > role.max_session_duration:

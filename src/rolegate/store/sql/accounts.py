@@ -23,7 +23,7 @@ class SqlAccounts:
 
     def create(self, account: AccountRecord) -> None:
         insert_row(self._c, t.accounts, account_id=account.account_id, name=account.name,
-                   created_at=account.created_at)
+                   created_at=account.created_at, partition=account.partition)
 
     def get(self, account_id: str) -> AccountRecord | None:
         row = self._c.execute(select(t.accounts).where(t.accounts.c.account_id == account_id)).first()
@@ -39,7 +39,7 @@ class SqlAccounts:
 
 
 def _account(row: Any) -> AccountRecord:
-    return AccountRecord(row.account_id, row.name, utc(row.created_at))
+    return AccountRecord(row.account_id, row.name, utc(row.created_at), row.partition)
 
 
 class SqlAccessKeys:
