@@ -21,6 +21,7 @@ import structlog
 from rolegate.authz import Caller, root_caller, session_caller
 from rolegate.core import ids
 from rolegate.core.errors import InvalidClientTokenId, MissingAuthenticationToken
+from rolegate.core.redaction import remember
 from rolegate.iam.access_keys import AccessKeyService
 from rolegate.iam.effective_policies import EffectivePolicies
 from rolegate.store.invalidation import Invalidation, Snapshot
@@ -58,6 +59,8 @@ class Authenticator:
         ``snapshot`` is the request's: a long-term key is read against it, and authorization reuses it (a
         fresh one when the caller is authenticated alone)."""
         cred = parse_sigv4(req, form=form)
+        if cred is not None:
+            remember(cred.security_token)  # whatever happens next, no log line may carry it
         if cred is None:
             if signature_required:
                 raise MissingAuthenticationToken(MISSING_AUTH)
@@ -73,6 +76,7 @@ class Authenticator:
                 return self._dev_caller(cred.access_key_id, cred.region)
             raise InvalidClientTokenId(UNKNOWN_KEY)
         key, user = owned.key, owned.user
+        remember(key.secret_access_key)
         self._verifier.verify(req, cred, key.secret_access_key)
         self._note_use(key, cred.service, cred.region)
         if user is None:
@@ -94,6 +98,7 @@ class Authenticator:
             if self._dev:
                 return self._dev_caller(access_key_id, cred.region)
             raise
+        remember(secret)
         self._verifier.verify(req, cred, secret)
         return session_caller(claims, cred.region)
 
