@@ -46,7 +46,9 @@ def summarize_exception(_logger: WrappedLogger, _method: str, event: EventDict) 
     if not isinstance(exc_info, tuple) or exc_info[0] is None:
         return event
     exc = exc_info[1]
-    first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    # An error that carries an operator-facing reason (the store's StoreUnavailable) says that, not AWS's words.
+    text = str(getattr(exc, "reason", None) or exc).strip()
+    first_line = text.splitlines()[0] if text else ""
     summary = f"{exc_info[0].__name__}: {first_line}" if first_line else exc_info[0].__name__
     event.setdefault("error", summary[:_MAX_ERROR_CHARS])
     if logging.getLogger().isEnabledFor(logging.DEBUG):
