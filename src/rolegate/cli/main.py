@@ -39,10 +39,16 @@ def _settings(config: Path | None = None, **flags: object) -> Settings:
     if config is not None:
         os.environ["ROLEGATE_CONFIG"] = str(config)
     try:
-        return load_settings(**flags)
+        settings = load_settings(**flags)
     except ConfigError as exc:
         err.print(f"[bold red]rolegate:[/] {exc}")
         raise typer.Exit(2) from None
+    from rolegate.obs.logging import configure_logging
+
+    # A command's own output is what it prints; its log (the redacting chain) speaks only of problems.
+    # ``serve`` raises it to the configured level.
+    configure_logging(settings.log_level if settings.log_level in ("warning", "error") else "warning")
+    return settings
 
 
 @app.command()
