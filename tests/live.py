@@ -37,6 +37,7 @@ class LiveServer:
     port: int = 0
     proc: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
+    log_dir: Path | None = None  # default: the data directory (elsewhere when that disk is to be filled)
 
     @property
     def url(self) -> str:
@@ -44,7 +45,7 @@ class LiveServer:
 
     def start(self) -> None:
         self.port = free_port()
-        self.log_path = self.data_dir / f"server-{self.port}.log"
+        self.log_path = (self.log_dir or self.data_dir) / f"server-{self.port}.log"
         env = {k: v for k, v in os.environ.items() if not k.startswith("ROLEGATE_") and not k.startswith("AWS_")}
         env.update({"ROLEGATE_ROOT_ACCESS_KEY_ID": ROOT_KEY_ID, "ROLEGATE_ROOT_SECRET_ACCESS_KEY": ROOT_SECRET,
                     **self.env})

@@ -283,3 +283,21 @@ def test_federation_token_gives_a_federated_user(server: LiveServer, iam: Any) -
     assert 0 < out["PackedPolicySize"] <= 100
     me = creds(server, "sts", out["Credentials"]).get_caller_identity()
     assert me["Arn"] == f"arn:aws:sts::{ACCOUNT_ID}:federated-user/bob"
+
+
+def test_a_session_policy_over_2048_characters_is_refused(journey: Journey) -> None:
+    # AssumeRole's model sets no maximum (botocore sends it); AWS's documented plaintext limit applies (issue 10).
+    policy = doc(allow("iam:ListRoles"))
+    oversized = policy[:-1] + " " * (540_000 - len(policy)) + policy[-1]
+    with pytest.raises(ClientError) as exc:
+        _assume_b(journey, Policy=oversized)
+    assert code_of(exc) == "ValidationError"
+    assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert "Member must have length less than or equal to 2048" in exc.value.response["Error"]["Message"]
+
+
+def test_more_than_ten_session_policy_arns_are_refused(journey: Journey) -> None:
+    arns = [{"arn": f"arn:aws:iam::aws:policy/ReadOnlyAccess{i}"} for i in range(11)]
+    with pytest.raises(ClientError) as exc:
+        _assume_b(journey, PolicyArns=arns)
+    assert code_of(exc) == "ValidationError" and "less than or equal to 10" in exc.value.response["Error"]["Message"]

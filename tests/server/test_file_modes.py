@@ -50,3 +50,12 @@ def test_a_database_an_older_release_left_readable_is_tightened(tmp_path: Path) 
     db.chmod(0o644)
     create_store_engine(f"sqlite:///{db}").dispose()
     assert mode(db) == 0o600
+
+
+def test_a_master_key_left_readable_is_tightened(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data")
+    prepare(settings)
+    key = settings.data_dir / "master.key"
+    key.chmod(0o644)
+    open_runtime(settings).store.close()
+    assert mode(key) == 0o600

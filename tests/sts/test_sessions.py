@@ -168,6 +168,34 @@ def test_oversized_packed_policy_is_refused(sts: StsService, roles: RoleService,
         sts.assume_role(req(alice), arn, "s", tags=tags)
 
 
+def _padded(policy: str, chars: int) -> str:
+    """``policy`` made exactly ``chars`` characters long with whitespace (which counts: the limit is on plaintext)."""
+    return policy[:-1] + " " * (chars - len(policy)) + policy[-1]
+
+
+def test_a_session_policy_of_2048_characters_is_accepted(sts: StsService, roles: RoleService, alice: Caller,
+                                                          req: Requests) -> None:
+    arn = _role(roles, req, "r", alice.arn)
+    issued = sts.assume_role(req(alice), arn, "s", policy=_padded(ALLOW_ALL, 2048))
+    assert issued.packed_policy_size is not None and issued.packed_policy_size <= 100
+
+
+def test_a_session_policy_over_2048_characters_is_refused_before_it_is_packed(
+        sts: StsService, roles: RoleService, alice: Caller, req: Requests) -> None:
+    # Issue 10: a 540,000-character policy compresses well enough to pass the packed-size check alone, and then
+    # rode along in every request of the session. AWS's plaintext limit stops it (STS API reference, AssumeRole).
+    arn = _role(roles, req, "r", alice.arn)
+    for chars in (2049, 540_000):
+        with pytest.raises(ValidationError, match=r"at 'policy' failed to satisfy constraint: "
+                                                  r"Member must have length less than or equal to 2048"):
+            sts.assume_role(req(alice), arn, "s", policy=_padded(ALLOW_ALL, chars))
+
+
+def test_federation_token_policy_has_the_same_plaintext_limit(sts: StsService, alice: Caller, req: Requests) -> None:
+    with pytest.raises(ValidationError, match="less than or equal to 2048"):
+        sts.get_federation_token(req(alice), "bob", policy=_padded(ALLOW_ALL, 2049))
+
+
 def test_get_session_token_durations(sts: StsService, alice: Caller, req: Requests) -> None:
     user = sts.get_session_token(req(alice))
     assert (user.expiration - user.claims.issued_at).total_seconds() == 43200

@@ -29,6 +29,7 @@ from rolegate.authz import Caller, root_caller, session_caller
 from rolegate.core import ids
 from rolegate.core.arns import DEFAULT_PARTITION, partition_of_arn
 from rolegate.core.errors import InvalidClientTokenId, MissingAuthenticationToken
+from rolegate.core.redaction import remember
 from rolegate.iam.access_keys import AccessKeyService
 from rolegate.iam.effective_policies import EffectivePolicies
 from rolegate.store.invalidation import Invalidation, Snapshot
@@ -69,6 +70,8 @@ class Authenticator:
         ``snapshot`` is the request's: a long-term key is read against it, and authorization reuses it (a
         fresh one when the caller is authenticated alone)."""
         cred = parse_sigv4(req, form=form)
+        if cred is not None:
+            remember(cred.security_token)  # whatever happens next, no log line may carry it
         if cred is None:
             if signature_required:
                 raise MissingAuthenticationToken(MISSING_AUTH)
@@ -84,6 +87,7 @@ class Authenticator:
                 return self._dev_caller(cred.access_key_id, cred.region)
             raise InvalidClientTokenId(UNKNOWN_KEY)
         key, user = owned.key, owned.user
+        remember(key.secret_access_key)
         _require_partition(cred.region, owned.partition)
         self._verifier.verify(req, cred, key.secret_access_key)
         self._note_use(key, cred.service, cred.region)
@@ -107,6 +111,7 @@ class Authenticator:
             if self._dev:
                 return self._dev_caller(access_key_id, cred.region)
             raise
+        remember(secret)
         _require_partition(cred.region, claims.partition)
         self._verifier.verify(req, cred, secret)
         return session_caller(claims, cred.region)

@@ -39,10 +39,16 @@ def _settings(config: Path | None = None, **flags: object) -> Settings:
     if config is not None:
         os.environ["ROLEGATE_CONFIG"] = str(config)
     try:
-        return load_settings(**flags)
+        settings = load_settings(**flags)
     except ConfigError as exc:
         err.print(f"[bold red]rolegate:[/] {exc}")
         raise typer.Exit(2) from None
+    from rolegate.obs.logging import configure_logging
+
+    # A command's own output is what it prints; its log (the redacting chain) speaks only of problems.
+    # ``serve`` raises it to the configured level.
+    configure_logging(settings.log_level if settings.log_level in ("warning", "error") else "warning")
+    return settings
 
 
 @app.command()
@@ -63,18 +69,30 @@ def serve(
     """Start the server (SQLite in the data directory unless a database URL is configured)."""
     import uvicorn
 
+    from rolegate.obs.logging import configure_logging
     from rolegate.server.banner import print_banner
     from rolegate.server.runtime import prepare
+    from rolegate.store.engine import resource_failure
 
     s = _settings(config, host=host, port=port, data_dir=data_dir, dev=dev, workers=workers)
-    boot = prepare(s)
+    configure_logging(s.log_level)
+    try:
+        boot = prepare(s)
+    except Exception as exc:
+        reason = resource_failure(exc)
+        if reason is None:
+            raise
+        # One clear line, not a traceback through Alembic: the operator has a disk to clear, not a bug to file.
+        err.print(f"[bold red]rolegate:[/] cannot start: {reason} ({s.data_dir})", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
     # Workers re-read their settings from the environment: hand them exactly what the parent resolved.
     for name, value in s.model_dump(exclude_none=True).items():
         os.environ[ENV_PREFIX + name.upper()] = str(value).lower() if isinstance(value, bool) else str(value)
     os.environ.pop("ROLEGATE_CONFIG", None)
     print_banner(s, boot, err)
     uvicorn.run("rolegate.server.app:app_from_environment", factory=True, host=s.host, port=s.port,
-                workers=s.workers, log_level=s.log_level, access_log=False, server_header=False)
+                workers=s.workers, log_level=s.log_level, access_log=False, server_header=False,
+                log_config=None)  # logging is ours (rolegate.obs.logging): one redacting chain for all
 
 
 @account_app.command("create")

@@ -101,6 +101,22 @@ class ServiceUnavailable(AwsError):
     status = 503
 
 
+# AWS's wording ("Common Errors": ServiceUnavailable, https://docs.aws.amazon.com/STS/latest/APIReference/CommonErrors.html);
+# SDKs retry a 503 with this code.
+SERVICE_UNAVAILABLE = "The request has failed due to a temporary failure of the server."
+
+
+class StoreUnavailable(ServiceUnavailable):
+    """The store cannot take the request now (its disk is full, its lock is held): retryable, nothing changed.
+
+    ``reason`` is for the operator's log line, not for the client, who hears AWS's words only.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(SERVICE_UNAVAILABLE)
+        self.reason = reason
+
+
 # --- IAM --------------------------------------------------------------------------------------
 
 

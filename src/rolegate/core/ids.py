@@ -12,6 +12,8 @@ import base64
 import binascii
 import secrets
 
+from rolegate.core.redaction import remember
+
 _B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 
 ROLE = "AROA"
@@ -53,7 +55,9 @@ def account_of_access_key_id(key_id: str) -> str | None:
 def new_secret_access_key() -> str:
     """A 40-character secret access key, of the alphabet AWS's keys use."""
     alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-    return "".join(secrets.choice(alphabet) for _ in range(40))
+    secret = "".join(secrets.choice(alphabet) for _ in range(40))
+    remember(secret)  # never in a log line (rolegate.core.redaction)
+    return secret
 
 
 def new_request_id() -> str:

@@ -1,24 +1,34 @@
-"""The ASGI application: the AWS endpoint on ``/`` (every protocol; ``rolegate.wire.routing``), health checks, and the ``--dev`` reset hook."""
+"""The ASGI application: the AWS endpoint on ``/`` (every protocol; ``rolegate.wire.routing``), health checks, and the ``--dev`` reset hook.
+
+``/readyz`` is ready while the store answers reads and writes can succeed (not on a full disk), so a load
+balancer stops sending traffic that could only fail, and sends it again when space returns. A client that
+goes away before its body arrived is an INFO line, not an error: nothing failed on our side.
+"""
 
 from __future__ import annotations
 
 import gc
 
 import anyio.to_thread
+import structlog
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from rolegate.auth.authenticate import Authenticator
 from rolegate.auth.sigv4 import SigV4Verifier
 from rolegate.core.clock import Clock
+from rolegate.obs.logging import configure_logging
 from rolegate.wire.codec import WireRequest
 from rolegate.wire.endpoint import Endpoint
 from rolegate.wire.models import default_catalog
 
 from .config import Settings, load_settings
 from .runtime import DEV_RESET, Runtime, ensure_dev_user, find_dev_user, open_runtime
+from .workers import die_with_parent
+
+log = structlog.get_logger("rolegate.server")
 
 
 def authenticator_for(runtime: Runtime) -> Authenticator:
@@ -40,7 +50,12 @@ def build_app(settings: Settings, clock: Clock | None = None) -> Starlette:
                         max_body_bytes=settings.max_body_bytes, authorizer=runtime.authorizer)
 
     async def aws(request: Request) -> Response:
-        body = await _read_body(request, settings.max_body_bytes)
+        try:
+            body = await _read_body(request, settings.max_body_bytes)
+        except ClientDisconnect:
+            client = request.scope.get("client")
+            log.info("client disconnected before its request body arrived", client=client[0] if client else None)
+            return Response(status_code=400)  # nobody reads it: the connection is gone
         scope = request.scope
         raw_query = scope.get("query_string", b"").decode("latin-1")
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
@@ -61,13 +76,16 @@ def build_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         return PlainTextResponse("ok")
 
     async def readyz(_: Request) -> Response:
-        def ping() -> None:
+        def ping() -> str | None:
             with runtime.store.read() as tx:
                 tx.accounts.get(settings.default_account_id)
+            return runtime.store.write_blocked()
         try:
-            await anyio.to_thread.run_sync(ping)
+            blocked = await anyio.to_thread.run_sync(ping)
         except Exception:
             return PlainTextResponse("store unavailable", status_code=503)
+        if blocked is not None:
+            return PlainTextResponse(f"writes cannot succeed: {blocked}", status_code=503)
         return PlainTextResponse("ready")
 
     routes = [
@@ -111,7 +129,10 @@ async def _read_body(request: Request, limit: int) -> bytes:
 
 def app_from_environment() -> Starlette:
     """Factory for uvicorn workers: settings come from the environment the parent set."""
-    app = build_app(load_settings())
+    die_with_parent()
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    app = build_app(settings)
     # Everything built at start (botocore models, compiled statements, …) lives as long as the process:
     # move it out of the collector's view, so a full collection scans only request garbage. Without this a
     # gen-2 pass over ~120k start-up objects stalls the worker ~50 ms, which is the p99 under load.

@@ -51,6 +51,8 @@ def load_or_create_master_key(data_dir: Path, env_value: str | None) -> bytes:
         return key
     path = data_dir / "master.key"
     if path.exists():
+        if path.stat().st_mode & 0o077:  # an older release, or an operator's copy, left it readable
+            path.chmod(0o600)
         return base64.b64decode(path.read_text().strip())
     key = os.urandom(32)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -31,6 +31,7 @@ from rolegate.core.errors import (
     LimitExceeded,
     NoSuchEntity,
 )
+from rolegate.core.redaction import remember
 from rolegate.iam.entities import UserRecord
 from rolegate.iam.limits import DEFAULT_LIMITS, IamLimits
 from rolegate.iam.ports import HasUsers
@@ -77,10 +78,11 @@ class MfaService:
     def create_virtual_mfa_device(self, request: RequestContext, name: str, *, path: str = "/",
                                   tags: Sequence[tuple[str, str]] = ()) -> MfaDeviceRecord:
         check_new_tags(tags)  # IAM's tag rules: the aws: prefix is reserved, keys unique ignoring case
+        seed = base64.b32encode(os.urandom(20)).decode("ascii")
+        remember(seed)  # never in a log line, whatever fails below (rolegate.core.redaction)
         device = MfaDeviceRecord(
             serial_number=f"arn:{request.partition}:iam::{request.account_id}:mfa{path}{name}",
-            account_id=request.account_id,
-            name=name, path=path, seed=base64.b32encode(os.urandom(20)).decode("ascii"), created_at=request.timestamp,
+            account_id=request.account_id, name=name, path=path, seed=seed, created_at=request.timestamp,
             tags=tuple(tags))
         with self._store.write() as tx:
             if tx.mfa_devices.get(device.serial_number) is not None:

@@ -68,6 +68,11 @@ CHAINED_MAX = 3600
 LONG_DEFAULT = 43_200
 ROOT_MAX = 3600
 MAX_SESSION_POLICY_ARNS = 10
+# "The plaintext that you use for both inline and managed session policies can't exceed 2,048 characters"
+# (STS API reference, AssumeRole: Policy, https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html).
+# GetFederationToken's model states it; AssumeRole's newer model does not, so the rule is checked here for
+# every variant, before the policy is parsed or packed.
+MAX_SESSION_POLICY_CHARS = 2048
 REVOKE_POLICY_NAME = "AWSRevokeOlderSessions"
 CHAINING_LIMIT = "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining."
 ROLE_LIMIT = "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
@@ -243,6 +248,10 @@ class StsService:
         return self._roles.get_or_build((account_id, name.lower()), stamp, read)
 
     def _check_session_policies(self, account_id: str, policy: str | None, policy_arns: Sequence[str]) -> None:
+        if policy is not None and len(policy) > MAX_SESSION_POLICY_CHARS:
+            raise ValidationError(f"1 validation error detected: Value '{policy}' at 'policy' failed to satisfy "
+                                  f"constraint: Member must have length less than or equal to "
+                                  f"{MAX_SESSION_POLICY_CHARS}")
         if policy is not None:
             # The same grammar and order as IAM's documents (docs/spec/policy-validation.md, kind "session").
             check_iam_document(policy, "session")

@@ -29,6 +29,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from rolegate.core.clock import Clock
 from rolegate.core.errors import ExpiredToken, InvalidClientTokenId
+from rolegate.core.redaction import remember
 
 # The claims live with the principal they describe; the codec seals and opens them.
 from rolegate.authz.claims import ACCOUNT as ACCOUNT
@@ -96,8 +97,11 @@ class SessionCodec:
         nonce = os.urandom(_NONCE)
         header = bytes([VERSION]) + key.key_id
         blob = header + nonce + aead.encrypt(nonce, plain, header)
-        return SealedSession(claims, _secret(secret_key, claims.access_key_id),
-                             base64.b64encode(blob).decode("ascii"))
+        sealed = SealedSession(claims, _secret(secret_key, claims.access_key_id),
+                               base64.b64encode(blob).decode("ascii"))
+        remember(sealed.secret_access_key)  # never in a log line (rolegate.core.redaction)
+        remember(sealed.session_token)
+        return sealed
 
     def open(self, token: str, access_key_id: str) -> tuple[SessionClaims, str]:
         """The claims and secret access key of ``token``, which must belong to ``access_key_id``.

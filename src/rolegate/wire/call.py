@@ -4,12 +4,13 @@ The stages of ``rolegate.wire.endpoint`` fill it in order, and observers (``role
 it: decode sets ``codec`` and ``decoded``; resolve ``operation``; authenticate ``snapshot`` (the request's
 view of the invalidation generations) and ``caller``; validate ``params``; authorize ``context`` (the
 request context domain methods receive); handle ``result``; encode ``response``. ``error`` is the ``AwsError`` a stage
-answered with, if any.
+answered with, if any. ``secrets`` collects the secret values the request carried or produced
+(``rolegate.core.redaction``), whichever thread runs its stages.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from rolegate.authz import Caller, RequestContext
@@ -36,3 +37,4 @@ class Call:
     result: dict[str, Any] | None = None
     response: WireResponse | None = None
     error: AwsError | None = None
+    secrets: set[str] = field(default_factory=set)

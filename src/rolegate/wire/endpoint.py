@@ -4,7 +4,11 @@ decode (the routed codec reads the request) → resolve (the dispatch table entr
 operation)) → authenticate → validate (the shared shape validator) → authorize (``rolegate.authz``;
 the wire layer holds no rules) → handle → encode (the same codec writes the result). Each stage may
 answer with an AWS error, and nothing is changed before handle. An unexpected exception becomes a
-``ServiceFailure`` (500) and is logged with its request id; no input should ever reach that path.
+``ServiceFailure`` (500) and is logged as one line with its request id (the traceback only at debug; see
+``rolegate.obs.logging``); no input should ever reach that path. A server-side AWS error (5xx, e.g. the
+store's ``ServiceUnavailable`` on a full disk) is logged likewise, with the reason the client is not told.
+Every stage runs inside the request's secret scope (``rolegate.core.redaction``), so whatever a stage logs
+is redacted of the secrets the request has carried so far.
 
 ``begin`` runs decode and resolve, which are cheap and change nothing, so the ASGI glue can ask
 ``runs_inline`` with the decoded request before ``finish`` runs the rest, on the event loop or in a
@@ -23,6 +27,7 @@ from rolegate.authz import Authorizer, RequestMeta
 from rolegate.auth.sigv4 import HttpRequest
 from rolegate.core.errors import AwsError, RequestEntityTooLarge, ServiceFailure
 from rolegate.core.ids import new_request_id
+from rolegate.core.redaction import request_scope
 
 from .call import Call
 from .codec import WireRequest, WireResponse
@@ -151,17 +156,25 @@ class Endpoint:
         return self.finish(self.begin(WireRequest(method, raw_path, raw_query, headers, body, client_ip, secure)))
 
     def _run(self, call: Call, stages: tuple[_Stage, ...]) -> None:
-        try:
-            for stage in stages:
-                stage(self, call)
-        except AwsError as err:
-            self._fail(call, err)
-        except Exception:
-            log.exception("unhandled error", request_id=call.request_id)
-            self._fail(call, ServiceFailure("An internal error occurred."))
+        with request_scope(call.secrets):
+            try:
+                for stage in stages:
+                    stage(self, call)
+            except AwsError as err:
+                if err.status >= 500:
+                    log.error("request failed", request_id=call.request_id, code=err.code,
+                              reason=getattr(err, "reason", err.message), operation=_operation_name(call))
+                self._fail(call, err)
+            except Exception:
+                log.exception("unhandled error", request_id=call.request_id, operation=_operation_name(call))
+                self._fail(call, ServiceFailure("An internal error occurred."))
 
     def _fail(self, call: Call, err: AwsError) -> None:
         call.error = err
         service = call.operation.service if call.operation is not None else None
         codec = call.codec or self._router.codec_for(call.request)
         call.response = codec.encode_error(err, call.request_id, service)
+
+
+def _operation_name(call: Call) -> str | None:
+    return f"{call.operation.service}:{call.operation.name}" if call.operation is not None else None

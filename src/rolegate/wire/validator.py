@@ -25,6 +25,7 @@ from typing import Any
 from botocore.model import ListShape, MapShape, OperationModel, Shape, StructureShape
 
 from rolegate.core.errors import ValidationError
+from rolegate.core.redaction import remember
 
 from .per_operation import PerOperation
 from .patterns import compile_java_pattern
@@ -102,6 +103,8 @@ class _Plan:
         return f"'{_REDACTED}'" if self.sensitive else f"'{java_str(value)}'"
 
     def report(self, bad: Invalid, path: str, errors: _Errors) -> None:
+        if self.sensitive:
+            remember(bad.text)
         shown = "null" if bad.text is None else f"'{_REDACTED}'" if self.sensitive else f"'{bad.text}'"
         errors.add(shown, path, bad.constraint)
 
@@ -124,6 +127,8 @@ class _ScalarPlan(_Plan):
         self.checks = checks
 
     def check(self, value: Any, path: str, errors: _Errors) -> None:
+        if self.sensitive and isinstance(value, (str, bytes)):
+            remember(value)  # a secret-bearing member: kept out of every log line of this request
         for check in self.checks:
             problem = check(value)
             if problem is not None:

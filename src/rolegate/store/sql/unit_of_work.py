@@ -1,18 +1,27 @@
 """``SqlStore``: the store on SQLAlchemy Core (no ORM), for SQLite and PostgreSQL, and the transactions and
 units of work it hands out — one object that carries every domain's repositories, so it satisfies each
-domain's transaction protocol (``iam.ports``, ``sts.ports``) structurally."""
+domain's transaction protocol (``iam.ports``, ``sts.ports``) structurally.
+
+A failure of the machine rather than of the request — a full disk, a lock held past the busy timeout —
+leaves the store as ``StoreUnavailable`` (AWS's retryable ``ServiceUnavailable``, 503), its reason for the
+operator's log; ``write_blocked`` tells readiness checks while writes cannot succeed.
+"""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from sqlalchemy import Engine, delete
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 
+from rolegate.core.errors import StoreUnavailable
 from rolegate.store import schema as t
 from rolegate.store import sql_generation
-from rolegate.store.engine import WRITE
+from rolegate.store.engine import DISK_FULL, WRITE, free_bytes, resource_failure
 from rolegate.store.sealing import Sealer
 
 from .account_views import SqlAccountViews
@@ -28,10 +37,19 @@ from .sts import SqlMfaDevices, SqlRoleUsage, SqlSessionKeys
 from .users import SqlGroups, SqlUsers
 
 
+# Below this much room next to the database a write may fail part-way: SQLite writes whole pages to the WAL
+# and the checkpoint, so readiness goes false before the disk is quite full.
+MIN_FREE_BYTES = 1 << 20
+
+
 class SqlStore:
     def __init__(self, engine: Engine, sealer: Sealer) -> None:
         self._engine = engine
         self._sealer = sealer
+        database = engine.url.database if engine.dialect.name == "sqlite" else None
+        self._database_dir = Path(database).resolve().parent if database and database != ":memory:" else None
+        self._health = threading.Lock()
+        self._disk_full_at: int | None = None  # free bytes when a write last failed for a full disk
         self._generation = sql_generation.GenerationReader(engine)
         # SQLite has one writer at a time and waits for the disk at every commit: this process's writers
         # take turns in arrival order and share commits (``group_commit``) instead of sleeping in SQLite's
@@ -42,22 +60,62 @@ class SqlStore:
 
     @contextmanager
     def read(self) -> Iterator[SqlTransaction]:
-        with self._engine.connect() as conn, conn.begin():
+        with self._unavailable_as_aws(), self._engine.connect() as conn, conn.begin():
             yield SqlTransaction(conn, self._sealer)
 
     @contextmanager
     def write(self) -> Iterator[SqlUnitOfWork]:
-        if self._groups is not None:
-            with self._groups.write() as conn:
-                yield SqlUnitOfWork(conn, self._sealer)
-            return
-        conn = self._begin_write()
+        with self._unavailable_as_aws():
+            if self._groups is not None:
+                with self._groups.write() as conn:
+                    yield SqlUnitOfWork(conn, self._sealer)
+            else:
+                conn = self._begin_write()
+                try:
+                    yield SqlUnitOfWork(conn, self._sealer)
+                    sql_generation.finish(conn)  # in this transaction: the change and its generation commit together
+                    conn.commit()
+                finally:
+                    conn.close()  # without a commit, closing rolls the transaction back
+        if self._disk_full_at is not None:
+            with self._health:
+                self._disk_full_at = None  # a write went through: the disk has room again
+
+    @contextmanager
+    def _unavailable_as_aws(self) -> Iterator[None]:
         try:
-            yield SqlUnitOfWork(conn, self._sealer)
-            sql_generation.finish(conn)  # in this transaction: the change and its generation commit together
-            conn.commit()
-        finally:
-            conn.close()  # without a commit, closing rolls the transaction back
+            yield
+        except (DBAPIError, OSError) as exc:
+            reason = resource_failure(exc)
+            if reason is None:
+                raise
+            if reason == DISK_FULL and self._database_dir is not None:
+                with self._health:
+                    self._disk_full_at = self._free_bytes()
+            raise StoreUnavailable(reason) from exc
+
+    def write_blocked(self) -> str | None:
+        """Why a write cannot succeed now (the disk is full), or None: what ``/readyz`` asks.
+
+        Without a failed write it is the free space beside the database; after a write failed for a full
+        disk, writes stay blocked until a write succeeds or space has been freed since."""
+        if self._database_dir is None:
+            return None
+        free = self._free_bytes()
+        if free < MIN_FREE_BYTES:
+            return DISK_FULL
+        with self._health:
+            failed_at = self._disk_full_at
+        if failed_at is not None and free <= failed_at:
+            return DISK_FULL
+        return None
+
+    def _free_bytes(self) -> int:
+        assert self._database_dir is not None
+        try:
+            return free_bytes(self._database_dir)
+        except OSError:
+            return 0
 
     def _begin_write(self) -> Connection:
         """A connection inside a new write transaction (``BEGIN IMMEDIATE`` on SQLite), watched for changes

@@ -1,0 +1,69 @@
+"""The size audit (issue 10, item 5): every input member of a served operation that its botocore model leaves
+without a maximum is listed here with the limit AWS documents for it and where rolegate enforces it.
+
+The validator enforces every limit a model states, on every input (tests/wire/test_validator.py); what a
+model leaves open must be a decision, not an accident: a 540,000-character AssumeRole ``Policy`` once went
+through because its newer model dropped the 2,048 limit. A new operation, or a new botocore, that adds an
+unbounded member fails here until it is given its limit (or a reason it needs none).
+"""
+
+from __future__ import annotations
+
+from botocore.model import Shape
+
+from rolegate.wire.handlers import HANDLERS
+from rolegate.wire.models import default_catalog
+
+# (service, operation, member path) -> the documented limit and where it is enforced.
+UNBOUNDED_BY_MODEL: dict[tuple[str, str, str], str] = {
+    ("sts", "AssumeRole", "Policy"):
+        "2,048 characters (STS API reference, AssumeRole: Policy) - sts.sessions.MAX_SESSION_POLICY_CHARS",
+    ("sts", "AssumeRole", "PolicyArns"):
+        "10 ARNs (STS API reference, AssumeRole: PolicyArns) - sts.sessions.MAX_SESSION_POLICY_ARNS",
+    ("sts", "GetFederationToken", "PolicyArns"):
+        "10 ARNs (STS API reference, GetFederationToken: PolicyArns) - sts.sessions.MAX_SESSION_POLICY_ARNS",
+    ("iam", "CreateOpenIDConnectProvider", "ClientIDList"):
+        "100 client ids (IAM API reference) - iam.limits.client_ids_per_oidc_provider",
+    ("iam", "CreateOpenIDConnectProvider", "ThumbprintList"):
+        "5 thumbprints (IAM API reference) - iam.limits.thumbprints_per_oidc_provider",
+    ("iam", "UpdateOpenIDConnectProviderThumbprint", "ThumbprintList"):
+        "5 thumbprints (IAM API reference) - iam.limits.thumbprints_per_oidc_provider",
+    ("iam", "GetAccountAuthorizationDetails", "Filter"):
+        "none documented: items are enum values (each checked), the request body limit bounds the list",
+    ("iam", "CreateVirtualMFADevice", "VirtualMFADeviceName"):
+        "none documented (minimum 1 and a pattern); the request body limit bounds it",
+    ("iam", "GetPolicyVersion", "VersionId"): "none documented: pattern v[1-9][0-9]*…; the body limit bounds it",
+    ("iam", "DeletePolicyVersion", "VersionId"): "none documented: pattern v[1-9][0-9]*…; the body limit bounds it",
+    ("iam", "SetDefaultPolicyVersion", "VersionId"): "none documented: pattern v[1-9][0-9]*…; the body limit bounds it",
+}
+
+
+def _unbounded(shape: Shape, path: str, seen: frozenset[str]) -> list[str]:
+    kind = shape.type_name
+    meta = shape.metadata
+    if kind == "structure":
+        if shape.name in seen:
+            return []
+        return [p for name, member in shape.members.items()  # type: ignore[attr-defined]
+                for p in _unbounded(member, f"{path}.{name}" if path else name, seen | {shape.name})]
+    if kind == "list":
+        own = [path] if meta.get("max") is None else []
+        return own + _unbounded(shape.member, path + ".member", seen)  # type: ignore[attr-defined]
+    if kind == "map":
+        own = [path] if meta.get("max") is None else []
+        return (own + _unbounded(shape.key, path + ".key", seen)  # type: ignore[attr-defined]
+                + _unbounded(shape.value, path + ".value", seen))  # type: ignore[attr-defined]
+    if kind in ("string", "blob") and meta.get("max") is None and not (getattr(shape, "enum", None) or meta.get("enum")):
+        return [path]
+    return []
+
+
+def test_every_input_the_models_leave_unbounded_has_a_documented_limit() -> None:
+    catalog = default_catalog()
+    found = set()
+    for service, operation in HANDLERS:
+        ref = catalog.lookup(service, operation)
+        assert ref is not None
+        if ref.operation.input_shape is not None:
+            found |= {(service, operation, p) for p in _unbounded(ref.operation.input_shape, "", frozenset())}
+    assert found == set(UNBOUNDED_BY_MODEL)
