@@ -75,7 +75,7 @@ def test_missing_context_values_are_the_condition_keys_nobody_supplied_spelled_a
 
 def test_a_group_is_simulated_as_a_member_of_it_would_be() -> None:
     group = f"arn:aws:iam::{ACCOUNT}:group/devs"
-    simulation = Simulation(caller_arn=group, actions=("s3:GetObject",), caller_is_group=True,
+    simulation = Simulation(caller_arn=group, actions=("s3:GetObject",),
                             identity=input_policies([doc(allow("s3:*"))], "PolicyInputList"))
     assert [r.result.decision for r in simulate(simulation)] == ["allowed"]
 

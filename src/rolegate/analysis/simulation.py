@@ -134,8 +134,6 @@ class Simulation:
     resource_arns: Sequence[str] = ()
     resource_owner: str | None = None
     context: Sequence[ContextEntry] = ()
-    # The caller is a group: its policies are decided as a member user's would be.
-    caller_is_group: bool = False
     policies: tuple[SimulatedPolicy, ...] = field(default=(), init=False)
 
     def __post_init__(self) -> None:
@@ -174,10 +172,10 @@ def simulate(simulation: Simulation) -> list[EvaluationResult]:
 def _request(simulation: Simulation, action: str, resource: str, account: str,
              context: Mapping[str, str | tuple[str, ...]]) -> Request:
     caller = simulation.caller_arn
-    if simulation.caller_is_group:
-        # A group is no caller; its members are users of its account.
-        parsed = parse_arn(caller)
-        partition = parsed.partition if parsed else "aws"
+    parsed = parse_arn(caller)
+    if parsed is not None and parsed.service == "iam" and parsed.resource.startswith("group/"):
+        # A group is no caller: its policies are decided as a member's would be, a user of its account.
+        partition = parsed.partition
         member = Request.of(principal=f"arn:{partition}:iam::{_account(caller)}:user/simulated-group-member",
                             action=action, resource=resource, resource_account=account, context=context)
         return dataclasses.replace(member, principal=caller)
@@ -319,6 +317,30 @@ def _owner_account(owner: str | None) -> str | None:
     return _arn_account(owner) or owner
 
 
+def custom_simulation(
+    policy_input_list: Sequence[str], action_names: Sequence[str], *, account_id: str,
+    permissions_boundary_policy_input_list: Sequence[str] | None = None,
+    ordered_organization_policy_input_list: Sequence[Sequence[str]] | None = None,
+    resource_arns: Sequence[str] | None = None, resource_policy: str | None = None,
+    resource_owner: str | None = None, caller_arn: str | None = None,
+    context_entries: Sequence[ContextEntry] = (),
+) -> Simulation:
+    """SimulateCustomPolicy's simulation: only the policies given. Without ``caller_arn`` the caller is a user
+    of ``account_id``, so the policies are decided as that account's identity policies."""
+    if caller_arn is not None:
+        _check_caller(caller_arn)
+    elif resource_policy is not None:
+        # "CallerArn is required if you include a ResourcePolicy" (SimulateCustomPolicy, request parameters).
+        raise InvalidInput("CallerArn is required when ResourcePolicy is specified.")
+    return Simulation(
+        caller_arn=caller_arn or f"arn:aws:iam::{account_id}:user/simulated-caller",
+        actions=action_names, identity=input_policies(policy_input_list, "PolicyInputList"),
+        boundary=_boundary(permissions_boundary_policy_input_list, None),
+        scps=_scp_levels(ordered_organization_policy_input_list),
+        resource_policy=_resource_policy(resource_policy), resource_arns=resource_arns or (),
+        resource_owner=resource_owner, context=context_entries)
+
+
 # -- the service ---------------------------------------------------------------------------------------------
 
 
@@ -341,7 +363,7 @@ class SimulationService:
         """SimulatePrincipalPolicy: the entity's policies (a user's with its groups'), plus ``policy_input_list``;
         ``permissions_boundary_policy_input_list`` replaces the entity's boundary."""
         _check_handling(resource_handling_option)
-        kind, stored, boundary = self._entity_policies(request, policy_source_arn)
+        stored, boundary = self._entity_policies(request, policy_source_arn)
         identity = _excluding(stored, policy_exclusion_list)
         identity += input_policies(policy_input_list, "PolicyInputList")
         boundary = _boundary(permissions_boundary_policy_input_list, boundary)
@@ -353,8 +375,7 @@ class SimulationService:
         simulation = Simulation(
             caller_arn=caller, actions=action_names, identity=identity, boundary=boundary,
             resource_policy=_resource_policy(resource_policy), resource_arns=resource_arns or (),
-            resource_owner=resource_owner, context=context_entries,
-            caller_is_group=caller_arn is None and kind == GROUP)
+            resource_owner=resource_owner, context=context_entries)
         return page_by_position(simulate(simulation), marker, max_items)
 
     def simulate_custom_policy(
@@ -366,26 +387,19 @@ class SimulationService:
         context_entries: Sequence[ContextEntry] = (), resource_handling_option: str | None = None,
         max_items: int | None = None, marker: str | None = None,
     ) -> Page[EvaluationResult]:
-        """SimulateCustomPolicy: only the policies given. Without ``caller_arn`` the caller is the request's
-        own account's (a user of it), so the policies are decided as identity policies of that account."""
+        """SimulateCustomPolicy: ``custom_simulation`` in the request's caller's account."""
         _check_handling(resource_handling_option)
-        if caller_arn is not None:
-            _check_caller(caller_arn)
-        elif resource_policy is not None:
-            # "CallerArn is required if you include a ResourcePolicy" (SimulateCustomPolicy, request parameters).
-            raise InvalidInput("CallerArn is required when ResourcePolicy is specified.")
-        simulation = Simulation(
-            caller_arn=caller_arn or f"arn:aws:iam::{request.account_id}:user/simulated-caller",
-            actions=action_names, identity=input_policies(policy_input_list, "PolicyInputList"),
-            boundary=_boundary(permissions_boundary_policy_input_list, None),
-            scps=_scp_levels(ordered_organization_policy_input_list),
-            resource_policy=_resource_policy(resource_policy), resource_arns=resource_arns or (),
-            resource_owner=resource_owner, context=context_entries)
+        simulation = custom_simulation(
+            policy_input_list, action_names, account_id=request.account_id,
+            permissions_boundary_policy_input_list=permissions_boundary_policy_input_list,
+            ordered_organization_policy_input_list=ordered_organization_policy_input_list,
+            resource_arns=resource_arns, resource_policy=resource_policy, resource_owner=resource_owner,
+            caller_arn=caller_arn, context_entries=context_entries)
         return page_by_position(simulate(simulation), marker, max_items)
 
     def context_keys_for_principal_policy(self, request: RequestContext, policy_source_arn: str,
                                           policy_input_list: Sequence[str] | None = None) -> list[str]:
-        _kind, stored, boundary = self._entity_policies(request, policy_source_arn)
+        stored, boundary = self._entity_policies(request, policy_source_arn)
         given = input_policies(policy_input_list, "PolicyInputList")
         return referenced_keys(p.parsed for p in [*stored, *given, *([boundary] if boundary else [])])
 
@@ -395,8 +409,8 @@ class SimulationService:
     # -- the entity's policies ------------------------------------------------------------------------------
 
     def _entity_policies(self, request: RequestContext, arn: str
-                         ) -> tuple[str, list[SimulatedPolicy], SimulatedPolicy | None]:
-        """(kind, identity policies in evaluation order, boundary) of the user, group or role ``arn`` names."""
+                         ) -> tuple[list[SimulatedPolicy], SimulatedPolicy | None]:
+        """(identity policies in evaluation order, boundary) of the user, group or role ``arn`` names."""
         parsed = parse_arn(arn)
         kind, _, rest = parsed.resource.partition("/") if parsed and parsed.service == "iam" else ("", "", "")
         if kind not in (USER, GROUP, ROLE) or not rest:
@@ -414,20 +428,20 @@ class SimulationService:
                 for group in tx.users.list_groups(user.user_id):
                     policies += _inline(tx.groups.list_inline_policies(group.group_id), GROUP, group.name)
                     policies += _attached(tx, account, "Group", group.group_id)
-                return kind, policies, _managed(tx, account, user.permissions_boundary_arn, "boundary")
+                return policies, _managed(tx, account, user.permissions_boundary_arn, "boundary")
             if kind == ROLE:
                 role = tx.roles.get_by_name(account, name) if parsed.account == account else None
                 if role is None:
                     raise NoSuchEntity(f"The role with name {name} cannot be found.")
                 policies = _inline(tx.roles.list_inline_policies(role.role_id), ROLE, role.name)
                 policies += _attached(tx, account, "Role", role.role_id)
-                return kind, policies, _managed(tx, account, role.permissions_boundary_arn, "boundary")
+                return policies, _managed(tx, account, role.permissions_boundary_arn, "boundary")
             found = tx.groups.get_by_name(account, name) if parsed.account == account else None
             if found is None:
                 raise NoSuchEntity(f"The group with name {name} cannot be found.")
             policies = _inline(tx.groups.list_inline_policies(found.group_id), GROUP, found.name)
             policies += _attached(tx, account, "Group", found.group_id)
-            return kind, policies, None
+            return policies, None
 
 
 def _stored(text: str, policy_id: str, source_type: str, kind: str = "identity",
