@@ -13,6 +13,7 @@ whose statement object opens at column 37 and closes at column 166, ``StartPosit
 from __future__ import annotations
 
 import bisect
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -35,6 +36,7 @@ class _Unscannable(Exception):
     """The text is not the JSON the scanner expects; callers get no positions rather than an error."""
 
 
+@functools.lru_cache(maxsize=256)  # one simulation asks once per matched statement of each result
 def statement_spans(text: str) -> tuple[Span, ...]:
     """The span of every statement of ``text`` in order (the ``Statement`` object, or each object of the
     ``Statement`` array); empty when the text has no such member or is not JSON."""
