@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from rolegate.analysis.simulation import (ContextEntry, Simulation, SimulationService, context_of, input_policies,
-                                          input_policy, simulate)
+from rolegate.analysis.simulation import (ContextEntry, Simulation, SimulationService, context_of, custom_simulation,
+                                          input_policies, input_policy, simulate)
 from rolegate.core.errors import InvalidInput, NoSuchEntity
 from rolegate.iam.accounts import AccountService
 from rolegate.iam.groups import GroupService
@@ -120,6 +120,17 @@ def test_context_entries_of_each_type_reach_the_engine(entry: ContextEntry, valu
 def test_a_context_value_not_of_its_type_is_invalid_input(entry: ContextEntry) -> None:
     with pytest.raises(InvalidInput):
         context_of([entry])
+
+
+@pytest.mark.parametrize(("caller", "owner"), [
+    (f"arn:aws:iam::{ACCOUNT}:user/", None), ("arn:aws:iam::abc:user/x", None),
+    (f"arn:aws:sts::{ACCOUNT}:federated-user/f", None), ("ec2.amazonaws.com", None),
+    (USER_ARN, "bogus"), (USER_ARN, "arn:aws:iam::123:root"),
+])
+def test_a_caller_or_resource_owner_of_the_wrong_form_is_invalid_input(caller: str, owner: str | None) -> None:
+    with pytest.raises(InvalidInput):
+        custom_simulation([doc(allow("s3:*"))], ["s3:GetObject"], account_id=ACCOUNT, caller_arn=caller,
+                          resource_owner=owner)
 
 
 def test_a_malformed_input_policy_is_invalid_input_naming_it() -> None:

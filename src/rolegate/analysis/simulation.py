@@ -24,6 +24,7 @@ import binascii
 import dataclasses
 import datetime as dt
 import ipaddress
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
@@ -55,6 +56,8 @@ RESOURCE_HANDLING_OPTIONS = frozenset({
     "EC2-VPC-InstanceStore", "EC2-VPC-InstanceStore-Subnet", "EC2-VPC-EBS", "EC2-VPC-EBS-Subnet",
     "EC2-Classic-InstanceStore", "EC2-Classic-EBS"})
 
+_CALLER = re.compile(r"^arn:[\w-]+:iam::\d{12}:(user|group|role)/(.+/)?[^/]+$")
+_OWNER = re.compile(r"^(\d{12}|arn:[\w-]+:iam::\d{12}:root)$")
 _SINGLE_TYPES = frozenset({"string", "numeric", "boolean", "date", "ip", "binary"})
 # The EvalDecisionDetails key of each policy type a cross-account simulation reports.
 _DETAIL_KEYS = {PolicyType.IDENTITY: "IAM Policy", PolicyType.RESOURCE: "Resource Policy",
@@ -327,6 +330,7 @@ def custom_simulation(
 ) -> Simulation:
     """SimulateCustomPolicy's simulation: only the policies given. Without ``caller_arn`` the caller is a user
     of ``account_id``, so the policies are decided as that account's identity policies."""
+    _check_owner(resource_owner)
     if caller_arn is not None:
         _check_caller(caller_arn)
     elif resource_policy is not None:
@@ -370,6 +374,7 @@ class SimulationService:
         if boundary is not None and _excluded(boundary, policy_exclusion_list, boundary=True):
             boundary = None
         caller = caller_arn or policy_source_arn
+        _check_owner(resource_owner)
         if caller_arn is not None:
             _check_caller(caller_arn)
         simulation = Simulation(
@@ -509,10 +514,14 @@ def _check_handling(option: str | None) -> None:
 
 def _check_caller(arn: str) -> None:
     """CallerArn: "You cannot specify the ARN of an assumed role, federated user, or a service principal"."""
-    parsed = parse_arn(arn)
-    kind = parsed.resource.partition("/")[0] if parsed and parsed.service == "iam" else ""
-    if kind not in (USER, ROLE, GROUP):
+    if _CALLER.match(arn) is None:
         raise InvalidInput(f"Invalid CallerArn: {arn}. It must be the ARN of an IAM user, group or role.")
+
+
+def _check_owner(owner: str | None) -> None:
+    """ResourceOwner: an account id, or the account's root ARN ``arn:aws:iam::ACCOUNT:root``."""
+    if owner is not None and _OWNER.match(owner) is None:
+        raise InvalidInput(f"Invalid ResourceOwner: {owner}. It must be an account ID or an account's root ARN.")
 
 
 def _excluding(policies: list[SimulatedPolicy], exclusions: Sequence[Mapping[str, Any]] | None) -> list[SimulatedPolicy]:
