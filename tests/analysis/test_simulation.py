@@ -212,3 +212,14 @@ def test_a_policy_source_that_is_no_user_group_or_role_is_invalid_input(
         simulation: SimulationService, req: Requests, arn: str) -> None:
     with pytest.raises(InvalidInput):
         simulation.context_keys_for_principal_policy(req(ACCOUNT), arn)
+
+
+def test_context_keys_of_a_principal_leave_its_boundary_out(store: SqlStore, accounts: AccountService,
+                                                            simulation: SimulationService, req: Requests) -> None:
+    r = req(ACCOUNT)
+    boundary = ManagedPolicyService(store).create_policy(r, "B", doc(allow(
+        "s3:*", Condition={"Bool": {"aws:SecureTransport": "true"}}))).policy.arn
+    user = UserService(store).create_user(r, "bob", permissions_boundary_arn=boundary)
+    UserService(store).put_user_policy(r, "bob", "P", doc(allow(
+        "s3:*", Condition={"StringEquals": {"aws:RequestedRegion": "eu-west-1"}})))
+    assert simulation.context_keys_for_principal_policy(r, user.arn) == ["aws:RequestedRegion"]

@@ -1,7 +1,8 @@
 """The context keys a set of policies references: every condition key and every policy variable.
 
 GetContextKeysForCustomPolicy and GetContextKeysForPrincipalPolicy list "the context keys referenced in all
-the IAM policies" (IAM API reference, https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetContextKeysForCustomPolicy.html);
+the IAM policies" (IAM API reference,
+https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetContextKeysForCustomPolicy.html);
 AWS's own example lists ``aws:username`` (a variable in ``Resource``) beside ``aws:CurrentTime`` (a condition
 key), each spelled as the policy spells it. Condition keys are case-insensitive ("IAM JSON policy elements:
 Condition"), so two spellings of one key are one key, listed as first written.

@@ -140,7 +140,8 @@ class Simulation:
     policies: tuple[SimulatedPolicy, ...] = field(default=(), init=False)
 
     def __post_init__(self) -> None:
-        every = [*self.identity, *([self.boundary] if self.boundary else []), *(p for level in self.scps for p in level),
+        every = [*self.identity, *([self.boundary] if self.boundary else []),
+                 *(p for level in self.scps for p in level),
                  *([self.resource_policy] if self.resource_policy else [])]
         object.__setattr__(self, "policies", tuple(every))
 
@@ -191,7 +192,8 @@ def _result(simulation: Simulation, resource: str, decision: Decision, names: Ma
     verdict = _EVAL_DECISIONS[decision.outcome]
     refs = decision.matched
     if verdict == ALLOWED:
-        deciding = [r for r in refs if r.effect == "Allow" and r.policy_type in (PolicyType.IDENTITY, PolicyType.RESOURCE)]
+        deciding = [r for r in refs
+                    if r.effect == "Allow" and r.policy_type in (PolicyType.IDENTITY, PolicyType.RESOURCE)]
     elif verdict == EXPLICIT_DENY:
         deciding = [r for r in refs if r.effect == "Deny" and r.policy_type is not PolicyType.SCP]
     else:
@@ -404,9 +406,12 @@ class SimulationService:
 
     def context_keys_for_principal_policy(self, request: RequestContext, policy_source_arn: str,
                                           policy_input_list: Sequence[str] | None = None) -> list[str]:
-        stored, boundary = self._entity_policies(request, policy_source_arn)
+        """The keys of the entity's identity policies and ``policy_input_list``: "Only context keys referenced by
+        the identity-based policies attached to the specified entity, and any additional policies that you
+        provide, are included" (GetContextKeysForPrincipalPolicy) — not its boundary's."""
+        stored, _boundary = self._entity_policies(request, policy_source_arn)
         given = input_policies(policy_input_list, "PolicyInputList")
-        return referenced_keys(p.parsed for p in [*stored, *given, *([boundary] if boundary else [])])
+        return referenced_keys(p.parsed for p in [*stored, *given])
 
     def context_keys_for_custom_policy(self, request: RequestContext, policy_input_list: Sequence[str]) -> list[str]:
         return referenced_keys(p.parsed for p in input_policies(policy_input_list, "PolicyInputList"))
@@ -524,7 +529,8 @@ def _check_owner(owner: str | None) -> None:
         raise InvalidInput(f"Invalid ResourceOwner: {owner}. It must be an account ID or an account's root ARN.")
 
 
-def _excluding(policies: list[SimulatedPolicy], exclusions: Sequence[Mapping[str, Any]] | None) -> list[SimulatedPolicy]:
+def _excluding(policies: list[SimulatedPolicy],
+               exclusions: Sequence[Mapping[str, Any]] | None) -> list[SimulatedPolicy]:
     return [p for p in policies if not _excluded(p, exclusions)]
 
 
