@@ -182,6 +182,11 @@ MATRIX: dict[str, tuple[dict[str, Any], str]] = {
     # account-wide
     "GetAccountAuthorizationDetails": ({}, "*"),
     "GetAccountSummary": ({}, "*"),
+    # the policy simulator: the principal whose policies are read, by ARN; custom policies on "*"
+    "SimulatePrincipalPolicy": ({"PolicySourceArn": USER_ARN, "ActionNames": ["s3:GetObject"]}, USER_ARN),
+    "GetContextKeysForPrincipalPolicy": ({"PolicySourceArn": USER_ARN}, USER_ARN),
+    "SimulateCustomPolicy": ({"PolicyInputList": [DOC], "ActionNames": ["s3:GetObject"]}, "*"),
+    "GetContextKeysForCustomPolicy": ({"PolicyInputList": [DOC]}, "*"),
     # STS
     "GetFederationToken": ({"Name": "mxfed"}, f"arn:aws:sts::{ACCT}:federated-user/mxfed"),
     "GetAccessKeyInfo": ({"AccessKeyId": "AKIAIOSFODNN7EXAMPLE"}, "*"),

@@ -80,3 +80,30 @@ def test_validate_json_output_lists_findings(tmp_path: Path) -> None:
     result = CliRunner().invoke(policy_app, ["validate", str(policy), "--json"])
     assert result.exit_code == 0
     assert [f["issueCode"] for f in json.loads(result.stdout)] == ["MISSING_VERSION"]
+
+
+def test_simulate_prints_aws_results_with_the_explanation_beside_them(tmp_path: Path) -> None:
+    policy = tmp_path / "p.json"
+    policy.write_text(json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:*", "Resource": "*"},
+        {"Sid": "NoDelete", "Effect": "Deny", "Action": "s3:DeleteBucket", "Resource": "*"}]}))
+    result = CliRunner().invoke(policy_app, ["simulate", "--policy", str(policy), "--action", "s3:GetObject",
+                                             "--action", "s3:DeleteBucket"])
+    assert result.exit_code == 0, result.output
+    get, delete = json.loads(result.stdout)["EvaluationResults"]
+    assert (get["EvalDecision"], delete["EvalDecision"]) == ("allowed", "explicitDeny")
+    assert delete["MatchedStatements"][0]["SourcePolicyId"] == "PolicyInputList.1"
+    assert delete["Explanation"]["deniedBy"] == "identity"
+    assert [m["statement"] for m in delete["Explanation"]["matched"]] == [0, "NoDelete"]
+
+
+def test_simulate_reads_context_and_reports_bad_input_as_aws_would(tmp_path: Path) -> None:
+    policy = tmp_path / "p.json"
+    policy.write_text(json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*",
+                                  "Resource": "*", "Condition": {"StringEquals": {"aws:PrincipalTag/team": "x"}}}]}))
+    base = ["simulate", "--policy", str(policy), "--action", "s3:GetObject", "--no-explain"]
+    given = CliRunner().invoke(policy_app, [*base, "--context", "aws:PrincipalTag/team=x"])
+    assert json.loads(given.stdout)["EvaluationResults"][0]["EvalDecision"] == "allowed"
+    assert "Explanation" not in json.loads(given.stdout)["EvaluationResults"][0]
+    refused = CliRunner().invoke(policy_app, [*base, "--caller", "arn:aws:sts::111122223333:assumed-role/r/s"])
+    assert refused.exit_code == 1 and "InvalidInput" in refused.output

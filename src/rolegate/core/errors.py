@@ -153,6 +153,13 @@ class MalformedPolicyDocument(ClientError):
     code = "MalformedPolicyDocument"
 
 
+class PolicyEvaluation(AwsError):
+    """The simulator could not evaluate a policy (IAM API reference, SimulatePrincipalPolicy: HTTP 500)."""
+
+    code = "PolicyEvaluation"
+    status = 500
+
+
 class PolicyNotAttachable(ClientError):
     code = "PolicyNotAttachable"
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypedDict
 
+from rolegate.analysis.simulation import SimulationService
 from rolegate.auth.partitions import partition_ids
 from rolegate.authz import Authorizer, RequestContext
 from rolegate.core.arns import DEFAULT_PARTITION
@@ -94,7 +95,8 @@ def open_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
                         service_linked_roles=ServiceLinkedRoleService(store),
                         providers=ProviderService(store),
                         policies=ManagedPolicyService(store),
-                        account_views=AccountViewService(store), **sts_services(store, clock, authorizer))
+                        account_views=AccountViewService(store), simulation=SimulationService(store),
+                        **sts_services(store, clock, authorizer))
     return Runtime(settings, store, services, clock, effective, authorizer)
 
 

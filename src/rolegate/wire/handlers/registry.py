@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from rolegate.analysis.simulation import SimulationService
 from rolegate.authz import Authorizer, Caller, RequestContext
 from rolegate.iam.accounts import AccountService
 from rolegate.iam.instance_profiles import InstanceProfileService
@@ -45,6 +46,7 @@ class Services:
     sts: StsService
     mfa: MfaService
     authorization_messages: AuthorizationMessages
+    simulation: SimulationService
 
 
 @dataclass(frozen=True, slots=True)
