@@ -123,8 +123,8 @@ class ServiceLinkedRoleService:
                 raise InvalidInput(f"Service role name {name} has been taken in this account, please try a "
                                    f"different suffix.") from None
             policy_arn = known.policy_arn if known is not None else None
-            # The service attaches its own managed policy; it is attached only when rolegate ships that
-            # policy's document (iam/data/aws_managed_policies.json), since an attachment must resolve.
+            # The service attaches its own managed policy (every table entry names one in the shipped
+            # catalogue, tests/iam pin that); the check keeps an attachment resolvable all the same.
             if policy_arn is not None and aws_managed_policy(policy_arn) is not None:
                 tx.managed_policies.attach("Role", role.role_id, policy_arn)
         return role
