@@ -85,3 +85,6 @@ def test_an_attached_catalogue_policy_is_what_the_role_s_sessions_may_do(server:
     assert _code(exc) == "AccessDenied"
     made = after.create_service_linked_role(AWSServiceName="dax.amazonaws.com")["Role"]
     assert made["Path"] == "/aws-service-role/dax.amazonaws.com/"
+    # The service-linked role gets DAX's documented policy from the catalogue.
+    policies = iam.list_attached_role_policies(RoleName=made["RoleName"])["AttachedPolicies"]
+    assert [p["PolicyArn"] for p in policies] == ["arn:aws:iam::aws:policy/aws-service-role/DAXServiceRolePolicy"]
