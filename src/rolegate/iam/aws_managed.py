@@ -14,6 +14,7 @@ import bisect
 import datetime as dt
 import itertools
 import json
+import os
 import threading
 import zipfile
 from collections.abc import Iterator
@@ -58,7 +59,8 @@ class _Catalogue:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._zip = zipfile.ZipFile(resources.files("rolegate.iam").joinpath(DATA_FILE).open("rb"))
+        self._pid = -1
+        self._zip = self._open()
         index = json.loads(self.read("index.json"))
         self.by_arn: dict[str, AwsManagedPolicy] = {}
         for p in index["policies"]:
@@ -72,8 +74,15 @@ class _Catalogue:
         self.ordered = sorted(self.by_arn.values(), key=lambda a: policy_sort_key(a.policy))
         self.keys = [policy_sort_key(a.policy) for a in self.ordered]
 
+    def _open(self) -> zipfile.ZipFile:
+        self._pid = os.getpid()
+        return zipfile.ZipFile(resources.files("rolegate.iam").joinpath(DATA_FILE).open("rb"))
+
     def read(self, member: str) -> str:
         with self._lock:
+            if self._pid != os.getpid():
+                # A forked worker must not share the parent's file offset: each process reads its own handle.
+                self._zip = self._open()
             return self._zip.read(member).decode("utf-8")
 
     def has(self, member: str) -> bool:
