@@ -171,3 +171,24 @@ def test_any_catalogue_policy_attaches_and_detaches(policies: ManagedPolicyServi
     assert policies.get_policy(req(ACCOUNT), DYNAMODB_FULL).attachment_count == 1
     policies.detach(req(ACCOUNT), "Role", "app", DYNAMODB_FULL)
     assert [a.name for a in policies.list_attached(req(ACCOUNT), "Role", "app").items] == ["ViewOnlyAccess"]
+
+
+def test_the_regeneration_script_refuses_a_tarball_that_is_not_the_pinned_one() -> None:
+    with pytest.raises(SystemExit, match="integrity mismatch"):
+        _script().verified(b"not the package")
+
+
+def test_the_regeneration_script_turns_the_package_s_entries_into_the_index() -> None:
+    script = _script()
+    arn = "arn:aws:iam::aws:policy/service-role/ExampleRole"
+    doc = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}
+    index, defaults, others = script.build({"ExampleRole": {
+        "arn": arn, "latestVersionId": "v3", "versionsCount": 3, "createdDate": "2020-01-01T00:00:00.000Z",
+        "lastUpdatedDate": "2021-01-01T00:00:00.000Z",
+        "versions": {"v1": {"createdDate": "2020-01-01T00:00:00.000Z", "document": doc},
+                     "v3": {"createdDate": "2021-01-01T00:00:00.000Z", "document": doc}}}})
+    assert index == [{"name": "ExampleRole", "path": "/service-role/", "policy_id": script.derived_policy_id(arn),
+                      "default_version_id": "v3", "next_version": 4, "create_date": "2020-01-01T00:00:00Z",
+                      "update_date": "2021-01-01T00:00:00Z", "description": None,
+                      "versions": [["v3", "2021-01-01T00:00:00Z"], ["v1", "2020-01-01T00:00:00Z"]]}]
+    assert json.loads(defaults["ExampleRole"]) == doc and list(others["ExampleRole"]) == ["v1"]
