@@ -10,6 +10,7 @@ only a few policies' histories are kept.
 
 from __future__ import annotations
 
+import atexit
 import bisect
 import datetime as dt
 import itertools
@@ -76,7 +77,9 @@ class _Catalogue:
 
     def _open(self) -> zipfile.ZipFile:
         self._pid = os.getpid()
-        return zipfile.ZipFile(resources.files("rolegate.iam").joinpath(DATA_FILE).open("rb"))
+        handle = resources.files("rolegate.iam").joinpath(DATA_FILE).open("rb")
+        atexit.register(handle.close)  # a zip made from an open file leaves that file to its opener
+        return zipfile.ZipFile(handle)
 
     def read(self, member: str) -> str:
         with self._lock:
