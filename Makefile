@@ -38,6 +38,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.sts_bench
 	$(BIN)/python -m bench.store_round_trips
 	$(BIN)/python -m bench.write_path_bench
+	$(BIN)/python -m bench.catalog_bench
 
 clean:
 	rm -rf $(VENV) $(DATA_DIR) .pytest_cache .hypothesis

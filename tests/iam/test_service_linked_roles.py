@@ -9,6 +9,7 @@ import pytest
 from rolegate.core.clock import FixedClock
 from rolegate.core.errors import InvalidInput, NoSuchEntity, UnmodifiableEntity
 from rolegate.iam.accounts import AccountService
+from rolegate.iam.aws_managed import aws_managed_policy, aws_policy_arn
 from rolegate.iam.roles import RoleService
 from rolegate.iam.service_linked_roles import (
     KNOWN_SERVICES,
@@ -123,17 +124,29 @@ def test_unknown_or_malformed_task_ids(slr: ServiceLinkedRoleService, req: Reque
         slr.deletion_status(req(ACCOUNT), "not-a-task")
 
 
-def test_the_services_managed_policy_is_attached_when_rolegate_ships_it_and_goes_with_the_role(
-        slr: ServiceLinkedRoleService, store: SqlStore, monkeypatch: pytest.MonkeyPatch, req: Requests) -> None:
-    # The shipped catalog has no aws-service-role/ policies yet, so point a test service at one it has.
-    shipped = "arn:aws:iam::aws:policy/ReadOnlyAccess"
-    monkeypatch.setitem(KNOWN_SERVICES, "test.amazonaws.com", KnownService("Test", "ReadOnlyAccess"))
-    monkeypatch.setitem(KNOWN_SERVICES, "other.amazonaws.com", KnownService("Other", "ReadOnlyAccessMissing"))
-    role = slr.create_service_linked_role(req(ACCOUNT), "test.amazonaws.com")
-    unshipped = slr.create_service_linked_role(req(ACCOUNT), "other.amazonaws.com")
+def test_every_known_service_s_policy_is_a_service_role_policy_of_the_catalogue() -> None:
+    for service, known in KNOWN_SERVICES.items():
+        assert known.policy is not None, service
+        found = aws_managed_policy(aws_policy_arn(known.policy))
+        assert found is not None and found.policy.path == "/aws-service-role/", service
+
+
+@pytest.mark.parametrize("service", sorted(KNOWN_SERVICES))
+def test_each_known_service_s_role_gets_its_documented_policy_and_loses_it_with_the_role(
+        slr: ServiceLinkedRoleService, store: SqlStore, req: Requests, service: str) -> None:
+    role = slr.create_service_linked_role(req(ACCOUNT), service)
     with store.read() as tx:
-        assert tx.managed_policies.attached("Role", role.role_id) == [shipped]
-        assert tx.managed_policies.attached("Role", unshipped.role_id) == []
+        expected = aws_policy_arn(str(KNOWN_SERVICES[service].policy))
+        assert tx.managed_policies.attached("Role", role.role_id) == [expected]
     slr.delete_service_linked_role(req(ACCOUNT), role.name)
+    with store.read() as tx:
+        assert tx.managed_policies.attached("Role", role.role_id) == []
+
+
+def test_a_policy_missing_from_the_catalogue_is_not_attached(
+        slr: ServiceLinkedRoleService, store: SqlStore, monkeypatch: pytest.MonkeyPatch, req: Requests) -> None:
+    missing = "arn:aws:iam::aws:policy/aws-service-role/NoSuchServiceRolePolicy"
+    monkeypatch.setitem(KNOWN_SERVICES, "other.amazonaws.com", KnownService("Other", missing))
+    role = slr.create_service_linked_role(req(ACCOUNT), "other.amazonaws.com")
     with store.read() as tx:
         assert tx.managed_policies.attached("Role", role.role_id) == []

@@ -18,7 +18,7 @@ from rolegate.authz import RequestContext
 from rolegate.core.errors import ValidationError
 from rolegate.core.pagination import decode_marker, encode_marker
 
-from .aws_managed import aws_managed_policy, is_aws_managed_arn
+from .aws_managed import aws_managed_policy, is_aws_managed_arn, policy_sort_key
 from .entities import GroupRecord, ManagedPolicyRecord, RoleRecord, UserRecord
 from .instance_profiles import InstanceProfile
 from .limits import DEFAULT_LIMITS, IamLimits
@@ -190,7 +190,7 @@ def _section_rows(tx: IamTransaction, account_id: str, section: str, wanted: set
             return []
         return [(r.name.lower(), r) for r in named[section](account_id, "/", after, budget)]
     views = _policy_views(tx, account_id, local="LocalManagedPolicy" in wanted, aws="AWSManagedPolicy" in wanted)
-    keyed = sorted((_policy_key(v.policy), v) for v in views)
+    keyed = sorted((policy_sort_key(v.policy), v) for v in views)
     return [(k, v) for k, v in keyed if after is None or k > after][:budget]
 
 
@@ -211,10 +211,6 @@ def _policy_views(tx: IamTransaction, account_id: str, *, local: bool, aws: bool
             if found is not None:
                 policies.append(found.policy)
     return [PolicyView(p, attached.get(p.arn, 0), bounds.get(p.arn, 0)) for p in policies]
-
-
-def _policy_key(policy: ManagedPolicyRecord) -> str:
-    return f"{policy.name.lower()} {policy.arn}"
 
 
 # --- details of the page's entities, one query per kind of detail -------------------------------------------

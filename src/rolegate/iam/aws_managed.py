@@ -1,19 +1,29 @@
 """AWS managed policies: the ``arn:PARTITION:iam::aws:policy/…`` namespace every account sees, read-only.
 
 Each partition has its own copy under its own ARNs: an account in ``aws-cn`` sees
-``arn:aws-cn:iam::aws:policy/ReadOnlyAccess`` (docs/adr/0022-partitions.md). The shipped catalog is the ``aws``
-partition's; the others' are the same policies with the partition of their ARNs replaced.
+``arn:aws-cn:iam::aws:policy/ReadOnlyAccess`` (docs/adr/0022-partitions.md). The shipped catalogue is the
+``aws`` partition's; another partition's is the same policies with the partition of their ARNs replaced.
 
-The policies and their real documents ship as ``data/aws_managed_policies.json`` (regenerated from a public
-archive by ``scripts/regenerate_aws_managed_policies.py``); they are loaded once per process, on first use.
-Only the default version of each is shipped, which is the version GetPolicy names.
+The whole catalogue ships as ``data/aws_managed_policies.zip``, generated from a pinned public data package
+by ``scripts/regenerate_aws_managed_policies.py`` (docs/adr/0021-aws-managed-policy-catalogue.md). Nothing is
+read at import; the first use reads only the zip's index (names, paths, ids, dates, version lists). A
+policy's default document is read when it is first needed (GetPolicyVersion, evaluation of an attachment)
+and kept; older versions' documents are read per policy on GetPolicyVersion / ListPolicyVersions and
+only a few policies' histories are kept.
 """
 
 from __future__ import annotations
 
+import atexit
+import bisect
 import dataclasses
 import datetime as dt
+import itertools
 import json
+import os
+import threading
+import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -24,39 +34,115 @@ from .entities import ManagedPolicyRecord, PolicyVersionRecord
 
 AWS_ACCOUNT = "aws"  # the account field of an AWS managed policy's ARN
 AWS_POLICY_ARN_PREFIX = "arn:aws:iam::aws:policy/"  # in the default partition; see ``aws_policy_arn``
+DATA_FILE = "data/aws_managed_policies.zip"
 
 
 @dataclass(frozen=True, slots=True)
 class AwsManagedPolicy:
     policy: ManagedPolicyRecord
-    default_version: PolicyVersionRecord
+    version_dates: tuple[tuple[str, dt.datetime], ...]  # every version AWS serves, newest first
+
+    @property
+    def default_version(self) -> PolicyVersionRecord:
+        """The version GetPolicy names, with its document (read from the data file once, then kept)."""
+        p = self.policy
+        return PolicyVersionRecord(p.policy_id, p.default_version_id, _default_document(p.name), p.updated_at)
+
+    def versions(self) -> list[PolicyVersionRecord]:
+        """Every version with its document, newest first, as ListPolicyVersions orders them."""
+        older = _older_documents(self.policy.name)
+        default = self.policy.default_version_id
+        return [self.default_version if vid == default else PolicyVersionRecord(self.policy.policy_id, vid,
+                                                                                older[vid], created)
+                for vid, created in self.version_dates if vid == default or vid in older]
+
+    def version(self, version_id: str) -> PolicyVersionRecord | None:
+        if version_id == self.policy.default_version_id:
+            return self.default_version
+        return next((v for v in self.versions() if v.version_id == version_id), None)
+
+
+class _Catalogue:
+    """The open data file and its index; members are read under one lock (one shared file handle)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pid = -1
+        self._zip = self._open()
+        index = json.loads(self.read("index.json"))
+        self.by_arn: dict[str, AwsManagedPolicy] = {}
+        for p in index["policies"]:
+            arn = f"{AWS_POLICY_ARN_PREFIX}{p['path'][1:]}{p['name']}"
+            policy = ManagedPolicyRecord(
+                account_id=AWS_ACCOUNT, policy_id=p["policy_id"], name=p["name"], path=p["path"], arn=arn,
+                default_version_id=p["default_version_id"], next_version=p["next_version"],
+                created_at=_date(p["create_date"]), updated_at=_date(p["update_date"]),
+                description=p["description"])
+            self.by_arn[arn] = AwsManagedPolicy(policy, tuple((v, _date(d)) for v, d in p["versions"]))
+        self.ordered = sorted(self.by_arn.values(), key=lambda a: policy_sort_key(a.policy))
+        self.keys = [policy_sort_key(a.policy) for a in self.ordered]
+
+    def _open(self) -> zipfile.ZipFile:
+        self._pid = os.getpid()
+        handle = resources.files("rolegate.iam").joinpath(DATA_FILE).open("rb")
+        atexit.register(handle.close)  # a zip made from an open file leaves that file to its opener
+        return zipfile.ZipFile(handle)
+
+    def read(self, member: str) -> str:
+        with self._lock:
+            if self._pid != os.getpid():
+                # A forked worker must not share the parent's file offset: each process reads its own handle.
+                self._zip = self._open()
+            return self._zip.read(member).decode("utf-8")
+
+    def has(self, member: str) -> bool:
+        try:
+            self._zip.getinfo(member)
+        except KeyError:
+            return False
+        return True
 
 
 @lru_cache(maxsize=1)
-def _catalog() -> dict[str, AwsManagedPolicy]:
-    text = resources.files("rolegate.iam").joinpath("data/aws_managed_policies.json").read_text("utf-8")
-    out: dict[str, AwsManagedPolicy] = {}
-    for p in json.loads(text)["policies"]:
-        version = int(p["default_version_id"][1:])
-        policy = ManagedPolicyRecord(
-            account_id=AWS_ACCOUNT, policy_id=p["policy_id"], name=p["name"], path=p["path"], arn=p["arn"],
-            default_version_id=p["default_version_id"], next_version=version + 1,
-            created_at=_date(p["create_date"]), updated_at=_date(p["update_date"]), description=p["description"])
-        out[p["arn"]] = AwsManagedPolicy(
-            policy, PolicyVersionRecord(p["policy_id"], p["default_version_id"], p["document"],
-                                        _date(p["update_date"])))
-    return out
+def _catalogue() -> _Catalogue:
+    return _Catalogue()
+
+
+@lru_cache(maxsize=None)
+def _default_document(name: str) -> str:
+    return _catalogue().read(f"default/{name}.json")
+
+
+@lru_cache(maxsize=8)
+def _older_documents(name: str) -> dict[str, str]:
+    catalogue = _catalogue()
+    member = f"versions/{name}.json"
+    if not catalogue.has(member):
+        return {}
+    found: dict[str, str] = json.loads(catalogue.read(member))
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class _PartitionView:
+    """The catalogue as one partition sees it: its ARNs, in ListPolicies order, with their sort keys."""
+
+    by_arn: dict[str, AwsManagedPolicy]
+    ordered: list[AwsManagedPolicy]
+    keys: list[str]
 
 
 @lru_cache(maxsize=16)
-def _catalog_in(partition: str) -> dict[str, AwsManagedPolicy]:
+def _view(partition: str) -> _PartitionView:
+    catalogue = _catalogue()
     if partition == DEFAULT_PARTITION:
-        return _catalog()
-    out: dict[str, AwsManagedPolicy] = {}
-    for shipped in _catalog().values():
-        arn = aws_policy_arn(shipped.policy.arn[len(AWS_POLICY_ARN_PREFIX):], partition)
-        out[arn] = AwsManagedPolicy(dataclasses.replace(shipped.policy, arn=arn), shipped.default_version)
-    return out
+        return _PartitionView(catalogue.by_arn, catalogue.ordered, catalogue.keys)
+    # Documents are read by policy name, so a copy with the partition's ARN serves the same versions.
+    copies = [dataclasses.replace(a, policy=dataclasses.replace(
+        a.policy, arn=aws_policy_arn(a.policy.arn[len(AWS_POLICY_ARN_PREFIX):], partition)))
+        for a in catalogue.ordered]
+    copies.sort(key=lambda a: policy_sort_key(a.policy))
+    return _PartitionView({a.policy.arn: a for a in copies}, copies, [policy_sort_key(a.policy) for a in copies])
 
 
 def aws_policy_arn(path_and_name: str, partition: str = DEFAULT_PARTITION) -> str:
@@ -74,15 +160,33 @@ def is_aws_managed_arn(arn: str) -> bool:
 
 def aws_managed_policy(arn: str) -> AwsManagedPolicy | None:
     """The AWS managed policy ``arn`` names, in the partition the ARN names."""
+    if arn.startswith(AWS_POLICY_ARN_PREFIX):
+        return _catalogue().by_arn.get(arn)
     parsed = parse_arn(arn)
-    if parsed is None:
-        return None
-    return _catalog_in(parsed.partition).get(arn) if parsed.partition != DEFAULT_PARTITION else _catalog().get(arn)
+    return _view(parsed.partition).by_arn.get(arn) if parsed is not None else None
 
 
 def aws_managed_policies(partition: str = DEFAULT_PARTITION) -> list[AwsManagedPolicy]:
-    """All of them as ``partition`` sees them, ordered by lower-cased name."""
-    return sorted(_catalog_in(partition).values(), key=lambda p: p.policy.name.lower())
+    """All of them as ``partition`` sees them, in ListPolicies order (``policy_sort_key``)."""
+    return list(_view(partition).ordered)
+
+
+def aws_managed_policies_after(after: str | None, partition: str = DEFAULT_PARTITION
+                               ) -> Iterator[ManagedPolicyRecord]:
+    """The policies whose sort key follows ``after`` (all when None), in order: a page starts by bisection."""
+    view = _view(partition)
+    start = 0 if after is None else bisect.bisect_right(view.keys, after)
+    return (a.policy for a in itertools.islice(view.ordered, start, None))
+
+
+def policy_sort_key(policy: ManagedPolicyRecord) -> str:
+    """ListPolicies' order: by lower-cased name (the ARN breaks ties between an account's and AWS's)."""
+    return f"{policy.name.lower()} {policy.arn}"
+
+
+def catalogue_source() -> str:
+    """The pinned data package the shipped catalogue was generated from (``npm:<name>@<version>``)."""
+    return str(json.loads(_catalogue().read("index.json"))["source"])
 
 
 def _date(text: str) -> dt.datetime:

@@ -9,6 +9,7 @@ entities' boundary columns, so they are exact after every attach, detach and bou
 from __future__ import annotations
 
 import dataclasses
+import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -22,14 +23,20 @@ from rolegate.core.errors import (
     LimitExceeded,
     NoSuchEntity,
 )
-from rolegate.core.pagination import Page
+from rolegate.core.pagination import Page, decode_marker
 from rolegate.store.ports import DuplicateKeyError
 
 from . import documents
-from .aws_managed import AWS_ACCOUNT, aws_managed_policies, aws_managed_policy, is_aws_managed_arn
+from .aws_managed import (
+    AWS_ACCOUNT,
+    aws_managed_policies_after,
+    aws_managed_policy,
+    is_aws_managed_arn,
+    policy_sort_key,
+)
 from .entities import ManagedPolicyRecord, PolicyEntityRecord, PolicyVersionRecord
 from .limits import DEFAULT_LIMITS, IamLimits
-from .paging import page_after, page_by_position
+from .paging import page_after, page_by_position, page_limit, page_of_rows
 from .policy_lookup import require_attachable_policy
 from .ports import IamStore, IamTransaction
 from .roles import SERVICE_ROLE_PATH_PREFIX, raise_unmodifiable
@@ -111,23 +118,31 @@ class ManagedPolicyService:
     def list_policies(self, request: RequestContext, *, scope: str = "All", only_attached: bool = False,
                       path_prefix: str = "/", usage_filter: str | None = None, marker: str | None = None,
                       max_items: int | None = None) -> Page[PolicyView]:
+        after = decode_marker(marker)
         with self._store.read() as tx:
             attached = tx.managed_policies.attachment_counts(request.account_id)
             bounds = tx.managed_policies.boundary_counts(request.account_id)
-            policies: list[ManagedPolicyRecord] = []
-            if scope in ("All", "AWS"):
-                policies += [p.policy for p in aws_managed_policies(request.partition)]
-            if scope in ("All", "Local"):
-                policies += tx.managed_policies.list_for_account(request.account_id)
-        views = [PolicyView(p, attached.get(p.arn, 0), bounds.get(p.arn, 0)) for p in policies
-                 if p.path.startswith(path_prefix)]
-        if only_attached:
+            local = sorted(tx.managed_policies.list_for_account(request.account_id), key=policy_sort_key) \
+                if scope in ("All", "Local") else []
+        # Both lists are in sort-key order: merge them from the marker on and stop once the page is full,
+        # so a page of the ~1,600 AWS managed policies costs its own length, not the catalogue's.
+        aws = aws_managed_policies_after(after, request.partition) if scope in ("All", "AWS") else iter(())
+        mine = (p for p in local if after is None or policy_sort_key(p) > after)
+        limit = page_limit(max_items)
+        rows: list[PolicyView] = []
+        for p in heapq.merge(aws, mine, key=policy_sort_key):
+            if not p.path.startswith(path_prefix):
+                continue
+            view = PolicyView(p, attached.get(p.arn, 0), bounds.get(p.arn, 0))
             # OnlyAttached with PolicyUsageFilter keeps the policies in use that way; without a filter, in
             # use either way (IAM API reference, ListPolicies).
-            views = [v for v in views if (usage_filter != "PermissionsBoundary" and v.attachment_count)
-                     or (usage_filter != "PermissionsPolicy" and v.boundary_count)]
-        views.sort(key=_policy_sort_key)
-        return page_after(views, _policy_sort_key, marker, max_items)
+            if only_attached and not ((usage_filter != "PermissionsBoundary" and view.attachment_count)
+                                      or (usage_filter != "PermissionsPolicy" and view.boundary_count)):
+                continue
+            rows.append(view)
+            if len(rows) > limit:
+                break
+        return page_of_rows(rows, limit, _policy_sort_key)
 
     # --- versions ----------------------------------------------------------------------------------
 
@@ -280,13 +295,14 @@ def _policy(tx: IamTransaction, account_id: str, arn: str, partition: str) -> Ma
 def _versions(tx: IamTransaction, policy: ManagedPolicyRecord) -> list[PolicyVersionRecord]:
     if policy.account_id == AWS_ACCOUNT:
         found = aws_managed_policy(policy.arn)
-        return [found.default_version] if found else []
+        return found.versions() if found else []
     return tx.managed_policies.list_versions(policy.policy_id)
 
 
 def _version(tx: IamTransaction, policy: ManagedPolicyRecord, version_id: str) -> PolicyVersionRecord:
     if policy.account_id == AWS_ACCOUNT:
-        version = next((v for v in _versions(tx, policy) if v.version_id == version_id), None)
+        found = aws_managed_policy(policy.arn)
+        version = found.version(version_id) if found else None
     else:
         version = tx.managed_policies.get_version(policy.policy_id, version_id)
     if version is None:
@@ -338,7 +354,7 @@ def _policy_path(arn: str) -> str:
 
 
 def _policy_sort_key(view: PolicyView) -> str:
-    return f"{view.policy.name.lower()} {view.policy.arn}"
+    return policy_sort_key(view.policy)
 
 
 def _attached_sort_key(item: AttachedPolicy) -> str:

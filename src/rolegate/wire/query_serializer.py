@@ -26,6 +26,7 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Any
 
 from botocore.model import ListShape, MapShape, OperationModel, ServiceModel, Shape, StructureShape
@@ -109,8 +110,12 @@ def _boolean_writer(shape: Shape) -> _Writer:
     return write
 
 
+@lru_cache(maxsize=8192)
 def format_timestamp(value: datetime) -> str:
-    """ISO 8601 in UTC with ``Z``; fractional seconds (milli- or microseconds) only when non-zero."""
+    """ISO 8601 in UTC with ``Z``; fractional seconds (milli- or microseconds) only when non-zero.
+
+    Remembered per value: a list page repeats the same creation dates request after request (the AWS
+    managed policies' most of all), and equal datetimes are the same instant, so they format alike."""
     tz = value.tzinfo
     if tz is not None and tz is not timezone.utc:  # the common case (already UTC) skips a conversion
         value = value.astimezone(timezone.utc)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete, func, select, update
+from sqlalchemy import Connection, Table, bindparam, delete, func, select, union_all, update
 
 from rolegate.iam.entities import ManagedPolicyRecord, PolicyEntityRecord, PolicyVersionRecord
 from rolegate.store import schema as t
@@ -26,6 +26,27 @@ ATTACHMENTS: dict[str, tuple[Table, str, Table, str]] = {
 }
 # Only roles and users have a permissions boundary (IAM User Guide, "Permissions boundaries for IAM entities").
 _BOUNDED: dict[str, tuple[Table, str]] = {"Role": (t.roles, "role_id"), "User": (t.users, "user_id")}
+
+
+# Every ListPolicies and GetPolicy asks for both counts: one statement each, built once, rather than one per
+# entity kind built per call.
+_ATTACHMENT_COUNTS = union_all(*(
+    select(table.c.policy_arn.label("arn"), func.count().label("n"))
+    .join(entities, entities.c[id_column] == table.c[column])
+    .where(entities.c.account_id == bindparam("account_id")).group_by(table.c.policy_arn)
+    for table, column, entities, id_column in ATTACHMENTS.values()))
+_BOUNDARY_COUNTS = union_all(*(
+    select(entities.c.permissions_boundary_arn.label("arn"), func.count().label("n"))
+    .where(entities.c.account_id == bindparam("account_id"), entities.c.permissions_boundary_arn.is_not(None))
+    .group_by(entities.c.permissions_boundary_arn)
+    for entities, _ in _BOUNDED.values()))
+
+
+def _summed(rows: Any) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for arn, n in rows:
+        counts[arn] = counts.get(arn, 0) + int(n)
+    return counts
 
 
 class SqlManagedPolicies:
@@ -100,24 +121,10 @@ class SqlManagedPolicies:
                                     .order_by(table.c.policy_arn)).scalars())
 
     def attachment_counts(self, account_id: str) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for table, column, entities, id_column in ATTACHMENTS.values():
-            q = (select(table.c.policy_arn, func.count()).join(entities, entities.c[id_column] == table.c[column])
-                 .where(entities.c.account_id == account_id).group_by(table.c.policy_arn))
-            for arn, n in self._c.execute(q):
-                counts[arn] = counts.get(arn, 0) + int(n)
-        return counts
+        return _summed(self._c.execute(_ATTACHMENT_COUNTS, {"account_id": account_id}))
 
     def boundary_counts(self, account_id: str) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for entities, _ in _BOUNDED.values():
-            c = entities.c
-            q = (select(c.permissions_boundary_arn, func.count())
-                 .where(c.account_id == account_id, c.permissions_boundary_arn.is_not(None))
-                 .group_by(c.permissions_boundary_arn))
-            for arn, n in self._c.execute(q):
-                counts[arn] = counts.get(arn, 0) + int(n)
-        return counts
+        return _summed(self._c.execute(_BOUNDARY_COUNTS, {"account_id": account_id}))
 
     def entities(self, account_id: str, policy_arn: str, *, attached: bool,
                  boundary: bool) -> list[PolicyEntityRecord]:
