@@ -99,3 +99,17 @@ def test_a_permissions_boundary_of_another_partition_is_refused(store: SqlStore,
     role = roles.create_role(_cn_request(authz), "bounded", TRUST,
                              permissions_boundary_arn="arn:aws-cn:iam::aws:policy/ReadOnlyAccess")
     assert role.permissions_boundary_arn == "arn:aws-cn:iam::aws:policy/ReadOnlyAccess"
+
+
+def test_list_policies_pages_through_the_whole_catalogue_under_the_partition_s_arns(
+        store: SqlStore, authz: Authorizer, cn_account: AccountService) -> None:
+    # The marker is a sort key holding the ARN: a page boundary in aws-cn must neither repeat nor skip.
+    policies, seen, marker = ManagedPolicyService(store), [], None
+    while True:
+        page = policies.list_policies(_cn_request(authz), scope="AWS", marker=marker, max_items=97)
+        seen += [v.policy.arn for v in page.items]
+        if not page.is_truncated:
+            break
+        marker = page.marker
+    assert len(seen) == len(set(seen)) == len(aws_managed_policies())
+    assert all(arn.startswith("arn:aws-cn:iam::aws:policy/") for arn in seen)
