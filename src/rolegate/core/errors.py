@@ -145,6 +145,24 @@ class UnmodifiableEntity(ClientError):
     code = "UnmodifiableEntity"
 
 
+class PasswordPolicyViolation(ClientError):
+    code = "PasswordPolicyViolation"
+
+
+class InvalidUserType(ClientError):
+    code = "InvalidUserType"
+
+
+class CredentialReportNotPresent(ClientError):
+    code = "ReportNotPresent"
+    status = 410
+
+
+class CredentialReportExpired(ClientError):
+    code = "ReportExpired"
+    status = 410
+
+
 class ServiceFailure(AwsError):
     code = "ServiceFailure"
     status = 500

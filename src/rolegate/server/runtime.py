@@ -23,6 +23,9 @@ from rolegate.iam.groups import GroupService
 from rolegate.iam.users import UserService
 from rolegate.iam.policies import ManagedPolicyService
 from rolegate.iam.account_views import AccountViewService
+from rolegate.iam.account_settings import AccountSettingsService
+from rolegate.iam.credential_report import CredentialReportService
+from rolegate.iam.login_profiles import LoginProfileService
 from rolegate.iam.effective_policies import EffectivePolicies
 from rolegate.iam.entities import UserRecord
 from rolegate.iam.policy_lookup import find_managed_policy
@@ -88,7 +91,10 @@ def open_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
                         service_linked_roles=ServiceLinkedRoleService(store),
                         providers=ProviderService(store),
                         policies=ManagedPolicyService(store),
-                        account_views=AccountViewService(store), **sts_services(store, clock, authorizer))
+                        account_views=AccountViewService(store), login_profiles=LoginProfileService(store),
+                        account_settings=AccountSettingsService(store),
+                        credential_reports=CredentialReportService(store),
+                        **sts_services(store, clock, authorizer))
     return Runtime(settings, store, services, clock, effective, authorizer)
 
 
