@@ -12,6 +12,7 @@ from rolegate.core.errors import (
     AccessDenied,
     DeleteConflict,
     EntityAlreadyExists,
+    EntityTemporarilyUnmodifiable,
     InvalidInput,
     InvalidUserType,
     NoSuchEntity,
@@ -185,3 +186,23 @@ def test_delete_user_refuses_while_a_login_profile_exists(profiles: LoginProfile
         users.delete_user(req(ACCOUNT), "alice")
     profiles.delete_login_profile(req(ACCOUNT), "alice")
     users.delete_user(req(ACCOUNT), "alice")
+
+
+def test_a_password_set_by_another_request_meanwhile_is_entity_temporarily_unmodifiable(
+        profiles: LoginProfileService, alice: UserRecord, req: Requests, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Hashing runs between the read and the write transaction; another request that sets a password in that
+    # window wins, and this one changes nothing.
+    profiles.create_login_profile(req(ACCOUNT), "alice", GOOD)
+    real_hash = passwords.hash_password
+    calls: list[str] = []
+
+    def hash_while_another_request_writes(password: str) -> str:
+        calls.append(password)
+        if len(calls) == 1:
+            profiles.update_login_profile(req(ACCOUNT), "alice", password=OTHER_GOOD)
+        return real_hash(password)
+
+    monkeypatch.setattr(passwords, "hash_password", hash_while_another_request_writes)
+    with pytest.raises(EntityTemporarilyUnmodifiable):
+        profiles.change_password(req(as_user(alice)), GOOD, "Third-Password-3")
+    assert passwords.password_matches(OTHER_GOOD, profiles.get_login_profile(req(ACCOUNT), "alice")[1].password_hash)

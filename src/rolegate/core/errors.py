@@ -149,6 +149,11 @@ class PasswordPolicyViolation(ClientError):
     code = "PasswordPolicyViolation"
 
 
+class EntityTemporarilyUnmodifiable(ClientError):
+    code = "EntityTemporarilyUnmodifiable"
+    status = 409
+
+
 class InvalidUserType(ClientError):
     code = "InvalidUserType"
 

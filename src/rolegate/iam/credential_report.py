@@ -76,12 +76,14 @@ class CredentialReportService:
         with self._store.read() as tx:
             report = tx.account_settings.get_credential_report(request.account_id)
         if report is None:
+            # Messages: the API reference's descriptions of the two errors (GetCredentialReport, "Errors").
             raise CredentialReportNotPresent(
-                "Credential report does not exist. Use GenerateCredentialReport to generate a report.")
+                "The request was rejected because the credential report does not exist. To generate a credential "
+                "report, use GenerateCredentialReport.")
         if request.timestamp - report.generated_at >= REPORT_LIFETIME:
             raise CredentialReportExpired(
-                "The most recent credential report has expired. Use GenerateCredentialReport to generate a "
-                "new report.")
+                "The request was rejected because the most recent credential report has expired. To generate a "
+                "new credential report, use GenerateCredentialReport.")
         return report
 
 

@@ -3,6 +3,11 @@ ChangePassword, with the account password policy enforced on every new password 
 operation; IAM User Guide, "Setting an account password policy for IAM users").
 
 A password is hashed (``iam.passwords``) before anything is stored and is never returned, logged or audited.
+Hashing and verifying are deliberately slow (a memory-hard KDF, about 20 ms each, and reuse
+prevention may verify 24 old hashes), so they run between a read and a write transaction, never inside a
+write: the write re-reads the profile and refuses with EntityTemporarilyUnmodifiable if another request
+changed the password in between.
+
 rolegate has no console sign-in, so a password is never *used*: ``PasswordLastUsed`` stays absent from
 GetUser, and HardExpiry (which only stops console sign-in with an expired password) is recorded, not applied.
 """
@@ -10,12 +15,13 @@ GetUser, and HardExpiry (which only stops console sign-in with an expired passwo
 from __future__ import annotations
 
 import dataclasses
-from typing import Protocol
+from dataclasses import dataclass
 
 from rolegate.authz import RequestContext
 from rolegate.core.errors import (
     AccessDenied,
     EntityAlreadyExists,
+    EntityTemporarilyUnmodifiable,
     InvalidInput,
     InvalidUserType,
     NoSuchEntity,
@@ -24,12 +30,22 @@ from rolegate.core.errors import (
 from rolegate.store.ports import DuplicateKeyError
 
 from . import passwords
-from .entities import LoginProfileRecord, UserRecord
-from .ports import HasAccounts, HasAccountSettings, IamStore
+from .entities import LoginProfileRecord, PasswordPolicyRecord, UserRecord
+from .ports import IamStore, IamTransaction
 from .users import existing_user
 
 # PasswordReusePrevention's largest value (UpdateAccountPasswordPolicy): no more history is ever asked for.
 HISTORY = 24
+
+
+@dataclass(frozen=True, slots=True)
+class _Seen:
+    """What a read transaction found, for the checks made outside any transaction."""
+
+    user: UserRecord
+    profile: LoginProfileRecord | None
+    policy: PasswordPolicyRecord | None
+    account_name: str
 
 
 class LoginProfileService:
@@ -44,25 +60,28 @@ class LoginProfileService:
             raise InvalidInput("rolegate keeps no console password for the root user: specify UserName.")
         if password is None:
             raise InvalidInput("Password is required to create a login profile for an IAM user.")
+        seen = self._read(request, user_name)
+        if seen.profile is not None:
+            raise _already_exists(seen.user.name)
+        _check_new_password(password, seen, ())
+        now = request.timestamp
+        profile = LoginProfileRecord(account_id=request.account_id, user_id=seen.user.user_id,
+                                     password_hash=passwords.hash_password(password), created_at=now,
+                                     password_changed_at=now, password_reset_required=password_reset_required,
+                                     max_signin_session_duration=max_signin_session_duration)
         with self._store.write() as tx:
             user = existing_user(tx, request.account_id, user_name)
-            _check_new_password(tx, request.account_id, password, ())
-            now = request.timestamp
-            profile = LoginProfileRecord(account_id=request.account_id, user_id=user.user_id,
-                                         password_hash=passwords.hash_password(password), created_at=now,
-                                         password_changed_at=now, password_reset_required=password_reset_required,
-                                         max_signin_session_duration=max_signin_session_duration)
-            if tx.login_profiles.get(user.user_id) is not None:
-                raise _already_exists(user.name)
+            if user.user_id != seen.user.user_id:
+                raise _unmodifiable(user.name)  # deleted and created again meanwhile
             try:
                 tx.login_profiles.create(profile)
             except DuplicateKeyError:
                 raise _already_exists(user.name) from None
-        return user, profile
+        return seen.user, profile
 
     def get_login_profile(self, request: RequestContext, user_name: str | None) -> tuple[UserRecord, LoginProfileRecord]:
         with self._store.read() as tx:
-            user = existing_user(tx, request.account_id, _named(user_name, request))
+            user = existing_user(tx, request.account_id, _named(user_name))
             return user, _existing_profile(tx.login_profiles.get(user.user_id), user.name)
 
     def update_login_profile(self, request: RequestContext, user_name: str, *, password: str | None = None,
@@ -71,20 +90,19 @@ class LoginProfileService:
                              reset_max_signin_session_duration: bool = False) -> None:
         if max_signin_session_duration is not None and reset_max_signin_session_duration:
             raise InvalidInput("Specify MaxSigninSessionDuration or ResetMaxSigninSessionDuration, not both.")
-        with self._store.write() as tx:
-            user = existing_user(tx, request.account_id, user_name)
-            profile = _existing_profile(tx.login_profiles.get(user.user_id), user.name)
-            if password is not None:
-                profile = _with_new_password(tx, request, profile, password)
-            if password_reset_required is not None:
-                profile = dataclasses.replace(profile, password_reset_required=password_reset_required)
-            if max_signin_session_duration is not None or reset_max_signin_session_duration:
-                profile = dataclasses.replace(profile, max_signin_session_duration=max_signin_session_duration)
-            tx.login_profiles.update(profile)
+        seen = self._read(request, user_name)
+        profile = _existing_profile(seen.profile, seen.user.name)
+        if password is not None:
+            profile = _with_new_password(request, profile, password, seen)
+        if password_reset_required is not None:
+            profile = dataclasses.replace(profile, password_reset_required=password_reset_required)
+        if max_signin_session_duration is not None or reset_max_signin_session_duration:
+            profile = dataclasses.replace(profile, max_signin_session_duration=max_signin_session_duration)
+        self._write_unless_changed(request, seen, profile)
 
     def delete_login_profile(self, request: RequestContext, user_name: str | None) -> None:
         with self._store.write() as tx:
-            user = existing_user(tx, request.account_id, _named(user_name, request))
+            user = existing_user(tx, request.account_id, _named(user_name))
             if not tx.login_profiles.delete(user.user_id):
                 raise _no_profile(user.name)
 
@@ -94,47 +112,60 @@ class LoginProfileService:
         caller = request.signed_caller()
         if caller.principal_type != "User" or caller.user_name is None:
             raise InvalidUserType("Only IAM users can change their own password with ChangePassword.")
+        seen = self._read(request, caller.user_name)
+        profile = _existing_profile(seen.profile, seen.user.name)
+        if not passwords.password_matches(old_password, profile.password_hash):
+            raise AccessDenied("The old password is incorrect.")
+        profile = _with_new_password(request, profile, new_password, seen)
+        # A password the user chose themself satisfies "must change at next sign-in".
+        self._write_unless_changed(request, seen, dataclasses.replace(profile, password_reset_required=False))
+
+    # --- the read, then the write ---------------------------------------------------------------------
+
+    def _read(self, request: RequestContext, user_name: str) -> _Seen:
+        with self._store.read() as tx:
+            user = existing_user(tx, request.account_id, user_name)
+            return _Seen(user, tx.login_profiles.get(user.user_id),
+                         tx.account_settings.get_password_policy(request.account_id), _account_name(tx, request))
+
+    def _write_unless_changed(self, request: RequestContext, seen: _Seen, profile: LoginProfileRecord) -> None:
+        assert seen.profile is not None
         with self._store.write() as tx:
-            user = existing_user(tx, request.account_id, caller.user_name)
-            profile = _existing_profile(tx.login_profiles.get(user.user_id), user.name)
-            if not passwords.password_matches(old_password, profile.password_hash):
-                raise AccessDenied("The old password is incorrect.")
-            profile = _with_new_password(tx, request, profile, new_password)
-            # A password the user chose themself satisfies "must change at next sign-in".
-            tx.login_profiles.update(dataclasses.replace(profile, password_reset_required=False))
+            current = tx.login_profiles.get(seen.user.user_id)
+            if current is None:
+                raise _no_profile(seen.user.name)
+            if current.password_hash != seen.profile.password_hash:
+                raise _unmodifiable(seen.user.name)  # another request set a password since we read it
+            tx.login_profiles.update(profile)
 
 
-class _PolicyReads(HasAccounts, HasAccountSettings, Protocol):
-    """What checking a new password reads: the account's name and password policy."""
+def _account_name(tx: IamTransaction, request: RequestContext) -> str:
+    account = tx.accounts.get(request.account_id)
+    return account.name if account else ""
 
 
-def _check_new_password(tx: _PolicyReads, account_id: str, password: str, recent_hashes: tuple[str, ...]) -> None:
-    policy = tx.account_settings.get_password_policy(account_id)
-    account = tx.accounts.get(account_id)
-    passwords.check_against_policy(password, policy, account.name if account else "")
-    reuse = policy.password_reuse_prevention if policy else None
+def _check_new_password(password: str, seen: _Seen, recent_hashes: tuple[str, ...]) -> None:
+    passwords.check_against_policy(password, seen.policy, seen.account_name)
+    reuse = seen.policy.password_reuse_prevention if seen.policy else None
     # PasswordReusePrevention: "the number of previous passwords that IAM users are prevented from reusing";
     # the current password counts as the most recent of them.
     if reuse and passwords.matches_any(password, recent_hashes[:reuse]):
         raise PasswordPolicyViolation(passwords.POLICY_VIOLATION)
 
 
-def _with_new_password(tx: _PolicyReads, request: RequestContext, profile: LoginProfileRecord,
-                       password: str) -> LoginProfileRecord:
+def _with_new_password(request: RequestContext, profile: LoginProfileRecord, password: str,
+                       seen: _Seen) -> LoginProfileRecord:
     recent = (profile.password_hash, *profile.previous_hashes)
-    _check_new_password(tx, request.account_id, password, recent)
+    _check_new_password(password, seen, recent)
     return dataclasses.replace(profile, password_hash=passwords.hash_password(password),
                                previous_hashes=recent[:HISTORY], password_changed_at=request.timestamp)
 
 
-def _named(user_name: str | None, request: RequestContext) -> str:
-    """UserName, or the calling user's name when it is left out (GetLoginProfile, DeleteLoginProfile)."""
-    if user_name:
-        return user_name
-    caller = request.signed_caller()
-    if caller.principal_type == "User" and caller.user_name:
-        return caller.user_name
-    raise NoSuchEntity("Login Profile for User root cannot be found.")
+def _named(user_name: str | None) -> str:
+    """The user a Get/DeleteLoginProfile means; None (the root user, who has no login profile here) is none."""
+    if user_name is None:
+        raise NoSuchEntity("The root user has no login profile in rolegate.")
+    return user_name
 
 
 def _existing_profile(profile: LoginProfileRecord | None, user_name: str) -> LoginProfileRecord:
@@ -149,3 +180,8 @@ def _no_profile(user_name: str) -> NoSuchEntity:
 
 def _already_exists(user_name: str) -> EntityAlreadyExists:
     return EntityAlreadyExists(f"Login Profile for user {user_name} already exists.")
+
+
+def _unmodifiable(user_name: str) -> EntityTemporarilyUnmodifiable:
+    return EntityTemporarilyUnmodifiable(
+        f"Login Profile for User {user_name} is being changed by another request. Try again.")

@@ -30,7 +30,8 @@ def create_login_profile(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, An
 
 @operation("iam", "GetLoginProfile")
 def get_login_profile(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
-    user, profile = ctx.services.login_profiles.get_login_profile(ctx.request, p.get("UserName"))
+    user, profile = ctx.services.login_profiles.get_login_profile(ctx.request,
+                                                                  implicit_user_name(ctx, p.get("UserName")))
     return {"LoginProfile": login_profile_out(user, profile)}
 
 
@@ -45,7 +46,7 @@ def update_login_profile(ctx: HandlerContext, p: dict[str, Any]) -> None:
 
 @operation("iam", "DeleteLoginProfile")
 def delete_login_profile(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    ctx.services.login_profiles.delete_login_profile(ctx.request, p.get("UserName"))
+    ctx.services.login_profiles.delete_login_profile(ctx.request, implicit_user_name(ctx, p.get("UserName")))
 
 
 @operation("iam", "ChangePassword")
