@@ -18,6 +18,7 @@ from rolegate.iam.credential_report import COLUMNS, CredentialReportService
 from rolegate.iam.login_profiles import LoginProfileService
 from rolegate.iam.users import UserService
 from rolegate.store.sql import SqlStore
+from rolegate.sts.entities import MfaDeviceRecord
 
 from .conftest import ACCOUNT, Requests
 
@@ -104,3 +105,14 @@ def test_the_report_is_a_snapshot_of_its_generation_time(store: SqlStore, report
     UserService(store).create_user(req(ACCOUNT), "late")
     reports.generate(req(ACCOUNT))  # COMPLETE: the stored report stands
     assert [r["user"] for r in rows(reports, req)] == ["<root_account>"]
+
+
+def test_mfa_active_is_true_for_a_user_with_an_enabled_device(store: SqlStore, reports: CredentialReportService,
+                                                              clock: FixedClock, req: Requests) -> None:
+    carol = UserService(store).create_user(req(ACCOUNT), "carol")
+    with store.write() as tx:
+        tx.mfa_devices.create(MfaDeviceRecord(
+            serial_number=f"arn:aws:iam::{ACCOUNT}:mfa/carol", account_id=ACCOUNT, name="carol", path="/",
+            seed="JBSWY3DPEHPK3PXP", created_at=clock.now(), user_id=carol.user_id, enabled_at=clock.now()))
+    reports.generate(req(ACCOUNT))
+    assert {r["user"]: r["mfa_active"] for r in rows(reports, req)} == {"<root_account>": "false", "carol": "true"}
