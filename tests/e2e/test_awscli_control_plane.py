@@ -127,7 +127,8 @@ def test_the_aws_cli_reads_the_account_summary(aws: Any, iam: Any) -> None:  # n
         iam.delete_role(RoleName=role)
     assert (summary["RolesQuota"], summary["AssumeRolePolicySizeQuota"], summary["VersionsPerPolicyQuota"]) == (
         1000, 2048, 5)
-    assert summary["AccountAccessKeysPresent"] == 1 and len(summary) == 33
+    assert summary["AccountAccessKeysPresent"] == 1 and len(summary) == 34  # every key of summaryKeyType
+    assert summary["AccountPasswordPresent"] == 0
 
 
 def test_the_aws_cli_parses_get_account_authorization_details(aws: Any, iam: Any) -> None:  # noqa: F811
