@@ -179,6 +179,11 @@ MATRIX: dict[str, tuple[dict[str, Any], str]] = {
     "TagMFADevice": ({"SerialNumber": MFA_ARN, "Tags": [{"Key": "k", "Value": "v"}]}, MFA_ARN),
     "UntagMFADevice": ({"SerialNumber": MFA_ARN, "TagKeys": ["k"]}, MFA_ARN),
     "ListMFADeviceTags": ({"SerialNumber": MFA_ARN}, MFA_ARN),
+    # login profiles (ChangePassword acts on the caller: a test of its own below)
+    "CreateLoginProfile": ({"UserName": USER, "Password": "Matrix-Pass-1"}, USER_ARN),
+    "GetLoginProfile": ({"UserName": USER}, USER_ARN),
+    "UpdateLoginProfile": ({"UserName": USER, "PasswordResetRequired": True}, USER_ARN),
+    "DeleteLoginProfile": ({"UserName": USER}, USER_ARN),
     # account-wide
     "GetAccountAuthorizationDetails": ({}, "*"),
     "GetAccountSummary": ({}, "*"),
@@ -187,6 +192,14 @@ MATRIX: dict[str, tuple[dict[str, Any], str]] = {
     "GetContextKeysForPrincipalPolicy": ({"PolicySourceArn": USER_ARN}, USER_ARN),
     "SimulateCustomPolicy": ({"PolicyInputList": [DOC], "ActionNames": ["s3:GetObject"]}, "*"),
     "GetContextKeysForCustomPolicy": ({"PolicyInputList": [DOC]}, "*"),
+    "GetAccountPasswordPolicy": ({}, "*"),
+    "UpdateAccountPasswordPolicy": ({"MinimumPasswordLength": 8}, "*"),
+    "DeleteAccountPasswordPolicy": ({}, "*"),
+    "CreateAccountAlias": ({"AccountAlias": f"mx-{RUN}"}, "*"),
+    "ListAccountAliases": ({}, "*"),
+    "DeleteAccountAlias": ({"AccountAlias": f"mx-{RUN}"}, "*"),
+    "GenerateCredentialReport": ({}, "*"),
+    "GetCredentialReport": ({}, "*"),
     # STS
     "GetFederationToken": ({"Name": "mxfed"}, f"arn:aws:sts::{ACCT}:federated-user/mxfed"),
     "GetAccessKeyInfo": ({"AccessKeyId": "AKIAIOSFODNN7EXAMPLE"}, "*"),
@@ -198,7 +211,8 @@ ALWAYS_ALLOWED: dict[str, dict[str, Any]] = {"GetCallerIdentity": {}, "GetSessio
 ALSO_NEEDS = {"AddRoleToInstanceProfile": [("iam:PassRole", ROLE_ARN)]}
 TRUST_DECIDED = {"AssumeRole"}
 UNSIGNED = {"AssumeRoleWithSAML", "AssumeRoleWithWebIdentity"}
-OWN_TEST = {"GetAccessKeyLastUsed"}  # its resource is the key's owner: a test of its own below
+# Their resource depends on the call (the key's owner; the caller itself): tests of their own below.
+OWN_TEST = {"GetAccessKeyLastUsed", "ChangePassword"}
 STS_OPS = {"GetCallerIdentity", "GetSessionToken", "GetFederationToken", "GetAccessKeyInfo",
            "DecodeAuthorizationMessage", "AssumeRole"}
 
@@ -231,6 +245,11 @@ def principals(server: LiveServer) -> Iterator[tuple[Any, Principal, Principal]]
     iam.create_instance_profile(InstanceProfileName=PROFILE)
     iam.create_policy(PolicyName=f"mx-policy-{RUN}", PolicyDocument=DOC)
     yield iam, Principal(server, iam, f"mx-allowed-{RUN}"), Principal(server, iam, f"mx-denied-{RUN}")
+    # The matrix's allowed UpdateAccountPasswordPolicy sets the shared account's policy: put it back.
+    try:
+        iam.delete_account_password_policy()
+    except ClientError:
+        pass
 
 
 def _code(err: ClientError | None) -> str | None:
@@ -295,3 +314,16 @@ def test_get_access_key_last_used_is_authorized_on_the_keys_owner(
     assert refused is not None and refused.response["Error"]["Message"] == (
         f"User: {denied.arn} is not authorized to perform: iam:GetAccessKeyLastUsed on resource: {USER_ARN} "
         "because no identity-based policy allows the iam:GetAccessKeyLastUsed action")
+
+
+def test_change_password_is_authorized_on_the_calling_user(principals: tuple[Any, Principal, Principal]) -> None:
+    iam, allowed, denied = principals
+    iam.put_user_policy(UserName=allowed.name, PolicyName="only", PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "iam:ChangePassword", "Resource": allowed.arn}]}))
+    params = {"OldPassword": "Matrix-Pass-1", "NewPassword": "Matrix-Pass-2"}
+    assert _code(allowed.call("ChangePassword", params)) == "NoSuchEntity"  # authorized; it has no password
+    refused = denied.call("ChangePassword", params)
+    assert refused is not None and refused.response["Error"]["Message"] == (
+        f"User: {denied.arn} is not authorized to perform: iam:ChangePassword on resource: {denied.arn} "
+        "because no identity-based policy allows the iam:ChangePassword action")

@@ -3,6 +3,7 @@ back through the CLI's own output parsing (URL-decoded policy documents, merged 
 
 from __future__ import annotations
 
+import base64
 import json
 import uuid
 from pathlib import Path
@@ -126,7 +127,8 @@ def test_the_aws_cli_reads_the_account_summary(aws: Any, iam: Any) -> None:  # n
         iam.delete_role(RoleName=role)
     assert (summary["RolesQuota"], summary["AssumeRolePolicySizeQuota"], summary["VersionsPerPolicyQuota"]) == (
         1000, 2048, 5)
-    assert summary["AccountAccessKeysPresent"] == 1 and len(summary) == 33
+    assert summary["AccountAccessKeysPresent"] == 1 and len(summary) == 34  # every key of summaryKeyType
+    assert summary["AccountPasswordPresent"] == 0
 
 
 def test_the_aws_cli_parses_get_account_authorization_details(aws: Any, iam: Any) -> None:  # noqa: F811
@@ -169,3 +171,16 @@ def test_the_aws_cli_parses_get_account_authorization_details(aws: Any, iam: Any
             iam.delete_user(UserName=user)
         iam.delete_policy_version(PolicyArn=arn, VersionId="v1")
         iam.delete_policy(PolicyArn=arn)
+
+
+def test_the_aws_cli_reads_the_credential_report_as_base64_csv(aws: Any) -> None:  # noqa: F811
+    # The first generation in a run answers STARTED, any later one within four hours COMPLETE.
+    assert aws("iam", "generate-credential-report")["State"] in ("STARTED", "COMPLETE")
+    assert aws("iam", "generate-credential-report")["State"] == "COMPLETE"
+    report = aws("iam", "get-credential-report")
+    assert report["ReportFormat"] == "text/csv" and report["GeneratedTime"].endswith("Z")
+    # The CLI prints a blob as the base64 text IAM sent; decoding it gives the CSV.
+    lines = base64.b64decode(report["Content"]).decode("utf-8").splitlines()
+    assert lines[0].startswith("user,arn,user_creation_time,password_enabled,password_last_used,")
+    assert lines[0].endswith(",cert_1_active,cert_1_last_rotated,cert_2_active,cert_2_last_rotated")
+    assert lines[1].startswith(f"<root_account>,arn:aws:iam::{ACCOUNT}:root,")

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+import botocore.session
 import pytest
 
 from rolegate.authz import RequestContext
@@ -227,11 +228,21 @@ def test_the_summary_has_every_key_aws_returns(views: AccountViewService, req: R
         "Users", "UsersQuota", "Groups", "GroupsQuota", "ServerCertificates", "ServerCertificatesQuota",
         "UserPolicySizeQuota", "GroupPolicySizeQuota", "GroupsPerUserQuota", "SigningCertificatesPerUserQuota",
         "AccessKeysPerUserQuota", "MFADevices", "MFADevicesInUse", "AccountMFAEnabled", "AccountAccessKeysPresent",
-        "AccountSigningCertificatesPresent", "AttachedPoliciesPerGroupQuota", "AttachedPoliciesPerRoleQuota",
+        "AccountPasswordPresent", "AccountSigningCertificatesPresent", "AttachedPoliciesPerGroupQuota", "AttachedPoliciesPerRoleQuota",
         "AttachedPoliciesPerUserQuota", "Policies", "PoliciesQuota", "PolicySizeQuota", "PolicyVersionsInUse",
         "PolicyVersionsInUseQuota", "VersionsPerPolicyQuota", "GlobalEndpointTokenVersion",
         "AssumeRolePolicySizeQuota", "InstanceProfiles", "InstanceProfilesQuota", "Providers",
         "RolePolicySizeQuota", "Roles", "RolesQuota"}
+
+
+def test_the_summary_keys_are_exactly_the_models_summary_key_type(views: AccountViewService, req: Requests) -> None:
+    model = botocore.session.get_session().get_service_model("iam")
+    assert sorted(views.summary(req(ACCOUNT))) == sorted(model.shape_for("summaryKeyType").enum)
+
+
+def test_the_root_user_has_no_console_password_or_mfa(views: AccountViewService, req: Requests) -> None:
+    s = views.summary(req(ACCOUNT))
+    assert (s["AccountPasswordPresent"], s["AccountMFAEnabled"]) == (0, 0)
 
 
 # --- helpers ------------------------------------------------------------------------------------------------

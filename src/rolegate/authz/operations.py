@@ -153,6 +153,12 @@ _IAM: dict[str, Callable[[str], OperationAuth]] = {
     "UntagUser": _iam(_USER, TAG_KEYS),
     "ListUserTags": _iam(_USER),
     "ListGroupsForUser": _iam(_USER),
+    # Login profiles: the user whose password it is. ChangePassword acts on the caller, an IAM user.
+    "CreateLoginProfile": _iam(_SELF),
+    "GetLoginProfile": _iam(_SELF),
+    "UpdateLoginProfile": _iam(_USER),
+    "DeleteLoginProfile": _iam(_SELF),
+    "ChangePassword": _iam(Target(USER, self_if_absent=True)),
     # Access keys: the owning user (the caller when UserName is absent)
     "CreateAccessKey": _iam(_SELF),
     "ListAccessKeys": _iam(_SELF),

@@ -168,6 +168,29 @@ class UnmodifiableEntity(ClientError):
     code = "UnmodifiableEntity"
 
 
+class PasswordPolicyViolation(ClientError):
+    code = "PasswordPolicyViolation"
+
+
+class EntityTemporarilyUnmodifiable(ClientError):
+    code = "EntityTemporarilyUnmodifiable"
+    status = 409
+
+
+class InvalidUserType(ClientError):
+    code = "InvalidUserType"
+
+
+class CredentialReportNotPresent(ClientError):
+    code = "ReportNotPresent"
+    status = 410
+
+
+class CredentialReportExpired(ClientError):
+    code = "ReportExpired"
+    status = 410
+
+
 class ServiceFailure(AwsError):
     code = "ServiceFailure"
     status = 500

@@ -114,55 +114,90 @@ class AccountViewService:
         return details
 
     def summary(self, request: RequestContext) -> dict[str, int]:
-        """GetAccountSummary's SummaryMap: counts read from the store, quotas from ``IamLimits``.
+        """GetAccountSummary's SummaryMap: every key of ``summaryKeyType`` — counts read from the store in one
+        transaction (``SUMMARY_COUNTS``), quotas from ``IamLimits`` (``summary_quotas``).
 
-        Keys and meanings: IAM API reference, GetAccountSummary. rolegate has no server or signing
-        certificates and no root-user MFA, so those are 0 (their quotas are still reported).
+        Keys and meanings: IAM API reference, GetAccountSummary.
         """
-        lim = self._limits
         with self._store.read() as tx:
-            attachments = tx.managed_policies.attachment_counts(request.account_id)
-            counts = {
-                "Users": tx.users.count(request.account_id),
-                "Groups": tx.groups.count(request.account_id),
-                "Roles": tx.roles.count(request.account_id),
-                "Policies": tx.managed_policies.count(request.account_id),  # customer managed only
-                "InstanceProfiles": tx.instance_profiles.count(request.account_id),
-                "Providers": tx.oidc_providers.count(request.account_id) + tx.saml_providers.count(request.account_id),
-                # "The number of managed policies that are attached to IAM users, groups, or roles": we count
-                # attachments, so one policy attached to two roles counts twice (its quota is per attachment).
-                "PolicyVersionsInUse": sum(attachments.values()),
-                "AccountAccessKeysPresent": int(bool(tx.access_keys.list_for_user(request.account_id, None))),
-            }
-            devices = tx.mfa_devices.list_for_account(request.account_id)
-        counts["MFADevices"] = len(devices)  # assigned or not
-        counts["MFADevicesInUse"] = sum(d.user_id is not None for d in devices)
-        return {
-            **counts,
-            "UsersQuota": lim.users_per_account,
-            "GroupsQuota": lim.groups_per_account,
-            "RolesQuota": lim.roles_per_account,
-            "PoliciesQuota": lim.customer_managed_policies_per_account,
-            "InstanceProfilesQuota": lim.instance_profiles_per_account,
-            "ServerCertificates": 0,
-            "ServerCertificatesQuota": lim.server_certificates_per_account,
-            "AccountMFAEnabled": 0,  # devices are enabled for users only, never for the root user
-            "AccountSigningCertificatesPresent": 0,
-            "SigningCertificatesPerUserQuota": lim.signing_certificates_per_user,
-            "AccessKeysPerUserQuota": lim.access_keys_per_user,
-            "GroupsPerUserQuota": lim.groups_per_user,
-            "AttachedPoliciesPerRoleQuota": lim.managed_policies_per_role,
-            "AttachedPoliciesPerUserQuota": lim.managed_policies_per_user,
-            "AttachedPoliciesPerGroupQuota": lim.managed_policies_per_group,
-            "PolicySizeQuota": lim.managed_policy_chars,
-            "PolicyVersionsInUseQuota": lim.policy_attachments_per_account,
-            "VersionsPerPolicyQuota": lim.versions_per_managed_policy,
-            "AssumeRolePolicySizeQuota": lim.trust_policy_chars,
-            "UserPolicySizeQuota": lim.user_inline_policy_chars,
-            "GroupPolicySizeQuota": lim.group_inline_policy_chars,
-            "RolePolicySizeQuota": lim.role_inline_policy_chars,
-            "GlobalEndpointTokenVersion": GLOBAL_ENDPOINT_TOKEN_VERSION,
-        }
+            counts = {key: count(tx, request.account_id) for key, count in SUMMARY_COUNTS.items()}
+        return {**counts, **summary_quotas(self._limits)}
+
+
+SummaryCount = Callable[[IamTransaction, str], int]
+
+
+def _providers(tx: IamTransaction, account_id: str) -> int:
+    return tx.oidc_providers.count(account_id) + tx.saml_providers.count(account_id)
+
+
+def _policy_attachments(tx: IamTransaction, account_id: str) -> int:
+    # "The number of managed policies that are attached to IAM users, groups, or roles": we count attachments,
+    # so one policy attached to two roles counts twice (its quota is per attachment).
+    return sum(tx.managed_policies.attachment_counts(account_id).values())
+
+
+def _root_keys_present(tx: IamTransaction, account_id: str) -> int:
+    return int(bool(tx.access_keys.list_for_user(account_id, None)))
+
+
+def _mfa_devices(tx: IamTransaction, account_id: str) -> int:
+    return len(tx.mfa_devices.list_for_account(account_id))  # assigned or not
+
+
+def _mfa_devices_in_use(tx: IamTransaction, account_id: str) -> int:
+    return sum(d.user_id is not None for d in tx.mfa_devices.list_for_account(account_id))
+
+
+def _none(tx: IamTransaction, account_id: str) -> int:
+    return 0
+
+
+#: SummaryMap's counted keys and how each is counted. A feature that adds an entity adds its line here (another
+#: part of the IAM API stores server and signing certificates; until it does, they count 0).
+SUMMARY_COUNTS: dict[str, SummaryCount] = {
+    "Users": lambda tx, a: tx.users.count(a),
+    "Groups": lambda tx, a: tx.groups.count(a),
+    "Roles": lambda tx, a: tx.roles.count(a),
+    "Policies": lambda tx, a: tx.managed_policies.count(a),  # customer managed only
+    "InstanceProfiles": lambda tx, a: tx.instance_profiles.count(a),
+    "Providers": _providers,
+    "PolicyVersionsInUse": _policy_attachments,
+    "MFADevices": _mfa_devices,
+    "MFADevicesInUse": _mfa_devices_in_use,
+    "AccountAccessKeysPresent": _root_keys_present,
+    "ServerCertificates": _none,
+    "AccountSigningCertificatesPresent": _none,
+    # The root user's MFA and console password are not managed by rolegate (devices are enabled for IAM users
+    # only; login profiles are IAM users' only), so the root user never has either.
+    "AccountMFAEnabled": _none,
+    "AccountPasswordPresent": _none,
+}
+
+
+def summary_quotas(lim: IamLimits) -> dict[str, int]:
+    return {
+        "UsersQuota": lim.users_per_account,
+        "GroupsQuota": lim.groups_per_account,
+        "RolesQuota": lim.roles_per_account,
+        "PoliciesQuota": lim.customer_managed_policies_per_account,
+        "InstanceProfilesQuota": lim.instance_profiles_per_account,
+        "ServerCertificatesQuota": lim.server_certificates_per_account,
+        "SigningCertificatesPerUserQuota": lim.signing_certificates_per_user,
+        "AccessKeysPerUserQuota": lim.access_keys_per_user,
+        "GroupsPerUserQuota": lim.groups_per_user,
+        "AttachedPoliciesPerRoleQuota": lim.managed_policies_per_role,
+        "AttachedPoliciesPerUserQuota": lim.managed_policies_per_user,
+        "AttachedPoliciesPerGroupQuota": lim.managed_policies_per_group,
+        "PolicySizeQuota": lim.managed_policy_chars,
+        "PolicyVersionsInUseQuota": lim.policy_attachments_per_account,
+        "VersionsPerPolicyQuota": lim.versions_per_managed_policy,
+        "AssumeRolePolicySizeQuota": lim.trust_policy_chars,
+        "UserPolicySizeQuota": lim.user_inline_policy_chars,
+        "GroupPolicySizeQuota": lim.group_inline_policy_chars,
+        "RolePolicySizeQuota": lim.role_inline_policy_chars,
+        "GlobalEndpointTokenVersion": GLOBAL_ENDPOINT_TOKEN_VERSION,
+    }
 
 
 # --- paging over the four sections ------------------------------------------------------------------------

@@ -148,3 +148,44 @@ class PolicyEntityRecord:
     entity_id: str
     name: str
     path: str
+
+
+@dataclass(frozen=True, slots=True)
+class LoginProfileRecord:
+    """An IAM user's console password: only its salted, memory-hard hash (``iam.passwords``), never the text."""
+
+    account_id: str
+    user_id: str
+    password_hash: str
+    created_at: dt.datetime
+    password_changed_at: dt.datetime
+    password_reset_required: bool = False
+    max_signin_session_duration: int | None = None
+    # Hashes of the user's earlier passwords, newest first, as many as PasswordReusePrevention can ask for (24).
+    previous_hashes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PasswordPolicyRecord:
+    """An account's custom password policy; every field holds the value UpdateAccountPasswordPolicy set, its
+    default when the call left it out (IAM API reference, UpdateAccountPasswordPolicy)."""
+
+    account_id: str
+    minimum_password_length: int = 6
+    require_symbols: bool = False
+    require_numbers: bool = False
+    require_uppercase_characters: bool = False
+    require_lowercase_characters: bool = False
+    allow_users_to_change_password: bool = False
+    max_password_age: int | None = None  # days; None: passwords never expire
+    password_reuse_prevention: int | None = None  # None: reuse is allowed
+    hard_expiry: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialReportRecord:
+    """The account's most recent credential report: CSV text as GetCredentialReport returns it."""
+
+    account_id: str
+    generated_at: dt.datetime
+    content: str

@@ -17,10 +17,13 @@ from rolegate.store.ports import ReadStore, Store, UnitOfWork
 from .entities import (
     AccessKeyRecord,
     AccountRecord,
+    CredentialReportRecord,
     GroupRecord,
     InstanceProfileRecord,
+    LoginProfileRecord,
     ManagedPolicyRecord,
     OidcProviderRecord,
+    PasswordPolicyRecord,
     PolicyEntityRecord,
     PolicyVersionRecord,
     RoleRecord,
@@ -255,6 +258,42 @@ class AccountViewRepository(Protocol):
         ...
 
 
+class LoginProfileRepository(Protocol):
+    """IAM users' console passwords (hashes only), one per user."""
+
+    def create(self, profile: LoginProfileRecord) -> None:
+        """Insert; ``DuplicateKeyError`` when the user has one already."""
+        ...
+    def get(self, user_id: str) -> LoginProfileRecord | None: ...
+    def update(self, profile: LoginProfileRecord) -> None:
+        """Write hash, history, change time, reset flag and session duration (matched by ``user_id``)."""
+        ...
+    def delete(self, user_id: str) -> bool: ...
+    def list_for_account(self, account_id: str) -> list[LoginProfileRecord]: ...
+
+
+class AccountSettingsRepository(Protocol):
+    """What an account has one of: its password policy, its alias, its latest credential report."""
+
+    def get_password_policy(self, account_id: str) -> PasswordPolicyRecord | None: ...
+    def put_password_policy(self, policy: PasswordPolicyRecord) -> None:
+        """Create or replace the account's policy."""
+        ...
+    def delete_password_policy(self, account_id: str) -> bool: ...
+    def get_alias(self, account_id: str) -> str | None: ...
+    def account_with_alias(self, alias: str) -> str | None:
+        """The account (of any) that holds ``alias``: aliases are unique across all accounts."""
+        ...
+    def set_alias(self, account_id: str, alias: str) -> None:
+        """Give the account this alias; ``DuplicateKeyError`` when another account holds it."""
+        ...
+    def delete_alias(self, account_id: str) -> bool: ...
+    def get_credential_report(self, account_id: str) -> CredentialReportRecord | None: ...
+    def put_credential_report(self, report: CredentialReportRecord) -> None:
+        """Create or replace the account's report."""
+        ...
+
+
 class MfaDeviceAssignment(Protocol):
     """What IAM's rules read of a virtual MFA device. STS owns the devices (``rolegate.sts.entities``);
     IAM only asks whether a user still has one (DeleteUser) and counts them (GetAccountSummary)."""
@@ -325,6 +364,16 @@ class HasAccountViews(Protocol):
     def account_views(self) -> AccountViewRepository: ...
 
 
+class HasLoginProfiles(Protocol):
+    @property
+    def login_profiles(self) -> LoginProfileRepository: ...
+
+
+class HasAccountSettings(Protocol):
+    @property
+    def account_settings(self) -> AccountSettingsRepository: ...
+
+
 class HasMfaDeviceAssignments(Protocol):
     @property
     def mfa_devices(self) -> MfaDeviceAssignments: ...
@@ -374,7 +423,7 @@ class ProviderUnitOfWork(ProviderTransaction, UnitOfWork, Protocol): ...
 
 class IamTransaction(HasAccounts, HasAccessKeys, HasRoles, HasUsers, HasGroups, HasInstanceProfiles,
                      HasProviders, HasServiceRoleDeletions, HasManagedPolicies, HasAccountViews,
-                     HasMfaDeviceAssignments, Protocol):
+                     HasMfaDeviceAssignments, HasLoginProfiles, HasAccountSettings, Protocol):
     """Every repository of the IAM control plane."""
 
 

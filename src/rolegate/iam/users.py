@@ -109,8 +109,11 @@ class UserService:
         with self._store.write() as tx:
             user = existing_user(tx, request.account_id, name)
             # DeleteUser: first remove the user's credentials, policies and group memberships (IAM API
-            # reference, DeleteUser). Of those, rolegate has access keys, inline and attached policies and
-            # groups; a permissions boundary is not on AWS's list and goes with the user.
+            # reference, DeleteUser: password first, then keys …). Of those, rolegate has the login profile,
+            # access keys, inline and attached policies, groups and MFA devices; a permissions boundary is not
+            # on AWS's list and goes with the user.
+            if tx.login_profiles.get(user.user_id) is not None:
+                raise DeleteConflict("Cannot delete entity, must delete login profile first.")
             if tx.access_keys.list_for_user(request.account_id, user.user_id):
                 raise DeleteConflict("Cannot delete entity, must delete access keys first.")
             if tx.users.list_inline_policies(user.user_id):

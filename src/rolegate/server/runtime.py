@@ -27,6 +27,9 @@ from rolegate.iam.groups import GroupService
 from rolegate.iam.users import UserService
 from rolegate.iam.policies import ManagedPolicyService
 from rolegate.iam.account_views import AccountViewService
+from rolegate.iam.account_settings import AccountSettingsService
+from rolegate.iam.credential_report import CredentialReportService
+from rolegate.iam.login_profiles import LoginProfileService
 from rolegate.iam.effective_policies import EffectivePolicies
 from rolegate.iam.entities import UserRecord
 from rolegate.iam.policy_lookup import find_managed_policy
@@ -96,6 +99,9 @@ def open_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
                         providers=ProviderService(store),
                         policies=ManagedPolicyService(store),
                         account_views=AccountViewService(store), simulation=SimulationService(store),
+                        login_profiles=LoginProfileService(store),
+                        account_settings=AccountSettingsService(store),
+                        credential_reports=CredentialReportService(store),
                         **sts_services(store, clock, authorizer))
     return Runtime(settings, store, services, clock, effective, authorizer)
 

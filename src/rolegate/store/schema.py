@@ -7,6 +7,7 @@ Names are stored as given plus a lower-cased twin, because IAM names are unique 
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     Column,
     DateTime,
     ForeignKey,
@@ -291,6 +292,55 @@ mfa_devices = Table(
     Column("last_used_step", Integer, nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("clock_offset_steps", Integer, nullable=False, server_default="0"),
+)
+
+# IAM users' console passwords: the salted memory-hard hash only (iam.passwords), with the hashes of earlier
+# passwords for PasswordReusePrevention. A login profile blocks DeleteUser (DeleteConflict), so no cascade.
+login_profiles = Table(
+    "login_profiles",
+    metadata,
+    Column("user_id", String(32), ForeignKey("users.user_id"), primary_key=True),
+    Column("account_id", String(12), ForeignKey("accounts.account_id", ondelete="CASCADE"), nullable=False,
+           index=True),
+    Column("password_hash", Text, nullable=False),
+    Column("previous_hashes", Text, nullable=False),  # JSON list, newest first
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("password_changed_at", DateTime(timezone=True), nullable=False),
+    Column("password_reset_required", Boolean, nullable=False),
+    Column("max_signin_session_duration", Integer, nullable=True),
+)
+
+# One custom password policy per account (absent: IAM's default policy applies).
+account_password_policies = Table(
+    "account_password_policies",
+    metadata,
+    Column("account_id", String(12), ForeignKey("accounts.account_id", ondelete="CASCADE"), primary_key=True),
+    Column("minimum_password_length", Integer, nullable=False),
+    Column("require_symbols", Boolean, nullable=False),
+    Column("require_numbers", Boolean, nullable=False),
+    Column("require_uppercase_characters", Boolean, nullable=False),
+    Column("require_lowercase_characters", Boolean, nullable=False),
+    Column("allow_users_to_change_password", Boolean, nullable=False),
+    Column("max_password_age", Integer, nullable=True),
+    Column("password_reuse_prevention", Integer, nullable=True),
+    Column("hard_expiry", Boolean, nullable=False),
+)
+
+# An account has at most one alias, and an alias names at most one account (both keys unique).
+account_aliases = Table(
+    "account_aliases",
+    metadata,
+    Column("account_id", String(12), ForeignKey("accounts.account_id", ondelete="CASCADE"), primary_key=True),
+    Column("alias", String(63), nullable=False, unique=True),
+)
+
+# Each account's most recent credential report (GenerateCredentialReport / GetCredentialReport).
+credential_reports = Table(
+    "credential_reports",
+    metadata,
+    Column("account_id", String(12), ForeignKey("accounts.account_id", ondelete="CASCADE"), primary_key=True),
+    Column("generated_at", DateTime(timezone=True), nullable=False),
+    Column("content", Text, nullable=False),
 )
 
 # The outbox: facts a write records in its own transaction (``store.ports.OutboxRecord``), so a record exists

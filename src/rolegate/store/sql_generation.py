@@ -14,7 +14,8 @@ moves the global generation instead, which every stamp includes: forgetting cost
 correctness. ``--dev`` reset moves the global generation too.
 
 Untracked (they never change a decision, and some are written on hot paths): the counters themselves, the
-session key ring (refreshed on its own schedule, docs/operations.md "Workers"), and last-use bookkeeping —
+session key ring (refreshed on its own schedule, docs/operations.md "Workers"), credential reports (a snapshot
+read by nothing that decides), and last-use bookkeeping —
 an UPDATE of ``roles`` or ``access_keys`` that sets only ``last_used_*`` columns (RoleLastUsed,
 GetAccessKeyLastUsed). Access keys are otherwise tracked: authentication caches each key and its owner too,
 so creating, deactivating or deleting a key is seen by the next request. A new table is tracked by default.
@@ -39,7 +40,7 @@ from .invalidation import Stamp
 
 _TOUCHED = "rolegate.invalidation_scopes"
 _GLOBAL = "*"  # the scope a write moves when it names no account
-_UNTRACKED = frozenset({"policy_generation", "invalidation_scopes", "session_keys", "outbox"})
+_UNTRACKED = frozenset({"policy_generation", "invalidation_scopes", "session_keys", "outbox", "credential_reports"})
 _BOOKKEEPING = {"roles": frozenset({"last_used_at", "last_used_region"}),
                 "access_keys": frozenset({"last_used_at", "last_used_service", "last_used_region"})}
 _ROW = 1

@@ -24,6 +24,7 @@ from rolegate.store import sql_generation
 from rolegate.store.engine import DISK_FULL, WRITE, free_bytes, resource_failure
 from rolegate.store.sealing import Sealer
 
+from .account_settings import SqlAccountSettings, SqlLoginProfiles
 from .account_views import SqlAccountViews
 from .accounts import SqlAccessKeys, SqlAccounts
 from .group_commit import GroupCommitter
@@ -164,6 +165,7 @@ class SqlTransaction:
         self.session_keys, self.mfa_devices = SqlSessionKeys(conn, sealer), SqlMfaDevices(conn, sealer)
         self.role_usage = SqlRoleUsage(conn)
         self.account_views = SqlAccountViews(conn)
+        self.login_profiles, self.account_settings = SqlLoginProfiles(conn), SqlAccountSettings(conn)
 
 
 class SqlUnitOfWork(SqlTransaction):

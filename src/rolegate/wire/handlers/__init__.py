@@ -17,5 +17,7 @@ from . import iam_users as _iam_users, iam_groups as _iam_groups, iam_access_key
 from . import iam_account as _iam_account  # noqa: E402,F401
 from . import iam_mfa as _iam_mfa  # noqa: E402,F401
 from . import iam_simulation as _iam_simulation  # noqa: E402,F401
+from . import iam_login_profiles as _iam_login_profiles  # noqa: E402,F401
+from . import iam_account_settings as _iam_account_settings  # noqa: E402,F401
 
 __all__ = ["HANDLERS", "Handler", "HandlerContext", "OperationKey", "Services", "operation"]

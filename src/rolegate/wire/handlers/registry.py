@@ -24,6 +24,9 @@ from rolegate.iam.groups import GroupService
 from rolegate.iam.users import UserService
 from rolegate.iam.policies import ManagedPolicyService
 from rolegate.iam.account_views import AccountViewService
+from rolegate.iam.account_settings import AccountSettingsService
+from rolegate.iam.credential_report import CredentialReportService
+from rolegate.iam.login_profiles import LoginProfileService
 from rolegate.sts.mfa import MfaService
 from rolegate.sts.messages import AuthorizationMessages
 from rolegate.sts.sessions import StsService
@@ -43,6 +46,9 @@ class Services:
     access_keys: AccessKeyService
     policies: ManagedPolicyService
     account_views: AccountViewService
+    login_profiles: LoginProfileService
+    account_settings: AccountSettingsService
+    credential_reports: CredentialReportService
     sts: StsService
     mfa: MfaService
     authorization_messages: AuthorizationMessages
