@@ -94,7 +94,7 @@ def _report(tx: IamTransaction, account_id: str, certificates: SigningCertificat
     account = tx.accounts.get(account_id)
     assert account is not None  # the caller's account exists
     root_keys = tx.access_keys.list_for_user(account_id, None)
-    writer.writerow([ROOT_ROW_NAME, account_root_arn(account_id), _time(account.created_at), NOT_SUPPORTED,
+    writer.writerow([ROOT_ROW_NAME, account_root_arn(account_id, account.partition), _time(account.created_at), NOT_SUPPORTED,
                      NA, NOT_SUPPORTED, NOT_SUPPORTED, "false",  # the root user has no MFA here
                      *_keys(root_keys), *_certs(certificates(tx, None))])
     profiles = {p.user_id: p for p in tx.login_profiles.list_for_account(account_id)}
