@@ -29,6 +29,7 @@ from .facts import EntityFacts as ResourceFacts
 ROLE, USER, GROUP, INSTANCE_PROFILE = "role", "user", "group", "instance-profile"
 POLICY, OIDC_PROVIDER, SAML_PROVIDER, MFA = "policy", "oidc-provider", "saml-provider", "mfa"
 FEDERATED_USER, ANY = "federated-user", "*"
+SERVER_CERTIFICATE = "server-certificate"
 ENTITY = "entity"  # a user, group or role given by ARN
 # Resource types whose tags are also ``iam:ResourceTag/*`` (the role and user resource types list both keys).
 IAM_RESOURCE_TAG_KINDS = frozenset({ROLE, USER})
@@ -40,6 +41,8 @@ POLICY_ARN = "policy-arn"  # PolicyArn → iam:PolicyARN
 BOUNDARY = "boundary"  # PermissionsBoundary given, else the target's boundary → iam:PermissionsBoundary
 SERVICE_NAME = "service-name"  # AWSServiceName → iam:AWSServiceName
 ASSUME = "assume"  # sts:ExternalId, sts:RoleSessionName, sts:SourceIdentity, sts:TransitiveTagKeys
+# ServiceName, CredentialAgeDays → iam:ServiceSpecificCredentialServiceName, iam:ServiceSpecificCredentialAgeDays
+SERVICE_CREDENTIAL = "service-credential"
 
 # How an operation is decided outside the ordinary identity check.
 ALWAYS_ALLOWED = "always"  # GetCallerIdentity, GetSessionToken: "you cannot use policies to control" them
@@ -107,6 +110,7 @@ _PROFILE = Target(INSTANCE_PROFILE, "InstanceProfileName")
 _POLICY = Target(POLICY, "PolicyArn", by_arn=True)
 _OIDC = Target(OIDC_PROVIDER, "OpenIDConnectProviderArn", by_arn=True)
 _SAML = Target(SAML_PROVIDER, "SAMLProviderArn", by_arn=True)
+_CERT = Target(SERVER_CERTIFICATE, "ServerCertificateName")
 _ANY = Target(ANY)
 
 _IAM: dict[str, Callable[[str], OperationAuth]] = {
@@ -159,6 +163,35 @@ _IAM: dict[str, Callable[[str], OperationAuth]] = {
     "UpdateAccessKey": _iam(_SELF),
     "DeleteAccessKey": _iam(_SELF),
     "GetAccessKeyLastUsed": _iam(Target(USER, "AccessKeyId")),  # the key's owner (see plan)
+    # SSH public keys, signing certificates, service-specific credentials: the owning user (the caller when
+    # UserName is optional and absent)
+    "UploadSSHPublicKey": _iam(_USER),
+    "GetSSHPublicKey": _iam(_USER),
+    "ListSSHPublicKeys": _iam(_SELF),
+    "UpdateSSHPublicKey": _iam(_USER),
+    "DeleteSSHPublicKey": _iam(_USER),
+    "UploadSigningCertificate": _iam(_SELF),
+    "ListSigningCertificates": _iam(_SELF),
+    "UpdateSigningCertificate": _iam(_SELF),
+    "DeleteSigningCertificate": _iam(_SELF),
+    # iam:ServiceSpecificCredentialServiceName is known from the input only for Create; Reset/Update/Delete
+    # name the credential by id and the key is not yet looked up for them (see operation_context).
+    "CreateServiceSpecificCredential": _iam(_USER, SERVICE_CREDENTIAL),
+    "ListServiceSpecificCredentials": _iam(_SELF),
+    "ResetServiceSpecificCredential": _iam(_SELF, SERVICE_CREDENTIAL),
+    "UpdateServiceSpecificCredential": _iam(_SELF, SERVICE_CREDENTIAL),
+    "DeleteServiceSpecificCredential": _iam(_SELF, SERVICE_CREDENTIAL),
+    # Server certificates
+    "UploadServerCertificate": _iam(Target(SERVER_CERTIFICATE, "ServerCertificateName", path_param="Path"),
+                                    REQUEST_TAGS),
+    "GetServerCertificate": _iam(_CERT),
+    "ListServerCertificates": _iam(_ANY),
+    "UpdateServerCertificate": _iam(Target(SERVER_CERTIFICATE, "ServerCertificateName",
+                                           new_name_param="NewServerCertificateName", new_path_param="NewPath")),
+    "DeleteServerCertificate": _iam(_CERT),
+    "TagServerCertificate": _iam(_CERT, REQUEST_TAGS),
+    "UntagServerCertificate": _iam(_CERT, TAG_KEYS),
+    "ListServerCertificateTags": _iam(_CERT),
     # Groups
     "CreateGroup": _iam(Target(GROUP, "GroupName", path_param="Path")),
     "GetGroup": _iam(_GROUP),
@@ -249,6 +282,11 @@ _IAM: dict[str, Callable[[str], OperationAuth]] = {
     # The user, group or role whose policies are read, named by ARN.
     "SimulatePrincipalPolicy": _iam(Target(ENTITY, "PolicySourceArn", by_arn=True)),
     "GetContextKeysForPrincipalPolicy": _iam(Target(ENTITY, "PolicySourceArn", by_arn=True)),
+    # Service last accessed: the report is generated for a user, group, role or policy named by ARN; reading
+    # it names only the job.
+    "GenerateServiceLastAccessedDetails": _iam(Target(ENTITY, "Arn", by_arn=True)),
+    "GetServiceLastAccessedDetails": _iam(_ANY),
+    "GetServiceLastAccessedDetailsWithEntities": _iam(_ANY),
 }
 
 _STS: dict[str, Callable[[str], OperationAuth]] = {
@@ -298,6 +336,11 @@ def operation_context(spec: OperationAuth, params: Mapping[str, Any],
         boundary = params.get("PermissionsBoundary") or (target.boundary_arn if target else None)
         if boundary:
             out["iam:PermissionsBoundary"] = boundary
+    if SERVICE_CREDENTIAL in features:
+        if params.get("ServiceName"):
+            out["iam:ServiceSpecificCredentialServiceName"] = params["ServiceName"]
+        if params.get("CredentialAgeDays"):
+            out["iam:ServiceSpecificCredentialAgeDays"] = str(params["CredentialAgeDays"])
     if SERVICE_NAME in features and params.get("AWSServiceName"):
         out["iam:AWSServiceName"] = params["AWSServiceName"]
     if ASSUME in features:

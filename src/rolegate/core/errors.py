@@ -148,3 +148,42 @@ class UnmodifiableEntity(ClientError):
 class ServiceFailure(AwsError):
     code = "ServiceFailure"
     status = 500
+
+
+# --- IAM: SSH public keys, certificates, service-specific credentials -------------------------------------
+# Codes and statuses from the IAM API reference's error shapes (UploadSSHPublicKey, UploadServerCertificate,
+# UploadSigningCertificate, CreateServiceSpecificCredential).
+
+
+class DuplicateSSHPublicKey(ClientError):
+    code = "DuplicateSSHPublicKey"
+
+
+class InvalidPublicKey(ClientError):
+    code = "InvalidPublicKey"
+
+
+class UnrecognizedPublicKeyEncoding(ClientError):
+    code = "UnrecognizedPublicKeyEncoding"
+
+
+class MalformedCertificate(ClientError):
+    code = "MalformedCertificate"
+
+
+class InvalidCertificate(ClientError):
+    code = "InvalidCertificate"
+
+
+class DuplicateCertificate(ClientError):
+    code = "DuplicateCertificate"
+    status = 409
+
+
+class KeyPairMismatch(ClientError):
+    code = "KeyPairMismatch"
+
+
+class ServiceNotSupported(ClientError):
+    code = "NotSupportedService"
+    status = 404

@@ -179,6 +179,9 @@ def _entity(tx: IamTransaction, kind: str, account_id: str, key: str) -> EntityF
     if kind == "saml-provider":
         saml = tx.saml_providers.get(key)
         return EntityFacts(saml.arn, saml.tags) if saml and saml.account_id == account_id else None
+    if kind == "server-certificate":
+        cert = tx.server_certificates.get_by_name(account_id, key)
+        return EntityFacts(cert.arn, cert.tags) if cert else None
     return None
 
 

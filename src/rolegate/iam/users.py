@@ -109,8 +109,9 @@ class UserService:
         with self._store.write() as tx:
             user = existing_user(tx, request.account_id, name)
             # DeleteUser: first remove the user's credentials, policies and group memberships (IAM API
-            # reference, DeleteUser). Of those, rolegate has access keys, inline and attached policies and
-            # groups; a permissions boundary is not on AWS's list and goes with the user.
+            # reference, DeleteUser). Of those, rolegate has access keys, inline and attached policies, groups,
+            # MFA devices, signing certificates, SSH public keys and service-specific credentials; a permissions
+            # boundary is not on AWS's list and goes with the user.
             if tx.access_keys.list_for_user(request.account_id, user.user_id):
                 raise DeleteConflict("Cannot delete entity, must delete access keys first.")
             if tx.users.list_inline_policies(user.user_id):
@@ -121,6 +122,12 @@ class UserService:
                 raise DeleteConflict("Cannot delete entity, must remove users from group first.")
             if tx.mfa_devices.list_for_user(user.user_id):
                 raise DeleteConflict("Cannot delete entity, must delete MFA device first.")
+            if tx.signing_certificates.list_for_user(request.account_id, user.user_id):
+                raise DeleteConflict("Cannot delete entity, must delete signing certificates first.")
+            if tx.ssh_public_keys.list_for_user(user.user_id):
+                raise DeleteConflict("Cannot delete entity, must delete SSH public keys first.")
+            if tx.service_credentials.list_for_account(request.account_id, user.user_id, None):
+                raise DeleteConflict("Cannot delete entity, must delete service specific credentials first.")
             tx.users.delete(user.user_id)
             unbind_deleted_principal(tx, user.arn, user.user_id)
 

@@ -16,6 +16,7 @@ from rolegate.core.clock import Clock
 from rolegate.wire.codec import WireRequest
 from rolegate.wire.endpoint import Endpoint
 from rolegate.wire.models import default_catalog
+from rolegate.wire.service_access import ServiceAccessObserver
 
 from .config import Settings, load_settings
 from .runtime import DEV_RESET, Runtime, ensure_dev_user, find_dev_user, open_runtime
@@ -36,7 +37,8 @@ def build_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     runtime = open_runtime(settings, clock)
     authenticator = authenticator_for(runtime)
     endpoint = Endpoint(default_catalog(), authenticator, runtime.services,
-                        max_body_bytes=settings.max_body_bytes, authorizer=runtime.authorizer)
+                        max_body_bytes=settings.max_body_bytes, authorizer=runtime.authorizer,
+                        observers=[ServiceAccessObserver(runtime.service_access)])
 
     async def aws(request: Request) -> Response:
         body = await _read_body(request, settings.max_body_bytes)

@@ -17,6 +17,14 @@ from rolegate.store.sealing import Sealer
 
 from .account_views import SqlAccountViews
 from .accounts import SqlAccessKeys, SqlAccounts
+from .credentials import (
+    SqlAccessReportJobs,
+    SqlServerCertificates,
+    SqlServiceAccess,
+    SqlServiceSpecificCredentials,
+    SqlSigningCertificates,
+    SqlSshPublicKeys,
+)
 from .group_commit import GroupCommitter
 from .instance_profiles import SqlInstanceProfiles
 from .outbox import SqlOutbox
@@ -106,6 +114,10 @@ class SqlTransaction:
         self.session_keys, self.mfa_devices = SqlSessionKeys(conn, sealer), SqlMfaDevices(conn, sealer)
         self.role_usage = SqlRoleUsage(conn)
         self.account_views = SqlAccountViews(conn)
+        self.ssh_public_keys, self.signing_certificates = SqlSshPublicKeys(conn), SqlSigningCertificates(conn)
+        self.service_credentials = SqlServiceSpecificCredentials(conn, sealer)
+        self.server_certificates = SqlServerCertificates(conn, sealer)
+        self.service_access, self.access_reports = SqlServiceAccess(conn), SqlAccessReportJobs(conn)
 
 
 class SqlUnitOfWork(SqlTransaction):

@@ -16,5 +16,8 @@ from . import iam_policies as _iam_policies  # noqa: E402,F401
 from . import iam_users as _iam_users, iam_groups as _iam_groups, iam_access_keys as _iam_keys  # noqa: E402,F401
 from . import iam_account as _iam_account  # noqa: E402,F401
 from . import iam_mfa as _iam_mfa  # noqa: E402,F401
+from . import iam_user_credentials as _iam_user_credentials  # noqa: E402,F401
+from . import iam_server_certificates as _iam_server_certificates  # noqa: E402,F401
+from . import iam_last_accessed as _iam_last_accessed  # noqa: E402,F401
 
 __all__ = ["HANDLERS", "Handler", "HandlerContext", "OperationKey", "Services", "operation"]

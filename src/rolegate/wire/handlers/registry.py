@@ -23,6 +23,9 @@ from rolegate.iam.groups import GroupService
 from rolegate.iam.users import UserService
 from rolegate.iam.policies import ManagedPolicyService
 from rolegate.iam.account_views import AccountViewService
+from rolegate.iam.last_accessed import ServiceLastAccessedService
+from rolegate.iam.server_certificates import ServerCertificateService
+from rolegate.iam.user_credentials import UserCredentialService
 from rolegate.sts.mfa import MfaService
 from rolegate.sts.messages import AuthorizationMessages
 from rolegate.sts.sessions import StsService
@@ -42,6 +45,9 @@ class Services:
     access_keys: AccessKeyService
     policies: ManagedPolicyService
     account_views: AccountViewService
+    user_credentials: UserCredentialService
+    server_certificates: ServerCertificateService
+    last_accessed: ServiceLastAccessedService
     sts: StsService
     mfa: MfaService
     authorization_messages: AuthorizationMessages
