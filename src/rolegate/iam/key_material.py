@@ -105,9 +105,12 @@ def read_chain(chain: str, leaf: Certificate) -> list[Certificate]:
     certs = [read_certificate(b.decode("latin-1"), what="certificate chain") for b in blocks]
     below = leaf
     for cert in certs:
-        if below.value.issuer != cert.value.subject:
+        try:
+            below.value.verify_directly_issued_by(cert.value)  # the issuer's name and its signature
+        except Exception:  # ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm
             raise MalformedCertificate("Unable to validate certificate chain. The certificate chain must start with "
-                                       "the immediate signing certificate, followed by any intermediaries in order.")
+                                       "the immediate signing certificate, followed by any intermediaries in "
+                                       "order.") from None
         below = cert
     return certs
 

@@ -17,12 +17,12 @@ services rolegate knows: those it serves and those it has seen called.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import threading
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from rolegate.authz import RequestContext
@@ -75,27 +75,10 @@ class ServiceAccessRecorder:
             self._flushed_at = self._clock.now().replace(microsecond=0)
         if not batch:
             return
-        try:
-            with self._store.write() as tx:
-                tx.service_access.record(batch)
-        except Exception:
-            # Bookkeeping must not fail a request: keep the uses for the next batch (newer ones win).
-            with self._lock:
-                for rec in batch:
-                    self._pending.setdefault((rec.entity_arn, rec.namespace, rec.action or ""), rec)
-            raise
-
-
-@dataclass(frozen=True, slots=True)
-class ServiceReport:
-    job: AccessReportJobRecord
-    services: list[dict[str, Any]]
-
-
-@dataclass(frozen=True, slots=True)
-class EntityReport:
-    job: AccessReportJobRecord
-    entities: list[dict[str, Any]]
+        # A batch that cannot be written (the store down, its account gone after a --dev reset) is dropped, not
+        # kept: retrying it could fail for ever, and the loss is at most one interval of bookkeeping.
+        with self._store.write() as tx:
+            tx.service_access.record(batch)
 
 
 class ServiceLastAccessedService:
@@ -106,7 +89,8 @@ class ServiceLastAccessedService:
     def generate(self, request: RequestContext, arn: str, granularity: str = SERVICE_LEVEL) -> str:
         """Build the report for the user, group, role or managed policy ``arn``; its job id."""
         kind, name = _target(arn, request.account_id)
-        self._recorder.flush()
+        with contextlib.suppress(Exception):  # bookkeeping: a failed write leaves the report a minute behind
+            self._recorder.flush()
         with self._store.write() as tx:
             entities, documents = _entities_and_documents(tx, request.account_id, kind, name, arn)
             accesses = tx.service_access.for_entities(request.account_id, [e["Arn"] for e in entities])

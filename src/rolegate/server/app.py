@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 
 import anyio.to_thread
+import structlog
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -20,6 +21,8 @@ from rolegate.wire.service_access import ServiceAccessObserver
 
 from .config import Settings, load_settings
 from .runtime import DEV_RESET, Runtime, ensure_dev_user, find_dev_user, open_runtime
+
+log = structlog.get_logger("rolegate.server")
 
 
 def authenticator_for(runtime: Runtime) -> Authenticator:
@@ -91,7 +94,14 @@ def build_app(settings: Settings, clock: Clock | None = None) -> Starlette:
             await anyio.to_thread.run_sync(wipe)
             return PlainTextResponse("reset")
         routes.append(Route("/_rolegate/reset", reset, methods=["POST"]))
-    app = Starlette(routes=routes, on_shutdown=[runtime.store.close])
+    def write_service_access() -> None:
+        # Service last accessed data still held in memory is written before the store closes.
+        try:
+            runtime.service_access.flush()
+        except Exception:
+            log.warning("could not write service last accessed data at shutdown", exc_info=True)
+
+    app = Starlette(routes=routes, on_shutdown=[write_service_access, runtime.store.close])
     app.state.runtime = runtime
     app.state.endpoint = endpoint  # for in-process benchmarks (bench/authz_bench.py)
     return app
