@@ -125,3 +125,17 @@ def test_service_last_accessed_shows_the_users_own_iam_call(iam: Any, server: Li
     assert [a["ActionName"] for a in service["TrackedActionsLastAccessed"]] == ["GetUser"]
     entities = iam.get_service_last_accessed_details_with_entities(JobId=job, ServiceNamespace="iam")
     assert [e["EntityInfo"]["Arn"] for e in entities["EntityDetailsList"]] == [arn]
+
+
+def test_features_rolegate_does_not_host_answer_as_for_an_account_that_does_not_use_them(iam: Any) -> None:
+    assert iam.list_delegation_requests()["DelegationRequests"] == []
+    with pytest.raises(ClientError) as exc:
+        iam.list_organizations_features()
+    assert error(exc) == ("OrganizationNotFoundException", 400)
+    assert isinstance(exc.value, iam.exceptions.OrganizationNotFoundException)
+    with pytest.raises(ClientError) as exc:
+        iam.get_outbound_web_identity_federation_info()
+    assert error(exc) == ("FeatureDisabled", 404)
+    with pytest.raises(ClientError) as exc:
+        iam.get_organizations_access_report(JobId=str(uuid.uuid4()))
+    assert error(exc) == ("NoSuchEntity", 404)

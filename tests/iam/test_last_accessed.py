@@ -132,3 +132,20 @@ def test_an_unknown_entity_a_bad_arn_and_another_accounts_job_are_refused(
     job_id = advisor.generate(req(ACCOUNT), alice)
     with pytest.raises(NoSuchEntity):
         advisor.services(req("999988887777"), job_id)
+
+
+def test_policies_granting_service_access_name_inline_and_managed_policies_of_the_user_and_its_groups(
+        store: SqlStore, advisor: ServiceLastAccessedService, alice: str, req: Requests) -> None:
+    groups, policies = GroupService(store), ManagedPolicyService(store)
+    groups.create_group(req(ACCOUNT), "devs")
+    groups.add_user_to_group(req(ACCOUNT), "devs", "alice")
+    groups.put_group_policy(req(ACCOUNT), "devs", "g", json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s*:*", "Resource": "*"}]}))
+    policies.attach(req(ACCOUNT), "User", "alice", "arn:aws:iam::aws:policy/IAMReadOnlyAccess")
+    entries = advisor.policies_granting(req(ACCOUNT), alice, ["iam", "s3", "ec2"])
+    named = {e["ServiceNamespace"]: sorted(p["PolicyName"] for p in e["Policies"]) for e in entries}
+    assert named == {"iam": ["IAMReadOnlyAccess", "p"], "s3": ["g", "p"], "ec2": []}
+    inline = next(p for e in entries if e["ServiceNamespace"] == "s3" for p in e["Policies"] if p["PolicyName"] == "g")
+    assert inline == {"PolicyName": "g", "PolicyType": "INLINE", "EntityType": "GROUP", "EntityName": "devs"}
+    with pytest.raises(InvalidInput):
+        advisor.policies_granting(req(ACCOUNT), "arn:aws:iam::aws:policy/IAMReadOnlyAccess", ["iam"])

@@ -287,6 +287,17 @@ _IAM: dict[str, Callable[[str], OperationAuth]] = {
     "GenerateServiceLastAccessedDetails": _iam(Target(ENTITY, "Arn", by_arn=True)),
     "GetServiceLastAccessedDetails": _iam(_ANY),
     "GetServiceLastAccessedDetailsWithEntities": _iam(_ANY),
+    "ListPoliciesGrantingServiceAccess": _iam(Target(ENTITY, "Arn", by_arn=True)),
+    # Features rolegate does not host, answered as for an account that does not use them
+    "ListOrganizationsFeatures": _iam(_ANY),
+    "EnableOrganizationsRootCredentialsManagement": _iam(_ANY),
+    "DisableOrganizationsRootCredentialsManagement": _iam(_ANY),
+    "EnableOrganizationsRootSessions": _iam(_ANY),
+    "DisableOrganizationsRootSessions": _iam(_ANY),
+    "ListDelegationRequests": _iam(_ANY),
+    "GetDelegationRequest": _iam(Target("delegation-request", "DelegationRequestId")),
+    "GetOrganizationsAccessReport": _iam(_ANY),
+    "GetOutboundWebIdentityFederationInfo": _iam(_ANY),
 }
 
 _STS: dict[str, Callable[[str], OperationAuth]] = {

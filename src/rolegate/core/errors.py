@@ -187,3 +187,16 @@ class KeyPairMismatch(ClientError):
 class ServiceNotSupported(ClientError):
     code = "NotSupportedService"
     status = 404
+
+
+# --- IAM: features rolegate does not host (answered as for an account that does not use them) ------------
+
+
+class OrganizationNotFound(ClientError):
+    # The model's error shape has no code of its own, so the wire code is the shape's name.
+    code = "OrganizationNotFoundException"
+
+
+class FeatureDisabled(ClientError):
+    code = "FeatureDisabled"
+    status = 404

@@ -116,6 +116,20 @@ class ServiceLastAccessedService:
                 for e in report["entities"]]
         return job, page_by_position(rows, marker, max_items)
 
+    def policies_granting(self, request: RequestContext, arn: str,
+                          namespaces: Sequence[str]) -> list[dict[str, Any]]:
+        """ListPoliciesGrantingServiceAccess: for each namespace, the user's, group's or role's permission
+        policies that allow one of its actions (IAM API reference, ListPoliciesGrantingServiceAccess: "a list of
+        policies that grant the entity access to the specified service"; a user's include its groups')."""
+        kind, name = _target(arn, request.account_id)
+        if kind == "policy":
+            raise InvalidInput(f"ARN {arn} is not valid: it must name a user, group or role.")
+        with self._store.read() as tx:
+            _, policies = _entity_policies(tx, request.account_id, kind, name, arn)
+        return [{"ServiceNamespace": ns,
+                 "Policies": [meta for meta, doc in policies if ns.lower() in allowed_namespaces([doc], [ns.lower()])]}
+                for ns in namespaces]
+
     def _job(self, request: RequestContext, job_id: str) -> AccessReportJobRecord:
         with self._store.read() as tx:
             job = tx.access_reports.get(job_id)
@@ -136,38 +150,22 @@ def _target(arn: str, account_id: str) -> tuple[str, str]:
     return kind, rest.rsplit("/", 1)[-1]
 
 
+# A permission policy as ListPoliciesGrantingServiceAccess describes it, and its document.
+GrantingPolicy = tuple[dict[str, Any], str]
+
+
 def _entities_and_documents(tx: IamTransaction, account_id: str, kind: str, name: str,
                             arn: str) -> tuple[list[dict[str, Any]], list[str]]:
     """The users and roles whose calls count for the target, as EntityInfo, and the target's own policies."""
-    missing = NoSuchEntity(f"The entity {arn} cannot be found.")
-    if kind == "user":
-        user = tx.users.get_by_name(account_id, name)
-        if user is None:
-            raise missing
-        docs = [d for _, d in tx.users.list_inline_policies(user.user_id)]
-        docs += _attached_documents(tx, account_id, "User", user.user_id)
-        for group in tx.users.list_groups(user.user_id):
-            docs += [d for _, d in tx.groups.list_inline_policies(group.group_id)]
-            docs += _attached_documents(tx, account_id, "Group", group.group_id)
-        return [_info(user.arn, user.name, "USER", user.user_id, user.path)], docs
-    if kind == "role":
-        role = tx.roles.get_by_name(account_id, name)
-        if role is None:
-            raise missing
-        docs = [d for _, d in tx.roles.list_inline_policies(role.role_id)]
-        docs += _attached_documents(tx, account_id, "Role", role.role_id)
-        return [_info(role.arn, role.name, "ROLE", role.role_id, role.path)], docs
-    if kind == "group":
-        target = tx.groups.get_by_name(account_id, name)
-        if target is None:
-            raise missing
-        docs = [d for _, d in tx.groups.list_inline_policies(target.group_id)]
-        docs += _attached_documents(tx, account_id, "Group", target.group_id)
-        members = tx.groups.list_members(target.group_id, None, 10_000)
-        return [_info(u.arn, u.name, "USER", u.user_id, u.path) for u in members], docs
-    policy = find_managed_policy(tx, account_id, arn)
-    if policy is None:
-        raise missing
+    if kind != "policy":
+        entity, policies = _entity_policies(tx, account_id, kind, name, arn)
+        documents = [d for _, d in policies]
+        if kind != "group":
+            return [entity], documents
+        members = tx.groups.list_members(entity["Id"], None, 10_000)
+        return [_info(u.arn, u.name, "USER", u.user_id, u.path) for u in members], documents
+    if find_managed_policy(tx, account_id, arn) is None:
+        raise NoSuchEntity(f"The entity {arn} cannot be found.")
     entities = []
     for e in tx.managed_policies.entities(account_id, arn, attached=True, boundary=False):
         if e.kind == "Group":
@@ -177,24 +175,55 @@ def _entities_and_documents(tx: IamTransaction, account_id: str, kind: str, name
             found = tx.users.get(e.entity_id) if e.kind == "User" else tx.roles.get_by_name(account_id, e.name)
             if found is not None:
                 entities.append(_info(found.arn, e.name, e.kind.upper(), e.entity_id, e.path))
-    return _unique(entities), _documents_of(tx, [arn], account_id)
+    return _unique(entities), [d for _, d in _managed_policies(tx, account_id, [arn])]
 
 
-def _attached_documents(tx: IamTransaction, account_id: str, kind: str, entity_id: str) -> list[str]:
-    return _documents_of(tx, tx.managed_policies.attached(kind, entity_id), account_id)
+def _entity_policies(tx: IamTransaction, account_id: str, kind: str, name: str,
+                     arn: str) -> tuple[dict[str, Any], list[GrantingPolicy]]:
+    """A user's, role's or group's EntityInfo and its permission policies (a user's include its groups')."""
+    missing = NoSuchEntity(f"The entity {arn} cannot be found.")
+    if kind == "user":
+        user = tx.users.get_by_name(account_id, name)
+        if user is None:
+            raise missing
+        policies = _inline(tx.users.list_inline_policies(user.user_id), "USER", user.name)
+        policies += _managed_policies(tx, account_id, tx.managed_policies.attached("User", user.user_id))
+        for group in tx.users.list_groups(user.user_id):
+            policies += _inline(tx.groups.list_inline_policies(group.group_id), "GROUP", group.name)
+            policies += _managed_policies(tx, account_id, tx.managed_policies.attached("Group", group.group_id))
+        return _info(user.arn, user.name, "USER", user.user_id, user.path), policies
+    if kind == "role":
+        role = tx.roles.get_by_name(account_id, name)
+        if role is None:
+            raise missing
+        policies = _inline(tx.roles.list_inline_policies(role.role_id), "ROLE", role.name)
+        policies += _managed_policies(tx, account_id, tx.managed_policies.attached("Role", role.role_id))
+        return _info(role.arn, role.name, "ROLE", role.role_id, role.path), policies
+    target = tx.groups.get_by_name(account_id, name)
+    if target is None:
+        raise missing
+    policies = _inline(tx.groups.list_inline_policies(target.group_id), "GROUP", target.name)
+    policies += _managed_policies(tx, account_id, tx.managed_policies.attached("Group", target.group_id))
+    return _info(target.arn, target.name, "GROUP", target.group_id, target.path), policies
 
 
-def _documents_of(tx: IamTransaction, arns: Iterable[str], account_id: str) -> list[str]:
-    out = []
+def _inline(pairs: Iterable[tuple[str, str]], entity_type: str, entity_name: str) -> list[GrantingPolicy]:
+    return [({"PolicyName": name, "PolicyType": "INLINE", "EntityType": entity_type, "EntityName": entity_name},
+             document) for name, document in pairs]
+
+
+def _managed_policies(tx: IamTransaction, account_id: str, arns: Iterable[str]) -> list[GrantingPolicy]:
+    out: list[GrantingPolicy] = []
     for arn in arns:
         aws = aws_managed_policy(arn)
         if aws is not None:
-            out.append(aws.default_version.document)
+            out.append(({"PolicyName": arn.rsplit("/", 1)[-1], "PolicyType": "MANAGED", "PolicyArn": arn},
+                        aws.default_version.document))
             continue
         policy = find_managed_policy(tx, account_id, arn)
         version = tx.managed_policies.get_version(policy.policy_id, policy.default_version_id) if policy else None
-        if version is not None:
-            out.append(version.document)
+        if policy is not None and version is not None:
+            out.append(({"PolicyName": policy.name, "PolicyType": "MANAGED", "PolicyArn": arn}, version.document))
     return out
 
 

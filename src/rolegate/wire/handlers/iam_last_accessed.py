@@ -45,3 +45,10 @@ def get_service_last_accessed_details_with_entities(ctx: HandlerContext, p: dict
     job, page = ctx.services.last_accessed.entities(ctx.request, p["JobId"], p["ServiceNamespace"],
                                                     marker=p.get("Marker"), max_items=p.get("MaxItems"))
     return {**_job_out(job), **page_out(page, "EntityDetailsList", [_dated(e) for e in page.items])}
+
+
+@operation("iam", "ListPoliciesGrantingServiceAccess")
+def list_policies_granting_service_access(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
+    # Every namespace's policies fit one page (at most 200 namespaces of a few policies each): no Marker.
+    entries = ctx.services.last_accessed.policies_granting(ctx.request, p["Arn"], p["ServiceNamespaces"])
+    return {"PoliciesGrantingServiceAccess": entries, "IsTruncated": False}
