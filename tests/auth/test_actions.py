@@ -128,3 +128,16 @@ def test_a_policy_of_another_account_is_a_cross_account_resource() -> None:
     aws = actions.plan("iam", "GetPolicy", {"PolicyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}, account_id=ACCT,
                        caller_arn=CALLER, lookup=_lookup({}))
     assert aws.resources[0].account == ACCT
+
+
+def test_a_service_credential_operation_names_its_service_as_a_condition_key() -> None:
+    creds = {("service-specific-credential", "ACCAEXAMPLE"): EntityFacts(CALLER, attributes=(
+        ("iam:ServiceSpecificCredentialServiceName", "cassandra.amazonaws.com"),))}
+    created = actions.plan("iam", "CreateServiceSpecificCredential",
+                           {"UserName": "alice", "ServiceName": "codecommit.amazonaws.com", "CredentialAgeDays": 30},
+                           account_id=ACCT, caller_arn=CALLER, lookup=_lookup({}))
+    assert created.context == {"iam:ServiceSpecificCredentialServiceName": "codecommit.amazonaws.com",
+                               "iam:ServiceSpecificCredentialAgeDays": "30"}
+    deleted = actions.plan("iam", "DeleteServiceSpecificCredential", {"ServiceSpecificCredentialId": "ACCAEXAMPLE"},
+                           account_id=ACCT, caller_arn=CALLER, lookup=_lookup(creds))
+    assert deleted.context == {"iam:ServiceSpecificCredentialServiceName": "cassandra.amazonaws.com"}

@@ -139,3 +139,20 @@ def test_features_rolegate_does_not_host_answer_as_for_an_account_that_does_not_
     with pytest.raises(ClientError) as exc:
         iam.get_organizations_access_report(JobId=str(uuid.uuid4()))
     assert error(exc) == ("NoSuchEntity", 404)
+
+
+def test_a_policy_may_limit_service_credentials_to_one_service_by_condition_key(iam: Any, server: LiveServer) -> None:
+    user = unique("git")
+    iam.create_user(UserName=user)
+    iam.put_user_policy(UserName=user, PolicyName="codecommit-only", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": ["iam:*ServiceSpecificCredential*"], "Resource": "*",
+            "Condition": {"StringEquals": {"iam:ServiceSpecificCredentialServiceName": "codecommit.amazonaws.com"}}}]}))
+    key = iam.create_access_key(UserName=user)["AccessKey"]
+    as_user = server.client("iam", key_id=key["AccessKeyId"], secret=key["SecretAccessKey"])
+    as_user.create_service_specific_credential(UserName=user, ServiceName="codecommit.amazonaws.com")
+    keyspaces = iam.create_service_specific_credential(UserName=user, ServiceName="cassandra.amazonaws.com")
+    with pytest.raises(ClientError) as exc:
+        as_user.delete_service_specific_credential(
+            UserName=user, ServiceSpecificCredentialId=keyspaces["ServiceSpecificCredential"]["ServiceSpecificCredentialId"])
+    assert error(exc) == ("AccessDenied", 403)

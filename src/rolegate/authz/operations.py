@@ -30,6 +30,7 @@ ROLE, USER, GROUP, INSTANCE_PROFILE = "role", "user", "group", "instance-profile
 POLICY, OIDC_PROVIDER, SAML_PROVIDER, MFA = "policy", "oidc-provider", "saml-provider", "mfa"
 FEDERATED_USER, ANY = "federated-user", "*"
 SERVER_CERTIFICATE = "server-certificate"
+SERVICE_SPECIFIC_CREDENTIAL = "service-specific-credential"  # looked up for its service, not a resource type
 ENTITY = "entity"  # a user, group or role given by ARN
 # Resource types whose tags are also ``iam:ResourceTag/*`` (the role and user resource types list both keys).
 IAM_RESOURCE_TAG_KINDS = frozenset({ROLE, USER})
@@ -174,8 +175,7 @@ _IAM: dict[str, Callable[[str], OperationAuth]] = {
     "ListSigningCertificates": _iam(_SELF),
     "UpdateSigningCertificate": _iam(_SELF),
     "DeleteSigningCertificate": _iam(_SELF),
-    # iam:ServiceSpecificCredentialServiceName is known from the input only for Create; Reset/Update/Delete
-    # name the credential by id and the key is not yet looked up for them (see operation_context).
+    # iam:ServiceSpecificCredentialServiceName: Create's ServiceName; Reset/Update/Delete's credential's (see plan)
     "CreateServiceSpecificCredential": _iam(_USER, SERVICE_CREDENTIAL),
     "ListServiceSpecificCredentials": _iam(_SELF),
     "ResetServiceSpecificCredential": _iam(_SELF, SERVICE_CREDENTIAL),
@@ -327,6 +327,12 @@ def plan(service: str, op_name: str, params: Mapping[str, Any], *, account_id: s
     spec = (OPERATIONS if table is None else table)[(service, op_name)]
     resources = _resources(op_name, spec.target, params, account_id, caller_arn, lookup)
     context = operation_context(spec, params, resources[0].facts if resources else None)
+    if SERVICE_CREDENTIAL in spec.features and params.get("ServiceSpecificCredentialId"):
+        # Reset, Update, Delete: the service is the named credential's (Service Authorization Reference lists
+        # iam:ServiceSpecificCredentialServiceName for each).
+        credential = lookup(SERVICE_SPECIFIC_CREDENTIAL, account_id, str(params["ServiceSpecificCredentialId"]))
+        if credential is not None:
+            context.update(credential.attributes)
     return Planned(spec.action, resources, context)
 
 
