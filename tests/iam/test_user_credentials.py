@@ -197,9 +197,12 @@ def test_reset_gives_a_new_password_and_listing_filters_by_service(creds: UserCr
 # --- DeleteUser -------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("what", ["ssh", "signing", "service"])
+@pytest.mark.parametrize(("what", "message"), [("ssh", "must remove referenced objects first."),
+                                               ("signing", "must delete certificates first."),
+                                               ("service", "must remove referenced objects first.")])
 def test_delete_user_refuses_while_the_user_holds_the_credential(
-        creds: UserCredentialService, users: UserService, alice: str, req: Requests, what: str) -> None:
+        creds: UserCredentialService, users: UserService, alice: str, req: Requests, what: str,
+        message: str) -> None:
     if what == "ssh":
         key = creds.upload_ssh_public_key(req(ACCOUNT), alice, openssh_rsa()).key
         undo = lambda: creds.delete_ssh_public_key(req(ACCOUNT), alice, key.key_id)  # noqa: E731
@@ -209,7 +212,7 @@ def test_delete_user_refuses_while_the_user_holds_the_credential(
     else:
         cred = creds.create_service_specific_credential(req(ACCOUNT), alice, CODECOMMIT).credential
         undo = lambda: creds.delete_service_specific_credential(req(ACCOUNT), alice, cred.credential_id)  # noqa: E731
-    with pytest.raises(DeleteConflict):
+    with pytest.raises(DeleteConflict, match=f"Cannot delete entity, {message}"):
         users.delete_user(req(ACCOUNT), alice)
     undo()
     users.delete_user(req(ACCOUNT), alice)

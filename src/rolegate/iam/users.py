@@ -122,12 +122,12 @@ class UserService:
                 raise DeleteConflict("Cannot delete entity, must remove users from group first.")
             if tx.mfa_devices.list_for_user(user.user_id):
                 raise DeleteConflict("Cannot delete entity, must delete MFA device first.")
+            # The messages AWS answers with (ADR 0021): certificates have their own; SSH keys the generic one.
             if tx.signing_certificates.list_for_user(request.account_id, user.user_id):
-                raise DeleteConflict("Cannot delete entity, must delete signing certificates first.")
-            if tx.ssh_public_keys.list_for_user(user.user_id):
-                raise DeleteConflict("Cannot delete entity, must delete SSH public keys first.")
-            if tx.service_credentials.list_for_account(request.account_id, user.user_id, None):
-                raise DeleteConflict("Cannot delete entity, must delete service specific credentials first.")
+                raise DeleteConflict("Cannot delete entity, must delete certificates first.")
+            if tx.ssh_public_keys.list_for_user(user.user_id) or \
+                    tx.service_credentials.list_for_account(request.account_id, user.user_id, None):
+                raise DeleteConflict("Cannot delete entity, must remove referenced objects first.")
             tx.users.delete(user.user_id)
             unbind_deleted_principal(tx, user.arn, user.user_id)
 
