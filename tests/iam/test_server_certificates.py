@@ -37,8 +37,8 @@ def test_an_uploaded_certificate_has_iams_id_arn_and_its_expiry(certs: ServerCer
 def test_the_private_key_is_sealed_at_rest(certs: ServerCertificateService, req: Requests, store: SqlStore) -> None:
     issued = issue()
     certs.upload(req(ACCOUNT), "web", issued.certificate, issued.private_key)
-    with store.read() as tx:
-        row = tx.server_certificates._c.execute(t.server_certificates.select()).one()
+    with store.write() as uow:  # the raw row, as a backup of the database would hold it
+        row = uow.connection.execute(t.server_certificates.select()).one()
     assert row.private_key_sealed.startswith("v1:") and "PRIVATE KEY" not in row.private_key_sealed
 
 

@@ -164,8 +164,8 @@ def test_a_service_credential_has_iams_user_name_form_and_a_password_sealed_at_r
     assert len(c.password) == 44 and c.status == "Active"
     second = creds.create_service_specific_credential(req(ACCOUNT), alice, CODECOMMIT).credential
     assert second.service_user_name == f"alice+1-at-{ACCOUNT}"
-    with store.read() as tx:
-        sealed = [r.password_sealed for r in tx.service_credentials._c.execute(t.service_specific_credentials.select())]
+    with store.write() as uow:  # the raw rows, as a backup of the database would hold them
+        sealed = [r.password_sealed for r in uow.connection.execute(t.service_specific_credentials.select())]
     assert all(c.password not in s and s.startswith("v1:") for s in sealed)
 
 
