@@ -1,4 +1,5 @@
-"""Regenerate docs/compat/coverage.md from the botocore models and the handler registry."""
+"""Regenerate docs/compat/coverage.md from the botocore models, the handler registry and the reasons kept in
+src/rolegate/wire/coverage_notes.json (edit that file, then run this)."""
 
 from pathlib import Path
 

@@ -34,8 +34,11 @@ def test_entry_matches_the_service_authorization_reference(op: tuple[str, str]) 
     ref = _reference(service)[name.lower()]
     required = [r["name"] for r in ref.get("resourceTypes", []) if r.get("required")]
     kind = spec.target.kind
-    if kind == actions.ANY or kind == actions.ENTITY:
+    if kind == actions.ANY:
         assert required == []
+    elif kind == actions.ENTITY:
+        # An entity named by ARN: one of these kinds, or (SimulatePrincipalPolicy) none required.
+        assert set(required) <= {actions.USER, actions.GROUP, actions.ROLE, actions.POLICY}, required
     else:
         assert required in ([kind], []), (required, kind)
     keys = set(ref.get("conditionKeys", []))
@@ -46,6 +49,7 @@ def test_entry_matches_the_service_authorization_reference(op: tuple[str, str]) 
         actions.BOUNDARY: "iam:PermissionsBoundary",
         actions.SERVICE_NAME: "iam:AWSServiceName",
         actions.ASSUME: "sts:RoleSessionName",
+        actions.SERVICE_CREDENTIAL: "iam:ServiceSpecificCredentialServiceName",
     }
     for feature in spec.features:
         assert wanted[feature] in keys, (feature, keys)
@@ -124,3 +128,16 @@ def test_a_policy_of_another_account_is_a_cross_account_resource() -> None:
     aws = actions.plan("iam", "GetPolicy", {"PolicyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}, account_id=ACCT,
                        caller_arn=CALLER, lookup=_lookup({}))
     assert aws.resources[0].account == ACCT
+
+
+def test_a_service_credential_operation_names_its_service_as_a_condition_key() -> None:
+    creds = {("service-specific-credential", "ACCAEXAMPLE"): EntityFacts(CALLER, attributes=(
+        ("iam:ServiceSpecificCredentialServiceName", "cassandra.amazonaws.com"),))}
+    created = actions.plan("iam", "CreateServiceSpecificCredential",
+                           {"UserName": "alice", "ServiceName": "codecommit.amazonaws.com", "CredentialAgeDays": 30},
+                           account_id=ACCT, caller_arn=CALLER, lookup=_lookup({}))
+    assert created.context == {"iam:ServiceSpecificCredentialServiceName": "codecommit.amazonaws.com",
+                               "iam:ServiceSpecificCredentialAgeDays": "30"}
+    deleted = actions.plan("iam", "DeleteServiceSpecificCredential", {"ServiceSpecificCredentialId": "ACCAEXAMPLE"},
+                           account_id=ACCT, caller_arn=CALLER, lookup=_lookup(creds))
+    assert deleted.context == {"iam:ServiceSpecificCredentialServiceName": "cassandra.amazonaws.com"}

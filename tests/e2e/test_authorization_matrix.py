@@ -35,6 +35,10 @@ POLICY_ARN = f"arn:aws:iam::{ACCT}:policy/mx-policy-{RUN}"
 OIDC_ARN = f"arn:aws:iam::{ACCT}:oidc-provider/mx-{RUN}.example.com"
 SAML_ARN = f"arn:aws:iam::{ACCT}:saml-provider/mx-saml-{RUN}"
 MFA_ARN = f"arn:aws:iam::{ACCT}:mfa/mx-mfa-{RUN}"
+CERT = f"mx-cert-{RUN}"
+CERT_ARN = f"arn:aws:iam::{ACCT}:server-certificate/{CERT}"
+SSH_KEY_ID, SIGNING_ID, SERVICE_CRED_ID = "APKA" + "A" * 16, "A" * 32, "ACCA" + "A" * 17
+JOB_ID, DELEGATION_ID = str(uuid.UUID(int=0)), "mx-delegation-" + RUN
 DOC = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject",
                                                           "Resource": "*"}]})
 TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
@@ -184,6 +188,50 @@ MATRIX: dict[str, tuple[dict[str, Any], str]] = {
     "GetLoginProfile": ({"UserName": USER}, USER_ARN),
     "UpdateLoginProfile": ({"UserName": USER, "PasswordResetRequired": True}, USER_ARN),
     "DeleteLoginProfile": ({"UserName": USER}, USER_ARN),
+    # SSH public keys, signing certificates, service-specific credentials: the owning user
+    "UploadSSHPublicKey": ({"UserName": USER, "SSHPublicKeyBody": "ssh-rsa AAAA"}, USER_ARN),
+    "GetSSHPublicKey": ({"UserName": USER, "SSHPublicKeyId": SSH_KEY_ID, "Encoding": "SSH"}, USER_ARN),
+    "ListSSHPublicKeys": ({"UserName": USER}, USER_ARN),
+    "UpdateSSHPublicKey": ({"UserName": USER, "SSHPublicKeyId": SSH_KEY_ID, "Status": "Inactive"}, USER_ARN),
+    "DeleteSSHPublicKey": ({"UserName": USER, "SSHPublicKeyId": SSH_KEY_ID}, USER_ARN),
+    "UploadSigningCertificate": ({"UserName": USER, "CertificateBody": "not a certificate"}, USER_ARN),
+    "ListSigningCertificates": ({"UserName": USER}, USER_ARN),
+    "UpdateSigningCertificate": ({"UserName": USER, "CertificateId": SIGNING_ID, "Status": "Inactive"}, USER_ARN),
+    "DeleteSigningCertificate": ({"UserName": USER, "CertificateId": SIGNING_ID}, USER_ARN),
+    "CreateServiceSpecificCredential": ({"UserName": USER, "ServiceName": "codecommit.amazonaws.com"}, USER_ARN),
+    "ListServiceSpecificCredentials": ({"UserName": USER}, USER_ARN),
+    "ResetServiceSpecificCredential": ({"UserName": USER, "ServiceSpecificCredentialId": SERVICE_CRED_ID}, USER_ARN),
+    "UpdateServiceSpecificCredential": ({"UserName": USER, "ServiceSpecificCredentialId": SERVICE_CRED_ID,
+                                         "Status": "Inactive"}, USER_ARN),
+    "DeleteServiceSpecificCredential": ({"UserName": USER, "ServiceSpecificCredentialId": SERVICE_CRED_ID},
+                                        USER_ARN),
+    # server certificates
+    "UploadServerCertificate": ({"ServerCertificateName": f"mx-newcert-{RUN}", "Path": "/mx/",
+                                 "CertificateBody": "x", "PrivateKey": "x"},
+                                f"arn:aws:iam::{ACCT}:server-certificate/mx/mx-newcert-{RUN}"),
+    "GetServerCertificate": ({"ServerCertificateName": CERT}, CERT_ARN),
+    "ListServerCertificates": ({}, "*"),
+    "UpdateServerCertificate": ({"ServerCertificateName": CERT}, CERT_ARN),
+    "DeleteServerCertificate": ({"ServerCertificateName": CERT}, CERT_ARN),
+    "TagServerCertificate": ({"ServerCertificateName": CERT, "Tags": TAGS}, CERT_ARN),
+    "UntagServerCertificate": ({"ServerCertificateName": CERT, "TagKeys": ["k"]}, CERT_ARN),
+    "ListServerCertificateTags": ({"ServerCertificateName": CERT}, CERT_ARN),
+    # service last accessed
+    "GenerateServiceLastAccessedDetails": ({"Arn": USER_ARN}, USER_ARN),
+    "GetServiceLastAccessedDetails": ({"JobId": JOB_ID}, "*"),
+    "GetServiceLastAccessedDetailsWithEntities": ({"JobId": JOB_ID, "ServiceNamespace": "iam"}, "*"),
+    "ListPoliciesGrantingServiceAccess": ({"Arn": USER_ARN, "ServiceNamespaces": ["iam"]}, USER_ARN),
+    # features rolegate does not host
+    "ListOrganizationsFeatures": ({}, "*"),
+    "EnableOrganizationsRootCredentialsManagement": ({}, "*"),
+    "DisableOrganizationsRootCredentialsManagement": ({}, "*"),
+    "EnableOrganizationsRootSessions": ({}, "*"),
+    "DisableOrganizationsRootSessions": ({}, "*"),
+    "ListDelegationRequests": ({}, "*"),
+    "GetDelegationRequest": ({"DelegationRequestId": DELEGATION_ID},
+                             f"arn:aws:iam::{ACCT}:delegation-request/{DELEGATION_ID}"),
+    "GetOrganizationsAccessReport": ({"JobId": JOB_ID}, "*"),
+    "GetOutboundWebIdentityFederationInfo": ({}, "*"),
     # account-wide
     "GetAccountAuthorizationDetails": ({}, "*"),
     "GetAccountSummary": ({}, "*"),

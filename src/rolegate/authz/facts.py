@@ -27,11 +27,13 @@ class PrincipalPolicies:
 
 @dataclass(frozen=True, slots=True)
 class EntityFacts:
-    """An existing resource: its ARN (with path), tags and permissions boundary."""
+    """An existing resource: its ARN (with path), tags and permissions boundary, and the condition keys it
+    supplies itself (a service-specific credential's ``iam:ServiceSpecificCredentialServiceName``)."""
 
     arn: str
     tags: tuple[tuple[str, str], ...] = ()
     boundary_arn: str | None = None
+    attributes: tuple[tuple[str, str], ...] = ()
 
 
 class PolicySource(Protocol):

@@ -29,6 +29,8 @@ from .facts import EntityFacts as ResourceFacts
 ROLE, USER, GROUP, INSTANCE_PROFILE = "role", "user", "group", "instance-profile"
 POLICY, OIDC_PROVIDER, SAML_PROVIDER, MFA = "policy", "oidc-provider", "saml-provider", "mfa"
 FEDERATED_USER, ANY = "federated-user", "*"
+SERVER_CERTIFICATE = "server-certificate"
+SERVICE_SPECIFIC_CREDENTIAL = "service-specific-credential"  # looked up for its service, not a resource type
 ENTITY = "entity"  # a user, group or role given by ARN
 # Resource types whose tags are also ``iam:ResourceTag/*`` (the role and user resource types list both keys).
 IAM_RESOURCE_TAG_KINDS = frozenset({ROLE, USER})
@@ -40,6 +42,8 @@ POLICY_ARN = "policy-arn"  # PolicyArn → iam:PolicyARN
 BOUNDARY = "boundary"  # PermissionsBoundary given, else the target's boundary → iam:PermissionsBoundary
 SERVICE_NAME = "service-name"  # AWSServiceName → iam:AWSServiceName
 ASSUME = "assume"  # sts:ExternalId, sts:RoleSessionName, sts:SourceIdentity, sts:TransitiveTagKeys
+# ServiceName, CredentialAgeDays → iam:ServiceSpecificCredentialServiceName, iam:ServiceSpecificCredentialAgeDays
+SERVICE_CREDENTIAL = "service-credential"
 
 # How an operation is decided outside the ordinary identity check.
 ALWAYS_ALLOWED = "always"  # GetCallerIdentity, GetSessionToken: "you cannot use policies to control" them
@@ -107,6 +111,7 @@ _PROFILE = Target(INSTANCE_PROFILE, "InstanceProfileName")
 _POLICY = Target(POLICY, "PolicyArn", by_arn=True)
 _OIDC = Target(OIDC_PROVIDER, "OpenIDConnectProviderArn", by_arn=True)
 _SAML = Target(SAML_PROVIDER, "SAMLProviderArn", by_arn=True)
+_CERT = Target(SERVER_CERTIFICATE, "ServerCertificateName")
 _ANY = Target(ANY)
 
 _IAM: dict[str, Callable[[str], OperationAuth]] = {
@@ -165,6 +170,34 @@ _IAM: dict[str, Callable[[str], OperationAuth]] = {
     "UpdateAccessKey": _iam(_SELF),
     "DeleteAccessKey": _iam(_SELF),
     "GetAccessKeyLastUsed": _iam(Target(USER, "AccessKeyId")),  # the key's owner (see plan)
+    # SSH public keys, signing certificates, service-specific credentials: the owning user (the caller when
+    # UserName is optional and absent)
+    "UploadSSHPublicKey": _iam(_USER),
+    "GetSSHPublicKey": _iam(_USER),
+    "ListSSHPublicKeys": _iam(_SELF),
+    "UpdateSSHPublicKey": _iam(_USER),
+    "DeleteSSHPublicKey": _iam(_USER),
+    "UploadSigningCertificate": _iam(_SELF),
+    "ListSigningCertificates": _iam(_SELF),
+    "UpdateSigningCertificate": _iam(_SELF),
+    "DeleteSigningCertificate": _iam(_SELF),
+    # iam:ServiceSpecificCredentialServiceName: Create's ServiceName; Reset/Update/Delete's credential's (see plan)
+    "CreateServiceSpecificCredential": _iam(_USER, SERVICE_CREDENTIAL),
+    "ListServiceSpecificCredentials": _iam(_SELF),
+    "ResetServiceSpecificCredential": _iam(_SELF, SERVICE_CREDENTIAL),
+    "UpdateServiceSpecificCredential": _iam(_SELF, SERVICE_CREDENTIAL),
+    "DeleteServiceSpecificCredential": _iam(_SELF, SERVICE_CREDENTIAL),
+    # Server certificates
+    "UploadServerCertificate": _iam(Target(SERVER_CERTIFICATE, "ServerCertificateName", path_param="Path"),
+                                    REQUEST_TAGS),
+    "GetServerCertificate": _iam(_CERT),
+    "ListServerCertificates": _iam(_ANY),
+    "UpdateServerCertificate": _iam(Target(SERVER_CERTIFICATE, "ServerCertificateName",
+                                           new_name_param="NewServerCertificateName", new_path_param="NewPath")),
+    "DeleteServerCertificate": _iam(_CERT),
+    "TagServerCertificate": _iam(_CERT, REQUEST_TAGS),
+    "UntagServerCertificate": _iam(_CERT, TAG_KEYS),
+    "ListServerCertificateTags": _iam(_CERT),
     # Groups
     "CreateGroup": _iam(Target(GROUP, "GroupName", path_param="Path")),
     "GetGroup": _iam(_GROUP),
@@ -255,6 +288,22 @@ _IAM: dict[str, Callable[[str], OperationAuth]] = {
     # The user, group or role whose policies are read, named by ARN.
     "SimulatePrincipalPolicy": _iam(Target(ENTITY, "PolicySourceArn", by_arn=True)),
     "GetContextKeysForPrincipalPolicy": _iam(Target(ENTITY, "PolicySourceArn", by_arn=True)),
+    # Service last accessed: the report is generated for a user, group, role or policy named by ARN; reading
+    # it names only the job.
+    "GenerateServiceLastAccessedDetails": _iam(Target(ENTITY, "Arn", by_arn=True)),
+    "GetServiceLastAccessedDetails": _iam(_ANY),
+    "GetServiceLastAccessedDetailsWithEntities": _iam(_ANY),
+    "ListPoliciesGrantingServiceAccess": _iam(Target(ENTITY, "Arn", by_arn=True)),
+    # Features rolegate does not host, answered as for an account that does not use them
+    "ListOrganizationsFeatures": _iam(_ANY),
+    "EnableOrganizationsRootCredentialsManagement": _iam(_ANY),
+    "DisableOrganizationsRootCredentialsManagement": _iam(_ANY),
+    "EnableOrganizationsRootSessions": _iam(_ANY),
+    "DisableOrganizationsRootSessions": _iam(_ANY),
+    "ListDelegationRequests": _iam(_ANY),
+    "GetDelegationRequest": _iam(Target("delegation-request", "DelegationRequestId")),
+    "GetOrganizationsAccessReport": _iam(_ANY),
+    "GetOutboundWebIdentityFederationInfo": _iam(_ANY),
 }
 
 _STS: dict[str, Callable[[str], OperationAuth]] = {
@@ -286,6 +335,12 @@ def plan(service: str, op_name: str, params: Mapping[str, Any], *, account_id: s
     resources = _resources(op_name, spec.target, params, account_id, caller_arn, lookup,
                            partition_of_arn(caller_arn))
     context = operation_context(spec, params, resources[0].facts if resources else None)
+    if SERVICE_CREDENTIAL in spec.features and params.get("ServiceSpecificCredentialId"):
+        # Reset, Update, Delete: the service is the named credential's (Service Authorization Reference lists
+        # iam:ServiceSpecificCredentialServiceName for each).
+        credential = lookup(SERVICE_SPECIFIC_CREDENTIAL, account_id, str(params["ServiceSpecificCredentialId"]))
+        if credential is not None:
+            context.update(credential.attributes)
     return Planned(spec.action, resources, context)
 
 
@@ -306,6 +361,11 @@ def operation_context(spec: OperationAuth, params: Mapping[str, Any],
         boundary = params.get("PermissionsBoundary") or (target.boundary_arn if target else None)
         if boundary:
             out["iam:PermissionsBoundary"] = boundary
+    if SERVICE_CREDENTIAL in features:
+        if params.get("ServiceName"):
+            out["iam:ServiceSpecificCredentialServiceName"] = params["ServiceName"]
+        if params.get("CredentialAgeDays"):
+            out["iam:ServiceSpecificCredentialAgeDays"] = str(params["CredentialAgeDays"])
     if SERVICE_NAME in features and params.get("AWSServiceName"):
         out["iam:AWSServiceName"] = params["AWSServiceName"]
     if ASSUME in features:

@@ -194,3 +194,55 @@ class CredentialReportExpired(ClientError):
 class ServiceFailure(AwsError):
     code = "ServiceFailure"
     status = 500
+
+
+# --- IAM: SSH public keys, certificates, service-specific credentials -------------------------------------
+# Codes and statuses from the IAM API reference's error shapes (UploadSSHPublicKey, UploadServerCertificate,
+# UploadSigningCertificate, CreateServiceSpecificCredential).
+
+
+class DuplicateSSHPublicKey(ClientError):
+    code = "DuplicateSSHPublicKey"
+
+
+class InvalidPublicKey(ClientError):
+    code = "InvalidPublicKey"
+
+
+class UnrecognizedPublicKeyEncoding(ClientError):
+    code = "UnrecognizedPublicKeyEncoding"
+
+
+class MalformedCertificate(ClientError):
+    code = "MalformedCertificate"
+
+
+class InvalidCertificate(ClientError):
+    code = "InvalidCertificate"
+
+
+class DuplicateCertificate(ClientError):
+    code = "DuplicateCertificate"
+    status = 409
+
+
+class KeyPairMismatch(ClientError):
+    code = "KeyPairMismatch"
+
+
+class ServiceNotSupported(ClientError):
+    code = "NotSupportedService"
+    status = 404
+
+
+# --- IAM: features rolegate does not host (answered as for an account that does not use them) ------------
+
+
+class OrganizationNotFound(ClientError):
+    # The model's error shape has no code of its own, so the wire code is the shape's name.
+    code = "OrganizationNotFoundException"
+
+
+class FeatureDisabled(ClientError):
+    code = "FeatureDisabled"
+    status = 404

@@ -23,6 +23,9 @@ INSTANCE_PROFILE = "AIPA"
 MANAGED_POLICY = "ANPA"
 POLICY_VERSION = "ANVA"
 ACCESS_KEY = "AKIA"
+SSH_PUBLIC_KEY = "APKA"  # "public key"
+CERTIFICATE = "ASCA"  # server certificates
+SERVICE_SPECIFIC_CREDENTIAL = "ACCA"  # "context-specific credential"
 SESSION_KEY = "ASIA"
 
 _ACCOUNT_MASK = 0x7FFFFFFFFF80
@@ -31,6 +34,17 @@ _ACCOUNT_MASK = 0x7FFFFFFFFF80
 def new_unique_id(prefix: str) -> str:
     """A 21-character unique id: the 4-character type prefix and 17 base32 characters."""
     return prefix + "".join(secrets.choice(_B32) for _ in range(17))
+
+
+def new_ssh_public_key_id() -> str:
+    """A 20-character SSH public key id (``APKA…``), the length of AWS's (IAM API reference, SSHPublicKey)."""
+    return SSH_PUBLIC_KEY + "".join(secrets.choice(_B32) for _ in range(16))
+
+
+def new_signing_certificate_id() -> str:
+    """A 32-character signing certificate id; AWS's carry no type prefix (IAM API reference,
+    SigningCertificate: CertificateId, 24 to 128 word characters)."""
+    return "".join(secrets.choice(_B32) for _ in range(32))
 
 
 def new_access_key_id(account_id: str, prefix: str = ACCESS_KEY) -> str:

@@ -84,6 +84,10 @@ class EffectivePolicies:
         if kind == "access-key":
             return self._cached(snapshot, account_id, ("access-key", account_id, key),
                                 lambda tx: _key_facts(tx, account_id, key), cache_none=False)
+        if kind == "service-specific-credential":
+            # Its table moves no generation (it decides nothing else), but a credential's service never changes.
+            return self._cached(snapshot, account_id, (kind, account_id, key),
+                                lambda tx: _credential_facts(tx, account_id, key), cache_none=False)
         norm = key if kind in _BY_ARN else key.lower()
         return self._cached(snapshot, account_id, (kind, account_id, norm),
                             lambda tx: _entity(tx, kind, account_id, key))
@@ -182,7 +186,18 @@ def _entity(tx: IamTransaction, kind: str, account_id: str, key: str) -> EntityF
     if kind == "saml-provider":
         saml = tx.saml_providers.get(key)
         return EntityFacts(saml.arn, saml.tags) if saml and saml.account_id == account_id else None
+    if kind == "server-certificate":
+        cert = tx.server_certificates.get_by_name(account_id, key)
+        return EntityFacts(cert.arn, cert.tags) if cert else None
     return None
+
+
+def _credential_facts(tx: IamTransaction, account_id: str, credential_id: str) -> EntityFacts | None:
+    credential = tx.service_credentials.get(credential_id)
+    owner = tx.users.get(credential.user_id) if credential and credential.account_id == account_id else None
+    if credential is None or owner is None:
+        return None
+    return EntityFacts(owner.arn, attributes=(("iam:ServiceSpecificCredentialServiceName", credential.service_name),))
 
 
 def _key_facts(tx: IamTransaction, account_id: str, access_key_id: str) -> EntityFacts | None:

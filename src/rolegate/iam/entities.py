@@ -189,3 +189,82 @@ class CredentialReportRecord:
     account_id: str
     generated_at: dt.datetime
     content: str
+
+
+@dataclass(frozen=True, slots=True)
+class SshPublicKeyRecord:
+    """An IAM user's SSH public key (for CodeCommit). ``body`` is the OpenSSH form (``ssh-rsa AAAA…``)."""
+
+    key_id: str
+    account_id: str
+    user_id: str
+    body: str
+    fingerprint: str  # MD5 of the key blob, colon-separated hex (``ssh-keygen -l -E md5``)
+    status: str  # "Active" | "Inactive"
+    uploaded_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SigningCertificateRecord:
+    """An X.509 signing certificate of an IAM user (``user_id`` None: the account's root user)."""
+
+    certificate_id: str
+    account_id: str
+    user_id: str | None
+    body: str  # PEM, as uploaded
+    fingerprint: str  # SHA-256 of the DER: the same certificate twice in one account is refused
+    status: str
+    uploaded_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ServerCertificateRecord:
+    account_id: str
+    certificate_id: str
+    name: str
+    path: str
+    arn: str
+    body: str
+    private_key: str  # plaintext in memory only; sealed at rest by the store, never returned
+    uploaded_at: dt.datetime
+    expires_at: dt.datetime
+    chain: str | None = None
+    tags: tuple[tuple[str, str], ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceSpecificCredentialRecord:
+    credential_id: str
+    account_id: str
+    user_id: str
+    service_name: str
+    service_user_name: str
+    password: str  # plaintext in memory only; sealed at rest, returned only by Create and Reset
+    status: str
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceAccessRecord:
+    """When an entity (user or role, by ARN) last made an authenticated call to a service, or to one action
+    of it (``action`` None: the service as a whole)."""
+
+    account_id: str
+    entity_arn: str
+    namespace: str  # "iam", "sts", …
+    action: str | None
+    last_at: dt.datetime
+    region: str
+
+
+@dataclass(frozen=True, slots=True)
+class AccessReportJobRecord:
+    """A finished GenerateServiceLastAccessedDetails job: the report, computed at generation time."""
+
+    job_id: str
+    account_id: str
+    arn: str
+    granularity: str  # SERVICE_LEVEL | ACTION_LEVEL
+    created_at: dt.datetime
+    completed_at: dt.datetime
+    report: str  # JSON (see ``iam.last_accessed``)

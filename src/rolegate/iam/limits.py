@@ -34,6 +34,8 @@ class IamLimits:
     versions_per_managed_policy: int = 5  # "Versions of a managed policy that can be stored", fixed
     server_certificates_per_account: int = 20  # "Server certificates stored in an AWS account", adjustable
     signing_certificates_per_user: int = 2  # "Signing certificates assigned to an IAM user", fixed
+    ssh_public_keys_per_user: int = 5  # "SSH public keys assigned to an IAM user", fixed
+    service_credentials_per_user_per_service: int = 2  # "Service-specific credentials … per service", fixed
     # GetAccountSummary's PolicyVersionsInUseQuota: managed-policy attachments across the account's users,
     # groups and roles (10,000 in the API reference's GetAccountSummary example).
     policy_attachments_per_account: int = 10000

@@ -16,6 +16,7 @@ from rolegate.store.ports import ReadStore, Store, UnitOfWork
 
 from .entities import (
     AccessKeyRecord,
+    AccessReportJobRecord,
     AccountRecord,
     CredentialReportRecord,
     GroupRecord,
@@ -28,7 +29,12 @@ from .entities import (
     PolicyVersionRecord,
     RoleRecord,
     SamlProviderRecord,
+    ServerCertificateRecord,
+    ServiceAccessRecord,
     ServiceRoleDeletionRecord,
+    ServiceSpecificCredentialRecord,
+    SigningCertificateRecord,
+    SshPublicKeyRecord,
     UserRecord,
 )
 
@@ -309,6 +315,71 @@ class MfaDeviceAssignments(Protocol):
     def list_for_user(self, user_id: str) -> Sequence[MfaDeviceAssignment]: ...
 
 
+class SshPublicKeyRepository(Protocol):
+    def create(self, key: SshPublicKeyRecord) -> None: ...
+    def get(self, key_id: str) -> SshPublicKeyRecord | None: ...
+    def list_for_user(self, user_id: str) -> list[SshPublicKeyRecord]:
+        """The user's keys, oldest first."""
+        ...
+    def set_status(self, key_id: str, status: str) -> None: ...
+    def delete(self, key_id: str) -> None: ...
+
+
+class SigningCertificateRepository(Protocol):
+    def create(self, certificate: SigningCertificateRecord) -> None: ...
+    def get(self, certificate_id: str) -> SigningCertificateRecord | None: ...
+    def list_for_user(self, account_id: str, user_id: str | None) -> list[SigningCertificateRecord]:
+        """The user's certificates (``user_id`` None: the account root's), oldest first."""
+        ...
+    def find_by_fingerprint(self, account_id: str, fingerprint: str) -> SigningCertificateRecord | None: ...
+    def set_status(self, certificate_id: str, status: str) -> None: ...
+    def delete(self, certificate_id: str) -> None: ...
+
+
+class ServiceSpecificCredentialRepository(Protocol):
+    def create(self, credential: ServiceSpecificCredentialRecord) -> None: ...
+    def get(self, credential_id: str) -> ServiceSpecificCredentialRecord | None: ...
+    def list_for_account(self, account_id: str, user_id: str | None,
+                         service_name: str | None) -> list[ServiceSpecificCredentialRecord]:
+        """The account's credentials (of one user unless ``user_id`` is None; of one service unless
+        ``service_name`` is None), oldest first."""
+        ...
+    def update(self, credential: ServiceSpecificCredentialRecord) -> None:
+        """Write status and password (matched by ``credential_id``)."""
+        ...
+    def delete(self, credential_id: str) -> None: ...
+
+
+class ServerCertificateRepository(Protocol):
+    def create(self, certificate: ServerCertificateRecord) -> None: ...
+    def get_by_name(self, account_id: str, name: str) -> ServerCertificateRecord | None:
+        """The certificate whose name equals ``name`` ignoring case."""
+        ...
+    def list_for_account(self, account_id: str, path_prefix: str, after: str | None,
+                         limit: int) -> list[ServerCertificateRecord]:
+        """Certificates ordered by lower-cased name, starting after the sort key ``after``."""
+        ...
+    def update(self, certificate: ServerCertificateRecord) -> None:
+        """Write name, path, ARN and tags (matched by ``certificate_id``)."""
+        ...
+    def delete(self, certificate_id: str) -> None: ...
+    def count(self, account_id: str) -> int: ...
+
+
+class ServiceAccessRepository(Protocol):
+    """When entities last called each service (and action): GenerateServiceLastAccessedDetails reads it."""
+
+    def record(self, records: Sequence[ServiceAccessRecord]) -> None:
+        """Store each record's time unless a later one is already stored for the same entity and action."""
+        ...
+    def for_entities(self, account_id: str, entity_arns: Sequence[str]) -> list[ServiceAccessRecord]: ...
+
+
+class AccessReportJobRepository(Protocol):
+    def create(self, job: AccessReportJobRecord) -> None: ...
+    def get(self, job_id: str) -> AccessReportJobRecord | None: ...
+
+
 # --- where a transaction keeps each repository ------------------------------------------------------------
 
 
@@ -379,6 +450,29 @@ class HasMfaDeviceAssignments(Protocol):
     def mfa_devices(self) -> MfaDeviceAssignments: ...
 
 
+class HasUserCredentials(Protocol):
+    """What a user holds besides access keys: SSH keys, signing certificates, service-specific credentials."""
+
+    @property
+    def ssh_public_keys(self) -> SshPublicKeyRepository: ...
+    @property
+    def signing_certificates(self) -> SigningCertificateRepository: ...
+    @property
+    def service_credentials(self) -> ServiceSpecificCredentialRepository: ...
+
+
+class HasServerCertificates(Protocol):
+    @property
+    def server_certificates(self) -> ServerCertificateRepository: ...
+
+
+class HasServiceAccess(Protocol):
+    @property
+    def service_access(self) -> ServiceAccessRepository: ...
+    @property
+    def access_reports(self) -> AccessReportJobRepository: ...
+
+
 # --- the transactions IAM's services take ------------------------------------------------------------------
 
 
@@ -423,7 +517,8 @@ class ProviderUnitOfWork(ProviderTransaction, UnitOfWork, Protocol): ...
 
 class IamTransaction(HasAccounts, HasAccessKeys, HasRoles, HasUsers, HasGroups, HasInstanceProfiles,
                      HasProviders, HasServiceRoleDeletions, HasManagedPolicies, HasAccountViews,
-                     HasMfaDeviceAssignments, HasLoginProfiles, HasAccountSettings, Protocol):
+                     HasMfaDeviceAssignments, HasLoginProfiles, HasAccountSettings, HasUserCredentials,
+                     HasServerCertificates, HasServiceAccess, Protocol):
     """Every repository of the IAM control plane."""
 
 

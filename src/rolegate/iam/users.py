@@ -110,8 +110,9 @@ class UserService:
             user = existing_user(tx, request.account_id, name)
             # DeleteUser: first remove the user's credentials, policies and group memberships (IAM API
             # reference, DeleteUser: password first, then keys …). Of those, rolegate has the login profile,
-            # access keys, inline and attached policies, groups and MFA devices; a permissions boundary is not
-            # on AWS's list and goes with the user.
+            # access keys, inline and attached policies, groups, MFA devices, signing certificates, SSH public
+            # keys and service-specific credentials; a permissions boundary is not on AWS's list and goes with
+            # the user.
             if tx.login_profiles.get(user.user_id) is not None:
                 raise DeleteConflict("Cannot delete entity, must delete login profile first.")
             if tx.access_keys.list_for_user(request.account_id, user.user_id):
@@ -124,6 +125,12 @@ class UserService:
                 raise DeleteConflict("Cannot delete entity, must remove users from group first.")
             if tx.mfa_devices.list_for_user(user.user_id):
                 raise DeleteConflict("Cannot delete entity, must delete MFA device first.")
+            # The messages AWS answers with (ADR 0026): certificates have their own; SSH keys the generic one.
+            if tx.signing_certificates.list_for_user(request.account_id, user.user_id):
+                raise DeleteConflict("Cannot delete entity, must delete certificates first.")
+            if tx.ssh_public_keys.list_for_user(user.user_id) or \
+                    tx.service_credentials.list_for_account(request.account_id, user.user_id, None):
+                raise DeleteConflict("Cannot delete entity, must remove referenced objects first.")
             tx.users.delete(user.user_id)
             unbind_deleted_principal(tx, user.arn, user.user_id)
 

@@ -23,10 +23,13 @@ from rolegate.obs.logging import configure_logging
 from rolegate.wire.codec import WireRequest
 from rolegate.wire.endpoint import Endpoint
 from rolegate.wire.models import default_catalog
+from rolegate.wire.service_access import ServiceAccessObserver
 
 from .config import Settings, load_settings
 from .runtime import DEV_RESET, Runtime, ensure_dev_user, find_dev_user, open_runtime
 from .workers import die_with_parent
+
+log = structlog.get_logger("rolegate.server")
 
 log = structlog.get_logger("rolegate.server")
 
@@ -47,7 +50,8 @@ def build_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     runtime = open_runtime(settings, clock)
     authenticator = authenticator_for(runtime)
     endpoint = Endpoint(default_catalog(), authenticator, runtime.services,
-                        max_body_bytes=settings.max_body_bytes, authorizer=runtime.authorizer)
+                        max_body_bytes=settings.max_body_bytes, authorizer=runtime.authorizer,
+                        observers=[ServiceAccessObserver(runtime.service_access)])
 
     async def aws(request: Request) -> Response:
         try:
@@ -109,7 +113,14 @@ def build_app(settings: Settings, clock: Clock | None = None) -> Starlette:
             await anyio.to_thread.run_sync(wipe)
             return PlainTextResponse("reset")
         routes.append(Route("/_rolegate/reset", reset, methods=["POST"]))
-    app = Starlette(routes=routes, on_shutdown=[runtime.store.close])
+    def write_service_access() -> None:
+        # Service last accessed data still held in memory is written before the store closes.
+        try:
+            runtime.service_access.flush()
+        except Exception:
+            log.warning("could not write service last accessed data at shutdown", exc_info=True)
+
+    app = Starlette(routes=routes, on_shutdown=[write_service_access, runtime.store.close])
     app.state.runtime = runtime
     app.state.endpoint = endpoint  # for in-process benchmarks (bench/authz_bench.py)
     return app

@@ -31,6 +31,9 @@ from rolegate.iam.account_settings import AccountSettingsService
 from rolegate.iam.credential_report import CredentialReportService
 from rolegate.iam.login_profiles import LoginProfileService
 from rolegate.iam.effective_policies import EffectivePolicies
+from rolegate.iam.last_accessed import ServiceAccessRecorder, ServiceLastAccessedService
+from rolegate.iam.server_certificates import ServerCertificateService
+from rolegate.iam.user_credentials import UserCredentialService
 from rolegate.iam.entities import UserRecord
 from rolegate.iam.policy_lookup import find_managed_policy
 from rolegate.sts.keyring import KeyRing
@@ -67,6 +70,7 @@ class Runtime:
     clock: Clock
     effective: EffectivePolicies  # what authentication and authorization read, cached in this worker
     authorizer: Authorizer
+    service_access: ServiceAccessRecorder  # this worker's batch of service last accessed data
 
     def internal_request(self, actor: str, account_id: str | None = None) -> RequestContext:
         """A context for work ``actor`` does without an API caller, at the clock's time now, in the partition
@@ -91,6 +95,7 @@ def open_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
     store = SqlStore(create_store_engine(settings.sqlite_url), sealer)
     effective = EffectivePolicies(store)
     authorizer = Authorizer(effective, clock, store.invalidation)
+    service_access = ServiceAccessRecorder(store, clock)
     services = Services(accounts=AccountService(store, partition_ids()), roles=RoleService(store),
                         users=UserService(store), groups=GroupService(store),
                         access_keys=AccessKeyService(store, clock),
@@ -102,8 +107,11 @@ def open_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
                         login_profiles=LoginProfileService(store),
                         account_settings=AccountSettingsService(store),
                         credential_reports=CredentialReportService(store),
+                        user_credentials=UserCredentialService(store),
+                        server_certificates=ServerCertificateService(store),
+                        last_accessed=ServiceLastAccessedService(store, service_access),
                         **sts_services(store, clock, authorizer))
-    return Runtime(settings, store, services, clock, effective, authorizer)
+    return Runtime(settings, store, services, clock, effective, authorizer, service_access)
 
 
 class StsServices(TypedDict):

@@ -354,3 +354,87 @@ outbox = Table(
     Column("payload", Text, nullable=False),  # JSON
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
+
+# An IAM user's SSH public keys (OpenSSH form) and signing certificates (PEM). Both block DeleteUser, so no
+# cascade from users; a signing certificate's NULL user is the account's root user.
+ssh_public_keys = Table(
+    "ssh_public_keys",
+    metadata,
+    Column("key_id", String(128), primary_key=True),
+    Column("account_id", String(12), ForeignKey("accounts.account_id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", String(32), ForeignKey("users.user_id"), nullable=False, index=True),
+    Column("body", Text, nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("uploaded_at", DateTime(timezone=True), nullable=False),
+)
+
+signing_certificates = Table(
+    "signing_certificates",
+    metadata,
+    Column("certificate_id", String(128), primary_key=True),
+    Column("account_id", String(12), ForeignKey("accounts.account_id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", String(32), ForeignKey("users.user_id"), nullable=True, index=True),
+    Column("body", Text, nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("uploaded_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("account_id", "fingerprint", name="uq_signing_certificates_account_fingerprint"),
+)
+
+# Server certificates; the private key sealed under the master key. Tags live in resource_tags by id.
+server_certificates = Table(
+    "server_certificates",
+    metadata,
+    Column("certificate_id", String(32), primary_key=True),
+    Column("account_id", String(12), ForeignKey("accounts.account_id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("name_lower", String(128), nullable=False),
+    Column("path", String(512), nullable=False),
+    Column("arn", String(1024), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("chain", Text, nullable=True),
+    Column("private_key_sealed", Text, nullable=False),
+    Column("uploaded_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("account_id", "name_lower", name="uq_server_certificates_account_name"),
+)
+
+# Service-specific credentials (CodeCommit, Keyspaces); the password sealed under the master key.
+service_specific_credentials = Table(
+    "service_specific_credentials",
+    metadata,
+    Column("credential_id", String(128), primary_key=True),
+    Column("account_id", String(12), ForeignKey("accounts.account_id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", String(32), ForeignKey("users.user_id"), nullable=False, index=True),
+    Column("service_name", String(128), nullable=False),
+    Column("service_user_name", String(200), nullable=False),
+    Column("password_sealed", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# When each entity (user or role, by ARN) last called each service ("" action: the service as a whole), written
+# in batches (``iam.last_accessed``), and the finished service-last-accessed reports.
+service_last_accessed = Table(
+    "service_last_accessed",
+    metadata,
+    Column("account_id", String(12), ForeignKey("accounts.account_id", ondelete="CASCADE"), nullable=False),
+    Column("entity_arn", String(1024), primary_key=True),
+    Column("namespace", String(64), primary_key=True),
+    Column("action", String(128), primary_key=True),
+    Column("last_at", DateTime(timezone=True), nullable=False),
+    Column("region", String(64), nullable=False),
+)
+
+access_report_jobs = Table(
+    "access_report_jobs",
+    metadata,
+    Column("job_id", String(36), primary_key=True),
+    Column("account_id", String(12), ForeignKey("accounts.account_id", ondelete="CASCADE"), nullable=False),
+    Column("arn", String(2048), nullable=False),
+    Column("granularity", String(16), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("completed_at", DateTime(timezone=True), nullable=False),
+    Column("report", Text, nullable=False),  # JSON
+)

@@ -40,7 +40,11 @@ from .invalidation import Stamp
 
 _TOUCHED = "rolegate.invalidation_scopes"
 _GLOBAL = "*"  # the scope a write moves when it names no account
-_UNTRACKED = frozenset({"policy_generation", "invalidation_scopes", "session_keys", "outbox", "credential_reports"})
+# Tables no authorization decision reads: a user's SSH keys, signing certificates and service-specific
+# credentials, service-last-accessed bookkeeping and credential reports, never change what a request may do.
+_UNTRACKED = frozenset({"policy_generation", "invalidation_scopes", "session_keys", "outbox", "ssh_public_keys",
+                        "signing_certificates", "service_specific_credentials", "service_last_accessed",
+                        "access_report_jobs", "credential_reports"})
 _BOOKKEEPING = {"roles": frozenset({"last_used_at", "last_used_region"}),
                 "access_keys": frozenset({"last_used_at", "last_used_service", "last_used_region"})}
 _ROW = 1
@@ -49,7 +53,8 @@ _ROW = 1
 _ID_TABLES = {ids.ROLE: (t.roles, t.roles.c.role_id), ids.USER: (t.users, t.users.c.user_id),
               ids.GROUP: (t.groups, t.groups.c.group_id),
               ids.MANAGED_POLICY: (t.managed_policies, t.managed_policies.c.policy_id),
-              ids.INSTANCE_PROFILE: (t.instance_profiles, t.instance_profiles.c.instance_profile_id)}
+              ids.INSTANCE_PROFILE: (t.instance_profiles, t.instance_profiles.c.instance_profile_id),
+              ids.CERTIFICATE: (t.server_certificates, t.server_certificates.c.certificate_id)}
 _ACCOUNT_OF = {prefix: select(table.c.account_id).where(column == bindparam("id"))
                for prefix, (table, column) in _ID_TABLES.items()}
 _ACCOUNT_OF_ID: dict[str, str] = {}  # entity id -> account, per process: an id never changes account

@@ -27,6 +27,14 @@ from rolegate.store.sealing import Sealer
 from .account_settings import SqlAccountSettings, SqlLoginProfiles
 from .account_views import SqlAccountViews
 from .accounts import SqlAccessKeys, SqlAccounts
+from .credentials import (
+    SqlAccessReportJobs,
+    SqlServerCertificates,
+    SqlServiceAccess,
+    SqlServiceSpecificCredentials,
+    SqlSigningCertificates,
+    SqlSshPublicKeys,
+)
 from .group_commit import GroupCommitter
 from .instance_profiles import SqlInstanceProfiles
 from .outbox import SqlOutbox
@@ -166,6 +174,10 @@ class SqlTransaction:
         self.role_usage = SqlRoleUsage(conn)
         self.account_views = SqlAccountViews(conn)
         self.login_profiles, self.account_settings = SqlLoginProfiles(conn), SqlAccountSettings(conn)
+        self.ssh_public_keys, self.signing_certificates = SqlSshPublicKeys(conn), SqlSigningCertificates(conn)
+        self.service_credentials = SqlServiceSpecificCredentials(conn, sealer)
+        self.server_certificates = SqlServerCertificates(conn, sealer)
+        self.service_access, self.access_reports = SqlServiceAccess(conn), SqlAccessReportJobs(conn)
 
 
 class SqlUnitOfWork(SqlTransaction):

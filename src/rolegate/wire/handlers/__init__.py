@@ -19,5 +19,9 @@ from . import iam_mfa as _iam_mfa  # noqa: E402,F401
 from . import iam_simulation as _iam_simulation  # noqa: E402,F401
 from . import iam_login_profiles as _iam_login_profiles  # noqa: E402,F401
 from . import iam_account_settings as _iam_account_settings  # noqa: E402,F401
+from . import iam_user_credentials as _iam_user_credentials  # noqa: E402,F401
+from . import iam_server_certificates as _iam_server_certificates  # noqa: E402,F401
+from . import iam_last_accessed as _iam_last_accessed  # noqa: E402,F401
+from . import iam_unhosted as _iam_unhosted  # noqa: E402,F401
 
 __all__ = ["HANDLERS", "Handler", "HandlerContext", "OperationKey", "Services", "operation"]

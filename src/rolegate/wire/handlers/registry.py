@@ -27,6 +27,9 @@ from rolegate.iam.account_views import AccountViewService
 from rolegate.iam.account_settings import AccountSettingsService
 from rolegate.iam.credential_report import CredentialReportService
 from rolegate.iam.login_profiles import LoginProfileService
+from rolegate.iam.last_accessed import ServiceLastAccessedService
+from rolegate.iam.server_certificates import ServerCertificateService
+from rolegate.iam.user_credentials import UserCredentialService
 from rolegate.sts.mfa import MfaService
 from rolegate.sts.messages import AuthorizationMessages
 from rolegate.sts.sessions import StsService
@@ -49,6 +52,9 @@ class Services:
     login_profiles: LoginProfileService
     account_settings: AccountSettingsService
     credential_reports: CredentialReportService
+    user_credentials: UserCredentialService
+    server_certificates: ServerCertificateService
+    last_accessed: ServiceLastAccessedService
     sts: StsService
     mfa: MfaService
     authorization_messages: AuthorizationMessages
