@@ -43,7 +43,7 @@ class ServerCertificateService:
             read_chain(chain, cert)
         record = ServerCertificateRecord(
             account_id=request.account_id, certificate_id=ids.new_unique_id(ids.CERTIFICATE), name=name, path=path,
-            arn=iam_arn(request.account_id, KIND, path, name), body=body, private_key=private_key,
+            arn=iam_arn(request.account_id, KIND, path, name, request.partition), body=body, private_key=private_key,
             uploaded_at=request.timestamp, expires_at=cert.not_after, chain=chain, tags=tuple(tags))
         with self._store.write() as tx:
             if tx.server_certificates.get_by_name(request.account_id, name) is not None:
@@ -79,7 +79,7 @@ class ServerCertificateService:
                     tx.server_certificates.get_by_name(request.account_id, target_name) is not None:
                 raise _already_exists(target_name)
             moved = dataclasses.replace(cert, name=target_name, path=target_path,
-                                        arn=iam_arn(request.account_id, KIND, target_path, target_name))
+                                        arn=iam_arn(request.account_id, KIND, target_path, target_name, request.partition))
             try:
                 tx.server_certificates.update(moved)
             except DuplicateKeyError:

@@ -41,7 +41,7 @@ def get_user(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
         # The root user: its id is the account id and its ARN the account's root ARN; it has no name or path.
         account = ctx.services.accounts.get_account(ctx.request.account_id)
         assert account is not None
-        return {"User": {"UserId": account.account_id, "Arn": account_root_arn(account.account_id),
+        return {"User": {"UserId": account.account_id, "Arn": account_root_arn(account.account_id, account.partition),
                          "CreateDate": account.created_at}}
     return {"User": user_out(ctx.services.users.get_user(ctx.request, name))}
 
