@@ -223,3 +223,12 @@ def test_context_keys_of_a_principal_leave_its_boundary_out(store: SqlStore, acc
     UserService(store).put_user_policy(r, "bob", "P", doc(allow(
         "s3:*", Condition={"StringEquals": {"aws:RequestedRegion": "eu-west-1"}})))
     assert simulation.context_keys_for_principal_policy(r, user.arn) == ["aws:RequestedRegion"]
+
+
+def test_a_simulation_of_more_than_ten_thousand_action_resource_pairs_is_refused_before_any_is_decided() -> None:
+    actions = [f"s3:GetObject{n}" for n in range(101)]
+    resources = [f"arn:aws:s3:::bucket/{n}" for n in range(100)]
+    with pytest.raises(InvalidInput, match="10100 action-resource pairs"):
+        simulate(custom_simulation([doc(allow("s3:*"))], actions, account_id=ACCOUNT, resource_arns=resources))
+    assert len(simulate(custom_simulation([doc(allow("s3:*"))], actions[:100], account_id=ACCOUNT,
+                                          resource_arns=resources))) == 10_000

@@ -35,6 +35,44 @@ UNBOUNDED_BY_MODEL: dict[tuple[str, str, str], str] = {
     ("iam", "GetPolicyVersion", "VersionId"): "none documented: pattern v[1-9][0-9]*…; the body limit bounds it",
     ("iam", "DeletePolicyVersion", "VersionId"): "none documented: pattern v[1-9][0-9]*…; the body limit bounds it",
     ("iam", "SetDefaultPolicyVersion", "VersionId"): "none documented: pattern v[1-9][0-9]*…; the body limit bounds it",
+    ("iam", "CreateServiceSpecificCredential", "ServiceName"):
+        "none documented: the two services AWS offers are checked by name (NotSupportedService otherwise)",
+    ("iam", "ListServiceSpecificCredentials", "ServiceName"):
+        "none documented: compared by name with the stored credentials; the body limit bounds it",
+    ("iam", "SimulateCustomPolicy", "ActionNames"):
+        "none documented; actions x resources at most 10,000 - analysis.simulation.MAX_SIMULATED_PAIRS",
+    ("iam", "SimulateCustomPolicy", "ResourceArns"):
+        "none documented; actions x resources at most 10,000 - analysis.simulation.MAX_SIMULATED_PAIRS",
+    ("iam", "SimulateCustomPolicy", "ContextEntries"):
+        "none documented (each policy 131,072 characters by the model); the 1 MiB body limit bounds it",
+    ("iam", "SimulateCustomPolicy", "ContextEntries.member.ContextKeyValues"):
+        "none documented (each policy 131,072 characters by the model); the 1 MiB body limit bounds it",
+    ("iam", "SimulateCustomPolicy", "ContextEntries.member.ContextKeyValues.member"):
+        "none documented (each policy 131,072 characters by the model); the 1 MiB body limit bounds it",
+    ("iam", "SimulateCustomPolicy", "PolicyInputList"):
+        "none documented (each policy 131,072 characters by the model); the 1 MiB body limit bounds it",
+    ("iam", "SimulateCustomPolicy", "PermissionsBoundaryPolicyInputList"):
+        "none documented (each policy 131,072 characters by the model); the 1 MiB body limit bounds it",
+    ("iam", "SimulatePrincipalPolicy", "ActionNames"):
+        "none documented; actions x resources at most 10,000 - analysis.simulation.MAX_SIMULATED_PAIRS",
+    ("iam", "SimulatePrincipalPolicy", "ResourceArns"):
+        "none documented; actions x resources at most 10,000 - analysis.simulation.MAX_SIMULATED_PAIRS",
+    ("iam", "SimulatePrincipalPolicy", "ContextEntries"):
+        "none documented (each policy 131,072 characters by the model); the 1 MiB body limit bounds it",
+    ("iam", "SimulatePrincipalPolicy", "ContextEntries.member.ContextKeyValues"):
+        "none documented (each policy 131,072 characters by the model); the 1 MiB body limit bounds it",
+    ("iam", "SimulatePrincipalPolicy", "ContextEntries.member.ContextKeyValues.member"):
+        "none documented (each policy 131,072 characters by the model); the 1 MiB body limit bounds it",
+    ("iam", "SimulatePrincipalPolicy", "PolicyInputList"):
+        "none documented (each policy 131,072 characters by the model); the 1 MiB body limit bounds it",
+    ("iam", "SimulatePrincipalPolicy", "PermissionsBoundaryPolicyInputList"):
+        "none documented (each policy 131,072 characters by the model); the 1 MiB body limit bounds it",
+    ("iam", "SimulateCustomPolicy", "OrderedOrganizationPolicyInputList.member.ServiceControlPolicyInputList"):
+        "none documented (each policy 131,072 characters by the model); the 1 MiB body limit bounds it",
+    ("iam", "GetContextKeysForCustomPolicy", "PolicyInputList"):
+        "none documented (each policy 131,072 characters by the model); the 1 MiB body limit bounds it",
+    ("iam", "GetContextKeysForPrincipalPolicy", "PolicyInputList"):
+        "none documented (each policy 131,072 characters by the model); the 1 MiB body limit bounds it",
 }
 
 
