@@ -61,6 +61,9 @@ _VENDOR = re.compile(r"[A-Za-z0-9_.*?-]+")
 _IAM_PATH_PREFIXES = (
     "user/", "federated-user/", "role/", "group/", "instance-profile/", "mfa/", "server-certificate/", "policy/",
     "sms-mfa/", "saml-provider/", "oidc-provider/", "report/", "access-report/",
+    # Resource types IAM gained after the message's list was written (service authorization reference, "Actions,
+    # resources, and condition keys for AWS Identity and Access Management"): a policy may name them.
+    "assumed-role/", "delegation-request/", "role-template/",
 )
 _ENGINE_KIND = {"managed": "identity", "inline": "identity", "session": "session"}
 
