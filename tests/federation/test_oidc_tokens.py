@@ -207,3 +207,19 @@ def test_the_cache_lifetime_follows_max_age_within_bounds(idp: Provider, clock: 
 def test_an_unreachable_idp_with_nothing_cached_is_idp_communication_error(idp: Provider, clock: FixedClock) -> None:
     idp.reachable = False
     assert code(idp.sign(claims()), idp, clock) == "IDPCommunicationError"
+
+
+def test_a_remembered_signature_counts_only_for_the_key_set_that_verified_it(idp: Provider, clock: FixedClock) -> None:
+    cache, memo = KeyCache(clock, idp), oidc.SignatureMemo()
+    token = idp.sign(claims())
+    assert oidc.verify(token, provider_url=URL, client_ids=("client-a",), keys=cache, now=clock.now(), memo=memo)
+    # The claims are checked again on every call: the same token, later, is expired.
+    later = clock.now() + dt.timedelta(seconds=301)
+    with pytest.raises(oidc.ExpiredTokenException):
+        oidc.verify(token, provider_url=URL, client_ids=("client-a",), keys=cache, now=later, memo=memo)
+    # The IdP removes the key; once the cache has refreshed, the remembered signature no longer counts.
+    idp.keys = [RSAKey.generate_key(2048, parameters={"kid": "rsa-2"})]
+    clock.advance(61)
+    cache.keys(ISSUER, "rsa-2")
+    with pytest.raises(oidc.InvalidIdentityToken):
+        oidc.verify(token, provider_url=URL, client_ids=("client-a",), keys=cache, now=clock.now(), memo=memo)

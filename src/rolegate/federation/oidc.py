@@ -16,6 +16,8 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -76,8 +78,38 @@ def unverified_issuer(token: str) -> str:
     return issuer
 
 
+class SignatureMemo:
+    """Tokens whose signature was verified, with their claims, so a client presenting the same token again
+    (botocore re-reads one token file for every refresh; a CI job's many calls) costs no second signature check.
+
+    An entry counts only for the very key set that verified it: a refresh that drops the key (the IdP removed
+    it) makes the entry useless, so a removed key never verifies from here. Every claim is checked again per
+    call, against the call's time and the provider's current ClientIDList."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self._size = size
+        # The key set itself is held (and compared by identity): an id() could be reused by a later set.
+        self._entries: OrderedDict[str, tuple[object, dict[str, Any]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, token: str, key_set: object) -> dict[str, Any] | None:
+        with self._lock:
+            found = self._entries.get(token)
+            if found is None or found[0] is not key_set:
+                return None
+            self._entries.move_to_end(token)
+            return found[1]
+
+    def put(self, token: str, key_set: object, claims: dict[str, Any]) -> None:
+        with self._lock:
+            self._entries[token] = (key_set, claims)
+            self._entries.move_to_end(token)
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+
+
 def verify(token: str, *, provider_url: str, client_ids: Sequence[str], keys: KeyCache,
-           now: dt.datetime) -> VerifiedToken:
+           now: dt.datetime, memo: SignatureMemo | None = None) -> VerifiedToken:
     """Verify ``token`` for the provider stored as ``provider_url`` (IAM's form: without ``https://``)."""
     header_b64, _, _ = _segments(token)
     header = _json_segment(header_b64, "header")
@@ -88,6 +120,9 @@ def verify(token: str, *, provider_url: str, client_ids: Sequence[str], keys: Ke
     if kid is not None and not isinstance(kid, str):
         raise InvalidIdentityToken("The token's kid is not a string")
     key_set = keys.keys("https://" + provider_url, kid)
+    remembered = memo.get(token, key_set) if memo is not None else None
+    if remembered is not None:
+        return _check_claims(remembered, provider_url, client_ids, now)
     candidates = [k for k in key_set.keys if (kid is None or k.kid == kid)
                   and k.key_type == _KEY_TYPES[alg[:2]]]  # a key whose type does not fit alg is never tried
     if not candidates:
@@ -107,7 +142,10 @@ def verify(token: str, *, provider_url: str, client_ids: Sequence[str], keys: Ke
         raise InvalidIdentityToken("The web identity token payload is not JSON.") from None
     if not isinstance(claims, dict):
         raise InvalidIdentityToken("The web identity token payload is not a JSON object.")
-    return _check_claims(claims, provider_url, client_ids, now)
+    verified = _check_claims(claims, provider_url, client_ids, now)
+    if memo is not None:
+        memo.put(token, key_set, claims)
+    return verified
 
 
 def _check_claims(claims: dict[str, Any], provider_url: str, client_ids: Sequence[str],

@@ -15,7 +15,7 @@ import datetime as dt
 import json
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rolegate.authz import Authorizer, Caller, RequestContext, TrustedResource, session_limits
 from rolegate.authz.operations import assume_context
@@ -64,6 +64,7 @@ class WebIdentity:
 
     provider: Callable[[str], OidcProviderRecord | None]
     keys: KeyCache
+    memo: oidc.SignatureMemo = field(default_factory=oidc.SignatureMemo)
 
 
 def web_identity_keys(url: str, provider_arn: str, token: oidc.VerifiedToken) -> dict[str, str | list[str]]:
@@ -135,6 +136,8 @@ class StsService:
         # Roles by (account, lower-cased name), valid while the role's account's generation stays the same:
         # every change to a role (trust policy, deletion, tags) moves it (``store.sql_generation``).
         self._roles: StampedCache[tuple[str, str], Stamp, RoleRecord | None] = StampedCache(10_000)
+        # OIDC providers by ARN, valid while their account's generation stays the same (as roles above).
+        self._providers: StampedCache[str, Stamp, OidcProviderRecord | None] = StampedCache(1_000)
 
     @property
     def codec(self) -> SessionCodec:
@@ -210,11 +213,11 @@ class StsService:
             raise InvalidIdentityToken("The iss claim must start with https://")
         url = issuer[len("https://"):]
         provider_arn = f"arn:{partition}:iam::{role.account_id}:oidc-provider/{url}"
-        provider = self._web_identity.provider(provider_arn)
+        provider = self._cached_provider(request.snapshot, role.account_id, provider_arn)
         if provider is None:
             raise InvalidIdentityToken(f"No OpenIDConnect provider found in your account for {issuer}")
         verified = oidc.verify(token, provider_url=provider.url, client_ids=provider.client_ids,
-                               keys=self._web_identity.keys, now=request.now)
+                               keys=self._web_identity.keys, now=request.now, memo=self._web_identity.memo)
         duration = duration_seconds if duration_seconds is not None else 3600
         if duration > role.max_session_duration:
             raise ValidationError(ROLE_LIMIT)
@@ -347,6 +350,11 @@ class StsService:
                 return tx.roles.get_by_name(account_id, name)
 
         return self._roles.get_or_build((account_id, name.lower()), stamp, read)
+
+    def _cached_provider(self, snapshot: Snapshot, account_id: str, arn: str) -> OidcProviderRecord | None:
+        assert self._web_identity is not None
+        lookup = self._web_identity.provider
+        return self._providers.get_or_build(arn, snapshot.stamp(account_id), lambda: lookup(arn))
 
     def _check_session_policies(self, account_id: str, policy: str | None, policy_arns: Sequence[str]) -> None:
         if policy is not None and len(policy) > MAX_SESSION_POLICY_CHARS:
