@@ -54,8 +54,15 @@ class Operation:
         return self.ref.name
 
 
+# Operations that may wait on the network: AssumeRoleWithWebIdentity fetches an identity provider's keys when
+# they are unknown or stale (seconds, at worst, against an unreachable IdP), which must not stall the loop.
+_MAY_FETCH = frozenset({("sts", "AssumeRoleWithWebIdentity")})
+
+
 def _runs_inline(ref: OperationRef) -> bool:
     # Reads take tens of microseconds of CPU: a thread costs more than they do. STS writes nothing durable.
+    if (ref.service_name, ref.name) in _MAY_FETCH:
+        return False
     return ref.service_name == "sts" or (
         ref.name.startswith(("Get", "List")) and (ref.service_name, ref.name) not in _HEAVY_READS)
 
