@@ -296,3 +296,31 @@ def test_the_aws_cli_assumes_a_role_with_web_identity(server: LiveServer, idp: O
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
     assert out["AssumedRoleUser"]["Arn"].endswith("/cli") and out["Credentials"]["AccessKeyId"].startswith("ASIA")
+
+
+# --- a provider whose chain no trusted root signs: IAM's thumbprint fallback ------------------------
+
+
+@pytest.fixture(scope="module")
+def untrusting_server(idp: OidcIdp, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A server that does not trust the test CA: only a provider's ThumbprintList can vouch for the IdP."""
+    srv = LiveServer(tmp_path_factory.mktemp("rolegate-wi-untrusting"),
+                     env={"ROLEGATE_FEDERATION_JWKS_REFRESH_SECONDS": "1"})
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+def test_an_untrusted_chain_is_accepted_only_by_the_thumbprint_of_its_top_certificate(
+        untrusting_server: LiveServer, idp: OidcIdp) -> None:
+    srv = untrusting_server
+    iam = srv.client("iam")
+    iam.create_open_id_connect_provider(Url=ISSUER, ClientIDList=[AUDIENCE], ThumbprintList=["0" * 40])
+    arn = make_role(srv, trust())
+    assert refused(srv, arn, idp.token()) == "IDPCommunicationError"  # the chain is not trusted, no print fits
+    # The server presents only its own certificate, so that is the top of its chain.
+    top = idp.server_certificate_der()
+    iam.update_open_id_connect_provider_thumbprint(OpenIDConnectProviderArn=PROVIDER_ARN,
+                                                   ThumbprintList=[hashlib.sha1(top).hexdigest()])
+    time.sleep(1.1)  # past this server's refresh limit
+    assert assume(srv, arn, idp.token())["SubjectFromWebIdentityToken"] == "ci-client"

@@ -102,6 +102,11 @@ class OidcIdp:
         response.raise_for_status()
         return str(response.json()["access_token"])
 
+    def server_certificate_der(self) -> bytes:
+        """The DER of the certificate the provider's HTTPS server presents."""
+        pem = (self.directory / "server.pem").read_bytes()
+        return x509.load_pem_x509_certificate(pem).public_bytes(serialization.Encoding.DER)
+
     def jwks(self) -> dict[str, Any]:
         return dict(httpx.get(f"{ISSUER}/jwks", verify=self._tls()).json())
 

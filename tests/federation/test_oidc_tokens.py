@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pytest
@@ -34,7 +34,7 @@ class Provider:
         self.jwks_fetches = 0
         self.max_age: dt.timedelta | None = None
 
-    def __call__(self, url: str) -> tuple[Mapping[str, Any], dt.timedelta | None]:
+    def __call__(self, url: str, thumbprints: Sequence[str] = ()) -> tuple[Mapping[str, Any], dt.timedelta | None]:
         if not self.reachable:
             raise FetchError("connection refused")
         if url == f"{ISSUER}/.well-known/openid-configuration":

@@ -14,11 +14,14 @@ cached keys keep working until they expire; after that the answer is ``IDPCommun
 
 from __future__ import annotations
 
+import _ssl
 import datetime as dt
+import hashlib
+import json
 import re
 import ssl
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,7 +56,8 @@ class FetchError(Exception):
     """A discovery or JWKS fetch failed (network, TLS, status, size or format)."""
 
 
-Fetch = Callable[[str], tuple[Mapping[str, Any], dt.timedelta | None]]  # URL -> (JSON object, max-age)
+# (URL, the provider's thumbprints) -> (JSON object, max-age)
+Fetch = Callable[[str, Sequence[str]], tuple[Mapping[str, Any], dt.timedelta | None]]
 
 
 @dataclass(slots=True)
@@ -74,14 +78,36 @@ class HttpsFetcher:
         if ca_bundle:
             context.load_verify_locations(cafile=ca_bundle)
         self._client = httpx.Client(verify=context, timeout=timeout, follow_redirects=False, trust_env=False)
+        # For providers whose chain no trusted root signs: the chain is checked against the provider's
+        # thumbprints on the connection itself (``_top_thumbprint``), not by the handshake.
+        pinned = ssl.create_default_context()
+        pinned.check_hostname = False
+        pinned.verify_mode = ssl.CERT_NONE
+        self._pinned = httpx.Client(verify=pinned, timeout=timeout, follow_redirects=False, trust_env=False)
         self._allow_http = allow_http
         self._max = max_bytes
 
-    def __call__(self, url: str) -> tuple[Mapping[str, Any], dt.timedelta | None]:
+    def __call__(self, url: str, thumbprints: Sequence[str] = ()) -> tuple[Mapping[str, Any], dt.timedelta | None]:
         if not url.startswith("https://") and not (self._allow_http and url.startswith("http://")):
             raise FetchError(f"not an https URL: {url}")
         try:
-            with self._client.stream("GET", url, headers={"accept": "application/json"}) as response:
+            return self._get(self._client, url, None)
+        except _Untrusted:
+            if not thumbprints:
+                raise FetchError(f"{url}: the server's certificate chain is not trusted") from None
+        # "If the IdP's server certificate is not signed by a trusted root CA, IAM ... uses the thumbprint":
+        # the SHA-1 of the top certificate the server presents must be in the provider's ThumbprintList
+        # (IAM User Guide, "Obtain the thumbprint for an OpenID Connect identity provider",
+        # https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_create_oidc_verify-thumbprint.html).
+        # Checked on the very connection the document is then read from.
+        return self._get(self._pinned, url, frozenset(t.lower() for t in thumbprints))
+
+    def _get(self, client: httpx.Client, url: str,
+             thumbprints: frozenset[str] | None) -> tuple[Mapping[str, Any], dt.timedelta | None]:
+        try:
+            with client.stream("GET", url, headers={"accept": "application/json"}) as response:
+                if thumbprints is not None and _top_thumbprint(response) not in thumbprints:
+                    raise FetchError(f"{url}: the server's certificate matches no thumbprint of the provider")
                 if response.status_code != 200:
                     raise FetchError(f"{url}: HTTP {response.status_code}")
                 body = bytearray()
@@ -90,16 +116,44 @@ class HttpsFetcher:
                     if len(body) > self._max:
                         raise FetchError(f"{url}: larger than {self._max} bytes")
                 cache_control = response.headers.get("cache-control", "")
+        except httpx.ConnectError as exc:
+            if _is_verification_failure(exc):
+                raise _Untrusted() from None
+            raise FetchError(f"{url}: {type(exc).__name__}") from None
         except httpx.HTTPError as exc:
             raise FetchError(f"{url}: {type(exc).__name__}") from None
         try:
-            document = httpx.Response(200, content=bytes(body)).json()
+            document = json.loads(bytes(body))
         except ValueError:
             raise FetchError(f"{url}: not JSON") from None
         if not isinstance(document, dict):
             raise FetchError(f"{url}: not a JSON object")
         match = _MAX_AGE.search(cache_control)
         return document, dt.timedelta(seconds=int(match.group(1))) if match else None
+
+
+class _Untrusted(Exception):
+    """The TLS handshake failed certificate verification (and only that)."""
+
+
+def _is_verification_failure(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _top_thumbprint(response: httpx.Response) -> str:
+    """SHA-1 (hex, lower case) of the last certificate of the chain the server presented."""
+    stream = response.extensions.get("network_stream")
+    ssl_object = stream.get_extra_info("ssl_object") if stream is not None else None
+    # ``get_unverified_chain`` is public from Python 3.13; the socket object has it from 3.10.
+    chain = ssl_object.get_unverified_chain() if ssl_object is not None else None
+    if not chain:
+        raise FetchError("no certificate chain was presented")
+    return hashlib.sha1(chain[-1].public_bytes(_ssl.ENCODING_DER)).hexdigest()  # noqa: S324 - IAM's thumbprint
 
 
 class KeyCache:
@@ -113,7 +167,7 @@ class KeyCache:
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
 
-    def keys(self, issuer: str, kid: str | None) -> KeySet:
+    def keys(self, issuer: str, kid: str | None, thumbprints: Sequence[str] = ()) -> KeySet:
         """The provider's key set, refreshed when ``kid`` is not in it (rate-limited) or it has expired.
 
         Raises ``IdpCommunicationError`` when no unexpired keys are known and the IdP cannot be reached now.
@@ -129,7 +183,7 @@ class KeyCache:
                 assert entry.keys is not None
                 return entry.keys
             if entry.last_attempt is None or now - entry.last_attempt >= self._interval:
-                self._refresh(issuer, entry, now)
+                self._refresh(issuer, entry, now, thumbprints)
             # After a failed refresh a missing kid cannot be told from a new key: the IdP is unreachable.
             if self._fresh(entry, now) and (not entry.last_failed or kid is None or kid in entry.kids):
                 assert entry.keys is not None
@@ -140,14 +194,14 @@ class KeyCache:
         """How many refreshes were attempted (for the refresh-storm bench and tests)."""
         return sum(1 for e in self._entries.values() if e.last_attempt is not None)
 
-    def _refresh(self, issuer: str, entry: _Entry, now: dt.datetime) -> None:
+    def _refresh(self, issuer: str, entry: _Entry, now: dt.datetime, thumbprints: Sequence[str]) -> None:
         entry.last_attempt = now
         try:
-            discovery, _ = self._fetch(issuer.rstrip("/") + "/.well-known/openid-configuration")
+            discovery, _ = self._fetch(issuer.rstrip("/") + "/.well-known/openid-configuration", thumbprints)
             jwks_uri = discovery.get("jwks_uri")
             if not isinstance(jwks_uri, str):
                 raise FetchError("discovery document without jwks_uri")
-            document, max_age = self._fetch(jwks_uri)
+            document, max_age = self._fetch(jwks_uri, thumbprints)
             keys = KeySet.import_key_set(document)  # type: ignore[arg-type]
         except (FetchError, JoseError, ValueError, TypeError, KeyError):
             entry.last_failed = True

@@ -109,7 +109,7 @@ class SignatureMemo:
 
 
 def verify(token: str, *, provider_url: str, client_ids: Sequence[str], keys: KeyCache,
-           now: dt.datetime, memo: SignatureMemo | None = None) -> VerifiedToken:
+           now: dt.datetime, memo: SignatureMemo | None = None, thumbprints: Sequence[str] = ()) -> VerifiedToken:
     """Verify ``token`` for the provider stored as ``provider_url`` (IAM's form: without ``https://``)."""
     header_b64, _, _ = _segments(token)
     header = _json_segment(header_b64, "header")
@@ -119,7 +119,7 @@ def verify(token: str, *, provider_url: str, client_ids: Sequence[str], keys: Ke
     kid = header.get("kid")
     if kid is not None and not isinstance(kid, str):
         raise InvalidIdentityToken("The token's kid is not a string")
-    key_set = keys.keys("https://" + provider_url, kid)
+    key_set = keys.keys("https://" + provider_url, kid, thumbprints)
     remembered = memo.get(token, key_set) if memo is not None else None
     if remembered is not None:
         return _check_claims(remembered, provider_url, client_ids, now)

@@ -217,7 +217,8 @@ class StsService:
         if provider is None:
             raise InvalidIdentityToken(f"No OpenIDConnect provider found in your account for {issuer}")
         verified = oidc.verify(token, provider_url=provider.url, client_ids=provider.client_ids,
-                               keys=self._web_identity.keys, now=request.now, memo=self._web_identity.memo)
+                               keys=self._web_identity.keys, now=request.now, memo=self._web_identity.memo,
+                               thumbprints=provider.thumbprints)
         duration = duration_seconds if duration_seconds is not None else 3600
         if duration > role.max_session_duration:
             raise ValidationError(ROLE_LIMIT)
