@@ -41,7 +41,7 @@ from rolegate.store.invalidation import Invalidation, Snapshot, Stamp
 
 from . import operations
 from .caller import Caller
-from .context import NO_META, RequestContext, RequestMeta, global_context
+from .context import NO_META, RequestContext, RequestMeta, global_context, iso
 from .facts import EntityFacts, PolicySource, PrincipalPolicies
 
 ROOT = "Account"
@@ -186,6 +186,32 @@ class Authorizer:
             decision = self.decide(caller, action, resource, context, compiled, request=request)
             if not decision.is_allowed:
                 raise AccessDenied(denial_message(caller, action, role.arn, decision))
+
+    def trust_federated(self, request: RequestContext, role: TrustedResource, provider_arn: str,
+                        actions: Sequence[str], context: ContextKeys) -> None:
+        """``trust`` for a caller an identity provider vouched for (AssumeRoleWithWebIdentity, …WithSAML):
+        the principal is the provider's ARN, which only a trust policy's ``Federated`` element names, and it
+        has no identity policies (policy spec R64). The request's global keys are the ones an unsigned
+        request has (IAM User Guide, "AWS global condition context keys"); ``context`` adds the provider's."""
+        meta, now = request.meta, request.now
+        keys: dict[str, str | Sequence[str]] = {
+            "aws:CurrentTime": iso(now), "aws:EpochTime": str(int(now.timestamp())),
+            "aws:SecureTransport": "true" if meta.secure_transport else "false",
+            "aws:RequestedRegion": request.region, "aws:PrincipalIsAWSService": "false",
+            "aws:ViaAWSService": "false"}
+        if meta.source_ip:
+            keys["aws:SourceIp"] = meta.source_ip
+        if meta.user_agent:
+            keys["aws:UserAgent"] = meta.user_agent
+        keys.update(context)
+        compiled = role.trust_policy if isinstance(role.trust_policy, CompiledPolicy) \
+            else compile_stored_policy(role.trust_policy, kind="trust")
+        for action in actions:
+            decision = evaluate(Request.of(principal=provider_arn, action=action, resource=role.arn,
+                                           resource_account=role.account_id, context=keys),
+                                PolicySet(resource=compiled))
+            if not decision.is_allowed:
+                raise AccessDenied(f"Not authorized to perform {action}")
 
     def check_pass_role(self, request: RequestContext, role_arn: str, service_principal: str | None) -> None:
         """``iam:PassRole`` on the role, with ``iam:PassedToService``; raises ``AccessDenied``."""

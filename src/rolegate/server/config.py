@@ -61,6 +61,13 @@ class Settings(BaseSettings):
                                         description="how far a request's signing time may be from ours")
     max_body_bytes: int = Field(default=1_048_576, ge=1024, description="larger requests get `RequestEntityTooLarge`")
     log_level: str = Field(default="info", description="`debug`, `info`, `warning`, `error`")
+    federation_ca_bundle: Path | None = Field(
+        default=None, description="PEM bundle trusted, besides the system CA store, for fetching OIDC "
+                                  "identity providers' discovery documents and keys",
+        json_schema_extra={"unset": "the system CA store only"})
+    federation_jwks_refresh_seconds: int = Field(
+        default=60, ge=1, le=3600, description="an OIDC token with an unknown key id refreshes its provider's "
+                                               "keys at most once per this many seconds")
 
     @field_validator("default_account_partition")
     @classmethod

@@ -6,6 +6,7 @@ the default account and its root credentials exist. ``open_runtime`` runs in eve
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,8 @@ from rolegate.core.clock import Clock, SystemClock
 from rolegate.iam.accounts import AccountService
 from rolegate.iam.aws_managed import aws_policy_arn
 from rolegate.iam.instance_profiles import InstanceProfileService
+from rolegate.federation.jwks import HttpsFetcher, KeyCache
+from rolegate.iam.entities import OidcProviderRecord
 from rolegate.iam.providers import ProviderService
 from rolegate.iam.roles import RoleService
 from rolegate.iam.service_linked_roles import ServiceLinkedRoleService
@@ -39,7 +42,7 @@ from rolegate.iam.policy_lookup import find_managed_policy
 from rolegate.sts.keyring import KeyRing
 from rolegate.sts.messages import AuthorizationMessages
 from rolegate.sts.mfa import MfaService
-from rolegate.sts.sessions import StsService
+from rolegate.sts.sessions import StsService, WebIdentity
 from rolegate.sts.tokens import SessionCodec
 from rolegate.store.engine import create_store_engine, migrate
 from rolegate.store.sealing import Sealer, load_or_create_master_key
@@ -110,7 +113,7 @@ def open_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
                         user_credentials=UserCredentialService(store),
                         server_certificates=ServerCertificateService(store),
                         last_accessed=ServiceLastAccessedService(store, service_access),
-                        **sts_services(store, clock, authorizer))
+                        **sts_services(store, clock, authorizer, web_identity(settings, store, clock)))
     return Runtime(settings, store, services, clock, effective, authorizer, service_access)
 
 
@@ -122,7 +125,21 @@ class StsServices(TypedDict):
     authorization_messages: AuthorizationMessages
 
 
-def sts_services(store: SqlStore, clock: Clock, authorizer: Authorizer) -> StsServices:
+def web_identity(settings: Settings, store: SqlStore, clock: Clock) -> WebIdentity:
+    """OIDC providers read from the store, their keys fetched with the federation trust settings."""
+
+    def provider(arn: str) -> OidcProviderRecord | None:
+        with store.read() as tx:
+            return tx.oidc_providers.get(arn)
+
+    bundle = str(settings.federation_ca_bundle) if settings.federation_ca_bundle else None
+    fetch = HttpsFetcher(bundle, allow_http=settings.dev)
+    refresh = dt.timedelta(seconds=settings.federation_jwks_refresh_seconds)
+    return WebIdentity(provider, KeyCache(clock, fetch, refresh_interval=refresh))
+
+
+def sts_services(store: SqlStore, clock: Clock, authorizer: Authorizer,
+                 web_identity: WebIdentity | None = None) -> StsServices:
     """The STS side: one key ring per process (cached), the token codec over it, MFA, session issuance."""
     ring = KeyRing(store, clock)
     mfa = MfaService(store)
@@ -134,7 +151,7 @@ def sts_services(store: SqlStore, clock: Clock, authorizer: Authorizer) -> StsSe
                                        account.partition if account else DEFAULT_PARTITION) is not None
 
     return {"sts": StsService(store, clock, SessionCodec(ring, clock), mfa, policy_exists=policy_exists,
-                              authorizer=authorizer),
+                              authorizer=authorizer, web_identity=web_identity),
             "mfa": mfa, "authorization_messages": AuthorizationMessages(ring)}
 
 

@@ -15,7 +15,7 @@ import datetime as dt
 import json
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rolegate.authz import Authorizer, Caller, RequestContext, TrustedResource, session_limits
 from rolegate.authz.operations import assume_context
@@ -31,7 +31,10 @@ from rolegate.core.errors import (
     NoSuchEntity,
     ValidationError,
 )
-from rolegate.iam.entities import RoleRecord
+from rolegate.federation import oidc
+from rolegate.federation.jwks import KeyCache
+from rolegate.federation.oidc import InvalidIdentityToken
+from rolegate.iam.entities import OidcProviderRecord, RoleRecord
 from rolegate.policy import check_iam_document
 from rolegate.store.invalidation import Snapshot, Stamp
 
@@ -43,6 +46,39 @@ from .tokens import SessionClaims, SessionCodec, packed_policy_percent
 
 class PackedPolicyTooLarge(ClientError):
     code = "PackedPolicyTooLarge"
+
+
+@dataclass(frozen=True, slots=True)
+class WebIdentitySession:
+    """AssumeRoleWithWebIdentity's answer: the session and what the token said."""
+
+    session: IssuedSession
+    subject: str  # SubjectFromWebIdentityToken: the token's sub
+    provider: str  # the provider URL as IAM stores it
+    audience: str
+
+
+@dataclass(frozen=True, slots=True)
+class WebIdentity:
+    """What web identity federation needs: the account's OIDC providers by ARN, and their signing keys."""
+
+    provider: Callable[[str], OidcProviderRecord | None]
+    keys: KeyCache
+    memo: oidc.SignatureMemo = field(default_factory=oidc.SignatureMemo)
+
+
+def web_identity_keys(url: str, provider_arn: str, token: oidc.VerifiedToken) -> dict[str, str | list[str]]:
+    """The trust policy's keys from the token (IAM User Guide, "Available keys for AWS OIDC federation",
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#condition-keys-wif):
+    ``URL:aud`` (``azp`` when present), ``URL:oaud`` (the ``aud`` values then), ``URL:sub``, ``URL:amr`` and
+    ``aws:FederatedProvider`` (the provider's ARN)."""
+    out: dict[str, str | list[str]] = {f"{url}:aud": token.audience, f"{url}:sub": token.subject,
+                                       "aws:FederatedProvider": provider_arn}
+    if "azp" in token.claims:
+        out[f"{url}:oaud"] = list(token.audiences)
+    if token.amr:
+        out[f"{url}:amr"] = list(token.amr)
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +121,8 @@ PolicyExists = Callable[[str, str], bool]  # (account id, policy ARN) -> visible
 class StsService:
     def __init__(self, store: SessionStore, clock: Clock, codec: SessionCodec, mfa: MfaService, *,
                  policy_exists: PolicyExists, authorizer: Authorizer,
-                 last_used_interval: dt.timedelta = DEFAULT_LAST_USED_INTERVAL) -> None:
+                 last_used_interval: dt.timedelta = DEFAULT_LAST_USED_INTERVAL,
+                 web_identity: WebIdentity | None = None) -> None:
         self._store = store
         self._clock = clock
         self._codec = codec
@@ -93,11 +130,14 @@ class StsService:
         self._policy_exists = policy_exists
         self._authz = authorizer
         self._interval = last_used_interval
+        self._web_identity = web_identity
         self._role_use: dict[str, dt.datetime] = {}  # role id -> last use this process wrote
         self._role_use_lock = threading.Lock()
         # Roles by (account, lower-cased name), valid while the role's account's generation stays the same:
         # every change to a role (trust policy, deletion, tags) moves it (``store.sql_generation``).
         self._roles: StampedCache[tuple[str, str], Stamp, RoleRecord | None] = StampedCache(10_000)
+        # OIDC providers by ARN, valid while their account's generation stays the same (as roles above).
+        self._providers: StampedCache[str, Stamp, OidcProviderRecord | None] = StampedCache(1_000)
 
     @property
     def codec(self) -> SessionCodec:
@@ -129,11 +169,9 @@ class StsService:
         if duration > role.max_session_duration:
             raise ValidationError(ROLE_LIMIT)
         now = _whole_second(request.now)
-
-        self._check_session_policies(role.account_id, policy, policy_arns)
         inherited = prior.transitive_tags() if chained and prior is not None else ()
-        all_tags, transitive = _session_tags(tags, transitive_tag_keys, inherited)
-        packed = self._packed(policy, policy_arns, tags)
+        all_tags, transitive, packed = self._session_inputs(role, policy, policy_arns, tags, transitive_tag_keys,
+                                                            inherited)
         source = _source_identity(source_identity, prior)
 
         mfa_at = prior.mfa_authenticated_at if prior is not None else None
@@ -148,12 +186,79 @@ class StsService:
                    *(["sts:SetSourceIdentity"] if source is not None else [])]
         self._authz.trust(request, TrustedResource(role.arn, role.account_id, role.trust_policy), actions, context)
 
+        return self._role_session(request, role, session_name, now + dt.timedelta(seconds=duration), policy=policy,
+                                  policy_arns=policy_arns, tags=all_tags, transitive=transitive, source=source,
+                                  mfa_at=mfa_at, chained=chained, packed=packed)
+
+    # --- AssumeRoleWithWebIdentity -----------------------------------------------------------------
+
+    def assume_role_with_web_identity(self, request: RequestContext, role_arn: str, session_name: str,
+                                      token: str, *, duration_seconds: int | None = None,
+                                      policy: str | None = None,
+                                      policy_arns: Sequence[str] = ()) -> WebIdentitySession:
+        """STS API reference, AssumeRoleWithWebIdentity
+        (https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithWebIdentity.html); each check
+        in order is in docs/spec/federation.md, "Web identity (OIDC)"."""
+        if self._web_identity is None:
+            raise InvalidIdentityToken("Web identity federation is not configured on this server.")
+        # botocore sends the token file as read, trailing newline included.
+        token = token.strip()
+        role = self._role(request.snapshot, role_arn)
+        action = "sts:AssumeRoleWithWebIdentity"
+        if role is None:
+            raise AccessDenied(f"Not authorized to perform {action}")
+        partition = partition_of_arn(role.arn)
+        issuer = oidc.unverified_issuer(token)
+        if not issuer.startswith("https://"):
+            raise InvalidIdentityToken("The iss claim must start with https://")
+        url = issuer[len("https://"):]
+        provider_arn = f"arn:{partition}:iam::{role.account_id}:oidc-provider/{url}"
+        provider = self._cached_provider(request.snapshot, role.account_id, provider_arn)
+        if provider is None:
+            raise InvalidIdentityToken(f"No OpenIDConnect provider found in your account for {issuer}")
+        verified = oidc.verify(token, provider_url=provider.url, client_ids=provider.client_ids,
+                               keys=self._web_identity.keys, now=request.now, memo=self._web_identity.memo,
+                               thumbprints=provider.thumbprints)
+        duration = duration_seconds if duration_seconds is not None else 3600
+        if duration > role.max_session_duration:
+            raise ValidationError(ROLE_LIMIT)
+        tags, transitive_keys = oidc.session_tags(verified.claims)
+        all_tags, transitive, packed = self._session_inputs(role, policy, policy_arns, tags, transitive_keys, ())
+        source = _source_identity(oidc.source_identity(verified.claims), None)
+        context = assume_context(session_name, role.tags, tags=tags, transitive_tag_keys=transitive_keys,
+                                 source_identity=source)
+        context.update(web_identity_keys(provider.url, provider_arn, verified))
+        actions = [action, *(["sts:TagSession"] if tags else []),
+                   *(["sts:SetSourceIdentity"] if source is not None else [])]
+        self._authz.trust_federated(request, TrustedResource(role.arn, role.account_id, role.trust_policy),
+                                    provider_arn, actions, context)
+        now = _whole_second(request.now)
+        issued = self._role_session(request, role, session_name, now + dt.timedelta(seconds=duration),
+                                    policy=policy, policy_arns=policy_arns, tags=all_tags, transitive=transitive,
+                                    source=source, mfa_at=None, chained=False, packed=packed)
+        return WebIdentitySession(issued, verified.subject, provider.url, verified.audience)
+
+    def _session_inputs(self, role: RoleRecord, policy: str | None, policy_arns: Sequence[str],
+                        tags: Sequence[tuple[str, str]], transitive_tag_keys: Sequence[str],
+                        inherited: Sequence[tuple[str, str]],
+                        ) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...], int | None]:
+        """The session policies checked, the session's tags and transitive keys, and the packed size."""
+        self._check_session_policies(role.account_id, policy, policy_arns)
+        all_tags, transitive = _session_tags(tags, transitive_tag_keys, inherited)
+        return all_tags, transitive, self._packed(policy, policy_arns, tags)
+
+    def _role_session(self, request: RequestContext, role: RoleRecord, session_name: str,
+                      expires_at: dt.datetime, *, policy: str | None, policy_arns: Sequence[str],
+                      tags: tuple[tuple[str, str], ...], transitive: tuple[str, ...], source: str | None,
+                      mfa_at: dt.datetime | None, chained: bool, packed: int | None) -> IssuedSession:
+        """A role session, sealed: what every AssumeRole variant issues once the role trusts its caller."""
+        now = _whole_second(request.now)
         claims = SessionClaims(
             kind=tokens.ASSUMED_ROLE, account_id=role.account_id,
             access_key_id=ids.new_access_key_id(role.account_id, prefix=ids.SESSION_KEY),
-            issued_at=now, expires_at=now + dt.timedelta(seconds=duration), principal_id=role.role_id,
+            issued_at=now, expires_at=expires_at, principal_id=role.role_id,
             principal_arn=role.arn, principal_name=role.name, session_name=session_name, policy=policy,
-            policy_arns=tuple(policy_arns), tags=all_tags, transitive_tag_keys=transitive,
+            policy_arns=tuple(policy_arns), tags=tags, transitive_tag_keys=transitive,
             source_identity=source, mfa_authenticated_at=mfa_at, chained=chained)
         sealed = self._codec.seal(claims)
         self._note_role_use(role, request.region)
@@ -246,6 +351,11 @@ class StsService:
                 return tx.roles.get_by_name(account_id, name)
 
         return self._roles.get_or_build((account_id, name.lower()), stamp, read)
+
+    def _cached_provider(self, snapshot: Snapshot, account_id: str, arn: str) -> OidcProviderRecord | None:
+        assert self._web_identity is not None
+        lookup = self._web_identity.provider
+        return self._providers.get_or_build(arn, snapshot.stamp(account_id), lambda: lookup(arn))
 
     def _check_session_policies(self, account_id: str, policy: str | None, policy_arns: Sequence[str]) -> None:
         if policy is not None and len(policy) > MAX_SESSION_POLICY_CHARS:

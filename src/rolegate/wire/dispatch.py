@@ -22,9 +22,17 @@ _NO_AUTH = "smithy.api#noAuth"
 _HEAVY_READS = frozenset({("iam", "GetAccountAuthorizationDetails")})
 
 
+# Operations AWS serves unsigned although the pinned model lists SigV4 for them: STS accepts either (an
+# identity provider's token is the proof), and botocore's own web-identity credential provider calls
+# unsigned (STS API reference, AssumeRoleWithWebIdentity: "Calling AssumeRoleWithWebIdentity does not
+# require the use of AWS security credentials").
+_SERVED_UNSIGNED = frozenset({("sts", "AssumeRoleWithWebIdentity")})
+
+
 def is_unsigned(op: OperationModel) -> bool:
-    """True when the model says the operation takes no signature."""
-    return op.auth_type == "none" or _NO_AUTH in (op.auth or ())
+    """True when the model says the operation takes no signature, or AWS serves it unsigned regardless."""
+    service = op.service_model.endpoint_prefix
+    return op.auth_type == "none" or _NO_AUTH in (op.auth or ()) or (service, op.name) in _SERVED_UNSIGNED
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,8 +54,15 @@ class Operation:
         return self.ref.name
 
 
+# Operations that may wait on the network: AssumeRoleWithWebIdentity fetches an identity provider's keys when
+# they are unknown or stale (seconds, at worst, against an unreachable IdP), which must not stall the loop.
+_MAY_FETCH = frozenset({("sts", "AssumeRoleWithWebIdentity")})
+
+
 def _runs_inline(ref: OperationRef) -> bool:
     # Reads take tens of microseconds of CPU: a thread costs more than they do. STS writes nothing durable.
+    if (ref.service_name, ref.name) in _MAY_FETCH:
+        return False
     return ref.service_name == "sts" or (
         ref.name.startswith(("Get", "List")) and (ref.service_name, ref.name) not in _HEAVY_READS)
 

@@ -1,5 +1,5 @@
-"""STS operations (STS API reference): GetCallerIdentity, AssumeRole, GetSessionToken, GetFederationToken,
-GetAccessKeyInfo, DecodeAuthorizationMessage. Rules live in ``rolegate.sts``; this maps shapes."""
+"""STS operations (STS API reference): GetCallerIdentity, AssumeRole, AssumeRoleWithWebIdentity, GetSessionToken,
+GetFederationToken, GetAccessKeyInfo, DecodeAuthorizationMessage. Rules live in ``rolegate.sts``; this maps shapes."""
 
 from __future__ import annotations
 
@@ -30,6 +30,23 @@ def assume_role(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
         source_identity=p.get("SourceIdentity"))
     out: dict[str, Any] = {"Credentials": _credentials(issued),
                            "AssumedRoleUser": {"AssumedRoleId": issued.claims.user_id, "Arn": issued.claims.arn}}
+    if issued.packed_policy_size is not None:
+        out["PackedPolicySize"] = issued.packed_policy_size
+    if issued.claims.source_identity is not None:
+        out["SourceIdentity"] = issued.claims.source_identity
+    return out
+
+
+@operation("sts", "AssumeRoleWithWebIdentity")
+def assume_role_with_web_identity(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
+    # Unsigned: the token is the proof (a signed call is served the same; its signer plays no part).
+    answer = ctx.services.sts.assume_role_with_web_identity(
+        ctx.request, p["RoleArn"], p["RoleSessionName"], p["WebIdentityToken"],
+        duration_seconds=p.get("DurationSeconds"), policy=p.get("Policy"), policy_arns=_arns(p))
+    issued = answer.session
+    out: dict[str, Any] = {"Credentials": _credentials(issued), "SubjectFromWebIdentityToken": answer.subject,
+                           "AssumedRoleUser": {"AssumedRoleId": issued.claims.user_id, "Arn": issued.claims.arn},
+                           "Provider": answer.provider, "Audience": answer.audience}
     if issued.packed_policy_size is not None:
         out["PackedPolicySize"] = issued.packed_policy_size
     if issued.claims.source_identity is not None:
