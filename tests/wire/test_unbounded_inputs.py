@@ -20,6 +20,8 @@ UNBOUNDED_BY_MODEL: dict[tuple[str, str, str], str] = {
         "2,048 characters (STS API reference, AssumeRole: Policy) - sts.sessions.MAX_SESSION_POLICY_CHARS",
     ("sts", "AssumeRole", "PolicyArns"):
         "10 ARNs (STS API reference, AssumeRole: PolicyArns) - sts.sessions.MAX_SESSION_POLICY_ARNS",
+    ("sts", "AssumeRoleWithSAML", "PolicyArns"):
+        "10 ARNs (STS API reference, AssumeRoleWithSAML: PolicyArns) - sts.sessions.MAX_SESSION_POLICY_ARNS",
     ("sts", "GetFederationToken", "PolicyArns"):
         "10 ARNs (STS API reference, GetFederationToken: PolicyArns) - sts.sessions.MAX_SESSION_POLICY_ARNS",
     ("iam", "CreateOpenIDConnectProvider", "ClientIDList"):

@@ -41,7 +41,7 @@ from rolegate.store.invalidation import Invalidation, Snapshot, Stamp
 
 from . import operations
 from .caller import Caller
-from .context import NO_META, RequestContext, RequestMeta, global_context
+from .context import NO_META, RequestContext, RequestMeta, global_context, iso
 from .facts import EntityFacts, PolicySource, PrincipalPolicies
 
 ROOT = "Account"
@@ -186,6 +186,30 @@ class Authorizer:
             decision = self.decide(caller, action, resource, context, compiled, request=request)
             if not decision.is_allowed:
                 raise AccessDenied(denial_message(caller, action, role.arn, decision))
+
+    def trust_federated(self, request: RequestContext, role: TrustedResource, provider_arn: str,
+                        actions: Sequence[str], context: ContextKeys) -> None:
+        """Raise ``AccessDenied`` unless the role's trust policy allows the identity provider ``provider_arn``
+        (the ``Federated`` principal of AssumeRoleWithSAML / AssumeRoleWithWebIdentity) every one of
+        ``actions`` with ``context`` (the provider's keys and the assume keys). The caller is no IAM
+        principal, so no identity policy takes part: the trust policy alone decides (IAM User Guide,
+        "Policy evaluation logic": a resource-based policy naming the principal is enough)."""
+        compiled = role.trust_policy if isinstance(role.trust_policy, CompiledPolicy) \
+            else compile_stored_policy(role.trust_policy, kind="trust")
+        now = request.now
+        keys: dict[str, str | Sequence[str]] = {"aws:CurrentTime": iso(now), "aws:EpochTime": str(int(now.timestamp())),
+                                                "aws:SecureTransport": "true" if request.secure_transport else "false"}
+        if request.source_ip:
+            keys["aws:SourceIp"] = request.source_ip
+        if request.user_agent:
+            keys["aws:UserAgent"] = request.user_agent
+        keys.update(context)
+        for action in actions:
+            decision = evaluate(Request.of(principal=provider_arn, action=action, resource=role.arn,
+                                           resource_account=role.account_id, context=keys),
+                                PolicySet(resource=compiled))
+            if not decision.is_allowed:
+                raise AccessDenied(f"Not authorized to perform {action}")
 
     def check_pass_role(self, request: RequestContext, role_arn: str, service_principal: str | None) -> None:
         """``iam:PassRole`` on the role, with ``iam:PassedToService``; raises ``AccessDenied``."""

@@ -91,6 +91,13 @@ class ExpiredToken(ClientError):
     status = 403
 
 
+class InvalidIdentityToken(ClientError):
+    """A web identity token or SAML assertion STS will not accept (STS API reference, AssumeRoleWithSAML and
+    AssumeRoleWithWebIdentity, Errors)."""
+
+    code = "InvalidIdentityToken"
+
+
 class AccessDenied(ClientError):
     code = "AccessDenied"
     status = 403

@@ -39,6 +39,7 @@ from rolegate.iam.policy_lookup import find_managed_policy
 from rolegate.sts.keyring import KeyRing
 from rolegate.sts.messages import AuthorizationMessages
 from rolegate.sts.mfa import MfaService
+from rolegate.sts.saml import SamlChecks
 from rolegate.sts.sessions import StsService
 from rolegate.sts.tokens import SessionCodec
 from rolegate.store.engine import create_store_engine, migrate
@@ -110,7 +111,7 @@ def open_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
                         user_credentials=UserCredentialService(store),
                         server_certificates=ServerCertificateService(store),
                         last_accessed=ServiceLastAccessedService(store, service_access),
-                        **sts_services(store, clock, authorizer))
+                        **sts_services(store, clock, authorizer, settings))
     return Runtime(settings, store, services, clock, effective, authorizer, service_access)
 
 
@@ -122,7 +123,8 @@ class StsServices(TypedDict):
     authorization_messages: AuthorizationMessages
 
 
-def sts_services(store: SqlStore, clock: Clock, authorizer: Authorizer) -> StsServices:
+def sts_services(store: SqlStore, clock: Clock, authorizer: Authorizer,
+                 settings: Settings | None = None) -> StsServices:
     """The STS side: one key ring per process (cached), the token codec over it, MFA, session issuance."""
     ring = KeyRing(store, clock)
     mfa = MfaService(store)
@@ -133,8 +135,9 @@ def sts_services(store: SqlStore, clock: Clock, authorizer: Authorizer) -> StsSe
             return find_managed_policy(tx, account_id, arn,
                                        account.partition if account else DEFAULT_PARTITION) is not None
 
+    saml = SamlChecks(settings.saml_recipients, settings.saml_audiences) if settings is not None else None
     return {"sts": StsService(store, clock, SessionCodec(ring, clock), mfa, policy_exists=policy_exists,
-                              authorizer=authorizer),
+                              authorizer=authorizer, saml=saml),
             "mfa": mfa, "authorization_messages": AuthorizationMessages(ring)}
 
 

@@ -26,6 +26,7 @@ from rolegate.core.stamped_cache import StampedCache
 from rolegate.core.errors import (
     AccessDenied,
     ClientError,
+    InvalidIdentityToken,
     InvalidParameterValue,
     MalformedPolicyDocument,
     NoSuchEntity,
@@ -36,6 +37,10 @@ from rolegate.policy import check_iam_document
 from rolegate.store.invalidation import Snapshot, Stamp
 
 from . import tokens
+from rolegate.federation.saml_assertion import SamlAssertion
+
+from .saml import (SamlChecks, _metadata, _saml_duration, _saml_session_name, _saml_tags,
+                   name_qualifier, replay_key, saml_context)
 from .mfa import MfaService
 from .ports import SessionStore
 from .tokens import SessionClaims, SessionCodec, packed_policy_percent
@@ -59,6 +64,15 @@ class IssuedSession:
     @property
     def expiration(self) -> dt.datetime:
         return self.claims.expires_at
+
+
+@dataclass(frozen=True, slots=True)
+class SamlSession:
+    """An AssumeRoleWithSAML session and what the response reports of its assertion."""
+
+    issued: IssuedSession
+    assertion: SamlAssertion
+    name_qualifier: str
 
 
 # Durations (STS API reference): AssumeRole 900 s up to the role's MaxSessionDuration, 1 hour when chaining;
@@ -85,7 +99,8 @@ PolicyExists = Callable[[str, str], bool]  # (account id, policy ARN) -> visible
 class StsService:
     def __init__(self, store: SessionStore, clock: Clock, codec: SessionCodec, mfa: MfaService, *,
                  policy_exists: PolicyExists, authorizer: Authorizer,
-                 last_used_interval: dt.timedelta = DEFAULT_LAST_USED_INTERVAL) -> None:
+                 last_used_interval: dt.timedelta = DEFAULT_LAST_USED_INTERVAL,
+                 saml: SamlChecks | None = None) -> None:
         self._store = store
         self._clock = clock
         self._codec = codec
@@ -93,6 +108,7 @@ class StsService:
         self._policy_exists = policy_exists
         self._authz = authorizer
         self._interval = last_used_interval
+        self._saml = saml or SamlChecks()
         self._role_use: dict[str, dt.datetime] = {}  # role id -> last use this process wrote
         self._role_use_lock = threading.Lock()
         # Roles by (account, lower-cased name), valid while the role's account's generation stays the same:
@@ -148,16 +164,76 @@ class StsService:
                    *(["sts:SetSourceIdentity"] if source is not None else [])]
         self._authz.trust(request, TrustedResource(role.arn, role.account_id, role.trust_policy), actions, context)
 
+        return self._role_session(request, role, session_name, now, duration, policy, policy_arns, all_tags,
+                                  transitive, source, packed, mfa_at=mfa_at, chained=chained)
+
+    def _role_session(self, request: RequestContext, role: RoleRecord, session_name: str, now: dt.datetime,
+                      duration: int, policy: str | None, policy_arns: Sequence[str],
+                      tags: tuple[tuple[str, str], ...], transitive: tuple[str, ...], source: str | None,
+                      packed: int | None, *, mfa_at: dt.datetime | None = None,
+                      chained: bool = False) -> IssuedSession:
+        """Seal a role session every AssumeRole variant issues, once its checks have passed."""
         claims = SessionClaims(
             kind=tokens.ASSUMED_ROLE, account_id=role.account_id,
             access_key_id=ids.new_access_key_id(role.account_id, prefix=ids.SESSION_KEY),
             issued_at=now, expires_at=now + dt.timedelta(seconds=duration), principal_id=role.role_id,
             principal_arn=role.arn, principal_name=role.name, session_name=session_name, policy=policy,
-            policy_arns=tuple(policy_arns), tags=all_tags, transitive_tag_keys=transitive,
+            policy_arns=tuple(policy_arns), tags=tags, transitive_tag_keys=transitive,
             source_identity=source, mfa_authenticated_at=mfa_at, chained=chained)
         sealed = self._codec.seal(claims)
         self._note_role_use(role, request.region)
         return IssuedSession(claims, sealed.secret_access_key, sealed.session_token, packed)
+
+    # --- AssumeRoleWithSAML ------------------------------------------------------------------------
+
+    def assume_role_with_saml(self, request: RequestContext, role_arn: str, principal_arn: str,
+                              saml_assertion: str, *, duration_seconds: int | None = None,
+                              policy: str | None = None, policy_arns: Sequence[str] = ()) -> SamlSession:
+        """AssumeRoleWithSAML (unsigned): the assertion's checks (``rolegate.federation.saml_assertion``),
+        then the role's trust in the provider, then the session (docs/spec/federation.md, "SAML")."""
+        role = self._role(request.snapshot, role_arn)
+        if parse_arn(principal_arn) is None or ":saml-provider/" not in principal_arn:
+            raise ValidationError(f"{principal_arn} is invalid")
+        with self._store.read() as tx:
+            provider = tx.saml_providers.get(principal_arn)
+        if provider is None:
+            raise InvalidIdentityToken(f"SAML provider {principal_arn} does not exist.")
+        now = _whole_second(request.now)
+        if provider.valid_until is not None and provider.valid_until <= now:
+            raise InvalidIdentityToken("The SAML provider's metadata document has expired (validUntil).")
+        metadata = _metadata(provider.metadata_document)
+        assertion = self._saml.verify(saml_assertion, provider.signing_certificates or metadata.signing_certificates,
+                                      metadata.entity_id, request.now)
+        if role is None or (role_arn, principal_arn) not in assertion.role_pairs:
+            # The Role attribute must name this very pair (IAM User Guide, "Role" SAML attribute); a role
+            # that does not exist is refused alike, so nothing says whether it does.
+            raise AccessDenied("Not authorized to perform sts:AssumeRoleWithSAML")
+        if not self._saml.recipient_in_partition(assertion.recipient, partition_of_arn(role.arn)):
+            raise InvalidIdentityToken("Invalid SAML response received: the Recipient is the sign-in endpoint of "
+                                       "another partition.")
+        session_name = _saml_session_name(assertion.session_name)
+        duration = _saml_duration(duration_seconds, assertion.session_duration, role.max_session_duration)
+        self._check_session_policies(role.account_id, policy, policy_arns)
+        tags, transitive = _saml_tags(assertion.principal_tags, assertion.transitive_tag_keys)
+        packed = self._packed(policy, policy_arns, tags)
+        source = _source_identity(assertion.source_identity, None)
+        qualifier = name_qualifier(assertion.issuer, provider.account_id, provider.name)
+        context = {**assume_context(session_name, role.tags, tags=tags, transitive_tag_keys=transitive,
+                                    source_identity=source),
+                   **saml_context(assertion, qualifier, provider.account_id, provider.name)}
+        actions = ["sts:AssumeRoleWithSAML", *(["sts:TagSession"] if tags else []),
+                   *(["sts:SetSourceIdentity"] if source is not None else [])]
+        self._authz.trust_federated(request, TrustedResource(role.arn, role.account_id, role.trust_policy),
+                                    principal_arn, actions, context)
+        # Last, so a refused attempt does not use the assertion up: one redemption per assertion, on every
+        # node, until it expires (SAML 2.0 profiles §4.1.4.5).
+        with self._store.write() as tx:
+            fresh = tx.saml_assertions.claim(replay_key(assertion), assertion.not_on_or_after + self._saml.skew, now)
+        if not fresh:
+            raise InvalidIdentityToken("Invalid SAML response received: the assertion has already been used.")
+        issued = self._role_session(request, role, session_name, now, duration, policy, policy_arns, tags,
+                                    transitive, source, packed)
+        return SamlSession(issued, assertion, qualifier)
 
     # --- GetSessionToken / GetFederationToken ------------------------------------------------------
 
