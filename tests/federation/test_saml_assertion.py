@@ -115,3 +115,31 @@ def test_session_duration_caps_duration_seconds() -> None:
     assert _saml_duration(3600, 1800, 3600) == 1800
     assert _saml_duration(None, None, 3600) == 3600
     assert _saml_duration(900, 1800, 3600) == 900
+
+
+def test_behind_the_one_assertion_rule_claims_still_come_only_from_what_was_signed(idp: SamlIdp) -> None:
+    """The second line of defence against wrapping: even handed a document where the forged assertion is the
+    one a naive reader finds, the verifier answers with the subtree the signature covers, or refuses."""
+    from lxml import etree
+
+    from rolegate.federation.saml_assertion import _signed_assertion
+
+    ns = {"saml": "urn:oasis:names:tc:SAML:2.0:assertion", "ds": "http://www.w3.org/2000/09/xmldsig#"}
+    root = etree.fromstring(idp.response_xml(aws_attributes(ROLE, PROVIDER)).encode())
+    signed = root.find("saml:Assertion", ns)
+    assert signed is not None
+    evil = etree.fromstring(etree.tostring(signed))
+    evil.remove(evil.find("ds:Signature", ns))
+    name_id = evil.find(".//saml:NameID", ns)
+    assert name_id is not None
+    name_id.text = "mallory"
+    # The forged assertion carries the original's signature, whose Reference points at the original's ID.
+    evil.insert(1, etree.fromstring(etree.tostring(signed.find("ds:Signature", ns))))
+    root.replace(signed, evil)
+    certs = parse_idp_metadata(idp.metadata()).signing_certificates
+    try:
+        verified = _signed_assertion(root, evil, certs)
+    except SamlRejected:
+        return  # refused: as good
+    found = verified.find(".//saml:NameID", ns)
+    assert found is not None and found.text == "alice-id"

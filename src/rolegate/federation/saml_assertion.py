@@ -64,6 +64,7 @@ INVALID_RESPONSE = "Invalid SAML response received"
 NOT_SIGNED = "Invalid SAML response received: the response or its assertion must be signed."
 BAD_SIGNATURE = "Invalid SAML response received: the signature could not be verified with the provider's " \
                 "signing certificates."
+ONE_ASSERTION = "Invalid SAML response received: the response must carry exactly one assertion."
 EXPIRED = "Token must be redeemed within 5 minutes of issuance"
 
 
@@ -138,7 +139,8 @@ def verify_response(raw: bytes, certificates: Sequence[str], *, expected_issuer:
                        "no private key to decrypt it.")
     assertions = root.findall(f".//{{{ASSERTION_NS}}}Assertion")
     if len(assertions) != 1 or assertions[0].getparent() is not root:
-        raise _invalid()  # exactly one assertion, a child of the response: no second one to be confused by
+        # Exactly one assertion, a child of the response: no second one for a reader to be confused by.
+        raise _invalid(ONE_ASSERTION)
     assertion = _signed_assertion(root, assertions[0], certificates)
     return _claims(root, assertion, expected_issuer=expected_issuer, now=now, skew=clock_skew,
                    recipient_ok=recipient_ok, audiences_ok=audiences_ok)
