@@ -265,6 +265,7 @@ def test_a_deleted_provider_is_refused(server: LiveServer, idp: SamlIdp, tmp_pat
                                                      "Action": "sts:AssumeRoleWithSAML"}]}
     role = iam.create_role(RoleName=unique("gone-role"), AssumeRolePolicyDocument=json.dumps(trust))["Role"]
     setup = {"provider": arn, "role": role["Arn"]}
+    redeem(server, setup, idp.response(aws_attributes(role["Arn"], arn)))  # the provider is now cached
     assertion = idp.response(aws_attributes(role["Arn"], arn))
     iam.delete_saml_provider(SAMLProviderArn=arn)
     assert refused(server, setup, assertion) == "InvalidIdentityToken"

@@ -32,7 +32,7 @@ from rolegate.core.errors import (
     NoSuchEntity,
     ValidationError,
 )
-from rolegate.iam.entities import RoleRecord
+from rolegate.iam.entities import RoleRecord, SamlProviderRecord
 from rolegate.policy import check_iam_document
 from rolegate.store.invalidation import Snapshot, Stamp
 
@@ -114,6 +114,7 @@ class StsService:
         # Roles by (account, lower-cased name), valid while the role's account's generation stays the same:
         # every change to a role (trust policy, deletion, tags) moves it (``store.sql_generation``).
         self._roles: StampedCache[tuple[str, str], Stamp, RoleRecord | None] = StampedCache(10_000)
+        self._providers: StampedCache[str, Stamp, SamlProviderRecord | None] = StampedCache(1_000)
 
     @property
     def codec(self) -> SessionCodec:
@@ -194,8 +195,7 @@ class StsService:
         role = self._role(request.snapshot, role_arn)
         if parse_arn(principal_arn) is None or ":saml-provider/" not in principal_arn:
             raise ValidationError(f"{principal_arn} is invalid")
-        with self._store.read() as tx:
-            provider = tx.saml_providers.get(principal_arn)
+        provider = self._saml_provider(request.snapshot, principal_arn)
         if provider is None:
             raise InvalidIdentityToken(f"SAML provider {principal_arn} does not exist.")
         now = _whole_second(request.now)
@@ -322,6 +322,18 @@ class StsService:
                 return tx.roles.get_by_name(account_id, name)
 
         return self._roles.get_or_build((account_id, name.lower()), stamp, read)
+
+    def _saml_provider(self, snapshot: Snapshot, arn: str) -> SamlProviderRecord | None:
+        """The provider, valid while its account's generation stays the same (every IAM change to a provider
+        moves it), as roles are cached."""
+        account = parse_arn(arn)
+        stamp = snapshot.stamp(account.account if account is not None else "")
+
+        def read() -> SamlProviderRecord | None:
+            with self._store.read() as tx:
+                return tx.saml_providers.get(arn)
+
+        return self._providers.get_or_build(arn, stamp, read)
 
     def _check_session_policies(self, account_id: str, policy: str | None, policy_arns: Sequence[str]) -> None:
         if policy is not None and len(policy) > MAX_SESSION_POLICY_CHARS:

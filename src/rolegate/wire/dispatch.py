@@ -46,9 +46,13 @@ class Operation:
         return self.ref.name
 
 
+_DURABLE_STS = frozenset({"AssumeRoleWithSAML"})
+
+
 def _runs_inline(ref: OperationRef) -> bool:
-    # Reads take tens of microseconds of CPU: a thread costs more than they do. STS writes nothing durable.
-    return ref.service_name == "sts" or (
+    # Reads take tens of microseconds of CPU: a thread costs more than they do. STS writes nothing durable but
+    # AssumeRoleWithSAML's replay record, which waits for the disk: in a thread, such writers share a commit.
+    return (ref.service_name == "sts" and ref.name not in _DURABLE_STS) or (
         ref.name.startswith(("Get", "List")) and (ref.service_name, ref.name) not in _HEAVY_READS)
 
 
