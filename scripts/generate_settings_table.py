@@ -23,7 +23,8 @@ def settings_table() -> str:
     for name, field in Settings.model_fields.items():
         setting = f"`{name}`" + (f" / `{flags[name]}`" if name in flags else "")
         extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
-        default = str(extra["unset"]) if field.default is None else _shown(field.default)
+        value = field.get_default(call_default_factory=True)  # a list's default is made by a factory
+        default = str(extra["unset"]) if value is None else _shown(value)
         if not field.description:
             raise ValueError(f"Settings.{name} has no description for the README")
         rows.append(f"| {setting} | {default} | {field.description} |")
@@ -47,6 +48,8 @@ def _serve_flags() -> dict[str, str]:
 
 
 def _shown(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(_shown(v) for v in value) or "none"
     return f"`{str(value).lower() if isinstance(value, bool) else value}`"
 
 

@@ -16,6 +16,7 @@ from joserfc import jws
 from joserfc.jwk import ECKey, KeySet, RSAKey
 
 from rolegate.core.clock import FixedClock
+from rolegate.core.errors import ExpiredTokenException, InvalidIdentityToken
 from rolegate.federation import oidc
 from rolegate.federation.jwks import MAX_TTL, MIN_TTL, FetchError, IdpCommunicationError, KeyCache
 
@@ -141,7 +142,7 @@ def test_tags_and_source_identity_claims_are_read_as_documented() -> None:
             oidc.SOURCE_IDENTITY_CLAIM: "alice"}
     assert oidc.session_tags(body) == ([("team", "ci")], ["team"])
     assert oidc.source_identity(body) == "alice"
-    with pytest.raises(oidc.InvalidIdentityToken):
+    with pytest.raises(InvalidIdentityToken):
         oidc.session_tags({oidc.TAGS_CLAIM: {"principal_tags": {"team": ["a", "b"]}}})
 
 
@@ -215,11 +216,11 @@ def test_a_remembered_signature_counts_only_for_the_key_set_that_verified_it(idp
     assert oidc.verify(token, provider_url=URL, client_ids=("client-a",), keys=cache, now=clock.now(), memo=memo)
     # The claims are checked again on every call: the same token, later, is expired.
     later = clock.now() + dt.timedelta(seconds=301)
-    with pytest.raises(oidc.ExpiredTokenException):
+    with pytest.raises(ExpiredTokenException):
         oidc.verify(token, provider_url=URL, client_ids=("client-a",), keys=cache, now=later, memo=memo)
     # The IdP removes the key; once the cache has refreshed, the remembered signature no longer counts.
     idp.keys = [RSAKey.generate_key(2048, parameters={"kid": "rsa-2"})]
     clock.advance(61)
     cache.keys(ISSUER, "rsa-2")
-    with pytest.raises(oidc.InvalidIdentityToken):
+    with pytest.raises(InvalidIdentityToken):
         oidc.verify(token, provider_url=URL, client_ids=("client-a",), keys=cache, now=clock.now(), memo=memo)

@@ -22,6 +22,8 @@ UNBOUNDED_BY_MODEL: dict[tuple[str, str, str], str] = {
         "10 ARNs (STS API reference, AssumeRole: PolicyArns) - sts.sessions.MAX_SESSION_POLICY_ARNS",
     ("sts", "AssumeRoleWithWebIdentity", "PolicyArns"):
         "10 ARNs (STS API reference, AssumeRoleWithWebIdentity: PolicyArns) - sts.sessions.MAX_SESSION_POLICY_ARNS",
+    ("sts", "AssumeRoleWithSAML", "PolicyArns"):
+        "10 ARNs (STS API reference, AssumeRoleWithSAML: PolicyArns) - sts.sessions.MAX_SESSION_POLICY_ARNS",
     ("sts", "GetFederationToken", "PolicyArns"):
         "10 ARNs (STS API reference, GetFederationToken: PolicyArns) - sts.sessions.MAX_SESSION_POLICY_ARNS",
     ("iam", "CreateOpenIDConnectProvider", "ClientIDList"):

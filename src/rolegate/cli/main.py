@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Annotated, Optional
@@ -87,7 +88,7 @@ def serve(
         raise typer.Exit(1) from None
     # Workers re-read their settings from the environment: hand them exactly what the parent resolved.
     for name, value in s.model_dump(exclude_none=True).items():
-        os.environ[ENV_PREFIX + name.upper()] = str(value).lower() if isinstance(value, bool) else str(value)
+        os.environ[ENV_PREFIX + name.upper()] = _env_value(value)
     os.environ.pop("ROLEGATE_CONFIG", None)
     print_banner(s, boot, err)
     uvicorn.run("rolegate.server.app:app_from_environment", factory=True, host=s.host, port=s.port,
@@ -209,3 +210,12 @@ def role_revoke_sessions(
         runtime.store.close()
     out.print(f"sessions of role {role_name} issued before now are revoked (inline policy AWSRevokeOlderSessions)",
               highlight=False)
+
+
+def _env_value(value: object) -> str:
+    """A setting as the environment carries it: booleans lower-case, lists as JSON (pydantic-settings' form)."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, list):
+        return json.dumps(value)
+    return str(value)

@@ -91,6 +91,26 @@ class ExpiredToken(ClientError):
     status = 403
 
 
+class InvalidIdentityToken(ClientError):
+    """A web identity token or SAML assertion STS will not accept (STS API reference, AssumeRoleWithSAML and
+    AssumeRoleWithWebIdentity, Errors)."""
+
+    code = "InvalidIdentityToken"
+
+
+class ExpiredTokenException(ClientError):
+    """A web identity token or SAML assertion past its expiry (STS API reference, Errors)."""
+
+    code = "ExpiredTokenException"
+
+
+class IdpRejectedClaim(ClientError):
+    """The identity provider's claim is refused (STS API reference, AssumeRoleWithWebIdentity, Errors)."""
+
+    code = "IDPRejectedClaim"
+    status = 403
+
+
 class AccessDenied(ClientError):
     code = "AccessDenied"
     status = 403

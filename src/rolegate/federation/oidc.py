@@ -25,7 +25,7 @@ from typing import Any
 from joserfc import jws
 from joserfc.errors import JoseError
 
-from rolegate.core.errors import ClientError
+from rolegate.core.errors import ExpiredTokenException, IdpRejectedClaim, InvalidIdentityToken
 
 from .jwks import KeyCache
 
@@ -34,19 +34,6 @@ _KEY_TYPES = {"RS": "RSA", "PS": "RSA", "ES": "EC"}
 CLOCK_SKEW = dt.timedelta(minutes=5)
 TAGS_CLAIM = "https://aws.amazon.com/tags"
 SOURCE_IDENTITY_CLAIM = "https://aws.amazon.com/source_identity"
-
-
-class InvalidIdentityToken(ClientError):
-    code = "InvalidIdentityToken"
-
-
-class ExpiredTokenException(ClientError):
-    code = "ExpiredTokenException"
-
-
-class IdpRejectedClaim(ClientError):
-    code = "IDPRejectedClaim"
-    status = 403
 
 
 NO_KEY = "Couldn't retrieve verification key from your identity provider,  please reference " \

@@ -30,6 +30,12 @@ class ConfigError(Exception):
     """The configuration cannot be used; the message says which setting and why."""
 
 
+DEFAULT_SAML_RECIPIENTS = ("https://signin.aws.amazon.com/saml", "https://{region}.signin.aws.amazon.com/saml",
+                           "https://signin.amazonaws.cn/saml", "https://{region}.signin.amazonaws.cn/saml",
+                           "https://signin.amazonaws-us-gov.com/saml",
+                           "https://{region}.signin.amazonaws-us-gov.com/saml")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", toml_file=None)
 
@@ -68,6 +74,16 @@ class Settings(BaseSettings):
     federation_jwks_refresh_seconds: int = Field(
         default=60, ge=1, le=3600, description="an OIDC token with an unknown key id refreshes its provider's "
                                                "keys at most once per this many seconds")
+    # IAM User Guide, "Configure SAML assertions for the authentication response": the Recipient is the
+    # sign-in endpoint, global or regional, per partition (signin.amazonaws.cn in China).
+    saml_recipients: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_SAML_RECIPIENTS),
+        description="AssumeRoleWithSAML: accepted SubjectConfirmationData Recipients (a JSON list in the "
+                    "environment; `{region}` stands for any region code)")
+    saml_audiences: list[str] = Field(
+        default_factory=lambda: ["urn:amazon:webservices", "urn:amazon:webservices:cn-north-1",
+                                 *DEFAULT_SAML_RECIPIENTS],
+        description="AssumeRoleWithSAML: accepted Audience values (AWS's SP entity IDs and the sign-in endpoints)")
 
     @field_validator("default_account_partition")
     @classmethod

@@ -42,6 +42,7 @@ from rolegate.iam.policy_lookup import find_managed_policy
 from rolegate.sts.keyring import KeyRing
 from rolegate.sts.messages import AuthorizationMessages
 from rolegate.sts.mfa import MfaService
+from rolegate.sts.saml import SamlChecks
 from rolegate.sts.sessions import StsService, WebIdentity
 from rolegate.sts.tokens import SessionCodec
 from rolegate.store.engine import create_store_engine, migrate
@@ -113,7 +114,7 @@ def open_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
                         user_credentials=UserCredentialService(store),
                         server_certificates=ServerCertificateService(store),
                         last_accessed=ServiceLastAccessedService(store, service_access),
-                        **sts_services(store, clock, authorizer, web_identity(settings, store, clock)))
+                        **sts_services(store, clock, authorizer, settings))
     return Runtime(settings, store, services, clock, effective, authorizer, service_access)
 
 
@@ -139,7 +140,7 @@ def web_identity(settings: Settings, store: SqlStore, clock: Clock) -> WebIdenti
 
 
 def sts_services(store: SqlStore, clock: Clock, authorizer: Authorizer,
-                 web_identity: WebIdentity | None = None) -> StsServices:
+                 settings: Settings | None = None) -> StsServices:
     """The STS side: one key ring per process (cached), the token codec over it, MFA, session issuance."""
     ring = KeyRing(store, clock)
     mfa = MfaService(store)
@@ -150,8 +151,10 @@ def sts_services(store: SqlStore, clock: Clock, authorizer: Authorizer,
             return find_managed_policy(tx, account_id, arn,
                                        account.partition if account else DEFAULT_PARTITION) is not None
 
+    saml = SamlChecks(settings.saml_recipients, settings.saml_audiences) if settings is not None else None
+    federation = web_identity(settings, store, clock) if settings is not None else None
     return {"sts": StsService(store, clock, SessionCodec(ring, clock), mfa, policy_exists=policy_exists,
-                              authorizer=authorizer, web_identity=web_identity),
+                              authorizer=authorizer, saml=saml, web_identity=federation),
             "mfa": mfa, "authorization_messages": AuthorizationMessages(ring)}
 
 

@@ -278,6 +278,15 @@ session_keys = Table(
     Column("superseded_at", DateTime(timezone=True), nullable=True),
 )
 
+# SAML assertions already redeemed by AssumeRoleWithSAML, kept until they expire (replay protection, shared by
+# every worker and node). The key digests the issuer and the assertion ID, so its length is fixed.
+saml_assertions = Table(
+    "saml_assertions",
+    metadata,
+    Column("assertion_key", String(64), primary_key=True),
+    Column("expires_at", DateTime(timezone=True), nullable=False, index=True),
+)
+
 # Virtual MFA devices; the TOTP seed sealed under the master key. Tags live in resource_tags by serial.
 mfa_devices = Table(
     "mfa_devices",

@@ -44,7 +44,9 @@ _GLOBAL = "*"  # the scope a write moves when it names no account
 # credentials, service-last-accessed bookkeeping and credential reports, never change what a request may do.
 _UNTRACKED = frozenset({"policy_generation", "invalidation_scopes", "session_keys", "outbox", "ssh_public_keys",
                         "signing_certificates", "service_specific_credentials", "service_last_accessed",
-                        "access_report_jobs", "credential_reports"})
+                        "access_report_jobs", "credential_reports",
+                        # Replay records of AssumeRoleWithSAML: nothing any cache holds is derived from them.
+                        "saml_assertions"})
 _BOOKKEEPING = {"roles": frozenset({"last_used_at", "last_used_region"}),
                 "access_keys": frozenset({"last_used_at", "last_used_service", "last_used_region"})}
 _ROW = 1

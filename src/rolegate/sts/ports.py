@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Protocol, TypeAlias
 
-from rolegate.iam.ports import HasRoles, HasUsers
+from rolegate.iam.ports import HasProviders, HasRoles, HasUsers
 from rolegate.store.ports import Store, UnitOfWork
 
 from .entities import MfaDeviceRecord, SessionKeyRecord
@@ -49,6 +49,16 @@ class RoleUsageRepository(Protocol):
         ...
 
 
+class SamlAssertionLog(Protocol):
+    """The SAML assertions already redeemed, until they expire: shared by every worker and node, so an
+    assertion is accepted once (SAML 2.0 profiles §4.1.4.5)."""
+
+    def claim(self, key: str, expires_at: dt.datetime, now: dt.datetime) -> bool:
+        """Record ``key`` (issuer and assertion id, digested) as used until ``expires_at``; False when it is
+        already recorded and not expired. Records expired at ``now`` are removed on the way."""
+        ...
+
+
 class HasSessionKeys(Protocol):
     @property
     def session_keys(self) -> SessionKeyRepository: ...
@@ -62,6 +72,11 @@ class HasMfaDevices(Protocol):
 class HasRoleUsage(Protocol):
     @property
     def role_usage(self) -> RoleUsageRepository: ...
+
+
+class HasSamlAssertions(Protocol):
+    @property
+    def saml_assertions(self) -> SamlAssertionLog: ...
 
 
 class KeyRingTransaction(HasSessionKeys, Protocol):
@@ -78,8 +93,9 @@ class MfaTransaction(HasMfaDevices, HasUsers, Protocol):
 class MfaUnitOfWork(MfaTransaction, UnitOfWork, Protocol): ...
 
 
-class SessionTransaction(HasRoles, HasRoleUsage, Protocol):
-    """The roles sessions are issued for, and their last use."""
+class SessionTransaction(HasRoles, HasRoleUsage, HasProviders, HasSamlAssertions, Protocol):
+    """The roles sessions are issued for, their last use, the identity providers federated sessions come
+    from, and the SAML assertions already redeemed."""
 
 
 class SessionUnitOfWork(SessionTransaction, UnitOfWork, Protocol): ...

@@ -26,6 +26,7 @@ from rolegate.core.stamped_cache import StampedCache
 from rolegate.core.errors import (
     AccessDenied,
     ClientError,
+    InvalidIdentityToken,
     InvalidParameterValue,
     MalformedPolicyDocument,
     NoSuchEntity,
@@ -33,12 +34,15 @@ from rolegate.core.errors import (
 )
 from rolegate.federation import oidc
 from rolegate.federation.jwks import KeyCache
-from rolegate.federation.oidc import InvalidIdentityToken
-from rolegate.iam.entities import OidcProviderRecord, RoleRecord
+from rolegate.iam.entities import OidcProviderRecord, RoleRecord, SamlProviderRecord
 from rolegate.policy import check_iam_document
 from rolegate.store.invalidation import Snapshot, Stamp
 
 from . import tokens
+from rolegate.federation.saml_assertion import SamlAssertion
+
+from .saml import (SamlChecks, _metadata, _saml_duration, _saml_session_name, _saml_tags,
+                   name_qualifier, replay_key, saml_context)
 from .mfa import MfaService
 from .ports import SessionStore
 from .tokens import SessionClaims, SessionCodec, packed_policy_percent
@@ -97,6 +101,15 @@ class IssuedSession:
         return self.claims.expires_at
 
 
+@dataclass(frozen=True, slots=True)
+class SamlSession:
+    """An AssumeRoleWithSAML session and what the response reports of its assertion."""
+
+    issued: IssuedSession
+    assertion: SamlAssertion
+    name_qualifier: str
+
+
 # Durations (STS API reference): AssumeRole 900 s up to the role's MaxSessionDuration, 1 hour when chaining;
 # GetSessionToken and GetFederationToken up to 129,600 s, 43,200 s by default, root user at most 3,600 s.
 MIN_DURATION = 900
@@ -122,7 +135,7 @@ class StsService:
     def __init__(self, store: SessionStore, clock: Clock, codec: SessionCodec, mfa: MfaService, *,
                  policy_exists: PolicyExists, authorizer: Authorizer,
                  last_used_interval: dt.timedelta = DEFAULT_LAST_USED_INTERVAL,
-                 web_identity: WebIdentity | None = None) -> None:
+                 web_identity: WebIdentity | None = None, saml: SamlChecks | None = None) -> None:
         self._store = store
         self._clock = clock
         self._codec = codec
@@ -131,13 +144,15 @@ class StsService:
         self._authz = authorizer
         self._interval = last_used_interval
         self._web_identity = web_identity
+        self._saml = saml or SamlChecks()
         self._role_use: dict[str, dt.datetime] = {}  # role id -> last use this process wrote
         self._role_use_lock = threading.Lock()
         # Roles by (account, lower-cased name), valid while the role's account's generation stays the same:
         # every change to a role (trust policy, deletion, tags) moves it (``store.sql_generation``).
         self._roles: StampedCache[tuple[str, str], Stamp, RoleRecord | None] = StampedCache(10_000)
-        # OIDC providers by ARN, valid while their account's generation stays the same (as roles above).
+        # Identity providers by ARN, valid while their account's generation stays the same (as roles above).
         self._providers: StampedCache[str, Stamp, OidcProviderRecord | None] = StampedCache(1_000)
+        self._saml_providers: StampedCache[str, Stamp, SamlProviderRecord | None] = StampedCache(1_000)
 
     @property
     def codec(self) -> SessionCodec:
@@ -264,6 +279,57 @@ class StsService:
         self._note_role_use(role, request.region)
         return IssuedSession(claims, sealed.secret_access_key, sealed.session_token, packed)
 
+    # --- AssumeRoleWithSAML ------------------------------------------------------------------------
+
+    def assume_role_with_saml(self, request: RequestContext, role_arn: str, principal_arn: str,
+                              saml_assertion: str, *, duration_seconds: int | None = None,
+                              policy: str | None = None, policy_arns: Sequence[str] = ()) -> SamlSession:
+        """AssumeRoleWithSAML (unsigned): the assertion's checks (``rolegate.federation.saml_assertion``),
+        then the role's trust in the provider, then the session (docs/spec/federation.md, "SAML")."""
+        role = self._role(request.snapshot, role_arn)
+        if parse_arn(principal_arn) is None or ":saml-provider/" not in principal_arn:
+            raise ValidationError(f"{principal_arn} is invalid")
+        provider = self._saml_provider(request.snapshot, principal_arn)
+        if provider is None:
+            raise InvalidIdentityToken(f"SAML provider {principal_arn} does not exist.")
+        now = _whole_second(request.now)
+        if provider.valid_until is not None and provider.valid_until <= now:
+            raise InvalidIdentityToken("The SAML provider's metadata document has expired (validUntil).")
+        metadata = _metadata(provider.metadata_document)
+        assertion = self._saml.verify(saml_assertion, provider.signing_certificates or metadata.signing_certificates,
+                                      metadata.entity_id, request.now)
+        if role is None or (role_arn, principal_arn) not in assertion.role_pairs:
+            # The Role attribute must name this very pair (IAM User Guide, "Role" SAML attribute); a role
+            # that does not exist is refused alike, so nothing says whether it does.
+            raise AccessDenied("Not authorized to perform sts:AssumeRoleWithSAML")
+        if not self._saml.recipient_in_partition(assertion.recipient, partition_of_arn(role.arn)):
+            raise InvalidIdentityToken("Invalid SAML response received: the Recipient is the sign-in endpoint of "
+                                       "another partition.")
+        session_name = _saml_session_name(assertion.session_name)
+        duration = _saml_duration(duration_seconds, assertion.session_duration, role.max_session_duration)
+        self._check_session_policies(role.account_id, policy, policy_arns)
+        tags, transitive = _saml_tags(assertion.principal_tags, assertion.transitive_tag_keys)
+        packed = self._packed(policy, policy_arns, tags)
+        source = _source_identity(assertion.source_identity, None)
+        qualifier = name_qualifier(assertion.issuer, provider.account_id, provider.name)
+        context = {**assume_context(session_name, role.tags, tags=tags, transitive_tag_keys=transitive,
+                                    source_identity=source),
+                   **saml_context(assertion, qualifier, provider.account_id, provider.name)}
+        actions = ["sts:AssumeRoleWithSAML", *(["sts:TagSession"] if tags else []),
+                   *(["sts:SetSourceIdentity"] if source is not None else [])]
+        self._authz.trust_federated(request, TrustedResource(role.arn, role.account_id, role.trust_policy),
+                                    principal_arn, actions, context)
+        # Last, so a refused attempt does not use the assertion up: one redemption per assertion, on every
+        # node, until it expires (SAML 2.0 profiles §4.1.4.5).
+        with self._store.write() as tx:
+            fresh = tx.saml_assertions.claim(replay_key(assertion), assertion.not_on_or_after + self._saml.skew, now)
+        if not fresh:
+            raise InvalidIdentityToken("Invalid SAML response received: the assertion has already been used.")
+        issued = self._role_session(request, role, session_name, now + dt.timedelta(seconds=duration),
+                                    policy=policy, policy_arns=policy_arns, tags=tags, transitive=transitive,
+                                    source=source, mfa_at=None, chained=False, packed=packed)
+        return SamlSession(issued, assertion, qualifier)
+
     # --- GetSessionToken / GetFederationToken ------------------------------------------------------
 
     def get_session_token(self, request: RequestContext, *, duration_seconds: int | None = None,
@@ -356,6 +422,18 @@ class StsService:
         assert self._web_identity is not None
         lookup = self._web_identity.provider
         return self._providers.get_or_build(arn, snapshot.stamp(account_id), lambda: lookup(arn))
+
+    def _saml_provider(self, snapshot: Snapshot, arn: str) -> SamlProviderRecord | None:
+        """The provider, valid while its account's generation stays the same (every IAM change to a provider
+        moves it), as roles are cached."""
+        account = parse_arn(arn)
+        stamp = snapshot.stamp(account.account if account is not None else "")
+
+        def read() -> SamlProviderRecord | None:
+            with self._store.read() as tx:
+                return tx.saml_providers.get(arn)
+
+        return self._saml_providers.get_or_build(arn, stamp, read)
 
     def _check_session_policies(self, account_id: str, policy: str | None, policy_arns: Sequence[str]) -> None:
         if policy is not None and len(policy) > MAX_SESSION_POLICY_CHARS:

@@ -54,16 +54,16 @@ class Operation:
         return self.ref.name
 
 
-# Operations that may wait on the network: AssumeRoleWithWebIdentity fetches an identity provider's keys when
-# they are unknown or stale (seconds, at worst, against an unreachable IdP), which must not stall the loop.
-_MAY_FETCH = frozenset({("sts", "AssumeRoleWithWebIdentity")})
+# STS operations that wait for more than CPU, and so run in a thread: AssumeRoleWithWebIdentity may fetch an
+# identity provider's keys (seconds, at worst, against an unreachable IdP), which must not stall the loop;
+# AssumeRoleWithSAML writes its replay record and waits for the disk (in a thread, such writers share a commit).
+_STS_IN_THREAD = frozenset({"AssumeRoleWithWebIdentity", "AssumeRoleWithSAML"})
 
 
 def _runs_inline(ref: OperationRef) -> bool:
-    # Reads take tens of microseconds of CPU: a thread costs more than they do. STS writes nothing durable.
-    if (ref.service_name, ref.name) in _MAY_FETCH:
-        return False
-    return ref.service_name == "sts" or (
+    # Reads take tens of microseconds of CPU: a thread costs more than they do. Other STS calls write nothing
+    # durable.
+    return (ref.service_name == "sts" and ref.name not in _STS_IN_THREAD) or (
         ref.name.startswith(("Get", "List")) and (ref.service_name, ref.name) not in _HEAVY_READS)
 
 

@@ -1,5 +1,5 @@
-"""The SQL repositories of STS state: the session key ring and virtual MFA devices (secrets sealed), and
-roles' last use."""
+"""The SQL repositories of STS state: the session key ring and virtual MFA devices (secrets sealed), roles'
+last use, and the SAML assertions already redeemed."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, or_, select, update
 
 from rolegate.store import schema as t
+from rolegate.store.ports import DuplicateKeyError
 from rolegate.store.sealing import Sealer
 from rolegate.sts.entities import MfaDeviceRecord, SessionKeyRecord
 
@@ -56,6 +57,21 @@ class SqlRoleUsage:
         self._c.execute(update(t.roles).where(r.role_id == role_id, or_(r.last_used_at.is_(None),
                                                                           r.last_used_at < when))
                         .values(last_used_at=when, last_used_region=region))
+
+
+class SqlSamlAssertions:
+    def __init__(self, conn: Connection) -> None:
+        self._c = conn
+
+    def claim(self, key: str, expires_at: dt.datetime, now: dt.datetime) -> bool:
+        a = t.saml_assertions.c
+        self._c.execute(delete(t.saml_assertions).where(a.expires_at <= now))
+        # The primary key decides between concurrent redemptions: one insert wins, on every node.
+        try:
+            insert_row(self._c, t.saml_assertions, assertion_key=key, expires_at=expires_at)
+        except DuplicateKeyError:
+            return False
+        return True
 
 
 class SqlMfaDevices:

@@ -42,7 +42,7 @@ from .policies import SqlManagedPolicies
 from .providers import SqlOidcProviders, SqlSamlProviders
 from .roles import SqlRoles
 from .service_linked_roles import SqlServiceRoleDeletions
-from .sts import SqlMfaDevices, SqlRoleUsage, SqlSessionKeys
+from .sts import SqlMfaDevices, SqlRoleUsage, SqlSamlAssertions, SqlSessionKeys
 from .users import SqlGroups, SqlUsers
 
 
@@ -171,7 +171,7 @@ class SqlTransaction:
         self.service_role_deletions = SqlServiceRoleDeletions(conn)
         self.managed_policies = SqlManagedPolicies(conn)
         self.session_keys, self.mfa_devices = SqlSessionKeys(conn, sealer), SqlMfaDevices(conn, sealer)
-        self.role_usage = SqlRoleUsage(conn)
+        self.role_usage, self.saml_assertions = SqlRoleUsage(conn), SqlSamlAssertions(conn)
         self.account_views = SqlAccountViews(conn)
         self.login_profiles, self.account_settings = SqlLoginProfiles(conn), SqlAccountSettings(conn)
         self.ssh_public_keys, self.signing_certificates = SqlSshPublicKeys(conn), SqlSigningCertificates(conn)

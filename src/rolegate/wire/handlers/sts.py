@@ -92,3 +92,22 @@ def _arns(p: dict[str, Any]) -> list[str]:
 def _credentials(issued: IssuedSession) -> dict[str, Any]:
     return {"AccessKeyId": issued.access_key_id, "SecretAccessKey": issued.secret_access_key,
             "SessionToken": issued.session_token, "Expiration": issued.expiration}
+
+
+@operation("sts", "AssumeRoleWithSAML")
+def assume_role_with_saml(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
+    # Unsigned (botocore's model: "auth": noAuth): the assertion is the credential.
+    saml = ctx.services.sts.assume_role_with_saml(
+        ctx.request, p["RoleArn"], p["PrincipalArn"], p["SAMLAssertion"],
+        duration_seconds=p.get("DurationSeconds"), policy=p.get("Policy"), policy_arns=_arns(p))
+    issued, assertion = saml.issued, saml.assertion
+    out: dict[str, Any] = {"Credentials": _credentials(issued),
+                           "AssumedRoleUser": {"AssumedRoleId": issued.claims.user_id, "Arn": issued.claims.arn},
+                           "Subject": assertion.subject, "SubjectType": assertion.subject_type,
+                           "Issuer": assertion.issuer, "Audience": assertion.recipient,
+                           "NameQualifier": saml.name_qualifier}
+    if issued.packed_policy_size is not None:
+        out["PackedPolicySize"] = issued.packed_policy_size
+    if issued.claims.source_identity is not None:
+        out["SourceIdentity"] = issued.claims.source_identity
+    return out

@@ -1,0 +1,96 @@
+"""AssumeRoleWithSAML against AssumeRole, side by side in one run against a live server (issue 12's SAML line:
+SAML at least 40% of AssumeRole's requests/s on this 2-core machine).
+
+Run: ``.venv/bin/python -m bench.saml_bench [--workers 2] [--requests 2000] [--concurrency 8 64]``.
+A real pysaml2 IdP (tests/federation/pysaml2_idp.py, signing with xmlsec1) signs one response per request
+beforehand: an assertion is accepted once, so each SAML request carries a fresh one, as a real sign-in does.
+Each measured request therefore costs what AWS's does: base64, parse, RSA-SHA256 signature and digest
+verification, the conditions, the trust check, the replay record written to the store, the session sealed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.loadgen import Result, run, sign_form
+from bench.sts_bench import form
+from tests.federation.pysaml2_idp import SamlIdp, aws_attributes
+from tests.live import ACCOUNT_ID, LiveServer
+
+
+def unsigned_form(host: str, port: int, body: str) -> bytes:
+    data = body.encode()
+    return (f"POST / HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/x-www-form-urlencoded; "
+            f"charset=utf-8\r\nContent-Length: {len(data)}\r\n\r\n").encode() + data
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--requests", type=int, default=2000, help="per measurement; one assertion each")
+    ap.add_argument("--concurrency", type=int, nargs="+", default=[8, 64])
+    args = ap.parse_args(argv)
+
+    results: list[Result] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "idp").mkdir()
+        (Path(tmp) / "srv").mkdir()
+        idp = SamlIdp(Path(tmp) / "idp")
+        srv = LiveServer(Path(tmp) / "srv", extra_args=["--workers", str(args.workers)])
+        srv.start()
+        try:
+            host, port = "127.0.0.1", srv.port
+            iam = srv.client("iam")
+            iam.create_user(UserName="bench")
+            user_arn = f"arn:aws:iam::{ACCOUNT_ID}:user/bench"
+            iam.put_user_policy(UserName="bench", PolicyName="assume", PolicyDocument=json.dumps({
+                "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                        "Resource": "*"}]}))
+            key = iam.create_access_key(UserName="bench")["AccessKey"]
+            provider = iam.create_saml_provider(Name="bench-idp", SAMLMetadataDocument=idp.metadata())
+            provider_arn = provider["SAMLProviderArn"]
+            iam.create_role(RoleName="bench-role", AssumeRolePolicyDocument=json.dumps({
+                "Version": "2012-10-17", "Statement": [
+                    {"Effect": "Allow", "Principal": {"AWS": user_arn}, "Action": "sts:AssumeRole"},
+                    {"Effect": "Allow", "Principal": {"Federated": provider_arn}, "Action": "sts:AssumeRoleWithSAML",
+                     "Condition": {"StringEquals": {"saml:aud": "https://signin.aws.amazon.com/saml"}}}]}))
+            role_arn = f"arn:aws:iam::{ACCOUNT_ID}:role/bench-role"
+
+            assume = [sign_form(host, port, form("2011-06-15", Action="AssumeRole", RoleArn=role_arn,
+                                                 RoleSessionName=f"s{i}"),
+                                key["AccessKeyId"], key["SecretAccessKey"], service="sts") for i in range(50)]
+            needed = args.requests * len(args.concurrency) + 200
+            t0 = time.perf_counter()
+            saml = [unsigned_form(host, port, form("2011-06-15", Action="AssumeRoleWithSAML", RoleArn=role_arn,
+                                                   PrincipalArn=provider_arn,
+                                                   SAMLAssertion=idp.response(aws_attributes(role_arn, provider_arn,
+                                                                                             f"u{i}"))))
+                    for i in range(needed)]
+            print(f"signed {needed} assertions with pysaml2 in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+            run(host, port, assume, concurrency=8, total=500, name="warm-up")
+            run(host, port, saml[:200], concurrency=8, total=200, name="warm-up")
+            fresh = saml[200:]
+            for n, c in enumerate(args.concurrency):
+                results.append(run(host, port, assume, concurrency=c, total=args.requests,
+                                   name=f"AssumeRole, {c} clients"))
+                batch = fresh[n * args.requests:(n + 1) * args.requests]
+                results.append(run(host, port, batch, concurrency=c, total=len(batch),
+                                   name=f"AssumeRoleWithSAML (fresh assertion each), {c} clients"))
+        finally:
+            srv.stop()
+    print(f"\nworkers={args.workers} requests={args.requests} python={sys.version.split()[0]}\n")
+    print("| request | requests/s | p50 ms | p99 ms | errors |\n|---|---:|---:|---:|---:|")
+    for r in results:
+        print(r.row())
+    for a, s in zip(results[::2], results[1::2]):
+        print(f"\n{s.name}: {100 * s.rps / a.rps:.0f}% of AssumeRole's requests/s", end="")
+    print()
+
+
+if __name__ == "__main__":
+    main()

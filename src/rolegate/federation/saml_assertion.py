@@ -1,0 +1,336 @@
+"""A SAML 2.0 ``samlp:Response`` as AssumeRoleWithSAML reads it: the signature checked against the provider's
+signing certificates, the conditions AWS applies, and the claims — read only from the XML the signature covers.
+
+Rules followed (docs/spec/federation.md, section "SAML", lists them in order with the tests that pin them):
+- IAM User Guide, "Configure SAML assertions for the authentication response"
+  (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_create_saml_assertions.html): one
+  ``SubjectConfirmation`` whose ``SubjectConfirmationData`` has ``NotOnOrAfter`` and a ``Recipient`` that is
+  the sign-in endpoint; the ``Role``, ``RoleSessionName``, ``SessionDuration``, ``PrincipalTag:*``,
+  ``TransitiveTagKeys`` and ``SourceIdentity`` attributes; the audience.
+- SAML 2.0 core (saml-core-2.0-os) §2.5.1 ``Conditions`` (NotBefore / NotOnOrAfter), §2.4.1.2
+  ``SubjectConfirmationData``; XML-DSig as profiled by SAML (§5.4): the signature is enveloped in the signed
+  element and references it by its ``ID``.
+
+Signature wrapping (an attacker keeps a signed element and moves an unsigned one where a naive reader
+looks) is closed by construction: ``signxml`` returns the subtree the signature actually covers, re-parsed
+from its canonical form, and every claim is read from that subtree alone; besides, the document must carry
+exactly one assertion, which must be the signed one (or inside the signed response). Canonicalization
+drops comments, so a comment inside a NameID or attribute value cannot truncate what is read.
+
+Documents come from callers: no DTD, no entities, no network, bounded by the model's 100,000 characters.
+Every refusal is a ``SamlRejected`` carrying the AWS error code and message to return.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from lxml import etree
+from signxml import InvalidInput, InvalidSignature, SignatureConfiguration, XMLVerifier
+from signxml.algorithms import DigestAlgorithm, SignatureMethod
+
+PROTOCOL_NS = "urn:oasis:names:tc:SAML:2.0:protocol"
+ASSERTION_NS = "urn:oasis:names:tc:SAML:2.0:assertion"
+DS_NS = "http://www.w3.org/2000/09/xmldsig#"
+_NS = {"samlp": PROTOCOL_NS, "saml": ASSERTION_NS, "ds": DS_NS}
+SUCCESS = "urn:oasis:names:tc:SAML:2.0:status:Success"
+BEARER = "urn:oasis:names:tc:SAML:2.0:cm:bearer"
+NAMEID_PREFIX = "urn:oasis:names:tc:SAML:2.0:nameid-format:"
+
+ATTR = "https://aws.amazon.com/SAML/Attributes/"
+ROLE_ATTR = ATTR + "Role"
+SESSION_NAME_ATTR = ATTR + "RoleSessionName"
+SESSION_DURATION_ATTR = ATTR + "SessionDuration"
+PRINCIPAL_TAG_ATTR = ATTR + "PrincipalTag:"
+TRANSITIVE_ATTR = ATTR + "TransitiveTagKeys"
+SOURCE_IDENTITY_ATTR = ATTR + "SourceIdentity"
+
+# SHA-1 is what many IdPs (AD FS among them) still sign with, and AWS accepts it; MD5 is refused (its
+# digests and signatures are not in these sets), as are HMAC methods (a shared secret is no IdP key).
+_SIGNATURE_METHODS = frozenset(m for m in SignatureMethod if "HMAC" not in m.name and "MD5" not in m.name)
+_DIGESTS = frozenset(d for d in DigestAlgorithm if "MD5" not in d.name)
+_ENCRYPTED_ASSERTION = f"{{{ASSERTION_NS}}}EncryptedAssertion"
+_MAX_DOCUMENT_BYTES = 100_000
+
+# AWS's messages (STS API reference, AssumeRoleWithSAML, Errors; observed wording of the sign-in endpoint).
+INVALID_RESPONSE = "Invalid SAML response received"
+NOT_SIGNED = "Invalid SAML response received: the response or its assertion must be signed."
+BAD_SIGNATURE = "Invalid SAML response received: the signature could not be verified with the provider's " \
+                "signing certificates."
+ONE_ASSERTION = "Invalid SAML response received: the response must carry exactly one assertion."
+EXPIRED = "Token must be redeemed within 5 minutes of issuance"
+
+
+class SamlRejected(Exception):
+    """The response is refused; ``code`` is AWS's error code (InvalidIdentityToken, ExpiredTokenException,
+    IDPRejectedClaim, MalformedPolicyDocument…), ``message`` what the caller is told."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def _invalid(message: str = INVALID_RESPONSE) -> SamlRejected:
+    return SamlRejected("InvalidIdentityToken", message)
+
+
+def _rejected_claim(message: str) -> SamlRejected:
+    return SamlRejected("IDPRejectedClaim", message)
+
+
+@dataclass(frozen=True, slots=True)
+class SamlAssertion:
+    """What a verified assertion says, every value taken from the signed XML."""
+
+    assertion_id: str
+    issuer: str
+    subject: str
+    subject_format: str | None  # NameID's Format, as given
+    recipient: str
+    audiences: tuple[str, ...]
+    not_on_or_after: dt.datetime  # the earliest of the Conditions' and the SubjectConfirmationData's
+    role_pairs: tuple[tuple[str, str], ...]  # (role ARN, provider ARN), either order in the attribute
+    session_name: str | None
+    session_duration: int | None
+    principal_tags: tuple[tuple[str, str], ...]
+    transitive_tag_keys: tuple[str, ...]
+    source_identity: str | None
+    attributes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # every attribute, by Name
+
+    @property
+    def subject_type(self) -> str:
+        """AssumeRoleWithSAML's SubjectType: the format without the ``nameid-format`` prefix of SAML 2.0
+        formats, any other format as given (STS API reference, AssumeRoleWithSAML response)."""
+        fmt = self.subject_format or f"{NAMEID_PREFIX}unspecified"
+        return fmt[len(NAMEID_PREFIX):] if fmt.startswith(NAMEID_PREFIX) else fmt
+
+
+def decode_response(encoded: str) -> bytes:
+    """The response's XML from the base64 SAMLAssertion parameter (whitespace, as form posts wrap it, ignored)."""
+    try:
+        raw = base64.b64decode("".join(encoded.split()), validate=True)
+    except (binascii.Error, ValueError):
+        raise _invalid() from None
+    if not raw or len(raw) > _MAX_DOCUMENT_BYTES:
+        raise _invalid()
+    return raw
+
+
+def verify_response(raw: bytes, certificates: Sequence[str], *, expected_issuer: str, now: dt.datetime,
+                    clock_skew: dt.timedelta, recipient_ok: Recipients,
+                    audiences_ok: Audiences) -> SamlAssertion:
+    """Verify ``raw`` (a samlp:Response) against ``certificates`` (base64 DER, the provider's signing
+    certificates) and the conditions; return its claims or raise ``SamlRejected``."""
+    root = _parse(raw)
+    if root.tag != f"{{{PROTOCOL_NS}}}Response":
+        raise _invalid()
+    if root.find(f".//{_ENCRYPTED_ASSERTION}") is not None:
+        # botocore's model has no private key to decrypt with for this provider: say so rather than fail
+        # obscurely (IAM User Guide, "SAML encryption" needs the provider's private key, not stored here).
+        raise _invalid("Invalid SAML response received: the assertion is encrypted, and this SAML provider has "
+                       "no private key to decrypt it.")
+    assertions = root.findall(f".//{{{ASSERTION_NS}}}Assertion")
+    if len(assertions) != 1 or assertions[0].getparent() is not root:
+        # Exactly one assertion, a child of the response: no second one for a reader to be confused by.
+        raise _invalid(ONE_ASSERTION)
+    assertion = _signed_assertion(root, assertions[0], certificates)
+    return _claims(root, assertion, expected_issuer=expected_issuer, now=now, skew=clock_skew,
+                   recipient_ok=recipient_ok, audiences_ok=audiences_ok)
+
+
+class Recipients:
+    """The accepted SubjectConfirmationData Recipients: exact URLs, or patterns with ``{region}`` standing
+    for one region code (``https://{region}.signin.aws.amazon.com/saml``)."""
+
+    def __init__(self, accepted: Sequence[str]) -> None:
+        self._exact = frozenset(a for a in accepted if "{region}" not in a)
+        self._patterns = tuple(re.compile("^" + re.escape(a).replace(re.escape("{region}"), "[a-z]{2}(-[a-z]+)+-\\d")
+                                          + "$") for a in accepted if "{region}" in a)
+
+    def __call__(self, value: str) -> bool:
+        return value in self._exact or any(p.match(value) for p in self._patterns)
+
+
+Audiences = Recipients  # the same matching: exact values or ``{region}`` patterns
+
+
+def _parse(raw: bytes) -> etree._Element:
+    if b"<!DOCTYPE" in raw or b"<!ENTITY" in raw:
+        raise _invalid()
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
+                             remove_comments=False, remove_pis=True)
+    try:
+        return etree.fromstring(raw, parser=parser)
+    except etree.XMLSyntaxError:
+        raise _invalid() from None
+
+
+def _signed_assertion(root: etree._Element, assertion: etree._Element,
+                      certificates: Sequence[str]) -> etree._Element:
+    """The assertion as the verified signature covers it: from the signed response, else the signed
+    assertion. Never the element found in the document."""
+    response_signed = root.find(f"{{{DS_NS}}}Signature") is not None
+    assertion_signed = assertion.find(f"{{{DS_NS}}}Signature") is not None
+    if response_signed:
+        signed = _verified(root, certificates)
+        if signed.tag != root.tag or signed.get("ID") != root.get("ID"):
+            raise _invalid(BAD_SIGNATURE)
+        inside = [a for a in signed.findall(f"{{{ASSERTION_NS}}}Assertion")]
+        if len(inside) != 1:
+            raise _invalid()
+        if not assertion_signed:
+            return inside[0]
+        # Both signed: the assertion's own signature must hold too.
+        return _check_assertion(assertion, certificates)
+    if assertion_signed:
+        return _check_assertion(assertion, certificates)
+    raise _invalid(NOT_SIGNED)
+
+
+def _check_assertion(assertion: etree._Element, certificates: Sequence[str]) -> etree._Element:
+    signed = _verified(assertion, certificates)
+    if signed.tag != assertion.tag or signed.get("ID") != assertion.get("ID"):
+        raise _invalid(BAD_SIGNATURE)
+    return signed
+
+
+def _verified(element: etree._Element, certificates: Sequence[str]) -> etree._Element:
+    """The subtree ``element``'s enveloped signature covers, verified with one of ``certificates``."""
+    data = etree.tostring(element)
+    # The signature must be the element's own child ("./"), reference that element, and be the only one.
+    for cert in certificates:
+        try:
+            certificate = x509.load_der_x509_certificate(base64.b64decode(cert))
+        except ValueError:
+            continue
+        # IAM trusts the certificates the metadata lists whatever their validity dates (rotation happens in
+        # the metadata), so signxml checks the certificate at a time inside its period; the assertion's own
+        # times are checked in ``_claims``.
+        config = SignatureConfiguration(location="./", expect_references=1, signature_methods=_SIGNATURE_METHODS,
+                                        digest_algorithms=_DIGESTS, ignore_ambiguous_key_info=True,
+                                        verification_time=certificate.not_valid_before_utc)
+        pem = certificate.public_bytes(serialization.Encoding.PEM).decode("ascii")
+        try:
+            result = XMLVerifier().verify(data, x509_cert=pem, expect_config=config, id_attribute="ID")
+        except (InvalidSignature, InvalidInput, etree.XMLSyntaxError, ValueError):
+            continue
+        if isinstance(result, list):
+            continue
+        signed = result.signed_xml
+        if signed is None:
+            continue
+        return signed
+    raise _invalid(BAD_SIGNATURE)
+
+
+def _claims(root: etree._Element, assertion: etree._Element, *, expected_issuer: str, now: dt.datetime,
+            skew: dt.timedelta, recipient_ok: Recipients, audiences_ok: Audiences) -> SamlAssertion:
+    status = root.find("samlp:Status/samlp:StatusCode", _NS)
+    if status is not None and status.get("Value") != SUCCESS:
+        raise _invalid()
+    issuer = _text(assertion.find("saml:Issuer", _NS))
+    if issuer != expected_issuer:
+        raise _invalid("Issuer of the SAML assertion does not match the metadata of the SAML provider.")
+    assertion_id = assertion.get("ID") or ""
+    if not assertion_id:
+        raise _invalid()
+
+    name_id = assertion.find("saml:Subject/saml:NameID", _NS)
+    if name_id is None:
+        raise _invalid()
+    confirmations = assertion.findall("saml:Subject/saml:SubjectConfirmation", _NS)
+    if len(confirmations) != 1 or confirmations[0].get("Method") != BEARER:
+        raise _invalid()
+    data = confirmations[0].find("saml:SubjectConfirmationData", _NS)
+    if data is None or data.get("Recipient") is None or data.get("NotOnOrAfter") is None:
+        raise _invalid()
+    recipient = data.get("Recipient") or ""
+    if not recipient_ok(recipient):
+        raise _invalid("Invalid SAML response received: the Recipient is not an accepted sign-in endpoint.")
+
+    conditions = assertion.find("saml:Conditions", _NS)
+    not_before = _time(conditions.get("NotBefore") if conditions is not None else None)
+    limits = [_time(data.get("NotOnOrAfter")),
+              _time(conditions.get("NotOnOrAfter") if conditions is not None else None)]
+    not_on_or_after = min(t for t in limits if t is not None)
+    if now >= not_on_or_after + skew:
+        raise SamlRejected("ExpiredTokenException", EXPIRED)
+    if not_before is not None and now + skew < not_before:
+        raise _invalid("Invalid SAML response received: the assertion is not yet valid (NotBefore).")
+    audiences = tuple(_text(a) for a in assertion.findall("saml:Conditions/saml:AudienceRestriction/"
+                                                          "saml:Audience", _NS))
+    # saml-core §2.5.1.4: every AudienceRestriction must name us; AWS needs one naming its endpoint.
+    restrictions = assertion.findall("saml:Conditions/saml:AudienceRestriction", _NS)
+    if not restrictions or not all(any(audiences_ok(_text(a)) for a in r.findall("saml:Audience", _NS))
+                                   for r in restrictions):
+        raise _invalid("Invalid SAML response received: the Audience is not an accepted sign-in endpoint.")
+
+    attributes: dict[str, tuple[str, ...]] = {}
+    for attr in assertion.findall("saml:AttributeStatement/saml:Attribute", _NS):
+        name = attr.get("Name") or ""
+        values = tuple(_text(v) for v in attr.findall("saml:AttributeValue", _NS))
+        attributes[name] = attributes.get(name, ()) + values
+    return SamlAssertion(
+        assertion_id=assertion_id, issuer=issuer, subject=_text(name_id), subject_format=name_id.get("Format"),
+        recipient=recipient, audiences=audiences, not_on_or_after=not_on_or_after,
+        role_pairs=_role_pairs(attributes.get(ROLE_ATTR, ())),
+        session_name=_single(attributes, SESSION_NAME_ATTR),
+        session_duration=_duration(_single(attributes, SESSION_DURATION_ATTR)),
+        principal_tags=tuple((name[len(PRINCIPAL_TAG_ATTR):], values[0] if values else "")
+                             for name, values in attributes.items() if name.startswith(PRINCIPAL_TAG_ATTR)),
+        transitive_tag_keys=attributes.get(TRANSITIVE_ATTR, ()),
+        source_identity=_single(attributes, SOURCE_IDENTITY_ATTR), attributes=attributes)
+
+
+def _text(element: etree._Element | None) -> str:
+    return "".join(element.itertext()).strip() if element is not None else ""
+
+
+def _single(attributes: dict[str, tuple[str, ...]], name: str) -> str | None:
+    values = attributes.get(name)
+    if not values:
+        return None
+    if len(values) > 1:
+        raise _rejected_claim(f"The SAML attribute {name} must have exactly one value.")
+    return values[0]
+
+
+def _duration(value: str | None) -> int | None:
+    if value is None:
+        return None
+    if not value.isdigit():
+        raise _rejected_claim("The SessionDuration attribute must be an integer number of seconds.")
+    return int(value)
+
+
+def _role_pairs(values: Sequence[str]) -> tuple[tuple[str, str], ...]:
+    """Each ``Role`` value is "role ARN,provider ARN" in either order (IAM User Guide, "Role attribute")."""
+    pairs: list[tuple[str, str]] = []
+    for value in values:
+        parts = [p.strip() for p in value.split(",")]
+        if len(parts) != 2:
+            continue
+        a, b = parts
+        if ":saml-provider/" in a and ":role/" in b:
+            a, b = b, a
+        if ":role/" in a and ":saml-provider/" in b:
+            pairs.append((a, b))
+    return tuple(pairs)
+
+
+def _time(raw: str | None) -> dt.datetime | None:
+    if raw is None:
+        return None
+    try:
+        when = dt.datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise _invalid() from None
+    return when.replace(tzinfo=dt.timezone.utc) if when.tzinfo is None else when.astimezone(dt.timezone.utc)
