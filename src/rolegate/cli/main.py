@@ -95,6 +95,9 @@ def serve(
                 # Every connection under the configured limits (rolegate.server.limits); the workers read them
                 # from the environment set above.
                 http="rolegate.server.limits:EnvironmentLimitedProtocol", timeout_keep_alive=int(s.keep_alive_seconds),
+                # The standard library's loop, not uvloop: under a burst uvloop served established connections
+                # first and left new ones waiting (bench/README.md, "Bursts and hostile connections").
+                loop="asyncio",
                 log_config=None)  # logging is ours (rolegate.obs.logging): one redacting chain for all
 
 
