@@ -7,8 +7,8 @@ What goes through here is bookkeeping only: data AWS itself documents as lagging
 whose loss costs at most one batch of freshness. Writes a client is told succeeded never go through here.
 
 A reader that shows bookkeeping (GetAccessKeyLastUsed, GetRole's RoleLastUsed, the credential report) calls
-``settle`` first, from a worker thread, so a client that made a call and then asks about it sees it, as the
-tests and an operator at a console would expect.
+``catch_up`` first (``settle``, bounded), from a worker thread, so a client that made a call and then asks
+about it sees it, as the tests and an operator at a console would expect.
 """
 
 from __future__ import annotations
@@ -25,6 +25,9 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 MAX_BATCH = 256
+# How long a reader waits for queued bookkeeping before it reads what is written: while another process holds
+# the write lock the queue cannot drain, and GetRole must not wait out every queued write's busy timeout.
+CATCH_UP_SECONDS = 2.0
 
 
 class Bookkeeping(Generic[T]):
@@ -64,6 +67,10 @@ class Bookkeeping(Generic[T]):
         with self._cond:
             target = self._submitted
             return self._cond.wait_for(lambda: self._done >= target, timeout)
+
+    def catch_up(self) -> None:
+        """What a reader that shows bookkeeping calls first: ``settle``, bounded by ``CATCH_UP_SECONDS``."""
+        self.settle(CATCH_UP_SECONDS)
 
     def pending(self) -> int:
         with self._cond:

@@ -109,7 +109,7 @@ class AccessKeyService:
         not in the caller's account (or does not exist) is refused with AccessDenied.
         """
         if self._bookkeeping is not None:
-            self._bookkeeping.settle()
+            self._bookkeeping.catch_up()
         with self._store.read() as tx:
             key = tx.access_keys.get(access_key_id)
             if key is None or key.account_id != request.account_id:

@@ -99,7 +99,7 @@ class AccountViewService:
         start_section, after = _decode(marker)
         limit = page_limit(max_items)
         if self._bookkeeping is not None:
-            self._bookkeeping.settle()
+            self._bookkeeping.catch_up()
         with self._store.read() as tx:
             items: list[_Item] = []
             for section in range(start_section, len(_SECTIONS)):

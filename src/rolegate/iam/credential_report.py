@@ -70,7 +70,7 @@ class CredentialReportService:
     def generate(self, request: RequestContext) -> GenerationState:
         now = request.timestamp
         if self._bookkeeping is not None:
-            self._bookkeeping.settle()
+            self._bookkeeping.catch_up()
         with self._store.write() as tx:
             existing = tx.account_settings.get_credential_report(request.account_id)
             if existing is not None and now - existing.generated_at < REPORT_LIFETIME:

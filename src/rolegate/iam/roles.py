@@ -85,7 +85,7 @@ class RoleService:
     def get_role(self, request: RequestContext, name: str) -> RoleRecord:
         """The role, RoleLastUsed included (so GetRole runs in a worker thread: it may wait for bookkeeping)."""
         if self._bookkeeping is not None:
-            self._bookkeeping.settle()
+            self._bookkeeping.catch_up()
         with self._store.read() as tx:
             return existing_role(tx, request.account_id, name)
 
