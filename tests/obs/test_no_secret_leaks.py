@@ -174,7 +174,8 @@ def test_no_secret_leaks_when_writes_wait_on_a_held_lock(tmp_path: Path, secrets
         secrets.add(fresh_key["SecretAccessKey"])
 
         with write_lock_held(data / "rolegate.db"):
-            # Authentication's own bookkeeping write (last use of a key) waits on the lock and fails.
+            # Authentication's own bookkeeping (last use of a key) is queued off the request; its write waits on
+            # the lock in the background (docs/adr/0027-connection-limits-and-a-loop-that-never-waits.md).
             srv.client("iam", fresh_key["AccessKeyId"], fresh_key["SecretAccessKey"]).get_user(UserName="alice")
             # A new MFA seed and a new secret key are made, then their writes fail.
             assert _refused(iam.create_virtual_mfa_device, VirtualMFADeviceName="phone")["Code"] == "ServiceUnavailable"
@@ -189,8 +190,9 @@ def test_no_secret_leaks_when_writes_wait_on_a_held_lock(tmp_path: Path, secrets
     assert {e["operation"] for e in failed} == {"iam:CreateVirtualMFADevice", "iam:CreateAccessKey", "iam:CreateUser"}
     assert {e["reason"] for e in failed} == {"the database is locked by another writer"}
     assert all(e["request_id"] for e in failed)
-    (bookkeeping,) = [e for e in events if e.get("event") == "could not record access key use"]
-    assert bookkeeping["error"] == "StoreUnavailable: the database is locked by another writer"
+    # If the queued write outlived the lock's holder's patience, it says so in one line, like any other failure.
+    bookkeeping = [e for e in events if e.get("event") == "could not write bookkeeping"]
+    assert all(e["error"] == "StoreUnavailable: the database is locked by another writer" for e in bookkeeping)
     assert "Traceback" not in log and len(failed) <= 6  # one line per failure (botocore retries a 503 once)
 
 

@@ -42,7 +42,7 @@ def test_the_form_is_decoded_once_per_request(endpoint: Endpoint, monkeypatch: p
         return real(*args)
 
     monkeypatch.setattr(query_codec, "decode_form", counting)
-    call = endpoint.begin(_form("Action=GetRole&Version=2010-05-08&RoleName=r"))
+    call = endpoint.begin(_form("Action=ListRoleTags&Version=2010-05-08&RoleName=r"))
     assert endpoint.runs_inline(call)
     response = endpoint.finish(call)
     assert response.status == 403 and b"<Code>MissingAuthenticationToken</Code>" in response.body
@@ -54,6 +54,11 @@ def test_reads_run_inline_and_writes_in_a_thread(endpoint: Endpoint) -> None:
     assert endpoint.runs_inline(endpoint.begin(_form("Action=AssumeRole&Version=2011-06-15")))
     assert not endpoint.runs_inline(endpoint.begin(_form("Action=CreateRole&Version=2010-05-08")))
     assert not endpoint.runs_inline(endpoint.begin(_form("Action=GetAccountAuthorizationDetails&Version=2010-05-08")))
+    # Reads that show last use wait for its queued writes first; an MFA code's time step is written before the
+    # answer (no code works twice): both wait on the store, so neither runs on the event loop.
+    assert not endpoint.runs_inline(endpoint.begin(_form("Action=GetAccessKeyLastUsed&Version=2010-05-08")))
+    assert not endpoint.runs_inline(endpoint.begin(
+        _form("Action=AssumeRole&Version=2011-06-15&SerialNumber=arn:aws:iam::123456789012:mfa/d&TokenCode=123456")))
 
 
 def test_a_request_that_does_not_resolve_runs_inline_and_answers_invalid_action(endpoint: Endpoint) -> None:

@@ -93,6 +93,12 @@ def serve(
     print_banner(s, boot, err)
     uvicorn.run("rolegate.server.app:app_from_environment", factory=True, host=s.host, port=s.port,
                 workers=s.workers, log_level=s.log_level, access_log=False, server_header=False,
+                # Every connection under the configured limits (rolegate.server.limits); the workers read them
+                # from the environment set above.
+                http="rolegate.server.limits:EnvironmentLimitedProtocol", timeout_keep_alive=int(s.keep_alive_seconds),
+                # The standard library's loop, not uvloop: under a burst uvloop served established connections
+                # first and left new ones waiting (bench/README.md, "Bursts and hostile connections").
+                loop="asyncio",
                 log_config=None)  # logging is ours (rolegate.obs.logging): one redacting chain for all
 
 

@@ -11,9 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 from rolegate.authz import RequestContext
 from rolegate.core import ids
+from rolegate.core.bookkeeping import Bookkeeping
 from rolegate.core.arns import DEFAULT_PARTITION
 from rolegate.core.clock import Clock
 from rolegate.core.errors import AccessDenied, InvalidInput, LimitExceeded, NoSuchEntity
@@ -46,10 +48,13 @@ class KeyOwner:
 
 class AccessKeyService:
     def __init__(self, store: AccessKeyStore, clock: Clock, limits: IamLimits = DEFAULT_LIMITS, *,
-                 last_used_interval: dt.timedelta = DEFAULT_LAST_USED_INTERVAL) -> None:
+                 last_used_interval: dt.timedelta = DEFAULT_LAST_USED_INTERVAL,
+                 bookkeeping: Bookkeeping[Any] | None = None) -> None:
         self._store = store
         self._clock = clock
         self._limits = limits
+        # Where last use is written, off the request (``rolegate.core.bookkeeping``); None: written in line.
+        self._bookkeeping = bookkeeping
         self._interval = last_used_interval
         self._recorded: dict[str, dt.datetime] = {}  # key id -> last use this process wrote
         self._recorded_lock = threading.Lock()
@@ -103,6 +108,8 @@ class AccessKeyService:
         The operation models no NoSuchEntity: AWS authorizes it against the key's owner, so a key that is
         not in the caller's account (or does not exist) is refused with AccessDenied.
         """
+        if self._bookkeeping is not None:
+            self._bookkeeping.catch_up()
         with self._store.read() as tx:
             key = tx.access_keys.get(access_key_id)
             if key is None or key.account_id != request.account_id:
@@ -134,8 +141,12 @@ class AccessKeyService:
             if previous is not None and now - previous < self._interval:
                 return False
             self._recorded[key.access_key_id] = now
+        key_id, when = key.access_key_id, now.replace(microsecond=0)
+        if self._bookkeeping is not None:
+            self._bookkeeping.submit(lambda tx: tx.access_keys.record_use(key_id, when, service, region))
+            return True
         with self._store.write() as tx:
-            tx.access_keys.record_use(key.access_key_id, now.replace(microsecond=0), service, region)
+            tx.access_keys.record_use(key_id, when, service, region)
         return True
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rolegate.authz import RequestContext
+from rolegate.core.bookkeeping import Bookkeeping
 from rolegate.core.errors import ValidationError
 from rolegate.core.pagination import decode_marker, encode_marker
 
@@ -84,9 +85,12 @@ class _Item:
 
 
 class AccountViewService:
-    def __init__(self, store: IamReadStore, limits: IamLimits = DEFAULT_LIMITS) -> None:
+    def __init__(self, store: IamReadStore, limits: IamLimits = DEFAULT_LIMITS, *,
+                 bookkeeping: Bookkeeping[Any] | None = None) -> None:
         self._store = store
         self._limits = limits
+        # Settled before a read that shows last use (``rolegate.core.bookkeeping``); None: nothing is deferred.
+        self._bookkeeping = bookkeeping
 
     def authorization_details(self, request: RequestContext, *, filters: Sequence[str] = (), marker: str | None = None,
                               max_items: int | None = None) -> AuthorizationDetails:
@@ -94,6 +98,8 @@ class AccountViewService:
         wanted = set(filters) or set(ENTITY_FILTERS)
         start_section, after = _decode(marker)
         limit = page_limit(max_items)
+        if self._bookkeeping is not None:
+            self._bookkeeping.catch_up()
         with self._store.read() as tx:
             items: list[_Item] = []
             for section in range(start_section, len(_SECTIONS)):

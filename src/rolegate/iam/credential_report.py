@@ -19,8 +19,10 @@ import datetime as dt
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from rolegate.authz import RequestContext
+from rolegate.core.bookkeeping import Bookkeeping
 from rolegate.core.arns import account_root_arn
 from rolegate.core.errors import CredentialReportExpired, CredentialReportNotPresent
 
@@ -58,12 +60,17 @@ class GenerationState:
 
 
 class CredentialReportService:
-    def __init__(self, store: IamStore, certificates: SigningCertificates = no_signing_certificates) -> None:
+    def __init__(self, store: IamStore, certificates: SigningCertificates = no_signing_certificates, *,
+                 bookkeeping: Bookkeeping[Any] | None = None) -> None:
         self._store = store
         self._certificates = certificates
+        # Settled before a read that shows last use (``rolegate.core.bookkeeping``); None: nothing is deferred.
+        self._bookkeeping = bookkeeping
 
     def generate(self, request: RequestContext) -> GenerationState:
         now = request.timestamp
+        if self._bookkeeping is not None:
+            self._bookkeeping.catch_up()
         with self._store.write() as tx:
             existing = tx.account_settings.get_credential_report(request.account_id)
             if existing is not None and now - existing.generated_at < REPORT_LIFETIME:

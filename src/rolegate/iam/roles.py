@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from typing import Any
 
 from rolegate.authz import RequestContext
+from rolegate.core.bookkeeping import Bookkeeping
 from rolegate.core import ids
 from rolegate.core.arns import role_arn
 from rolegate.core.errors import (
@@ -37,9 +39,12 @@ SERVICE_ROLE_PATH_PREFIX = "/aws-service-role/"
 
 
 class RoleService:
-    def __init__(self, store: IamStore, limits: IamLimits = DEFAULT_LIMITS) -> None:
+    def __init__(self, store: IamStore, limits: IamLimits = DEFAULT_LIMITS, *,
+                 bookkeeping: Bookkeeping[Any] | None = None) -> None:
         self._store = store
         self._limits = limits
+        # Settled before a read that shows last use (``rolegate.core.bookkeeping``); None: nothing is deferred.
+        self._bookkeeping = bookkeeping
 
     # --- roles -----------------------------------------------------------------------------------
 
@@ -78,6 +83,9 @@ class RoleService:
         return role
 
     def get_role(self, request: RequestContext, name: str) -> RoleRecord:
+        """The role, RoleLastUsed included (so GetRole runs in a worker thread: it may wait for bookkeeping)."""
+        if self._bookkeeping is not None:
+            self._bookkeeping.catch_up()
         with self._store.read() as tx:
             return existing_role(tx, request.account_id, name)
 

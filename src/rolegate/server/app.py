@@ -26,10 +26,8 @@ from rolegate.wire.models import default_catalog
 from rolegate.wire.service_access import ServiceAccessObserver
 
 from .config import Settings, load_settings
-from .runtime import DEV_RESET, Runtime, ensure_dev_user, find_dev_user, open_runtime
+from .runtime import DEV_RESET, Runtime, ensure_dev_user, ensure_session_key, find_dev_user, open_runtime
 from .workers import die_with_parent
-
-log = structlog.get_logger("rolegate.server")
 
 log = structlog.get_logger("rolegate.server")
 
@@ -110,6 +108,7 @@ def build_app(settings: Settings, clock: Clock | None = None) -> Starlette:
                                         root_secret_access_key=keys[0].secret_access_key if keys else None,
                                         partition=settings.default_account_partition)
                 ensure_dev_user(runtime)
+                ensure_session_key(runtime)
             await anyio.to_thread.run_sync(wipe)
             return PlainTextResponse("reset")
         routes.append(Route("/_rolegate/reset", reset, methods=["POST"]))
@@ -120,7 +119,7 @@ def build_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         except Exception:
             log.warning("could not write service last accessed data at shutdown", exc_info=True)
 
-    app = Starlette(routes=routes, on_shutdown=[write_service_access, runtime.store.close])
+    app = Starlette(routes=routes, on_shutdown=[write_service_access, runtime.bookkeeping.close, runtime.store.close])
     app.state.runtime = runtime
     app.state.endpoint = endpoint  # for in-process benchmarks (bench/authz_bench.py)
     return app

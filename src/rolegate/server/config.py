@@ -84,6 +84,19 @@ class Settings(BaseSettings):
         default_factory=lambda: ["urn:amazon:webservices", "urn:amazon:webservices:cn-north-1",
                                  *DEFAULT_SAML_RECIPIENTS],
         description="AssumeRoleWithSAML: accepted Audience values (AWS's SP entity IDs and the sign-in endpoints)")
+    # What one connection may cost (rolegate.server.limits; docs/adr/0027-connection-limits.md), on every listener.
+    max_connections: int = Field(default=1024, ge=1, description="connections one worker holds at once; more "
+                                                                 "are answered 503 and closed at once")
+    max_request_line_bytes: int = Field(default=8192, ge=256, description="longer request lines get 414")
+    max_header_bytes: int = Field(default=32768, ge=1024, description="a larger request head (request line and "
+                                                                      "headers) gets 431")
+    max_headers: int = Field(default=100, ge=8, description="more headers get 431")
+    header_timeout_seconds: float = Field(default=10.0, gt=0, description="a request head not complete this long "
+                                                                          "after it began gets 408")
+    body_timeout_seconds: float = Field(default=30.0, gt=0, description="a request body not complete this long "
+                                                                        "after its head gets 408")
+    keep_alive_seconds: float = Field(default=5.0, gt=0, description="an idle keep-alive connection is closed "
+                                                                     "after this long")
 
     @field_validator("default_account_partition")
     @classmethod

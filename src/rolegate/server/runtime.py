@@ -10,7 +10,7 @@ import datetime as dt
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypedDict
+from typing import Any, TypedDict
 
 from rolegate.analysis.simulation import SimulationService
 from rolegate.auth.partitions import partition_ids
@@ -45,6 +45,7 @@ from rolegate.sts.mfa import MfaService
 from rolegate.sts.saml import SamlChecks
 from rolegate.sts.sessions import StsService, WebIdentity
 from rolegate.sts.tokens import SessionCodec
+from rolegate.core.bookkeeping import Bookkeeping
 from rolegate.store.engine import create_store_engine, migrate
 from rolegate.store.sealing import Sealer, load_or_create_master_key
 from rolegate.store.sql import SqlStore
@@ -75,6 +76,7 @@ class Runtime:
     effective: EffectivePolicies  # what authentication and authorization read, cached in this worker
     authorizer: Authorizer
     service_access: ServiceAccessRecorder  # this worker's batch of service last accessed data
+    bookkeeping: Bookkeeping[Any]  # last-used writes, batched off the request path (closed before the store)
 
     def internal_request(self, actor: str, account_id: str | None = None) -> RequestContext:
         """A context for work ``actor`` does without an API caller, at the clock's time now, in the partition
@@ -100,22 +102,24 @@ def open_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
     effective = EffectivePolicies(store)
     authorizer = Authorizer(effective, clock, store.invalidation)
     service_access = ServiceAccessRecorder(store, clock)
-    services = Services(accounts=AccountService(store, partition_ids()), roles=RoleService(store),
+    # One background writer per process for last-used bookkeeping: no request waits for its writes.
+    bookkeeping: Bookkeeping[Any] = Bookkeeping(store.write)
+    services = Services(accounts=AccountService(store, partition_ids()), roles=RoleService(store, bookkeeping=bookkeeping),
                         users=UserService(store), groups=GroupService(store),
-                        access_keys=AccessKeyService(store, clock),
+                        access_keys=AccessKeyService(store, clock, bookkeeping=bookkeeping),
                         instance_profiles=InstanceProfileService(store),
                         service_linked_roles=ServiceLinkedRoleService(store),
                         providers=ProviderService(store),
                         policies=ManagedPolicyService(store),
-                        account_views=AccountViewService(store), simulation=SimulationService(store),
+                        account_views=AccountViewService(store, bookkeeping=bookkeeping), simulation=SimulationService(store),
                         login_profiles=LoginProfileService(store),
                         account_settings=AccountSettingsService(store),
-                        credential_reports=CredentialReportService(store),
+                        credential_reports=CredentialReportService(store, bookkeeping=bookkeeping),
                         user_credentials=UserCredentialService(store),
                         server_certificates=ServerCertificateService(store),
                         last_accessed=ServiceLastAccessedService(store, service_access),
-                        **sts_services(store, clock, authorizer, settings))
-    return Runtime(settings, store, services, clock, effective, authorizer, service_access)
+                        **sts_services(store, clock, authorizer, settings, bookkeeping))
+    return Runtime(settings, store, services, clock, effective, authorizer, service_access, bookkeeping)
 
 
 class StsServices(TypedDict):
@@ -140,7 +144,7 @@ def web_identity(settings: Settings, store: SqlStore, clock: Clock) -> WebIdenti
 
 
 def sts_services(store: SqlStore, clock: Clock, authorizer: Authorizer,
-                 settings: Settings | None = None) -> StsServices:
+                 settings: Settings | None = None, bookkeeping: Bookkeeping[Any] | None = None) -> StsServices:
     """The STS side: one key ring per process (cached), the token codec over it, MFA, session issuance."""
     ring = KeyRing(store, clock)
     mfa = MfaService(store)
@@ -154,7 +158,8 @@ def sts_services(store: SqlStore, clock: Clock, authorizer: Authorizer,
     saml = SamlChecks(settings.saml_recipients, settings.saml_audiences) if settings is not None else None
     federation = web_identity(settings, store, clock) if settings is not None else None
     return {"sts": StsService(store, clock, SessionCodec(ring, clock), mfa, policy_exists=policy_exists,
-                              authorizer=authorizer, saml=saml, web_identity=federation),
+                              authorizer=authorizer, saml=saml, web_identity=federation,
+                              bookkeeping=bookkeeping),
             "mfa": mfa, "authorization_messages": AuthorizationMessages(ring)}
 
 
@@ -165,11 +170,18 @@ def prepare(settings: Settings, clock: Clock | None = None) -> Bootstrap:
     runtime = open_runtime(settings, clock)
     try:
         boot = ensure_default_account(runtime)
+        ensure_session_key(runtime)
         if settings.dev:
             ensure_dev_user(runtime)
         return boot
     finally:
         runtime.store.close()
+
+
+def ensure_session_key(runtime: Runtime) -> None:
+    """The session key ring's first key, created before any request needs it: else the first AssumeRole would
+    write it, on the event loop, waiting for the write lock (issue 10, item 4)."""
+    KeyRing(runtime.store, runtime.clock).primary()
 
 
 def ensure_default_account(runtime: Runtime) -> Bootstrap:

@@ -16,11 +16,13 @@ import json
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from rolegate.authz import Authorizer, Caller, RequestContext, TrustedResource, session_limits
 from rolegate.authz.operations import assume_context
 from rolegate.core import ids
 from rolegate.core.arns import parse_arn, partition_of_arn
+from rolegate.core.bookkeeping import Bookkeeping
 from rolegate.core.clock import Clock
 from rolegate.core.stamped_cache import StampedCache
 from rolegate.core.errors import (
@@ -135,9 +137,12 @@ class StsService:
     def __init__(self, store: SessionStore, clock: Clock, codec: SessionCodec, mfa: MfaService, *,
                  policy_exists: PolicyExists, authorizer: Authorizer,
                  last_used_interval: dt.timedelta = DEFAULT_LAST_USED_INTERVAL,
-                 web_identity: WebIdentity | None = None, saml: SamlChecks | None = None) -> None:
+                 web_identity: WebIdentity | None = None, saml: SamlChecks | None = None,
+                 bookkeeping: Bookkeeping[Any] | None = None) -> None:
         self._store = store
         self._clock = clock
+        # RoleLastUsed is written here, off the request (``rolegate.core.bookkeeping``); None: written in line.
+        self._bookkeeping = bookkeeping
         self._codec = codec
         self._mfa = mfa
         self._policy_exists = policy_exists
@@ -472,6 +477,10 @@ class StsService:
             if previous is not None and now - previous < self._interval:
                 return
             self._role_use[role.role_id] = now
+        role_id = role.role_id
+        if self._bookkeeping is not None:
+            self._bookkeeping.submit(lambda tx: tx.role_usage.record(role_id, now, region))
+            return
         try:
             with self._store.write() as tx:
                 tx.role_usage.record(role.role_id, now, region)

@@ -18,8 +18,10 @@ from .models import OperationRef, ServiceCatalog
 __all__ = ["DispatchTable", "Operation", "is_unsigned"]
 
 _NO_AUTH = "smithy.api#noAuth"
-# Reads that walk a whole account: run them in a thread so they don't hold up the event loop.
-_HEAVY_READS = frozenset({("iam", "GetAccountAuthorizationDetails")})
+# Reads that run in a thread so they don't hold up the event loop: those that walk a whole account, and those
+# that show last use, which first wait for its queued writes (``rolegate.core.bookkeeping``).
+_HEAVY_READS = frozenset({("iam", "GetAccountAuthorizationDetails"), ("iam", "GetRole"),
+                          ("iam", "GetAccessKeyLastUsed"), ("iam", "GetCredentialReport")})
 
 
 # Operations AWS serves unsigned although the pinned model lists SigV4 for them: STS accepts either (an
@@ -61,8 +63,8 @@ _STS_IN_THREAD = frozenset({"AssumeRoleWithWebIdentity", "AssumeRoleWithSAML"})
 
 
 def _runs_inline(ref: OperationRef) -> bool:
-    # Reads take tens of microseconds of CPU: a thread costs more than they do. Other STS calls write nothing
-    # durable.
+    # Reads take tens of microseconds of CPU: a thread costs more than they do. Other STS calls write only
+    # bookkeeping (queued, not waited for) and MFA replay state (``Endpoint.runs_inline`` sends those to a thread).
     return (ref.service_name == "sts" and ref.name not in _STS_IN_THREAD) or (
         ref.name.startswith(("Get", "List")) and (ref.service_name, ref.name) not in _HEAVY_READS)
 

@@ -136,8 +136,14 @@ class Endpoint:
         Reads take tens of microseconds of CPU: handing them to a thread costs more than they do, and
         threads contending for the GIL convoy under load. Writes wait on fsync, so they go to a thread.
         A request that could not be decoded or resolved answers with an error at once, so it runs inline.
+        An STS call with an MFA code writes the code's time step before it answers (no code works twice), so
+        it goes to a thread like any other write.
         """
-        return call.operation is None or call.operation.runs_inline
+        if call.operation is None or call.decoded is None:
+            return True
+        raw = call.decoded.raw
+        has_code = "TokenCode" in call.decoded.auth_params or (isinstance(raw, dict) and "TokenCode" in raw)
+        return call.operation.runs_inline and not has_code
 
     def finish(self, call: Call) -> WireResponse:
         """The rest of the stages and the response; observers hear ``completed`` with the outcome."""
