@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from bench.loadgen import Result, run, sign_form
-from bench.sts_bench import form
+from bench.sts_bench import assuming_user, form
 from tests.federation.pysaml2_idp import SamlIdp, aws_attributes
 from tests.live import ACCOUNT_ID, LiveServer
 
@@ -46,12 +46,7 @@ def main(argv: list[str] | None = None) -> None:
         try:
             host, port = "127.0.0.1", srv.port
             iam = srv.client("iam")
-            iam.create_user(UserName="bench")
-            user_arn = f"arn:aws:iam::{ACCOUNT_ID}:user/bench"
-            iam.put_user_policy(UserName="bench", PolicyName="assume", PolicyDocument=json.dumps({
-                "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                                                        "Resource": "*"}]}))
-            key = iam.create_access_key(UserName="bench")["AccessKey"]
+            user_arn, key = assuming_user(iam)
             provider = iam.create_saml_provider(Name="bench-idp", SAMLMetadataDocument=idp.metadata())
             provider_arn = provider["SAMLProviderArn"]
             iam.create_role(RoleName="bench-role", AssumeRolePolicyDocument=json.dumps({

@@ -13,11 +13,21 @@ import json
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 from bench.loadgen import Result, run, sign_form
 from tests.live import ACCOUNT_ID, LiveServer
+
+
+def assuming_user(iam: Any) -> tuple[str, dict[str, str]]:
+    """The user each STS bench signs AssumeRole as, allowed ``sts:AssumeRole`` on any role: its ARN and key."""
+    iam.create_user(UserName="bench")
+    iam.put_user_policy(UserName="bench", PolicyName="assume", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]}))
+    key: dict[str, str] = iam.create_access_key(UserName="bench")["AccessKey"]
+    return f"arn:aws:iam::{ACCOUNT_ID}:user/bench", key
 
 
 def form(version: str, **params: str) -> str:
@@ -38,12 +48,7 @@ def main(argv: list[str] | None = None) -> None:
         try:
             host, port = "127.0.0.1", srv.port
             iam = srv.client("iam")
-            iam.create_user(UserName="bench")
-            user_arn = f"arn:aws:iam::{ACCOUNT_ID}:user/bench"
-            iam.put_user_policy(UserName="bench", PolicyName="assume", PolicyDocument=json.dumps({
-                "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                                                        "Resource": "*"}]}))
-            key = iam.create_access_key(UserName="bench")["AccessKey"]
+            user_arn, key = assuming_user(iam)
             iam.create_role(RoleName="bench-role", AssumeRolePolicyDocument=json.dumps({
                 "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": user_arn},
                                                         "Action": "sts:AssumeRole"}]}))

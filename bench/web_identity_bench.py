@@ -21,6 +21,7 @@ from pathlib import Path
 import httpx
 
 from bench.loadgen import Result, run, sign_form
+from bench.sts_bench import assuming_user
 from tests.federation.oidc_fixtures import AUDIENCE, ISSUER, PROVIDER_URL, OidcIdp
 from tests.live import ACCOUNT_ID, LiveServer
 
@@ -61,12 +62,7 @@ def main(argv: list[str] | None = None) -> None:
         try:
             host, port = "127.0.0.1", srv.port
             iam = srv.client("iam")
-            iam.create_user(UserName="bench")
-            user_arn = f"arn:aws:iam::{ACCOUNT_ID}:user/bench"
-            iam.put_user_policy(UserName="bench", PolicyName="assume", PolicyDocument=json.dumps({
-                "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                                                        "Resource": "*"}]}))
-            key = iam.create_access_key(UserName="bench")["AccessKey"]
+            user_arn, key = assuming_user(iam)
             iam.create_open_id_connect_provider(Url=ISSUER, ClientIDList=[AUDIENCE])
             provider_arn = f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{PROVIDER_URL}"
             iam.create_role(RoleName="bench-role", AssumeRolePolicyDocument=json.dumps({
