@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import socket
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -110,6 +111,7 @@ class LimitedProtocol(HttpToolsProtocol):
     # --- connection ----------------------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        _no_delay(transport)
         if len(self.connections) >= self._limits.max_connections:
             self.transport = transport
             self._refuse(503, "connection cap reached")
@@ -244,3 +246,15 @@ class EnvironmentLimitedProtocol(LimitedProtocol):
     @classmethod
     def configured_limits(cls) -> ConnectionLimits:
         return _environment_limits()
+
+
+def _no_delay(transport: asyncio.Transport) -> None:
+    """Switch Nagle's algorithm off, as asyncio does for the sockets it makes itself. With ``--workers`` the
+    listening socket is made by uvicorn with protocol 0, so asyncio's own ``TCP_NODELAY`` skips the accepted
+    ones; each small response then waits ~40 ms for the client's delayed ACK (bench/README.md, "Workers")."""
+    sock = transport.get_extra_info("socket")
+    if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass  # the peer may already be gone; the connection then closes as it would anyway
