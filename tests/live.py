@@ -38,6 +38,7 @@ class LiveServer:
     proc: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
     log_dir: Path | None = None  # default: the data directory (elsewhere when that disk is to be filled)
+    open_files: tuple[int, int] | None = None  # the server's RLIMIT_NOFILE (soft, hard), as ulimit -Sn/-Hn set it
 
     @property
     def url(self) -> str:
@@ -52,7 +53,8 @@ class LiveServer:
         cmd = [sys.executable, "-m", "rolegate", "serve", "--port", str(self.port),
                "--data-dir", str(self.data_dir), *self.extra_args]
         with open(self.log_path, "ab") as log:
-            self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
+            self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env,
+                                         preexec_fn=self._limit_open_files if self.open_files else None)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -64,6 +66,12 @@ class LiveServer:
                 pass
             time.sleep(0.05)
         raise RuntimeError(f"rolegate did not become ready:\n{self.log()}")
+
+    def _limit_open_files(self) -> None:
+        import resource
+
+        assert self.open_files is not None
+        resource.setrlimit(resource.RLIMIT_NOFILE, self.open_files)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path else ""

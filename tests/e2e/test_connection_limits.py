@@ -186,6 +186,58 @@ def test_slow_connections_past_the_cap_do_not_lock_out_valid_clients_for_long(se
             sock.close()
 
 
+def test_a_slowloris_past_the_soft_file_limit_does_not_lock_out_valid_clients(tmp_path: Path) -> None:
+    """The issue's slowloris, scaled down: more slow connections than the process's soft open-file limit (256,
+    like the 1,024 most systems start a process with) but fewer than the connection cap (1,024 by default).
+    Before, the slow connections took every descriptor: accept() failed with EMFILE ("Too many open files" in
+    the log) and a valid client waited in the listen queue until the slow ones timed out, while nothing else in
+    the process could open a file. Now the soft limit is raised to fit the cap (the hard limit allows it), so
+    the slow connections are held and a valid client is served at once, long before their header timeout."""
+    srv = LiveServer(tmp_path, env={"ROLEGATE_HEADER_TIMEOUT_SECONDS": "5"}, open_files=(256, 4096))
+    srv.start()
+    slow = []
+    try:
+        opened = time.monotonic()
+        for _ in range(300):
+            sock = socket.create_connection(("127.0.0.1", srv.port), timeout=WAIT)
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+            slow.append(sock)
+        assert httpx.get(srv.url + "/healthz", timeout=2).text == "ok"
+        assert time.monotonic() - opened < 5, "answered only after the slow connections timed out"
+        assert "Too many open files" not in srv.log()
+    finally:
+        for sock in slow:
+            sock.close()
+        srv.stop()
+
+
+def test_the_cap_is_fitted_under_a_hard_open_file_limit_it_cannot_raise(tmp_path: Path) -> None:
+    """Where the hard limit is below the cap, the cap is lowered to leave descriptors for the store and the log,
+    with one warning; the slow connections past it are answered 503 at once instead of waiting unanswered."""
+    srv = LiveServer(tmp_path, env={"ROLEGATE_HEADER_TIMEOUT_SECONDS": "3"}, open_files=(512, 512))
+    srv.start()
+    slow = []
+    try:
+        for _ in range(600):
+            sock = socket.create_connection(("127.0.0.1", srv.port), timeout=WAIT)
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+            slow.append(sock)
+        refused = 0
+        deadline = time.monotonic() + 1.5  # well within the 3 s header timeout
+        for sock in slow:
+            sock.settimeout(max(0.01, deadline - time.monotonic()))
+            try:
+                refused += sock.recv(64).startswith(b"HTTP/1.1 503 ")
+            except OSError:
+                pass
+        assert refused >= 600 - 512, f"only {refused} of the connections past the cap were refused at once"
+        assert "connection cap lowered to fit the open-file limit" in srv.log()
+    finally:
+        for sock in slow:
+            sock.close()
+        srv.stop()
+
+
 def test_the_cap_is_a_setting_with_a_safe_default(tmp_path: Path) -> None:
     from rolegate.server.config import load_settings
     from rolegate.server.limits import ConnectionLimits

@@ -301,3 +301,27 @@ def test_more_than_ten_session_policy_arns_are_refused(journey: Journey) -> None
     with pytest.raises(ClientError) as exc:
         _assume_b(journey, PolicyArns=arns)
     assert code_of(exc) == "ValidationError" and "less than or equal to 10" in exc.value.response["Error"]["Message"]
+
+
+def test_inline_and_managed_session_policies_over_2048_characters_together_are_packed_policy_too_large(
+        server: LiveServer, iam: Any, journey: Journey) -> None:
+    """Each within its own limit, together over 2,048 characters of plaintext: PackedPolicyTooLarge on AssumeRole
+    and GetFederationToken alike (rolegate.sts.packed_size)."""
+    managed = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+    policy = doc(allow("iam:ListRoles"))
+    inline = policy[:-1] + " " * (2049 - len(managed) - len(policy)) + policy[-1]
+    name = unique("fed")
+    iam.create_user(UserName=name)
+    iam.put_user_policy(UserName=name, PolicyName="fed", PolicyDocument=doc(allow("sts:GetFederationToken")))
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    user_sts = server.client("sts", key_id=key["AccessKeyId"], secret=key["SecretAccessKey"])
+    for call in (lambda: _assume_b(journey, Policy=inline, PolicyArns=[{"arn": managed}]),
+                 lambda: user_sts.get_federation_token(Name="bob", Policy=inline, PolicyArns=[{"arn": managed}])):
+        with pytest.raises(ClientError) as exc:
+            call()
+        assert code_of(exc) == "PackedPolicyTooLarge"
+        assert exc.value.response["Error"]["Message"] == ("Packed policy consumes 101% of allotted space, please "
+                                                          "use smaller policy.")
+    # One character less fits, and reports how full the space is.
+    out = user_sts.get_federation_token(Name="bob", Policy=inline[:-2] + inline[-1], PolicyArns=[{"arn": managed}])
+    assert 0 < out["PackedPolicySize"] <= 100

@@ -162,6 +162,35 @@ def test_a_role_takes_at_most_its_quota_of_managed_policies(store: SqlStore, clo
     assert [a.arn for a in svc.list_attached(req(ACCOUNT), "Role", "lim").items] == sorted(arns[:2])
 
 
+@pytest.mark.parametrize("kind", ["User", "Group"])
+def test_a_user_and_a_group_take_at_most_their_quota_of_managed_policies(store: SqlStore, clock: FixedClock,
+                                                                         accounts: AccountService, req: Requests,
+                                                                         kind: str) -> None:
+    from rolegate.iam.groups import GroupService
+    from rolegate.iam.users import UserService
+
+    svc = ManagedPolicyService(store, IamLimits(managed_policies_per_user=2, managed_policies_per_group=2))
+    if kind == "User":
+        UserService(store).create_user(req(ACCOUNT), "lim")
+    else:
+        GroupService(store).create_group(req(ACCOUNT), "lim")
+    arns = [svc.create_policy(req(ACCOUNT), f"lim{i}", DOC).policy.arn for i in range(3)]
+    svc.attach(req(ACCOUNT), kind, "lim", arns[0])
+    svc.attach(req(ACCOUNT), kind, "lim", arns[1])
+    with pytest.raises(LimitExceeded, match=f"Cannot exceed quota for PoliciesPer{kind}: 2"):
+        svc.attach(req(ACCOUNT), kind, "lim", arns[2])
+
+
+def test_an_account_holds_at_most_its_quota_of_customer_managed_policies(store: SqlStore, clock: FixedClock,
+                                                                         accounts: AccountService,
+                                                                         req: Requests) -> None:
+    svc = ManagedPolicyService(store, IamLimits(customer_managed_policies_per_account=2))
+    svc.create_policy(req(ACCOUNT), "q0", DOC)
+    svc.create_policy(req(ACCOUNT), "q1", DOC)
+    with pytest.raises(LimitExceeded, match="Cannot exceed quota for PoliciesPerAccount: 2."):
+        svc.create_policy(req(ACCOUNT), "q2", DOC)
+
+
 def test_attaching_a_nonexistent_policy_is_no_such_entity(policies: ManagedPolicyService,
                                                           roles: RoleService, req: Requests) -> None:
     roles.create_role(req(ACCOUNT), "ne", TRUST)

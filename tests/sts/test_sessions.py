@@ -5,6 +5,7 @@ policy, and across accounts the caller's identity policies too); end to end in t
 from __future__ import annotations
 
 import json
+import random
 
 import pytest
 
@@ -164,8 +165,39 @@ def test_oversized_packed_policy_is_refused(sts: StsService, roles: RoleService,
     import random
     rnd = random.Random(1)
     tags = [(f"k{i}{rnd.getrandbits(64):x}", f"{rnd.getrandbits(1000):x}"[:256]) for i in range(50)]
-    with pytest.raises(PackedPolicyTooLarge, match=r"Packed policy consumes \d+% of allotted space"):
+    with pytest.raises(PackedPolicyTooLarge, match=r"^Packed size of session tags consumes \d+% of allotted space.$"):
         sts.assume_role(req(alice), arn, "s", tags=tags)
+
+
+def test_inline_and_managed_session_policies_share_the_2048_character_plaintext(
+        sts: StsService, roles: RoleService, policies: ManagedPolicyService, alice: Caller, req: Requests) -> None:
+    """Each within its own limit, together over 2,048: PackedPolicyTooLarge, from the inline document and the ARNs
+    together (AssumeRole, Policy and PolicyArns: "The plaintext that you use for both inline and managed session
+    policies can't exceed 2,048 characters")."""
+    arn = _role(roles, req, "r", alice.arn)
+    managed = policies.create_policy(req(ACCOUNT), "p" * 128, ALLOW_ALL).policy
+    inline = _padded(ALLOW_ALL, 2048 - len(managed.arn))
+    issued = sts.assume_role(req(alice), arn, "s", policy=inline, policy_arns=[managed.arn])  # exactly 2,048
+    assert issued.packed_policy_size is not None and issued.packed_policy_size <= 100
+    with pytest.raises(PackedPolicyTooLarge, match=r"^Packed policy consumes 101% of allotted space, please use "
+                                                   r"smaller policy.$"):
+        sts.assume_role(req(alice), arn, "s", policy=inline + " ", policy_arns=[managed.arn])
+
+
+def test_inherited_transitive_tags_count_toward_the_packed_size(sts: StsService, roles: RoleService,
+                                                                alice: Caller, req: Requests) -> None:
+    """A chained session carries its inherited transitive tags: with them, tags that fit alone do not (the EKS
+    Pod Identity case, rolegate.sts.packed_size)."""
+    both = ("sts:AssumeRole", "sts:TagSession")
+    first = _role(roles, req, "first", alice.arn, actions=both)
+    second = _role(roles, req, "second", f"arn:aws:iam::{ACCOUNT}:role/first", actions=both)
+    rnd = random.Random(5)  # values that do not compress, like the pod UIDs and cluster ARNs of the EKS case
+    inherited = [(f"inherited-{i}", f"{rnd.getrandbits(128):032x}") for i in range(5)]
+    own = [(f"own-{i}", f"{rnd.getrandbits(128):032x}") for i in range(5)]
+    assert sts.assume_role(req(alice), second.replace("second", "first"), "x", tags=own).packed_policy_size
+    issued = sts.assume_role(req(alice), first, "a", tags=inherited, transitive_tag_keys=[k for k, _ in inherited])
+    with pytest.raises(PackedPolicyTooLarge, match="Packed size of session tags"):
+        sts.assume_role(req(session_caller(issued.claims, "us-east-1")), second, "b", tags=own)
 
 
 def _padded(policy: str, chars: int) -> str:

@@ -12,7 +12,7 @@ from rolegate.core.clock import FixedClock
 from rolegate.core.errors import ExpiredToken, InvalidClientTokenId
 from rolegate.store.sql import SqlStore
 from rolegate.sts.keyring import KeyRing
-from rolegate.sts.tokens import ASSUMED_ROLE, SessionClaims, SessionCodec, packed_policy_percent
+from rolegate.sts.tokens import ASSUMED_ROLE, SessionClaims, SessionCodec
 
 from .conftest import ACCOUNT, START
 
@@ -110,11 +110,3 @@ def test_expiry_follows_the_clock(codec: SessionCodec, clock: FixedClock) -> Non
     clock.advance(1)
     with pytest.raises(ExpiredToken, match="The security token included in the request is expired"):
         codec.open(token, claims.access_key_id)
-
-
-def test_packed_size_grows_with_policy_and_tags() -> None:
-    small = packed_policy_percent('{"Version":"2012-10-17","Statement":[]}', (), ())
-    tagged = packed_policy_percent(None, (), [(f"k{i}", "v" * 200) for i in range(10)])
-    assert 0 < small < 10
-    assert tagged > small
-

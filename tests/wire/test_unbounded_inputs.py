@@ -17,7 +17,8 @@ from rolegate.wire.models import default_catalog
 # (service, operation, member path) -> the documented limit and where it is enforced.
 UNBOUNDED_BY_MODEL: dict[tuple[str, str, str], str] = {
     ("sts", "AssumeRole", "Policy"):
-        "2,048 characters (STS API reference, AssumeRole: Policy) - sts.sessions.MAX_SESSION_POLICY_CHARS",
+        "2,048 characters (STS API reference, AssumeRole: Policy) - sts.sessions.MAX_SESSION_POLICY_CHARS; "
+        "with PolicyArns, 2,048 together and the packed size - sts.packed_size",
     ("sts", "AssumeRole", "PolicyArns"):
         "10 ARNs (STS API reference, AssumeRole: PolicyArns) - sts.sessions.MAX_SESSION_POLICY_ARNS",
     ("sts", "AssumeRoleWithWebIdentity", "PolicyArns"):

@@ -15,7 +15,10 @@ never finishes its head is held for ever, and a header value that never ends is 
 * a head not complete ``header_timeout_seconds`` after the connection opened (or after the previous
   response) gets 408 and is closed, and so is a body not complete ``body_timeout_seconds`` after its head;
 * a connection beyond ``max_connections`` is answered 503 at once and closed, before it is read, so the
-  excess costs one write and a close instead of starving the connections already served.
+  excess costs one write and a close instead of starving the connections already served;
+* the cap is fitted under the process's open-file limit (``fit_to_open_files``): a cap above it would let slow
+  connections take every descriptor, so that accept() fails with EMFILE, the excess waits unanswered in the listen
+  queue, and the store and the log cannot open a file either.
 
 Refusals are logged, at most one summary line per reason every ten seconds: a flood must not become a log flood.
 """
@@ -23,7 +26,9 @@ Refusals are logged, at most one summary line per reason every ten seconds: a fl
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
+import resource
 import socket
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -41,6 +46,9 @@ _REASONS = {
     503: "Service Unavailable",
 }
 _LOG_EVERY_SECONDS = 10.0
+# Descriptors kept for everything but client connections: the listening socket, the store (SQLite's database,
+# -wal and -shm per pooled connection, or PostgreSQL's sockets), the log, key files, uvicorn's worker pipes.
+_RESERVED_FILES = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,16 +235,38 @@ class LimitedProtocol(HttpToolsProtocol):
             self.transport.close()
 
 
+def fit_to_open_files(limits: ConnectionLimits) -> ConnectionLimits:
+    """``limits`` with the connection cap under this process's open-file limit, raising the soft limit to the
+    hard one first (rolegate choice, as Go's runtime and nginx's ``worker_rlimit_nofile`` do: the soft limit of
+    1,024 most systems start with is below the default cap). If the cap still does not fit, it is lowered to
+    leave ``_RESERVED_FILES`` descriptors free, with one warning saying so."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = limits.max_connections + _RESERVED_FILES
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError):
+            pass  # not allowed here: fit the cap to the limit there is
+    if soft == resource.RLIM_INFINITY or soft >= wanted:
+        return limits
+    fitted = max(1, soft - _RESERVED_FILES)
+    log.warning("connection cap lowered to fit the open-file limit", configured=limits.max_connections,
+                max_connections=fitted, open_file_limit=soft)
+    return dataclasses.replace(limits, max_connections=fitted)
+
+
 def limited_protocol(limits: ConnectionLimits) -> type[LimitedProtocol]:
     """uvicorn's httptools protocol under ``limits``: pass it as ``uvicorn.Config(http=...)`` in this process."""
-    return type("LimitedProtocol", (LimitedProtocol,), {"limits": limits})
+    return type("LimitedProtocol", (LimitedProtocol,), {"limits": fit_to_open_files(limits)})
 
 
 @functools.cache
 def _environment_limits() -> ConnectionLimits:
     from .config import load_settings
 
-    return ConnectionLimits.from_settings(load_settings())
+    return fit_to_open_files(ConnectionLimits.from_settings(load_settings()))
 
 
 class EnvironmentLimitedProtocol(LimitedProtocol):

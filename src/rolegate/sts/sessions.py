@@ -47,7 +47,8 @@ from .saml import (SamlChecks, _metadata, _saml_duration, _saml_session_name, _s
                    name_qualifier, replay_key, saml_context)
 from .mfa import MfaService
 from .ports import SessionStore
-from .tokens import SessionClaims, SessionCodec, packed_policy_percent
+from .packed_size import PackedTooLarge, check_packed_size
+from .tokens import SessionClaims, SessionCodec
 
 
 class PackedPolicyTooLarge(ClientError):
@@ -265,7 +266,7 @@ class StsService:
         """The session policies checked, the session's tags and transitive keys, and the packed size."""
         self._check_session_policies(role.account_id, policy, policy_arns)
         all_tags, transitive = _session_tags(tags, transitive_tag_keys, inherited)
-        return all_tags, transitive, self._packed(policy, policy_arns, tags)
+        return all_tags, transitive, self._packed(policy, policy_arns, all_tags, transitive)
 
     def _role_session(self, request: RequestContext, role: RoleRecord, session_name: str,
                       expires_at: dt.datetime, *, policy: str | None, policy_arns: Sequence[str],
@@ -314,7 +315,7 @@ class StsService:
         duration = _saml_duration(duration_seconds, assertion.session_duration, role.max_session_duration)
         self._check_session_policies(role.account_id, policy, policy_arns)
         tags, transitive = _saml_tags(assertion.principal_tags, assertion.transitive_tag_keys)
-        packed = self._packed(policy, policy_arns, tags)
+        packed = self._packed(policy, policy_arns, tags, transitive)
         source = _source_identity(assertion.source_identity, None)
         qualifier = name_qualifier(assertion.issuer, provider.account_id, provider.name)
         context = {**assume_context(session_name, role.tags, tags=tags, transitive_tag_keys=transitive,
@@ -458,14 +459,14 @@ class StsService:
                 raise MalformedPolicyDocument(f"Policy {arn} does not exist or is not attachable.")
 
     @staticmethod
-    def _packed(policy: str | None, policy_arns: Sequence[str], tags: Sequence[tuple[str, str]]) -> int | None:
-        if policy is None and not policy_arns and not tags:
-            return None
-        percent = packed_policy_percent(policy, policy_arns, tags)
-        if percent > 100:
-            raise PackedPolicyTooLarge(f"Packed policy consumes {percent}% of allotted space, "
-                                       f"please use smaller policy.")
-        return percent
+    def _packed(policy: str | None, policy_arns: Sequence[str], tags: Sequence[tuple[str, str]],
+                transitive: Sequence[str] = ()) -> int | None:
+        """``PackedPolicySize`` of the session's policies and every tag it carries, inherited ones included
+        (rolegate.sts.packed_size)."""
+        try:
+            return check_packed_size(policy, policy_arns, tags, transitive)
+        except PackedTooLarge as exc:
+            raise PackedPolicyTooLarge(exc.message) from None
 
     def _note_role_use(self, role: RoleRecord, region: str) -> None:
         """RoleLastUsed, written at most once per role per interval per process (the reasoning of

@@ -20,7 +20,6 @@ import hmac
 import json
 import os
 import zlib
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -196,27 +195,3 @@ def _decode_claims(plain: bytes) -> SessionClaims:
         tags=tuple((str(k), str(v)) for k, v in d.get("T", ())), transitive_tag_keys=tuple(d.get("K", ())),
         source_identity=d.get("S"), mfa_authenticated_at=_dt(d["M"]) if "M" in d else None,
         chained=bool(d.get("c")))
-
-
-# --- packed policy size ---------------------------------------------------------------------------
-
-# AWS packs session policies and session tags into a compressed binary form with an undocumented
-# allowance and reports how full it is as ``PackedPolicySize`` (percent); over 100 the call fails with
-# PackedPolicyTooLarge (STS API reference, AssumeRole: "PackedPolicySize"). rolegate's packing is the
-# deflated compact form of the same inputs, against this allowance.
-PACKED_ALLOWANCE_BYTES = 2048
-
-
-def packed_policy_percent(policy: str | None, policy_arns: Sequence[str],
-                          tags: Sequence[tuple[str, str]]) -> int:
-    parts: list[Any] = []
-    if policy is not None:
-        try:
-            parts.append(json.loads(policy))  # whitespace does not count, as in AWS's packing
-        except ValueError:
-            parts.append(policy)
-    parts.append(list(policy_arns))
-    parts.append([list(t) for t in tags])
-    raw = json.dumps(parts, separators=(",", ":")).encode("utf-8")
-    size = len(zlib.compress(raw, 9))
-    return -(-size * 100 // PACKED_ALLOWANCE_BYTES)  # ceiling
