@@ -10,6 +10,7 @@ import pytest
 
 from tests.live import LiveServer
 from tests.migrated import migrated_template
+from tests.postgres import create_template, drop_database, postgres_url
 
 
 @pytest.fixture(scope="session")
@@ -35,3 +36,12 @@ def sts(server: LiveServer):  # type: ignore[no-untyped-def]
 def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Migrated once per run; a test takes its own copy with ``tests.migrated.copy_database``."""
     return migrated_template(tmp_path_factory.mktemp("migrated"))
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[tuple[str, str]]:
+    """(cluster URL, name of a database migrated once per run): ``tests.postgres.database_from`` copies it."""
+    base = postgres_url()
+    name = create_template(base)
+    yield base, name
+    drop_database(base, name)

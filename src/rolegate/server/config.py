@@ -46,6 +46,14 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=Path(".rolegate"), description="SQLite database, master key and root credentials")
     database_url: str | None = Field(default=None, description="SQLAlchemy URL of the store",
                                      json_schema_extra={"unset": "SQLite in `data_dir`"})
+    # PostgreSQL only (docs/operations.md "Many nodes on PostgreSQL"): what one worker may hold of the database.
+    database_pool_size: int = Field(default=10, ge=1, le=1000,
+                                    description="PostgreSQL: connections one worker process keeps open at most; "
+                                                "nodes x workers x this must stay below the server's "
+                                                "`max_connections`")
+    database_statement_timeout_ms: int = Field(default=5000, ge=100, le=600_000,
+                                               description="PostgreSQL: a statement running longer is cancelled "
+                                                           "and the request answered 503 (retryable)")
     dev: bool = Field(default=False, description="accept any unknown access key as the default account's "
                                                  "administrator IAM user `rolegate-dev`; enables "
                                                  "`POST /_rolegate/reset`. For local testing only")
