@@ -40,6 +40,11 @@ class LiveServer:
     log_dir: Path | None = None  # default: the data directory (elsewhere when that disk is to be filled)
 
     @property
+    def database_url(self) -> str:
+        """The SQLAlchemy URL of this server's store: its PostgreSQL database, else the SQLite file."""
+        return self.env.get("ROLEGATE_DATABASE_URL") or f"sqlite:///{self.data_dir / 'rolegate.db'}"
+
+    @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 

@@ -81,3 +81,12 @@ def database_from(base: str, template: str) -> Iterator[str]:
         yield _database_url(base, name)
     finally:
         drop_database(base, name)
+
+
+# The one master key every node of a test's cluster shares (base64 of 32 bytes; a test value, never a real one).
+TEST_MASTER_KEY = "cm9sZWdhdGUtdGVzdC1tYXN0ZXIta2V5LTMyLWJ5dGU="
+
+
+def server_env(database_url: str) -> dict[str, str]:
+    """The environment that points a ``LiveServer`` at ``database_url`` as one node of many."""
+    return {"ROLEGATE_DATABASE_URL": database_url, "ROLEGATE_MASTER_KEY": TEST_MASTER_KEY}

@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -120,6 +120,16 @@ class Settings(BaseSettings):
         if v.lower() not in {"debug", "info", "warning", "error"}:
             raise ValueError("log_level must be debug, info, warning or error")
         return v.lower()
+
+    @model_validator(mode="after")
+    def _shared_store_needs_one_master_key(self) -> Settings:
+        # Every node of a shared store must open what another sealed (access key secrets, the session key
+        # ring): a key generated per node in its own data_dir would make each node's secrets unreadable to
+        # the others, so a server store requires the one master_key all nodes are given.
+        if self.database_url and not self.database_url.startswith("sqlite") and not self.master_key:
+            raise ValueError("master_key must be set when database_url names a server database: every node "
+                             "needs the same key (docs/operations.md, \"Many nodes on PostgreSQL\")")
+        return self
 
     @property
     def sqlite_url(self) -> str:

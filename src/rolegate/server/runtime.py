@@ -48,7 +48,7 @@ from rolegate.sts.tokens import SessionCodec
 from rolegate.core.bookkeeping import Bookkeeping
 from sqlalchemy import Engine
 
-from rolegate.store.engine import create_store_engine, migrate
+from rolegate.store.engine import create_store_engine, migrate, startup_lock
 from rolegate.store.sealing import Sealer, load_or_create_master_key
 from rolegate.store.sql import SqlStore
 from rolegate.wire.handlers import Services
@@ -177,17 +177,20 @@ def prepare(settings: Settings, clock: Clock | None = None) -> Bootstrap:
     engine = store_engine(settings)
     try:
         migrate(engine)
+        # Nodes of one PostgreSQL starting together would each find no default account and create it: the
+        # bootstrap runs one node at a time, and each after the first finds what the first made.
+        with startup_lock(engine):
+            runtime = open_runtime(settings, clock)
+            try:
+                boot = ensure_default_account(runtime)
+                ensure_session_key(runtime)
+                if settings.dev:
+                    ensure_dev_user(runtime)
+                return boot
+            finally:
+                runtime.store.close()
     finally:
         engine.dispose()
-    runtime = open_runtime(settings, clock)
-    try:
-        boot = ensure_default_account(runtime)
-        ensure_session_key(runtime)
-        if settings.dev:
-            ensure_dev_user(runtime)
-        return boot
-    finally:
-        runtime.store.close()
 
 
 def ensure_session_key(runtime: Runtime) -> None:

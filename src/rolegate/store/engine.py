@@ -17,6 +17,8 @@ from __future__ import annotations
 import errno
 import os
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -158,8 +160,27 @@ def free_bytes(path: Path) -> int:
     return st.f_bavail * st.f_frsize
 
 
-# The key of the advisory lock nodes take around migrations (any constant; "rolegate" in ASCII).
+# The keys of the advisory locks nodes take around migrations and the bootstrap (any constants: "rolegate"
+# and "rolegatf" in ASCII).
 MIGRATION_LOCK = 0x726F6C6567617465
+STARTUP_LOCK = 0x726F6C6567617466
+
+
+@contextmanager
+def startup_lock(engine: Engine) -> Iterator[None]:
+    """On PostgreSQL, one node at a time inside (a session advisory lock, released when the block ends or the
+    connection dies); elsewhere nothing: SQLite's processes start from one ``serve``."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f"SELECT pg_advisory_lock({STARTUP_LOCK})")
+        conn.commit()
+        try:
+            yield
+        finally:
+            conn.exec_driver_sql(f"SELECT pg_advisory_unlock({STARTUP_LOCK})")
+            conn.commit()
 
 
 def migrate(engine: Engine) -> None:
