@@ -25,6 +25,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, make_url
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 WRITE = "rolegate_write"
 _MIGRATIONS = Path(__file__).with_name("migrations")
@@ -124,6 +125,8 @@ def resource_failure(exc: BaseException) -> str | None:
         seen.add(id(current))
         if isinstance(current, OSError) and current.errno in (errno.ENOSPC, errno.EDQUOT):
             return DISK_FULL
+        if isinstance(current, PoolTimeout):  # every pooled connection busy for pool_timeout
+            return STORE_BUSY
         if isinstance(current, sqlite3.Error):
             name = getattr(current, "sqlite_errorname", "") or ""
             text = str(current).lower()

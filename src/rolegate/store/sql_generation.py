@@ -33,9 +33,11 @@ from sqlalchemy.engine import ExecutionContext
 from sqlalchemy.sql.dml import Update, UpdateBase
 
 from rolegate.core import ids
+from rolegate.core.errors import StoreUnavailable
 from rolegate.core.arns import parse_arn
 
 from . import schema as t
+from .engine import resource_failure
 from .invalidation import Stamp
 
 _TOUCHED = "rolegate.invalidation_scopes"
@@ -105,7 +107,13 @@ class GenerationReader:
         self._lock = threading.Lock()
 
     def stamp(self, account_id: str) -> Stamp:
-        row = self._fetch(self._stamp_sql, (account_id,))
+        try:
+            row = self._fetch(self._stamp_sql, (account_id,))
+        except Exception as exc:  # the database away (a restart, a lost network): a retryable 503, not a 500
+            reason = resource_failure(exc)
+            if reason is None:
+                raise
+            raise StoreUnavailable(reason) from exc
         if row is None:
             return (0, 0)
         return (int(row[0]) if row[0] is not None else 0, int(row[1]) if row[1] is not None else 0)

@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy import Engine, delete
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from rolegate.core.errors import StoreConflict, StoreUnavailable
 from rolegate.store import schema as t
@@ -97,7 +98,7 @@ class SqlStore:
     def _unavailable_as_aws(self) -> Iterator[None]:
         try:
             yield
-        except (DBAPIError, OSError) as exc:
+        except (DBAPIError, OSError, PoolTimeout) as exc:
             reason = resource_failure(exc)
             if reason is None:
                 raise
