@@ -137,8 +137,8 @@ def test_concurrent_creates_of_one_name_let_exactly_one_win(store: SqlStore) -> 
         return "created"  # only once committed
 
     def create(i: int) -> None:
-        # As the endpoint runs a handler: a write that lost a serialization race (PostgreSQL) runs again and
-        # then sees the winner's row; SQLite's single writer never conflicts.
+        # As the endpoint runs a handler: run again on a StoreConflict (a serialization failure or deadlock on
+        # PostgreSQL, which rolegate's own writers avoid by writing one at a time: docs/adr/0044).
         try:
             outcomes.append(run_retrying(lambda: attempt(i), attempts=20))
         except DuplicateKeyError:

@@ -6,10 +6,12 @@ commit survives a crash of the process and of the machine), foreign keys on, a b
 
 PostgreSQL (``postgresql+psycopg://``, the ``rolegate[postgresql]`` extra) is the shared store of many nodes
 (docs/adr/0044-postgresql-isolation-and-retries.md): a pool sized by setting, every statement bounded by
-``statement_timeout``, reads in one REPEATABLE READ snapshot and writes SERIALIZABLE — so every check-then-act
-of a write (a name's uniqueness, a quota, a replayed assertion) holds as it does on SQLite's single writer —
-and a conflict between two writers surfaces as ``STORE_CONFLICT`` for the request to be run again.
-Migrations run under an advisory lock, so nodes starting together apply each migration once.
+``statement_timeout``, reads in one REPEATABLE READ snapshot, and writes one at a time across all nodes — each
+write transaction first takes one transaction-scoped advisory lock, then runs at READ COMMITTED, so that every
+statement after the lock sees every write committed before it: SQLite's single-writer semantics, under which
+every check-then-act of a write (a name's uniqueness, a quota, a replayed assertion) holds. A serialization
+failure or deadlock (only a writer outside rolegate can cause one) surfaces as ``STORE_CONFLICT`` for the
+request to be run again. Migrations run under an advisory lock, so nodes starting together apply each once.
 """
 
 from __future__ import annotations
@@ -33,7 +35,9 @@ _MIGRATIONS = Path(__file__).with_name("migrations")
 
 # What a connection of each kind runs at on PostgreSQL (docs/adr/0044-postgresql-isolation-and-retries.md).
 READ_ISOLATION = "REPEATABLE READ"
-WRITE_ISOLATION = "SERIALIZABLE"
+WRITE_ISOLATION = "READ COMMITTED"
+# The advisory lock every write transaction takes first ("rolegatw" in ASCII): one writer at a time.
+WRITE_LOCK = 0x726F6C6567617477
 
 
 def create_store_engine(url: str, *, busy_timeout_ms: int = 10_000, pool_size: int = 10,
@@ -51,12 +55,20 @@ def _postgresql_engine(url: str, pool_size: int, statement_timeout_ms: int, conn
     # max_overflow=0: the pool is the bound the operator set; a burst waits pool_timeout, then is a 503, so
     # N nodes never open more than N x pool_size connections (PostgreSQL's max_connections is the budget).
     # statement_timeout: a slow database answers a clean 503 instead of piling requests up behind it.
-    return create_engine(
+    engine = create_engine(
         url, future=True, hide_parameters=True, pool_pre_ping=True, pool_size=pool_size, max_overflow=0,
         pool_timeout=max(1.0, statement_timeout_ms / 1000), isolation_level=READ_ISOLATION,
         connect_args={"connect_timeout": connect_timeout_seconds,
                       "options": f"-c statement_timeout={int(statement_timeout_ms)}",
                       "application_name": "rolegate"})
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        if conn.get_execution_options().get(WRITE):
+            # Before any read of the write: waiting here is bounded by statement_timeout (then a 503).
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
+
+    return engine
 
 
 def _sqlite_engine(url: str, busy_timeout_ms: int) -> Engine:
