@@ -90,3 +90,15 @@ TEST_MASTER_KEY = "cm9sZWdhdGUtdGVzdC1tYXN0ZXIta2V5LTMyLWJ5dGU="
 def server_env(database_url: str) -> dict[str, str]:
     """The environment that points a ``LiveServer`` at ``database_url`` as one node of many."""
     return {"ROLEGATE_DATABASE_URL": database_url, "ROLEGATE_MASTER_KEY": TEST_MASTER_KEY}
+
+
+@contextmanager
+def empty_database(base: str) -> Iterator[str]:
+    """A new database with no tables (what a first deployment starts from); yields its URL, drops it after."""
+    name = f"rolegate_empty_{os.getpid()}_{next(_counter)}"
+    with _admin(base) as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))  # type: ignore[attr-defined]
+    try:
+        yield _database_url(base, name)
+    finally:
+        drop_database(base, name)

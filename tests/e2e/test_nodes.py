@@ -28,7 +28,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.live import ACCOUNT_ID, LiveServer
-from tests.postgres import database_from, server_env
+from sqlalchemy import create_engine, text
+
+from tests.postgres import database_from, empty_database, postgres_url, server_env
 
 pytestmark = [pytest.mark.live, pytest.mark.slow]
 
@@ -207,3 +209,39 @@ def test_every_node_reads_the_one_database(nodes: Nodes) -> None:
     # Not a SQLite file per node: the data directories hold no database.
     for node in nodes.all:
         assert not Path(node.data_dir, "rolegate.db").exists()
+
+
+def test_nodes_starting_together_on_an_empty_database_migrate_it_and_bootstrap_it_once(
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    # Migrations and the first account under advisory locks: three nodes started at once all come up, on one
+    # schema at head, with one default account.
+    with empty_database(postgres_url()) as url:
+        fresh = [LiveServer(tmp_path_factory.mktemp(f"fresh{i}"), env=server_env(url)) for i in range(3)]
+        errors: list[BaseException] = []
+
+        def start(node: LiveServer) -> None:
+            try:
+                node.start()
+            except BaseException as exc:  # reported below, with the node's log
+                errors.append(exc)
+
+        threads = [threading.Thread(target=start, args=(n,)) for n in fresh]
+        try:
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(120)
+            assert not errors, errors
+            role = unique("fresh")
+            fresh[0].client("iam").create_role(RoleName=role, AssumeRolePolicyDocument=TRUST_ACCOUNT)
+            assert [n.client("iam").get_role(RoleName=role)["Role"]["RoleName"] for n in fresh] == [role] * 3
+            engine = create_engine(url)
+            try:
+                with engine.connect() as db:
+                    assert db.execute(text("SELECT count(*) FROM accounts")).scalar_one() == 1
+                    assert db.execute(text("SELECT count(*) FROM alembic_version")).scalar_one() == 1
+            finally:
+                engine.dispose()
+        finally:
+            for n in fresh:
+                n.stop()

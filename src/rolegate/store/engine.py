@@ -185,16 +185,22 @@ STARTUP_LOCK = 0x726F6C6567617466
 def startup_lock(engine: Engine) -> Iterator[None]:
     """On PostgreSQL, one node at a time inside (a session advisory lock, released when the block ends or the
     connection dies); elsewhere nothing: SQLite's processes start from one ``serve``."""
+    with _advisory_lock(engine, STARTUP_LOCK):
+        yield
+
+
+@contextmanager
+def _advisory_lock(engine: Engine, key: int) -> Iterator[None]:
     if engine.dialect.name != "postgresql":
         yield
         return
-    with engine.connect() as conn:
-        conn.exec_driver_sql(f"SELECT pg_advisory_lock({STARTUP_LOCK})")
+    with engine.connect() as conn:  # not a write connection: it takes no write lock
+        conn.exec_driver_sql(f"SELECT pg_advisory_lock({key})")
         conn.commit()
         try:
             yield
         finally:
-            conn.exec_driver_sql(f"SELECT pg_advisory_unlock({STARTUP_LOCK})")
+            conn.exec_driver_sql(f"SELECT pg_advisory_unlock({key})")
             conn.commit()
 
 
@@ -206,17 +212,9 @@ def migrate(engine: Engine) -> None:
     sharing a file)."""
     cfg = Config()
     cfg.set_main_option("script_location", str(_MIGRATIONS))
-    postgresql = engine.dialect.name == "postgresql"
-    with engine.connect().execution_options(**{WRITE: True}) as conn:
-        if postgresql:
-            conn.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK})")
-            conn.commit()
-        try:
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
-            conn.commit()
-        finally:
-            if postgresql:
-                conn.rollback()
-                conn.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK})")
-                conn.commit()
+    # The lock is held on a connection of its own, which takes no write lock: holding the migration lock inside
+    # a write transaction would deadlock with a node that holds the write lock and waits for the migration lock.
+    with _advisory_lock(engine, MIGRATION_LOCK), engine.connect().execution_options(**{WRITE: True}) as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+        conn.commit()

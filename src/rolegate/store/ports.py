@@ -99,6 +99,7 @@ def run_retrying(work: Callable[[], R], *, attempts: int = MAX_ATTEMPTS) -> R:
 
     Each pause is random (full jitter, doubling) so that the writers that collided do not collide again in
     step; the last conflict is raised (a retryable 503 to a client, whose SDK retries it)."""
+    outer = _commits.get()  # an enclosing attempt: it must see this one's commits too
     for attempt in range(1, attempts + 1):
         counter = [0]
         token = _commits.set(counter)
@@ -109,5 +110,7 @@ def run_retrying(work: Callable[[], R], *, attempts: int = MAX_ATTEMPTS) -> R:
                 raise
         finally:
             _commits.reset(token)
+            if outer is not None:
+                outer[0] += counter[0]
         time.sleep(random.uniform(0, _BACKOFF_SECONDS * 2 ** attempt))
     raise AssertionError("unreachable")  # the loop returns or raises
