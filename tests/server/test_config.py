@@ -59,3 +59,8 @@ def test_a_server_database_without_a_master_key_is_an_error(monkeypatch: pytest.
 def test_a_sqlite_database_url_needs_no_master_key(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("ROLEGATE_DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
     assert load_settings().master_key is None
+
+
+def test_the_test_suites_own_variables_are_not_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ROLEGATE_TEST_POSTGRES_URL", "postgresql+psycopg://rolegate@127.0.0.1:1/postgres")
+    assert load_settings().database_url is None

@@ -24,6 +24,9 @@ from rolegate.auth.partitions import partition_ids
 ENV_PREFIX = "ROLEGATE_"
 # Read by the process but not settings of the server itself.
 _NOT_SETTINGS = {"ROLEGATE_CONFIG"}
+# The test suite's own variables (ROLEGATE_TEST_POSTGRES_URL, …: tests/postgres.py): never read by the server,
+# and present in the environment of every test that loads settings when CI runs the PostgreSQL half.
+_TEST_PREFIX = "ROLEGATE_TEST_"
 
 
 class ConfigError(Exception):
@@ -154,7 +157,8 @@ class Settings(BaseSettings):
 def load_settings(**overrides: Any) -> Settings:
     """Settings from flags (``overrides``; None means not given), environment and TOML file."""
     known = {ENV_PREFIX + name.upper() for name in Settings.model_fields} | _NOT_SETTINGS
-    unknown = sorted(k for k in os.environ if k.startswith(ENV_PREFIX) and k not in known)
+    unknown = sorted(k for k in os.environ
+                     if k.startswith(ENV_PREFIX) and k not in known and not k.startswith(_TEST_PREFIX))
     if unknown:
         raise ConfigError(f"unknown setting(s) in the environment: {', '.join(unknown)}")
     toml = os.environ.get("ROLEGATE_CONFIG")
