@@ -111,7 +111,8 @@ class Endpoint:
         ctx = HandlerContext(self._services, call.caller, call.request_id, call.context.region, self._authz,
                              call.context)
         operation, params = call.operation, call.params
-        # A handler whose write lost a serialization race on PostgreSQL runs again (docs/adr/0044).
+        # A handler whose write hit a serialization failure or deadlock on PostgreSQL runs again while it has
+        # committed nothing (docs/adr/0044-postgresql-isolation-and-retries.md).
         call.result = run_retrying(lambda: operation.handler(ctx, params)) or {}
 
     def _encode(self, call: Call) -> None:
