@@ -65,21 +65,27 @@ _ACCOUNT_OF_ID: dict[str, str] = {}  # entity id -> account, per process: an id 
 _MAX_REMEMBERED_IDS = 100_000
 
 
+# Run at the end of every write transaction: built once, as the read path's statements are.
+_BUMP_GLOBAL = (update(t.policy_generation).where(t.policy_generation.c.id == _ROW)
+                .values(generation=t.policy_generation.c.generation + 1))
+_RESTART_GLOBAL = t.policy_generation.insert().values(id=_ROW, generation=1)
+_BUMP_SCOPE = (update(t.invalidation_scopes).where(t.invalidation_scopes.c.scope == bindparam("b_scope"))
+               .values(generation=t.invalidation_scopes.c.generation + 1))
+_START_SCOPE = t.invalidation_scopes.insert().values(scope=bindparam("b_scope"), generation=1)
+
+
 def bump(conn: Connection) -> None:
     """Move the global generation: every cache entry of every account is stale."""
-    g = t.policy_generation
-    done = conn.execute(update(g).where(g.c.id == _ROW).values(generation=g.c.generation + 1)).rowcount
-    if not done:  # the row went missing (a hand-edited database); restart far from any cached value
-        conn.execute(g.insert().values(id=_ROW, generation=1))
+    if not conn.execute(_BUMP_GLOBAL).rowcount:
+        # The row went missing (a hand-edited database); restart far from any cached value.
+        conn.execute(_RESTART_GLOBAL)
 
 
 def bump_scopes(conn: Connection, scopes: Iterable[str]) -> None:
     """Move the generation of each account scope (a missing row reads as 0, so it starts at 1)."""
-    s = t.invalidation_scopes
     for scope in sorted(scopes):  # one order for every writer: no deadlock between two on PostgreSQL
-        done = conn.execute(update(s).where(s.c.scope == scope).values(generation=s.c.generation + 1)).rowcount
-        if not done:
-            conn.execute(s.insert().values(scope=scope, generation=1))
+        if not conn.execute(_BUMP_SCOPE, {"b_scope": scope}).rowcount:
+            conn.execute(_START_SCOPE, {"b_scope": scope})
 
 
 _STAMP_SQL = ("SELECT (SELECT generation FROM policy_generation WHERE id = 1), "
