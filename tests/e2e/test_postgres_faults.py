@@ -5,8 +5,8 @@
   is back, and every acknowledged write is there.
 - kill -9 of one node under mixed load: clients that fail over to the other node lose no acknowledged write,
   and see no 5xx at all; the only failures are the killed node's in-flight requests (connection errors).
-- a slow database (a lock held on a table the requests need): requests end at ``statement_timeout`` with a
-  clean 503 instead of piling up, and the next requests after the lock is gone are fast again.
+- a slow database (a lock held on a table the requests need, for ten statement timeouts): requests end near
+  ``statement_timeout`` with a clean 503 instead of piling up, and the next requests after the lock is gone are fast again.
 
 The database is a cluster of this module's own (``tests.postgres_cluster``), so stopping it disturbs no other
 test. Clients make one attempt each (no SDK retries) so that every 503 is seen and counted.
@@ -15,6 +15,7 @@ test. Clients make one attempt each (no SDK retries) so that every 503 is seen a
 from __future__ import annotations
 
 import json
+import statistics
 import threading
 import time
 import uuid
@@ -38,6 +39,7 @@ pytestmark = [pytest.mark.live, pytest.mark.slow]
 TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
 STATEMENT_TIMEOUT_MS = 500
+LOCK_SECONDS = 5.0  # how long the slow-database test holds its lock: ten statement timeouts
 
 
 def figure(capsys: pytest.CaptureFixture[str], text: str) -> None:
@@ -240,7 +242,7 @@ def test_a_slow_database_answers_clean_503s_at_the_statement_timeout(setup: Setu
         threads = [threading.Thread(target=client_loop, args=(stop, i), daemon=True) for i in range(8)]
         for t in threads:
             t.start()
-        time.sleep(3.0)
+        time.sleep(LOCK_SECONDS)
         stop.set()
         for t in threads:
             t.join(30)
@@ -248,9 +250,11 @@ def test_a_slow_database_answers_clean_503s_at_the_statement_timeout(setup: Setu
     slowest = max(latencies)
     assert outcomes["503 ServiceUnavailable"] > 0
     assert set(outcomes) <= {"503 ServiceUnavailable", "ok"}, outcomes
-    # No pile-up: each request ends near the statement timeout (one statement waits; a loaded 2-core machine
-    # adds scheduling noise), not at the end of the lock; and straight after, requests are fast again.
-    assert slowest < STATEMENT_TIMEOUT_MS / 1000 + 1.0, slowest
+    # No pile-up: requests end near the statement timeout — slowest 1.1 s on a quiet machine, 2.6 s with the
+    # shared 2-core one fully loaded — not at the end of the lock; and straight after, requests are fast.
+    typical = statistics.median(latencies)
+    assert typical < 3 * STATEMENT_TIMEOUT_MS / 1000, typical
+    assert slowest < 0.8 * LOCK_SECONDS, slowest
     iam = node.client("iam")
     iam.get_role(RoleName=name)
     started = time.monotonic()
@@ -258,6 +262,6 @@ def test_a_slow_database_answers_clean_503s_at_the_statement_timeout(setup: Setu
         iam.get_role(RoleName=name)
     after = (time.monotonic() - started) / 10
     assert after < 0.5
-    figure(capsys, f"a 3 s table lock with statement_timeout {STATEMENT_TIMEOUT_MS} ms, 8 clients: "
+    figure(capsys, f"a {LOCK_SECONDS:.0f} s table lock with statement_timeout {STATEMENT_TIMEOUT_MS} ms, 8 clients: "
                    f"{outcomes['503 ServiceUnavailable']} answered 503 ServiceUnavailable, {outcomes['ok']} ok, "
-                   f"slowest {slowest * 1000:.0f} ms; afterwards {after * 1000:.1f} ms per GetRole")
+                   f"median {typical * 1000:.0f} ms, slowest {slowest * 1000:.0f} ms; afterwards {after * 1000:.1f} ms per GetRole")
