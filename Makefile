@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 4566
 PYTEST_ARGS ?=
 
-.PHONY: run test lint bench clean
+.PHONY: run test test-postgresql-smoke lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,14 @@ lint: $(STAMP)
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The PostgreSQL smoke (issue 16): a representative subset of the boto3 / AWS CLI end-to-end suite again, the
+# shared servers on PostgreSQL (ROLEGATE_TEST_POSTGRES_URL names the cluster; .ci/run starts one).
+PG_SMOKE := tests/e2e/test_roles_boto3.py tests/e2e/test_sts_boto3.py tests/e2e/test_policies_boto3.py \
+	tests/e2e/test_access_keys_boto3.py tests/e2e/test_users_boto3.py tests/e2e/test_groups_boto3.py \
+	tests/e2e/test_instance_profiles_boto3.py tests/e2e/test_concurrency.py tests/e2e/test_awscli.py
+test-postgresql-smoke: $(STAMP)
+	ROLEGATE_TEST_SERVER_STORE=postgresql $(BIN)/python -m pytest -p no:cacheprovider $(PG_SMOKE)
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'

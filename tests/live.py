@@ -41,6 +41,11 @@ class LiveServer:
     open_files: tuple[int, int] | None = None  # the server's RLIMIT_NOFILE (soft, hard), as ulimit -Sn/-Hn set it
 
     @property
+    def database_url(self) -> str:
+        """The SQLAlchemy URL of this server's store: its PostgreSQL database, else the SQLite file."""
+        return self.env.get("ROLEGATE_DATABASE_URL") or f"sqlite:///{self.data_dir / 'rolegate.db'}"
+
+    @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 

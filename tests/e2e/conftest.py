@@ -6,7 +6,7 @@ all; starting a multi-worker server is the slowest set-up in the suite after the
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -14,8 +14,9 @@ from tests.live import LiveServer
 
 
 @pytest.fixture(scope="session")
-def two_workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    srv = LiveServer(tmp_path_factory.mktemp("rolegate-2w"), extra_args=["--workers", "2"])
+def two_workers(tmp_path_factory: pytest.TempPathFactory,
+                server_store: Callable[[], dict[str, str]]) -> Iterator[LiveServer]:
+    srv = LiveServer(tmp_path_factory.mktemp("rolegate-2w"), extra_args=["--workers", "2"], env=server_store())
     srv.start()
     yield srv
     srv.stop()

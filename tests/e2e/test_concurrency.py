@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-import sqlite3
 import uuid
 from collections.abc import Iterator
 from multiprocessing.synchronize import Barrier
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import create_engine, text
 from botocore.exceptions import ClientError
 
 from tests.live import LiveServer
@@ -143,7 +143,11 @@ def test_delete_role_racing_attach_role_policy_never_leaves_a_dangling_attachmen
 
 
 def _dangling_attachment_rows(server: LiveServer) -> int:
-    """Attachment rows whose role no longer exists, read straight from the server's SQLite file."""
-    with sqlite3.connect(server.data_dir / "rolegate.db") as db:
-        return int(db.execute("SELECT count(*) FROM role_attached_policies a "
-                              "WHERE NOT EXISTS (SELECT 1 FROM roles r WHERE r.role_id = a.role_id)").fetchone()[0])
+    """Attachment rows whose role no longer exists, read straight from the server's database."""
+    engine = create_engine(server.database_url)
+    try:
+        with engine.connect() as db:
+            return int(db.execute(text("SELECT count(*) FROM role_attached_policies a WHERE NOT EXISTS "
+                                       "(SELECT 1 FROM roles r WHERE r.role_id = a.role_id)")).scalar_one())
+    finally:
+        engine.dispose()

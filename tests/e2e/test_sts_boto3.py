@@ -43,6 +43,7 @@ def code_of(exc: pytest.ExceptionInfo[ClientError]) -> str:
 
 def cli(server: LiveServer, *args: str) -> str:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ROLEGATE_")}
+    env.update(server.env)  # the server's store (its PostgreSQL database, when it has one)
     proc = subprocess.run([sys.executable, "-m", "rolegate", *args, "--data-dir", str(server.data_dir)],
                           capture_output=True, text=True, env=env, timeout=60)
     assert proc.returncode == 0, proc.stderr

@@ -97,7 +97,7 @@ def serve_in_process(data_dir: Path, log_file: Path, monkeypatch: pytest.MonkeyP
     # A short busy timeout, so that a held lock fails a write in a fraction of a second, not ten.
     real_engine = engine_module.create_store_engine
     monkeypatch.setattr(runtime_module, "create_store_engine",
-                        lambda url: real_engine(url, busy_timeout_ms=200))
+                        lambda url, **options: real_engine(url, **{**options, "busy_timeout_ms": 200}))
     settings = Settings(data_dir=data_dir, root_access_key_id=ROOT_KEY_ID, root_secret_access_key=ROOT_SECRET)
     stream = open(log_file, "a", encoding="utf-8")
     configure_logging("info", stream=stream)

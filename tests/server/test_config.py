@@ -45,3 +45,22 @@ def test_an_invalid_value_names_the_setting(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("ROLEGATE_DEFAULT_ACCOUNT_ID", "12345")
     with pytest.raises(ConfigError, match="default_account_id"):
         load_settings()
+
+
+def test_a_server_database_without_a_master_key_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Nodes of one PostgreSQL must share the key that seals secrets: a per-node generated key is refused.
+    monkeypatch.setenv("ROLEGATE_DATABASE_URL", "postgresql+psycopg://rolegate@127.0.0.1:5432/rolegate")
+    with pytest.raises(ConfigError, match="master_key must be set"):
+        load_settings()
+    monkeypatch.setenv("ROLEGATE_MASTER_KEY", "cm9sZWdhdGUtdGVzdC1tYXN0ZXIta2V5LTMyLWJ5dGU=")
+    assert load_settings().database_pool_size == 10
+
+
+def test_a_sqlite_database_url_needs_no_master_key(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("ROLEGATE_DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
+    assert load_settings().master_key is None
+
+
+def test_the_test_suites_own_variables_are_not_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ROLEGATE_TEST_POSTGRES_URL", "postgresql+psycopg://rolegate@127.0.0.1:1/postgres")
+    assert load_settings().database_url is None

@@ -137,6 +137,12 @@ class StoreUnavailable(ServiceUnavailable):
         self.reason = reason
 
 
+class StoreConflict(StoreUnavailable):
+    """A concurrent write on another connection conflicted with this one (PostgreSQL's serialization failure
+    or deadlock): nothing of this transaction was kept, and running the request again is safe and expected.
+    The endpoint does so a few times before answering the client 503 (docs/adr/0044)."""
+
+
 # --- IAM --------------------------------------------------------------------------------------
 
 

@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -24,6 +24,9 @@ from rolegate.auth.partitions import partition_ids
 ENV_PREFIX = "ROLEGATE_"
 # Read by the process but not settings of the server itself.
 _NOT_SETTINGS = {"ROLEGATE_CONFIG"}
+# The test suite's own variables (ROLEGATE_TEST_POSTGRES_URL, …: tests/postgres.py): never read by the server,
+# and present in the environment of every test that loads settings when CI runs the PostgreSQL half.
+_TEST_PREFIX = "ROLEGATE_TEST_"
 
 
 class ConfigError(Exception):
@@ -46,6 +49,14 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=Path(".rolegate"), description="SQLite database, master key and root credentials")
     database_url: str | None = Field(default=None, description="SQLAlchemy URL of the store",
                                      json_schema_extra={"unset": "SQLite in `data_dir`"})
+    # PostgreSQL only (docs/operations.md "Many nodes on PostgreSQL"): what one worker may hold of the database.
+    database_pool_size: int = Field(default=10, ge=1, le=1000,
+                                    description="PostgreSQL: connections one worker process keeps open at most; "
+                                                "nodes x workers x this must stay below the server's "
+                                                "`max_connections`")
+    database_statement_timeout_ms: int = Field(default=5000, ge=100, le=600_000,
+                                               description="PostgreSQL: a statement running longer is cancelled "
+                                                           "and the request answered 503 (retryable)")
     dev: bool = Field(default=False, description="accept any unknown access key as the default account's "
                                                  "administrator IAM user `rolegate-dev`; enables "
                                                  "`POST /_rolegate/reset`. For local testing only")
@@ -113,6 +124,16 @@ class Settings(BaseSettings):
             raise ValueError("log_level must be debug, info, warning or error")
         return v.lower()
 
+    @model_validator(mode="after")
+    def _shared_store_needs_one_master_key(self) -> Settings:
+        # Every node of a shared store must open what another sealed (access key secrets, the session key
+        # ring): a key generated per node in its own data_dir would make each node's secrets unreadable to
+        # the others, so a server store requires the one master_key all nodes are given.
+        if self.database_url and not self.database_url.startswith("sqlite") and not self.master_key:
+            raise ValueError("master_key must be set when database_url names a server database: every node "
+                             "needs the same key (docs/operations.md, \"Many nodes on PostgreSQL\")")
+        return self
+
     @property
     def sqlite_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'rolegate.db').resolve()}"
@@ -136,7 +157,8 @@ class Settings(BaseSettings):
 def load_settings(**overrides: Any) -> Settings:
     """Settings from flags (``overrides``; None means not given), environment and TOML file."""
     known = {ENV_PREFIX + name.upper() for name in Settings.model_fields} | _NOT_SETTINGS
-    unknown = sorted(k for k in os.environ if k.startswith(ENV_PREFIX) and k not in known)
+    unknown = sorted(k for k in os.environ
+                     if k.startswith(ENV_PREFIX) and k not in known and not k.startswith(_TEST_PREFIX))
     if unknown:
         raise ConfigError(f"unknown setting(s) in the environment: {', '.join(unknown)}")
     toml = os.environ.get("ROLEGATE_CONFIG")

@@ -46,7 +46,9 @@ from rolegate.sts.saml import SamlChecks
 from rolegate.sts.sessions import StsService, WebIdentity
 from rolegate.sts.tokens import SessionCodec
 from rolegate.core.bookkeeping import Bookkeeping
-from rolegate.store.engine import create_store_engine, migrate
+from sqlalchemy import Engine
+
+from rolegate.store.engine import create_store_engine, migrate, startup_lock
 from rolegate.store.sealing import Sealer, load_or_create_master_key
 from rolegate.store.sql import SqlStore
 from rolegate.wire.handlers import Services
@@ -94,11 +96,17 @@ class Bootstrap:
     created: bool
 
 
+def store_engine(settings: Settings) -> Engine:
+    """The engine of the configured store, with the pool and timeout settings that apply to it."""
+    return create_store_engine(settings.sqlite_url, pool_size=settings.database_pool_size,
+                               statement_timeout_ms=settings.database_statement_timeout_ms)
+
+
 def open_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
     clock = clock or SystemClock()
     make_data_dir(settings.data_dir)
     sealer = Sealer(load_or_create_master_key(settings.data_dir, settings.master_key))
-    store = SqlStore(create_store_engine(settings.sqlite_url), sealer)
+    store = SqlStore(store_engine(settings), sealer)
     effective = EffectivePolicies(store)
     authorizer = Authorizer(effective, clock, store.invalidation)
     service_access = ServiceAccessRecorder(store, clock)
@@ -166,16 +174,23 @@ def sts_services(store: SqlStore, clock: Clock, authorizer: Authorizer,
 def prepare(settings: Settings, clock: Clock | None = None) -> Bootstrap:
     """Migrate the store and make sure the default account exists with a root access key."""
     make_data_dir(settings.data_dir)
-    migrate(create_store_engine(settings.sqlite_url))
-    runtime = open_runtime(settings, clock)
+    engine = store_engine(settings)
     try:
-        boot = ensure_default_account(runtime)
-        ensure_session_key(runtime)
-        if settings.dev:
-            ensure_dev_user(runtime)
-        return boot
+        migrate(engine)
+        # Nodes of one PostgreSQL starting together would each find no default account and create it: the
+        # bootstrap runs one node at a time, and each after the first finds what the first made.
+        with startup_lock(engine):
+            runtime = open_runtime(settings, clock)
+            try:
+                boot = ensure_default_account(runtime)
+                ensure_session_key(runtime)
+                if settings.dev:
+                    ensure_dev_user(runtime)
+                return boot
+            finally:
+                runtime.store.close()
     finally:
-        runtime.store.close()
+        engine.dispose()
 
 
 def ensure_session_key(runtime: Runtime) -> None:

@@ -3,6 +3,15 @@
 SQLite is tuned for a durable single-node store: WAL journal, ``synchronous=FULL`` (an acknowledged
 commit survives a crash of the process and of the machine), foreign keys on, a busy timeout, and
 ``BEGIN IMMEDIATE`` for writes so that concurrent writers queue instead of failing mid-transaction.
+
+PostgreSQL (``postgresql+psycopg://``, the ``rolegate[postgresql]`` extra) is the shared store of many nodes
+(docs/adr/0044-postgresql-isolation-and-retries.md): a pool sized by setting, every statement bounded by
+``statement_timeout``, reads in one REPEATABLE READ snapshot, and writes one at a time across all nodes — each
+write transaction first takes one transaction-scoped advisory lock, then runs at READ COMMITTED, so that every
+statement after the lock sees every write committed before it: SQLite's single-writer semantics, under which
+every check-then-act of a write (a name's uniqueness, a quota, a replayed assertion) holds. A serialization
+failure or deadlock (only a writer outside rolegate can cause one) surfaces as ``STORE_CONFLICT`` for the
+request to be run again. Migrations run under an advisory lock, so nodes starting together apply each once.
 """
 
 from __future__ import annotations
@@ -10,22 +19,56 @@ from __future__ import annotations
 import errno
 import os
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, make_url
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 WRITE = "rolegate_write"
 _MIGRATIONS = Path(__file__).with_name("migrations")
 
 
-def create_store_engine(url: str, *, busy_timeout_ms: int = 10_000) -> Engine:
+# What a connection of each kind runs at on PostgreSQL (docs/adr/0044-postgresql-isolation-and-retries.md).
+READ_ISOLATION = "REPEATABLE READ"
+WRITE_ISOLATION = "READ COMMITTED"
+# The advisory lock every write transaction takes first ("rolegatw" in ASCII): one writer at a time.
+WRITE_LOCK = 0x726F6C6567617477
+
+
+def create_store_engine(url: str, *, busy_timeout_ms: int = 10_000, pool_size: int = 10,
+                        statement_timeout_ms: int = 5_000, connect_timeout_seconds: int = 5) -> Engine:
     if url.startswith("sqlite"):
         return _sqlite_engine(url, busy_timeout_ms)
+    if make_url(url).get_backend_name() == "postgresql":
+        return _postgresql_engine(url, pool_size, statement_timeout_ms, connect_timeout_seconds)
     # hide_parameters: an exception's text (which reaches logs) must not carry the values of a statement.
     return create_engine(url, pool_pre_ping=True, future=True, hide_parameters=True)
+
+
+def _postgresql_engine(url: str, pool_size: int, statement_timeout_ms: int, connect_timeout_seconds: int) -> Engine:
+    # pool_pre_ping: a connection the database dropped (a restart) is replaced, not handed to a request.
+    # max_overflow=0: the pool is the bound the operator set; a burst waits pool_timeout, then is a 503, so
+    # N nodes never open more than N x pool_size connections (PostgreSQL's max_connections is the budget).
+    # statement_timeout: a slow database answers a clean 503 instead of piling requests up behind it.
+    engine = create_engine(
+        url, future=True, hide_parameters=True, pool_pre_ping=True, pool_size=pool_size, max_overflow=0,
+        pool_timeout=max(1.0, statement_timeout_ms / 1000), isolation_level=READ_ISOLATION,
+        connect_args={"connect_timeout": connect_timeout_seconds,
+                      "options": f"-c statement_timeout={int(statement_timeout_ms)}",
+                      "application_name": "rolegate"})
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        if conn.get_execution_options().get(WRITE):
+            # Before any read of the write: waiting here is bounded by statement_timeout (then a 503).
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
+
+    return engine
 
 
 def _sqlite_engine(url: str, busy_timeout_ms: int) -> Engine:
@@ -69,11 +112,21 @@ def _private_files(database: Path) -> None:
 # Why a store could not do its work when the cause is the machine, not the request: the operator's words.
 DISK_FULL = "the disk holding the database is full"
 STORE_BUSY = "the database is locked by another writer"
+STORE_CONFLICT = "a concurrent write conflicted with this one"
+STORE_UNREACHABLE = "the database cannot be reached"
+STORE_TIMEOUT = "a statement ran past statement_timeout"
 # SQLite result codes (https://www.sqlite.org/rescode.html): SQLITE_FULL, and SQLITE_IOERR's extended codes
 # that a write hitting ENOSPC reports; SQLITE_BUSY and SQLITE_LOCKED.
 _SQLITE_FULL = {"SQLITE_FULL"}
 _SQLITE_BUSY = {"SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_BUSY_SNAPSHOT", "SQLITE_BUSY_RECOVERY", "SQLITE_BUSY_TIMEOUT"}
 _PG_DISK_FULL = "53100"  # PostgreSQL's SQLSTATE disk_full
+# PostgreSQL's SQLSTATEs (https://www.postgresql.org/docs/current/errcodes-appendix.html): serialization_failure
+# and deadlock_detected are retried; connection_exception (08), operator_intervention's admin/crash shutdown
+# and cannot_connect_now (57P01-57P03), too_many_connections (53300) are the database being away; query_canceled
+# (57014) is statement_timeout.
+_PG_CONFLICT = {"40001", "40P01"}
+_PG_UNREACHABLE = {"57P01", "57P02", "57P03", "53300"}
+_PG_TIMEOUT = {"57014"}
 
 
 def resource_failure(exc: BaseException) -> str | None:
@@ -84,6 +137,8 @@ def resource_failure(exc: BaseException) -> str | None:
         seen.add(id(current))
         if isinstance(current, OSError) and current.errno in (errno.ENOSPC, errno.EDQUOT):
             return DISK_FULL
+        if isinstance(current, PoolTimeout):  # every pooled connection busy for pool_timeout
+            return STORE_BUSY
         if isinstance(current, sqlite3.Error):
             name = getattr(current, "sqlite_errorname", "") or ""
             text = str(current).lower()
@@ -91,10 +146,27 @@ def resource_failure(exc: BaseException) -> str | None:
                 return DISK_FULL
             if name in _SQLITE_BUSY or "database is locked" in text:
                 return STORE_BUSY
-        if getattr(current, "sqlstate", None) == _PG_DISK_FULL or getattr(current, "pgcode", None) == _PG_DISK_FULL:
+        sqlstate = getattr(current, "sqlstate", None) or getattr(current, "pgcode", None)
+        if sqlstate == _PG_DISK_FULL:
             return DISK_FULL
+        if sqlstate in _PG_CONFLICT:
+            return STORE_CONFLICT
+        if sqlstate in _PG_TIMEOUT:
+            return STORE_TIMEOUT
+        if sqlstate in _PG_UNREACHABLE or (isinstance(sqlstate, str) and sqlstate.startswith("08")):
+            return STORE_UNREACHABLE
+        if _is_psycopg_operational(current, sqlstate):
+            return STORE_UNREACHABLE
         current = getattr(current, "orig", None) or current.__cause__ or current.__context__
     return None
+
+
+def _is_psycopg_operational(exc: BaseException, sqlstate: object) -> bool:
+    """A psycopg OperationalError without a SQLSTATE: the server never answered (refused, reset, closed)."""
+    if sqlstate is not None:
+        return False
+    return any(cls.__name__ == "OperationalError" and cls.__module__.startswith("psycopg")
+               for cls in type(exc).__mro__)
 
 
 def free_bytes(path: Path) -> int:
@@ -103,11 +175,46 @@ def free_bytes(path: Path) -> int:
     return st.f_bavail * st.f_frsize
 
 
+# The keys of the advisory locks nodes take around migrations and the bootstrap (any constants: "rolegate"
+# and "rolegatf" in ASCII).
+MIGRATION_LOCK = 0x726F6C6567617465
+STARTUP_LOCK = 0x726F6C6567617466
+
+
+@contextmanager
+def startup_lock(engine: Engine) -> Iterator[None]:
+    """On PostgreSQL, one node at a time inside (a session advisory lock, released when the block ends or the
+    connection dies); elsewhere nothing: SQLite's processes start from one ``serve``."""
+    with _advisory_lock(engine, STARTUP_LOCK):
+        yield
+
+
+@contextmanager
+def _advisory_lock(engine: Engine, key: int) -> Iterator[None]:
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.connect() as conn:  # not a write connection: it takes no write lock
+        conn.exec_driver_sql(f"SELECT pg_advisory_lock({key})")
+        conn.commit()
+        try:
+            yield
+        finally:
+            conn.exec_driver_sql(f"SELECT pg_advisory_unlock({key})")
+            conn.commit()
+
+
 def migrate(engine: Engine) -> None:
-    """Apply every pending Alembic migration (called on start)."""
+    """Apply every pending Alembic migration (called on start).
+
+    On PostgreSQL under a session advisory lock: nodes starting together queue here, and each one after the
+    first finds the schema at head and does nothing (SQLite's ``BEGIN IMMEDIATE`` does the same for processes
+    sharing a file)."""
     cfg = Config()
     cfg.set_main_option("script_location", str(_MIGRATIONS))
-    with engine.connect().execution_options(**{WRITE: True}) as conn:
+    # The lock is held on a connection of its own, which takes no write lock: holding the migration lock inside
+    # a write transaction would deadlock with a node that holds the write lock and waits for the migration lock.
+    with _advisory_lock(engine, MIGRATION_LOCK), engine.connect().execution_options(**{WRITE: True}) as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
         conn.commit()

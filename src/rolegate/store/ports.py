@@ -13,10 +13,15 @@ parameterizes ``Store`` with them; the SQL adapters (``rolegate.store.sql``) imp
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import random
+import time
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
+
+from rolegate.core.errors import StoreConflict
 
 
 class DuplicateKeyError(Exception):
@@ -66,3 +71,46 @@ class Store(ReadStore[T_co], Protocol[T_co, W_co]):
     """
 
     def write(self) -> AbstractContextManager[W_co]: ...
+
+
+# --- running a request again after a write conflict ------------------------------------------------------
+# A write that loses a serialization failure or deadlock (PostgreSQL, against a writer outside rolegate's write
+# lock) is rolled back whole and raises ``StoreConflict``; the work that made it may run again — but only if none of its earlier writes committed,
+# or running it again would repeat them. A store notes each commit here (``note_commit``); ``run_retrying``
+# counts them around one attempt (docs/adr/0044-postgresql-isolation-and-retries.md).
+
+MAX_ATTEMPTS = 4
+_BACKOFF_SECONDS = 0.005
+
+_commits: ContextVar[list[int] | None] = ContextVar("rolegate_store_commits", default=None)
+
+R = TypeVar("R")
+
+
+def note_commit() -> None:
+    """Called by a store after each commit of a write."""
+    counter = _commits.get()
+    if counter is not None:
+        counter[0] += 1
+
+
+def run_retrying(work: Callable[[], R], *, attempts: int = MAX_ATTEMPTS) -> R:
+    """``work()``, run again after a ``StoreConflict`` while it has committed nothing, up to ``attempts`` in all.
+
+    Each pause is random (full jitter, doubling) so that the writers that collided do not collide again in
+    step; the last conflict is raised (a retryable 503 to a client, whose SDK retries it)."""
+    outer = _commits.get()  # an enclosing attempt: it must see this one's commits too
+    for attempt in range(1, attempts + 1):
+        counter = [0]
+        token = _commits.set(counter)
+        try:
+            return work()
+        except StoreConflict:
+            if attempt == attempts or counter[0]:
+                raise
+        finally:
+            _commits.reset(token)
+            if outer is not None:
+                outer[0] += counter[0]
+        time.sleep(random.uniform(0, _BACKOFF_SECONDS * 2 ** attempt))
+    raise AssertionError("unreachable")  # the loop returns or raises

@@ -33,9 +33,11 @@ from sqlalchemy.engine import ExecutionContext
 from sqlalchemy.sql.dml import Update, UpdateBase
 
 from rolegate.core import ids
+from rolegate.core.errors import StoreUnavailable
 from rolegate.core.arns import parse_arn
 
 from . import schema as t
+from .engine import resource_failure
 from .invalidation import Stamp
 
 _TOUCHED = "rolegate.invalidation_scopes"
@@ -63,21 +65,27 @@ _ACCOUNT_OF_ID: dict[str, str] = {}  # entity id -> account, per process: an id 
 _MAX_REMEMBERED_IDS = 100_000
 
 
+# Run at the end of every write transaction: built once, as the read path's statements are.
+_BUMP_GLOBAL = (update(t.policy_generation).where(t.policy_generation.c.id == _ROW)
+                .values(generation=t.policy_generation.c.generation + 1))
+_RESTART_GLOBAL = t.policy_generation.insert().values(id=_ROW, generation=1)
+_BUMP_SCOPE = (update(t.invalidation_scopes).where(t.invalidation_scopes.c.scope == bindparam("b_scope"))
+               .values(generation=t.invalidation_scopes.c.generation + 1))
+_START_SCOPE = t.invalidation_scopes.insert().values(scope=bindparam("b_scope"), generation=1)
+
+
 def bump(conn: Connection) -> None:
     """Move the global generation: every cache entry of every account is stale."""
-    g = t.policy_generation
-    done = conn.execute(update(g).where(g.c.id == _ROW).values(generation=g.c.generation + 1)).rowcount
-    if not done:  # the row went missing (a hand-edited database); restart far from any cached value
-        conn.execute(g.insert().values(id=_ROW, generation=1))
+    if not conn.execute(_BUMP_GLOBAL).rowcount:
+        # The row went missing (a hand-edited database); restart far from any cached value.
+        conn.execute(_RESTART_GLOBAL)
 
 
 def bump_scopes(conn: Connection, scopes: Iterable[str]) -> None:
     """Move the generation of each account scope (a missing row reads as 0, so it starts at 1)."""
-    s = t.invalidation_scopes
     for scope in sorted(scopes):  # one order for every writer: no deadlock between two on PostgreSQL
-        done = conn.execute(update(s).where(s.c.scope == scope).values(generation=s.c.generation + 1)).rowcount
-        if not done:
-            conn.execute(s.insert().values(scope=scope, generation=1))
+        if not conn.execute(_BUMP_SCOPE, {"b_scope": scope}).rowcount:
+            conn.execute(_START_SCOPE, {"b_scope": scope})
 
 
 _STAMP_SQL = ("SELECT (SELECT generation FROM policy_generation WHERE id = 1), "
@@ -105,7 +113,13 @@ class GenerationReader:
         self._lock = threading.Lock()
 
     def stamp(self, account_id: str) -> Stamp:
-        row = self._fetch(self._stamp_sql, (account_id,))
+        try:
+            row = self._fetch(self._stamp_sql, (account_id,))
+        except Exception as exc:  # the database away (a restart, a lost network): a retryable 503, not a 500
+            reason = resource_failure(exc)
+            if reason is None:
+                raise
+            raise StoreUnavailable(reason) from exc
         if row is None:
             return (0, 0)
         return (int(row[0]) if row[0] is not None else 0, int(row[1]) if row[1] is not None else 0)

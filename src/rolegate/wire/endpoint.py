@@ -28,6 +28,7 @@ from rolegate.auth.sigv4 import HttpRequest
 from rolegate.core.errors import AwsError, RequestEntityTooLarge, ServiceFailure
 from rolegate.core.ids import new_request_id
 from rolegate.core.redaction import request_scope
+from rolegate.store.ports import run_retrying
 
 from .call import Call
 from .codec import WireRequest, WireResponse
@@ -109,7 +110,10 @@ class Endpoint:
         assert call.operation is not None and call.params is not None and call.context is not None
         ctx = HandlerContext(self._services, call.caller, call.request_id, call.context.region, self._authz,
                              call.context)
-        call.result = call.operation.handler(ctx, call.params) or {}
+        operation, params = call.operation, call.params
+        # A handler whose write hit a serialization failure or deadlock on PostgreSQL runs again while it has
+        # committed nothing (docs/adr/0044-postgresql-isolation-and-retries.md).
+        call.result = run_retrying(lambda: operation.handler(ctx, params)) or {}
 
     def _encode(self, call: Call) -> None:
         assert call.codec is not None and call.operation is not None

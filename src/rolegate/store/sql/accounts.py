@@ -42,6 +42,16 @@ def _account(row: Any) -> AccountRecord:
     return AccountRecord(row.account_id, row.name, utc(row.created_at), row.partition)
 
 
+# GetAccessKeyLastUsed's bookkeeping, written (in batches) for requests signed with long-term keys: built once.
+# Never move last use backwards (two nodes may record uses out of order); bound names differ from the columns'
+# so that the invalidation hook sees a last-used update (sql_generation).
+_RECORD_KEY_USE = (update(t.access_keys)
+                   .where(t.access_keys.c.access_key_id == bindparam("b_key_id"),
+                          t.access_keys.c.last_used_at.is_(None) | (t.access_keys.c.last_used_at < bindparam("b_when")))
+                   .values(last_used_at=bindparam("b_when"), last_used_service=bindparam("b_service"),
+                           last_used_region=bindparam("b_region")))
+
+
 class SqlAccessKeys:
     def __init__(self, conn: Connection, sealer: Sealer) -> None:
         self._c = conn
@@ -71,11 +81,8 @@ class SqlAccessKeys:
         self._c.execute(delete(t.access_keys).where(t.access_keys.c.access_key_id == access_key_id))
 
     def record_use(self, access_key_id: str, when: dt.datetime, service: str, region: str) -> None:
-        c = t.access_keys.c
-        # Never move last use backwards (two nodes may record uses out of order).
-        self._c.execute(update(t.access_keys)
-                        .where(c.access_key_id == access_key_id, (c.last_used_at.is_(None)) | (c.last_used_at < when))
-                        .values(last_used_at=when, last_used_service=service, last_used_region=region))
+        self._c.execute(_RECORD_KEY_USE, {"b_key_id": access_key_id, "b_when": when, "b_service": service,
+                                          "b_region": region})
 
     def _key(self, row: Any) -> AccessKeyRecord:
         return AccessKeyRecord(

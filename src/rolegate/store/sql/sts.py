@@ -7,7 +7,7 @@ import base64
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Connection, delete, or_, select, update
+from sqlalchemy import Connection, bindparam, delete, or_, select, update
 
 from rolegate.store import schema as t
 from rolegate.store.ports import DuplicateKeyError
@@ -47,16 +47,21 @@ class SqlSessionKeys:
         self._c.execute(delete(_K).where(_K.c.key_id == key_id))
 
 
+# RoleLastUsed, written for every AssumeRole (in batches): built once, as the read path's statements are.
+# Never move the time backwards: another node may have recorded a later use meanwhile. The bound names differ
+# from the columns' so that the invalidation hook sees this as a last-used update (sql_generation).
+_RECORD_ROLE_USE = (update(t.roles)
+                    .where(t.roles.c.role_id == bindparam("b_role_id"),
+                           or_(t.roles.c.last_used_at.is_(None), t.roles.c.last_used_at < bindparam("b_when")))
+                    .values(last_used_at=bindparam("b_when"), last_used_region=bindparam("b_region")))
+
+
 class SqlRoleUsage:
     def __init__(self, conn: Connection) -> None:
         self._c = conn
 
     def record(self, role_id: str, when: dt.datetime, region: str) -> None:
-        r = t.roles.c
-        # Never move the time backwards: another node may have recorded a later use meanwhile.
-        self._c.execute(update(t.roles).where(r.role_id == role_id, or_(r.last_used_at.is_(None),
-                                                                          r.last_used_at < when))
-                        .values(last_used_at=when, last_used_region=region))
+        self._c.execute(_RECORD_ROLE_USE, {"b_role_id": role_id, "b_when": when, "b_region": region})
 
 
 class SqlSamlAssertions:

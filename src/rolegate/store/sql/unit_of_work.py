@@ -17,11 +17,13 @@ from pathlib import Path
 from sqlalchemy import Engine, delete
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from rolegate.core.errors import StoreUnavailable
+from rolegate.core.errors import StoreConflict, StoreUnavailable
 from rolegate.store import schema as t
 from rolegate.store import sql_generation
-from rolegate.store.engine import DISK_FULL, WRITE, free_bytes, resource_failure
+from rolegate.store.engine import DISK_FULL, STORE_CONFLICT, WRITE, WRITE_ISOLATION, free_bytes, resource_failure
+from rolegate.store.ports import note_commit
 from rolegate.store.sealing import Sealer
 
 from .account_settings import SqlAccountSettings, SqlLoginProfiles
@@ -78,12 +80,14 @@ class SqlStore:
             if self._groups is not None:
                 with self._groups.write() as conn:
                     yield SqlUnitOfWork(conn, self._sealer)
+                note_commit()
             else:
                 conn = self._begin_write()
                 try:
                     yield SqlUnitOfWork(conn, self._sealer)
                     sql_generation.finish(conn)  # in this transaction: the change and its generation commit together
                     conn.commit()
+                    note_commit()
                 finally:
                     conn.close()  # without a commit, closing rolls the transaction back
         if self._disk_full_at is not None:
@@ -94,13 +98,15 @@ class SqlStore:
     def _unavailable_as_aws(self) -> Iterator[None]:
         try:
             yield
-        except (DBAPIError, OSError) as exc:
+        except (DBAPIError, OSError, PoolTimeout) as exc:
             reason = resource_failure(exc)
             if reason is None:
                 raise
             if reason == DISK_FULL and self._database_dir is not None:
                 with self._health:
                     self._disk_full_at = self._free_bytes()
+            if reason == STORE_CONFLICT:
+                raise StoreConflict(reason) from exc
             raise StoreUnavailable(reason) from exc
 
     def write_blocked(self) -> str | None:
@@ -130,6 +136,8 @@ class SqlStore:
         """A connection inside a new write transaction (``BEGIN IMMEDIATE`` on SQLite), watched for changes
         that must move the policy generation."""
         conn = self._engine.connect().execution_options(**{WRITE: True})
+        if conn.dialect.name == "postgresql":  # docs/adr/0044: each statement sees every earlier commit
+            conn = conn.execution_options(isolation_level=WRITE_ISOLATION)
         try:
             conn.begin()
         except BaseException:
