@@ -165,5 +165,5 @@ def recorder() -> Recorder:
     global _recorder
     if _recorder is None:
         _recorder = Recorder()
-        telemetry.install(_recorder)
+    telemetry.install(_recorder)
     return _recorder
