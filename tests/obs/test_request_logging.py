@@ -86,6 +86,24 @@ def test_the_id_follows_the_request_to_the_thread_that_finishes_it(endpoint: End
     assert {e["request_id"] for e in lines(stream)} == {finished[0]} == {call.request_id}
 
 
+def test_at_debug_each_request_is_one_line_with_its_outcome(endpoint: Endpoint) -> None:
+    out = io.StringIO()
+    configure_logging("debug", json=True, stream=out)
+    try:
+        res = endpoint.handle("POST", "/", "", FORM, b"Action=ListRoles&Version=2010-05-08")
+    finally:
+        configure_logging("warning", json=True, stream=io.StringIO())
+    (answered,) = [e for e in lines(out) if e["event"] == "request answered"]
+    assert answered["request_id"] == res.request_id and answered["level"] == "debug"
+    assert (answered["operation"], answered["status"], answered["code"]) == \
+        ("iam:ListRoles", 403, "MissingAuthenticationToken")
+
+
+def test_at_info_a_refused_request_logs_nothing_of_its_own(endpoint: Endpoint, stream: io.StringIO) -> None:
+    endpoint.handle("POST", "/", "", FORM, b"Action=ListRoles&Version=2010-05-08")
+    assert [e["event"] for e in lines(stream)] == ["started", "resolved", "completed"]  # the observer's only
+
+
 def test_no_request_id_outlives_its_request(endpoint: Endpoint, stream: io.StringIO) -> None:
     endpoint.handle("POST", "/", "", FORM, b"Action=NoSuchAction&Version=2010-05-08")
     log.info("after the request")

@@ -20,6 +20,8 @@ start, after resolve, after authenticate and at completion.
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable, Mapping, Sequence
 
 import structlog
@@ -44,6 +46,7 @@ from .validator import validate
 __all__ = ["Endpoint", "WireResponse"]
 
 log = structlog.get_logger("rolegate.wire")
+_debug = logging.getLogger("rolegate.wire")  # asked before building a debug line: the check is cached
 
 _Stage = Callable[["Endpoint", Call], None]
 
@@ -159,6 +162,9 @@ class Endpoint:
             outcome = Outcome(response.status, call.error.code if call.error is not None else None)
             for observer in self._observers:
                 observer.completed(call, outcome)
+            if _debug.isEnabledFor(logging.DEBUG):  # one line per request, at debug only (docs/operations.md)
+                log.debug("request answered", operation=_operation_name(call), status=outcome.status,
+                          code=outcome.error_code, ms=round((time.perf_counter() - call.arrived) * 1000, 3))
         return response
 
     def handle(self, method: str, raw_path: str, raw_query: str, headers: Sequence[tuple[str, str]], body: bytes,
