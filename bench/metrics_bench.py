@@ -36,6 +36,40 @@ def prepared(srv: LiveServer) -> list[bytes]:
                       key["AccessKeyId"], key["SecretAccessKey"], service="sts") for i in range(50)]
 
 
+def record_cost(n: int = 100_000) -> float:
+    """µs to record what one AssumeRole records: the request, its latency, one credential, six cache lookups
+    and one store read — in this process's mode (files when PROMETHEUS_MULTIPROC_DIR is set)."""
+    import time
+
+    from rolegate.core import telemetry
+    from rolegate.obs.metrics import recorder
+
+    rec = recorder()
+    started = time.perf_counter()
+    for _ in range(n):
+        rec.request("sts", "AssumeRole", None, 0.002)
+        telemetry.credentials_issued(telemetry.ASSUME_ROLE)
+        for _ in range(6):
+            telemetry.cache_lookup(telemetry.EFFECTIVE_POLICIES, True)
+        telemetry.store_seconds(telemetry.READ, 0.0001)
+    return (time.perf_counter() - started) / n * 1e6
+
+
+def record_costs() -> dict[str, float]:
+    """``record_cost`` in a fresh interpreter per mode: one process, and files as with several workers."""
+    import os
+    import subprocess
+
+    costs = {}
+    code = "from bench.metrics_bench import record_cost; print(record_cost())"
+    with tempfile.TemporaryDirectory() as files:
+        for mode, extra in (("one process", {}), ("several workers (files)", {"PROMETHEUS_MULTIPROC_DIR": files})):
+            env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"} | extra
+            out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+            costs[mode] = float(out.stdout.strip())
+    return costs
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--workers", type=int, default=2)
@@ -80,6 +114,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"\nmedian AssumeRole/s: off {rate['off']:,.0f}, on {rate['on']:,.0f} — on/off {rate['on'] / rate['off']:.3f}")
     print(f"median p99 ms: off {p99['off']:.2f}, on {p99['on']:.2f}")
     ok = sum(r.requests - r.errors for r in results["on"]) + 500  # and the warm-up's
+    for mode, us in record_costs().items():
+        print(f"recording one AssumeRole's metrics, {mode}: {us:.2f} µs")
     print(f"AssumeRole credentials counted by /metrics: {counted:,.0f} (answered without error: about {ok:,})")
 
 

@@ -45,3 +45,20 @@ def test_an_invalid_value_names_the_setting(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("ROLEGATE_DEFAULT_ACCOUNT_ID", "12345")
     with pytest.raises(ConfigError, match="default_account_id"):
         load_settings()
+
+
+def test_metrics_are_off_unless_an_address_is_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    for k in list(__import__("os").environ):
+        if k.startswith("ROLEGATE_"):
+            monkeypatch.delenv(k)
+    assert load_settings().metrics_host_port is None
+    monkeypatch.setenv("ROLEGATE_METRICS_ADDRESS", "[::1]:9464")
+    assert load_settings().metrics_host_port == ("::1", 9464)
+
+
+@pytest.mark.parametrize("address", ["9464", "localhost", ":9464", "host:port", "127.0.0.1:70000"])
+def test_a_metrics_address_that_is_not_host_and_port_is_an_error(monkeypatch: pytest.MonkeyPatch,
+                                                                 address: str) -> None:
+    monkeypatch.setenv("ROLEGATE_METRICS_ADDRESS", address)
+    with pytest.raises(ConfigError, match="metrics_address must be HOST:PORT"):
+        load_settings()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Optional
@@ -107,16 +107,26 @@ def _metrics(s: Settings) -> Iterator[None]:
         os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)  # one process: its own registry, no files
         from rolegate.obs.exposition import serve_metrics
 
-        port = serve_metrics(address, None)
+        port = _metrics_listener(serve_metrics, address, None)
         err.print(f"metrics: http://{address[0]}:{port}/metrics", highlight=False)
         yield
         return
     from rolegate.obs.exposition import multiprocess_directory, serve_metrics
 
     with multiprocess_directory() as path:
-        port = serve_metrics(address, path)
+        port = _metrics_listener(serve_metrics, address, path)
         err.print(f"metrics: http://{address[0]}:{port}/metrics ({s.workers} workers)", highlight=False)
         yield
+
+
+def _metrics_listener(serve: Callable[[tuple[str, int], str | None], int], address: tuple[str, int],
+                      path: str | None) -> int:
+    try:
+        return serve(address, path)
+    except OSError as exc:  # one line, as for a full disk: the operator has an address to fix
+        err.print(f"[bold red]rolegate:[/] cannot start: metrics_address {address[0]}:{address[1]}: "
+                  f"{exc.strerror or exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
 
 
 def _run_uvicorn(s: Settings) -> None:
