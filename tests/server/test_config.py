@@ -64,3 +64,20 @@ def test_a_sqlite_database_url_needs_no_master_key(monkeypatch: pytest.MonkeyPat
 def test_the_test_suites_own_variables_are_not_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ROLEGATE_TEST_POSTGRES_URL", "postgresql+psycopg://rolegate@127.0.0.1:1/postgres")
     assert load_settings().database_url is None
+
+
+def test_metrics_are_off_unless_an_address_is_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    for k in list(__import__("os").environ):
+        if k.startswith("ROLEGATE_"):
+            monkeypatch.delenv(k)
+    assert load_settings().metrics_host_port is None
+    monkeypatch.setenv("ROLEGATE_METRICS_ADDRESS", "[::1]:9464")
+    assert load_settings().metrics_host_port == ("::1", 9464)
+
+
+@pytest.mark.parametrize("address", ["9464", "localhost", ":9464", "host:port", "127.0.0.1:70000"])
+def test_a_metrics_address_that_is_not_host_and_port_is_an_error(monkeypatch: pytest.MonkeyPatch,
+                                                                 address: str) -> None:
+    monkeypatch.setenv("ROLEGATE_METRICS_ADDRESS", address)
+    with pytest.raises(ConfigError, match="metrics_address must be HOST:PORT"):
+        load_settings()

@@ -30,6 +30,7 @@ from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from typing import NamedTuple
 
+from rolegate.core import telemetry
 from rolegate.core.clock import Clock
 from rolegate.core.errors import IncompleteSignature, SignatureDoesNotMatch
 
@@ -402,7 +403,9 @@ class _SigningKeyCache:
             signer = self._keys.get(ck)
             if signer is not None:
                 self._keys.move_to_end(ck)
-                return signer
+        telemetry.cache_lookup(telemetry.SIGNING_KEYS, signer is not None)
+        if signer is not None:
+            return signer
         signer = _Signer(derive_signing_key(secret, date, region, service))
         with self._lock:
             self._keys[ck] = signer

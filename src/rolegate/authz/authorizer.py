@@ -35,6 +35,7 @@ from typing import Any
 from rolegate.core.arns import parse_arn, role_arn as role_arn_in
 from rolegate.core.clock import Clock
 from rolegate.core.errors import AccessDenied, InvalidClientTokenId
+from rolegate.core import telemetry
 from rolegate.core.stamped_cache import StampedCache
 from rolegate.policy import CompiledPolicy, Decision, PolicySet, Request, compile_stored_policy, evaluate
 from rolegate.store.invalidation import Invalidation, Snapshot, Stamp
@@ -74,9 +75,11 @@ class Authorizer:
         self._source = source
         self._clock = clock
         self._invalidation = invalidation
-        self._templates: StampedCache[Hashable, Stamp, Request] = StampedCache(_MAX_TEMPLATES)
+        self._templates: StampedCache[Hashable, Stamp, Request] = StampedCache(
+            _MAX_TEMPLATES, name=telemetry.AUTHORIZATION_REQUESTS)
         # -> AccessDenied message; None: allowed
-        self._decisions: StampedCache[Hashable, Stamp, str | None] = StampedCache(_MAX_DECISIONS)
+        self._decisions: StampedCache[Hashable, Stamp, str | None] = StampedCache(
+            _MAX_DECISIONS, name=telemetry.AUTHORIZATION_DECISIONS)
 
     # -- the request ------------------------------------------------------------------------------
 

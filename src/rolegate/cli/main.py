@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -68,8 +70,6 @@ def serve(
     config: ConfigFile = None,
 ) -> None:
     """Start the server (SQLite in the data directory unless a database URL is configured)."""
-    import uvicorn
-
     from rolegate.obs.logging import configure_logging
     from rolegate.server.banner import print_banner
     from rolegate.server.runtime import prepare
@@ -91,6 +91,47 @@ def serve(
         os.environ[ENV_PREFIX + name.upper()] = _env_value(value)
     os.environ.pop("ROLEGATE_CONFIG", None)
     print_banner(s, boot, err)
+    with _metrics(s):
+        _run_uvicorn(s)
+
+
+@contextmanager
+def _metrics(s: Settings) -> Iterator[None]:
+    """The metrics listener while the server runs, when ``metrics_address`` is set (ADR 0042); with several
+    workers, the directory they share their values through, made before they start and removed after."""
+    address = s.metrics_host_port
+    if address is None:
+        yield
+        return
+    if s.workers == 1:
+        os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)  # one process: its own registry, no files
+        from rolegate.obs.exposition import serve_metrics
+
+        port = _metrics_listener(serve_metrics, address, None)
+        err.print(f"metrics: http://{address[0]}:{port}/metrics", highlight=False)
+        yield
+        return
+    from rolegate.obs.exposition import multiprocess_directory, serve_metrics
+
+    with multiprocess_directory() as path:
+        port = _metrics_listener(serve_metrics, address, path)
+        err.print(f"metrics: http://{address[0]}:{port}/metrics ({s.workers} workers)", highlight=False)
+        yield
+
+
+def _metrics_listener(serve: Callable[[tuple[str, int], str | None], int], address: tuple[str, int],
+                      path: str | None) -> int:
+    try:
+        return serve(address, path)
+    except OSError as exc:  # one line, as for a full disk: the operator has an address to fix
+        err.print(f"[bold red]rolegate:[/] cannot start: metrics_address {address[0]}:{address[1]}: "
+                  f"{exc.strerror or exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+
+
+def _run_uvicorn(s: Settings) -> None:
+    import uvicorn
+
     uvicorn.run("rolegate.server.app:app_from_environment", factory=True, host=s.host, port=s.port,
                 workers=s.workers, log_level=s.log_level, access_log=False, server_header=False,
                 # Every connection under the configured limits (rolegate.server.limits); the workers read them

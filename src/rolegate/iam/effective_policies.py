@@ -22,6 +22,7 @@ from typing import TypeVar
 from rolegate.authz.facts import EntityFacts, PrincipalPolicies
 from rolegate.core import ids
 from rolegate.core.arns import partition_of_arn
+from rolegate.core import telemetry
 from rolegate.core.stamped_cache import StampedCache
 from rolegate.policy import CompiledPolicy, compile_stored_policy
 from rolegate.store.invalidation import Snapshot, Stamp
@@ -42,7 +43,8 @@ __all__ = ["EffectivePolicies", "EntityFacts", "PrincipalPolicies"]
 class EffectivePolicies:
     def __init__(self, store: IamStore, *, max_entries: int = 20_000) -> None:
         self._store = store
-        self._entries: StampedCache[Hashable, Stamp, object] = StampedCache(max_entries)
+        self._entries: StampedCache[Hashable, Stamp, object] = StampedCache(
+            max_entries, name=telemetry.EFFECTIVE_POLICIES)
         self._key_accounts: dict[str, str | None] = {}  # key id -> the account it encodes (never changes)
 
     def user(self, snapshot: Snapshot, account_id: str, user_id: str) -> PrincipalPolicies | None:

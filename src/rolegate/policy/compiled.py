@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from rolegate.core import telemetry
 from rolegate.core.errors import MalformedPolicyDocument
 from rolegate.policy.conditions import CompiledCondition, compile_condition
 from rolegate.policy.document import (
@@ -244,7 +245,9 @@ def compile_policy(
         hit = _cache.get(key)
         if hit is not None:
             _cache.move_to_end(key)
-            return hit
+    telemetry.cache_lookup(telemetry.COMPILED_POLICIES, hit is not None)
+    if hit is not None:
+        return hit
     if isinstance(document, str):
         policy = parse_policy(text, kind=kind, check_trust_actions=check_trust_actions)
     else:
@@ -276,7 +279,9 @@ def compile_stored_policy(document: str | Mapping[str, Any], *, kind: str = "ide
         hit = _cache.get(key)
         if hit is not None:
             _cache.move_to_end(key)
-            return hit
+    telemetry.cache_lookup(telemetry.COMPILED_POLICIES, hit is not None)
+    if hit is not None:
+        return hit
     policy, problems = _readable_part(document, kind)
     result = CompiledPolicy(policy, digest, fail_closed=True, problems=problems)
     if not result.problems:

@@ -22,10 +22,12 @@ from rolegate.core.clock import Clock
 from rolegate.obs.logging import configure_logging
 from rolegate.wire.codec import WireRequest
 from rolegate.wire.endpoint import Endpoint
+from rolegate.wire.observe import Observer
 from rolegate.wire.models import default_catalog
 from rolegate.wire.service_access import ServiceAccessObserver
 
 from .config import Settings, load_settings
+from .request_metrics import RequestMetricsObserver
 from .runtime import DEV_RESET, Runtime, ensure_dev_user, ensure_session_key, find_dev_user, open_runtime
 from .workers import die_with_parent
 
@@ -47,9 +49,16 @@ def authenticator_for(runtime: Runtime) -> Authenticator:
 def build_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     runtime = open_runtime(settings, clock)
     authenticator = authenticator_for(runtime)
+    observers: list[Observer] = [ServiceAccessObserver(runtime.service_access)]
+    if settings.metrics_address is not None:
+        # Metrics on: this process records (the listener is the serve process's, rolegate.obs.exposition).
+        # Imported only then: prometheus-client reads PROMETHEUS_MULTIPROC_DIR when first imported.
+        from rolegate.obs.metrics import recorder
+
+        observers.append(RequestMetricsObserver(recorder()))
     endpoint = Endpoint(default_catalog(), authenticator, runtime.services,
                         max_body_bytes=settings.max_body_bytes, authorizer=runtime.authorizer,
-                        observers=[ServiceAccessObserver(runtime.service_access)])
+                        observers=observers)
 
     async def aws(request: Request) -> Response:
         try:

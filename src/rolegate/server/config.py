@@ -78,6 +78,11 @@ class Settings(BaseSettings):
                                         description="how far a request's signing time may be from ours")
     max_body_bytes: int = Field(default=1_048_576, ge=1024, description="larger requests get `RequestEntityTooLarge`")
     log_level: str = Field(default="info", description="`debug`, `info`, `warning`, `error`")
+    # An operator endpoint apart from the API port (docs/adr/0042-metrics-on-an-operator-listener.md).
+    metrics_address: str | None = Field(
+        default=None, description="`HOST:PORT` of the Prometheus listener (`GET /metrics`, docs/metrics.md); "
+                                  "bind it to loopback or a monitoring network, never the API's clients",
+        json_schema_extra={"unset": "no metrics are recorded or served"})
     federation_ca_bundle: Path | None = Field(
         default=None, description="PEM bundle trusted, besides the system CA store, for fetching OIDC "
                                   "identity providers' discovery documents and keys",
@@ -117,6 +122,17 @@ class Settings(BaseSettings):
             raise ValueError(f"default_account_partition must be one of {', '.join(sorted(known))}")
         return v
 
+    @field_validator("metrics_address")
+    @classmethod
+    def _metrics_address(cls, v: str | None) -> str | None:
+        if v is not None:
+            metrics_host_port(v)
+        return v
+
+    @property
+    def metrics_host_port(self) -> tuple[str, int] | None:
+        return metrics_host_port(self.metrics_address) if self.metrics_address is not None else None
+
     @field_validator("log_level")
     @classmethod
     def _level(cls, v: str) -> str:
@@ -152,6 +168,15 @@ class Settings(BaseSettings):
         if toml:
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(toml)))
         return tuple(sources)
+
+
+def metrics_host_port(address: str) -> tuple[str, int]:
+    """``HOST:PORT`` (``[::1]:9464`` for IPv6) as a host and port; ValueError when it is not one."""
+    host, sep, port = address.rpartition(":")
+    host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ValueError("metrics_address must be HOST:PORT, e.g. 127.0.0.1:9464")
+    return host, int(port)
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -20,7 +20,7 @@ from typing import Any
 
 from rolegate.authz import Authorizer, Caller, RequestContext, TrustedResource, session_limits
 from rolegate.authz.operations import assume_context
-from rolegate.core import ids
+from rolegate.core import ids, telemetry
 from rolegate.core.arns import parse_arn, partition_of_arn
 from rolegate.core.bookkeeping import Bookkeeping
 from rolegate.core.clock import Clock
@@ -155,10 +155,12 @@ class StsService:
         self._role_use_lock = threading.Lock()
         # Roles by (account, lower-cased name), valid while the role's account's generation stays the same:
         # every change to a role (trust policy, deletion, tags) moves it (``store.sql_generation``).
-        self._roles: StampedCache[tuple[str, str], Stamp, RoleRecord | None] = StampedCache(10_000)
+        self._roles: StampedCache[tuple[str, str], Stamp, RoleRecord | None] = StampedCache(10_000, name=telemetry.ASSUMED_ROLES)
         # Identity providers by ARN, valid while their account's generation stays the same (as roles above).
-        self._providers: StampedCache[str, Stamp, OidcProviderRecord | None] = StampedCache(1_000)
-        self._saml_providers: StampedCache[str, Stamp, SamlProviderRecord | None] = StampedCache(1_000)
+        self._providers: StampedCache[str, Stamp, OidcProviderRecord | None] = StampedCache(
+            1_000, name=telemetry.FEDERATION_PROVIDERS)
+        self._saml_providers: StampedCache[str, Stamp, SamlProviderRecord | None] = StampedCache(
+            1_000, name=telemetry.FEDERATION_PROVIDERS)
 
     @property
     def codec(self) -> SessionCodec:
@@ -209,7 +211,7 @@ class StsService:
 
         return self._role_session(request, role, session_name, now + dt.timedelta(seconds=duration), policy=policy,
                                   policy_arns=policy_arns, tags=all_tags, transitive=transitive, source=source,
-                                  mfa_at=mfa_at, chained=chained, packed=packed)
+                                  mfa_at=mfa_at, chained=chained, packed=packed, channel=telemetry.ASSUME_ROLE)
 
     # --- AssumeRoleWithWebIdentity -----------------------------------------------------------------
 
@@ -256,7 +258,8 @@ class StsService:
         now = _whole_second(request.now)
         issued = self._role_session(request, role, session_name, now + dt.timedelta(seconds=duration),
                                     policy=policy, policy_arns=policy_arns, tags=all_tags, transitive=transitive,
-                                    source=source, mfa_at=None, chained=False, packed=packed)
+                                    source=source, mfa_at=None, chained=False, packed=packed,
+                                    channel=telemetry.ASSUME_ROLE_WITH_WEB_IDENTITY)
         return WebIdentitySession(issued, verified.subject, provider.url, verified.audience)
 
     def _session_inputs(self, role: RoleRecord, policy: str | None, policy_arns: Sequence[str],
@@ -271,8 +274,10 @@ class StsService:
     def _role_session(self, request: RequestContext, role: RoleRecord, session_name: str,
                       expires_at: dt.datetime, *, policy: str | None, policy_arns: Sequence[str],
                       tags: tuple[tuple[str, str], ...], transitive: tuple[str, ...], source: str | None,
-                      mfa_at: dt.datetime | None, chained: bool, packed: int | None) -> IssuedSession:
-        """A role session, sealed: what every AssumeRole variant issues once the role trusts its caller."""
+                      mfa_at: dt.datetime | None, chained: bool, packed: int | None,
+                      channel: str) -> IssuedSession:
+        """A role session, sealed: what every AssumeRole variant issues once the role trusts its caller
+        (``channel``: which variant, for the credentials-issued metric)."""
         now = _whole_second(request.now)
         claims = SessionClaims(
             kind=tokens.ASSUMED_ROLE, account_id=role.account_id,
@@ -282,6 +287,7 @@ class StsService:
             policy_arns=tuple(policy_arns), tags=tags, transitive_tag_keys=transitive,
             source_identity=source, mfa_authenticated_at=mfa_at, chained=chained)
         sealed = self._codec.seal(claims)
+        telemetry.credentials_issued(channel)
         self._note_role_use(role, request.region)
         return IssuedSession(claims, sealed.secret_access_key, sealed.session_token, packed)
 
@@ -333,7 +339,8 @@ class StsService:
             raise InvalidIdentityToken("Invalid SAML response received: the assertion has already been used.")
         issued = self._role_session(request, role, session_name, now + dt.timedelta(seconds=duration),
                                     policy=policy, policy_arns=policy_arns, tags=tags, transitive=transitive,
-                                    source=source, mfa_at=None, chained=False, packed=packed)
+                                    source=source, mfa_at=None, chained=False, packed=packed,
+                                    channel=telemetry.ASSUME_ROLE_WITH_SAML)
         return SamlSession(issued, assertion, qualifier)
 
     # --- GetSessionToken / GetFederationToken ------------------------------------------------------
@@ -357,6 +364,7 @@ class StsService:
             principal_arn=caller.arn, principal_name="" if is_root else caller.arn.rsplit("/", 1)[-1],
             mfa_authenticated_at=mfa_at)
         sealed = self._codec.seal(claims)
+        telemetry.credentials_issued(telemetry.GET_SESSION_TOKEN)
         return IssuedSession(claims, sealed.secret_access_key, sealed.session_token, None)
 
     def get_federation_token(self, request: RequestContext, name: str, *, duration_seconds: int | None = None,
@@ -378,6 +386,7 @@ class StsService:
             principal_arn=caller.arn, principal_name=name, session_name=name, policy=policy,
             policy_arns=tuple(policy_arns), tags=all_tags)
         sealed = self._codec.seal(claims)
+        telemetry.credentials_issued(telemetry.GET_FEDERATION_TOKEN)
         return IssuedSession(claims, sealed.secret_access_key, sealed.session_token, packed)
 
     # --- GetAccessKeyInfo --------------------------------------------------------------------------

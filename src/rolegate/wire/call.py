@@ -5,11 +5,13 @@ it: decode sets ``codec`` and ``decoded``; resolve ``operation``; authenticate `
 view of the invalidation generations) and ``caller``; validate ``params``; authorize ``context`` (the
 request context domain methods receive); handle ``result``; encode ``response``. ``error`` is the ``AwsError`` a stage
 answered with, if any. ``secrets`` collects the secret values the request carried or produced
-(``rolegate.core.redaction``), whichever thread runs its stages.
+(``rolegate.core.redaction``), whichever thread runs its stages. ``arrived`` is when the endpoint began it
+(``time.perf_counter``), for the latency metric.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,3 +40,4 @@ class Call:
     response: WireResponse | None = None
     error: AwsError | None = None
     secrets: set[str] = field(default_factory=set)
+    arrived: float = field(default_factory=time.perf_counter)

@@ -8,7 +8,9 @@ answer with an AWS error, and nothing is changed before handle. An unexpected ex
 ``rolegate.obs.logging``); no input should ever reach that path. A server-side AWS error (5xx, e.g. the
 store's ``ServiceUnavailable`` on a full disk) is logged likewise, with the reason the client is not told.
 Every stage runs inside the request's secret scope (``rolegate.core.redaction``), so whatever a stage logs
-is redacted of the secrets the request has carried so far.
+is redacted of the secrets the request has carried so far, and with the request id bound to the log context
+(``structlog.contextvars``), so every line logged for the request — by a stage, a domain service or an
+observer, on whichever thread — carries the ``request_id`` the client sees in ``x-amzn-RequestId``.
 
 ``begin`` runs decode and resolve, which are cheap and change nothing, so the ASGI glue can ask
 ``runs_inline`` with the decoded request before ``finish`` runs the rest, on the event loop or in a
@@ -18,9 +20,12 @@ start, after resolve, after authenticate and at completion.
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable, Mapping, Sequence
 
 import structlog
+from structlog.contextvars import bound_contextvars
 
 from rolegate.auth.authenticate import Authenticator
 from rolegate.authz import Authorizer, RequestMeta
@@ -42,6 +47,7 @@ from .validator import validate
 __all__ = ["Endpoint", "WireResponse"]
 
 log = structlog.get_logger("rolegate.wire")
+_debug = logging.getLogger("rolegate.wire")  # asked before building a debug line: the check is cached
 
 _Stage = Callable[["Endpoint", Call], None]
 
@@ -129,9 +135,10 @@ class Endpoint:
     def begin(self, request: WireRequest) -> Call:
         """The request decoded and its operation resolved, or the error that stopped it (in ``call.error``)."""
         call = Call(new_request_id(), request)
-        for observer in self._observers:
-            observer.started(call)
-        self._run(call, self.BEGIN)
+        with bound_contextvars(request_id=call.request_id):
+            for observer in self._observers:
+                observer.started(call)
+            self._run(call, self.BEGIN)
         return call
 
     def runs_inline(self, call: Call) -> bool:
@@ -151,13 +158,17 @@ class Endpoint:
 
     def finish(self, call: Call) -> WireResponse:
         """The rest of the stages and the response; observers hear ``completed`` with the outcome."""
-        if call.error is None and call.response is None:
-            self._run(call, self.FINISH)
-        response = call.response
-        assert response is not None
-        outcome = Outcome(response.status, call.error.code if call.error is not None else None)
-        for observer in self._observers:
-            observer.completed(call, outcome)
+        with bound_contextvars(request_id=call.request_id):
+            if call.error is None and call.response is None:
+                self._run(call, self.FINISH)
+            response = call.response
+            assert response is not None
+            outcome = Outcome(response.status, call.error.code if call.error is not None else None)
+            for observer in self._observers:
+                observer.completed(call, outcome)
+            if _debug.isEnabledFor(logging.DEBUG):  # one line per request, at debug only (docs/operations.md)
+                log.debug("request answered", operation=_operation_name(call), status=outcome.status,
+                          code=outcome.error_code, ms=round((time.perf_counter() - call.arrived) * 1000, 3))
         return response
 
     def handle(self, method: str, raw_path: str, raw_query: str, headers: Sequence[tuple[str, str]], body: bytes,
@@ -172,11 +183,11 @@ class Endpoint:
                     stage(self, call)
             except AwsError as err:
                 if err.status >= 500:
-                    log.error("request failed", request_id=call.request_id, code=err.code,
+                    log.error("request failed", code=err.code,
                               reason=getattr(err, "reason", err.message), operation=_operation_name(call))
                 self._fail(call, err)
             except Exception:
-                log.exception("unhandled error", request_id=call.request_id, operation=_operation_name(call))
+                log.exception("unhandled error", operation=_operation_name(call))
                 self._fail(call, ServiceFailure("An internal error occurred."))
 
     def _fail(self, call: Call, err: AwsError) -> None:

@@ -17,10 +17,13 @@ inside a write on the same thread joins the open group's transaction as a nested
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Connection
+
+from rolegate.core import telemetry
 
 MAX_MEMBERS = 64
 
@@ -100,7 +103,9 @@ class GroupCommitter:
         try:
             if group.members:
                 self._before_commit(group.conn)
+                committing = time.perf_counter()
                 group.conn.commit()
+                telemetry.store_seconds(telemetry.COMMIT, time.perf_counter() - committing)
             else:
                 group.conn.rollback()
         except BaseException as exc:

@@ -4,12 +4,14 @@ domain's transaction protocol (``iam.ports``, ``sts.ports``) structurally.
 
 A failure of the machine rather than of the request — a full disk, a lock held past the busy timeout —
 leaves the store as ``StoreUnavailable`` (AWS's retryable ``ServiceUnavailable``, 503), its reason for the
-operator's log; ``write_blocked`` tells readiness checks while writes cannot succeed.
+operator's log; ``write_blocked`` tells readiness checks while writes cannot succeed. Each transaction's
+duration, and each commit's, is recorded (``rolegate.core.telemetry``, the store latency metric).
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +21,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from rolegate.core import telemetry
 from rolegate.core.errors import StoreConflict, StoreUnavailable
 from rolegate.store import schema as t
 from rolegate.store import sql_generation
@@ -71,11 +74,24 @@ class SqlStore:
 
     @contextmanager
     def read(self) -> Iterator[SqlTransaction]:
-        with self._unavailable_as_aws(), self._engine.connect() as conn, conn.begin():
-            yield SqlTransaction(conn, self._sealer)
+        started = time.perf_counter()
+        try:
+            with self._unavailable_as_aws(), self._engine.connect() as conn, conn.begin():
+                yield SqlTransaction(conn, self._sealer)
+        finally:
+            telemetry.store_seconds(telemetry.READ, time.perf_counter() - started)
 
     @contextmanager
     def write(self) -> Iterator[SqlUnitOfWork]:
+        started = time.perf_counter()
+        try:
+            with self._write() as uow:
+                yield uow
+        finally:
+            telemetry.store_seconds(telemetry.WRITE, time.perf_counter() - started)
+
+    @contextmanager
+    def _write(self) -> Iterator[SqlUnitOfWork]:
         with self._unavailable_as_aws():
             if self._groups is not None:
                 with self._groups.write() as conn:
@@ -86,7 +102,9 @@ class SqlStore:
                 try:
                     yield SqlUnitOfWork(conn, self._sealer)
                     sql_generation.finish(conn)  # in this transaction: the change and its generation commit together
+                    committing = time.perf_counter()
                     conn.commit()
+                    telemetry.store_seconds(telemetry.COMMIT, time.perf_counter() - committing)
                     note_commit()
                 finally:
                     conn.close()  # without a commit, closing rolls the transaction back
