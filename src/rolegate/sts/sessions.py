@@ -258,6 +258,18 @@ class StsService:
                                     source=source, mfa_at=None, chained=False, packed=packed)
         return WebIdentitySession(issued, verified.subject, provider.url, verified.audience)
 
+    def web_identity_needs_idp(self, token: str) -> bool:
+        """Whether AssumeRoleWithWebIdentity with ``token`` may have to fetch the provider's keys (and so wait on
+        the network, up to the fetch timeout). When it may not, the call is CPU only: the keys are cached, and a
+        token presented before costs no signature check (``oidc.SignatureMemo``), so the wire layer runs it on
+        the event loop instead of paying for a thread (docs/adr/0028-federation.md)."""
+        if self._web_identity is None:
+            return False
+        found = oidc.unverified_issuer_and_kid(token.strip())
+        if found is None or not found[0].startswith("https://"):
+            return False  # refused before any key is needed
+        return self._web_identity.keys.would_fetch(found[0], found[1])
+
     def _session_inputs(self, role: RoleRecord, policy: str | None, policy_arns: Sequence[str],
                         tags: Sequence[tuple[str, str]], transitive_tag_keys: Sequence[str],
                         inherited: Sequence[tuple[str, str]],
