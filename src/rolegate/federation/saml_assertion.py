@@ -59,11 +59,13 @@ _DIGESTS = frozenset(d for d in DigestAlgorithm if "MD5" not in d.name)
 _ENCRYPTED_ASSERTION = f"{{{ASSERTION_NS}}}EncryptedAssertion"
 _MAX_DOCUMENT_BYTES = 100_000
 
-# AWS's messages (STS API reference, AssumeRoleWithSAML, Errors; observed wording of the sign-in endpoint).
+# AWS's messages where AWS documents them (IAM User Guide, "Troubleshoot SAML federation with IAM",
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_saml.html: "Response signature invalid",
+# "Response does not contain the required audience"); the others are rolegate's wording in AWS's form.
 INVALID_RESPONSE = "Invalid SAML response received"
 NOT_SIGNED = "Invalid SAML response received: the response or its assertion must be signed."
-BAD_SIGNATURE = "Invalid SAML response received: the signature could not be verified with the provider's " \
-                "signing certificates."
+BAD_SIGNATURE = "Response signature invalid"
+WRONG_AUDIENCE = "Response does not contain the required audience."
 ONE_ASSERTION = "Invalid SAML response received: the response must carry exactly one assertion."
 EXPIRED = "Token must be redeemed within 5 minutes of issuance"
 
@@ -271,7 +273,7 @@ def _claims(root: etree._Element, assertion: etree._Element, *, expected_issuer:
     restrictions = assertion.findall("saml:Conditions/saml:AudienceRestriction", _NS)
     if not restrictions or not all(any(audiences_ok(_text(a)) for a in r.findall("saml:Audience", _NS))
                                    for r in restrictions):
-        raise _invalid("Invalid SAML response received: the Audience is not an accepted sign-in endpoint.")
+        raise _invalid(WRONG_AUDIENCE)
 
     attributes: dict[str, tuple[str, ...]] = {}
     for attr in assertion.findall("saml:AttributeStatement/saml:Attribute", _NS):

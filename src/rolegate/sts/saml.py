@@ -28,6 +28,7 @@ from rolegate.federation.saml_metadata import IdpMetadata, MetadataError, parse_
 # Statuses of the codes a refused assertion carries (STS API reference, AssumeRoleWithSAML, Errors).
 _STATUS = {"InvalidIdentityToken": 400, "ExpiredTokenException": 400, "IDPRejectedClaim": 403}
 _SESSION_NAME = re.compile(r"^[\w+=,.@-]{2,64}$")
+_SOURCE_IDENTITY = re.compile(r"[a-zA-Z_0-9+=,.@-]{2,64}")  # matched whole (fullmatch): no trailing newline
 MIN_SESSION_DURATION, MAX_SESSION_DURATION = 900, 43_200
 DEFAULT_DURATION = 3600
 DEFAULT_SKEW = dt.timedelta(minutes=5)
@@ -130,9 +131,18 @@ def _saml_session_name(name: str | None) -> str:
     if name is None:
         raise InvalidIdentityToken("RoleSessionName is required in AuthnResponse")
     if not _SESSION_NAME.match(name):
-        raise InvalidIdentityToken("RoleSessionName in AuthnResponse must satisfy "
-                                   "regular expression pattern: [\\w+=,.@-]{2,64}")
+        # IAM User Guide, "Troubleshoot SAML federation with IAM" (the documented text of this refusal).
+        raise InvalidIdentityToken("RoleSessionName in AuthnResponse must match [a-zA-Z_0-9+=,.@-]{2,64}")
     return name
+
+
+def _saml_source_identity(value: str | None) -> str | None:
+    """The ``SourceIdentity`` attribute, refused as the IAM User Guide's "Troubleshoot SAML federation with IAM"
+    documents: InvalidIdentityToken, 'Source Identity must match [a-zA-Z_0-9+=,.@-]{2,64} and not begin with
+    "aws:"'."""
+    if value is not None and (not _SOURCE_IDENTITY.fullmatch(value) or value.lower().startswith("aws:")):
+        raise InvalidIdentityToken('Source Identity must match [a-zA-Z_0-9+=,.@-]{2,64} and not begin with "aws:"')
+    return value
 
 
 def _saml_duration(requested: int | None, session_duration: int | None, role_max: int) -> int:

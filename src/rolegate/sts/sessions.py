@@ -43,7 +43,7 @@ from rolegate.store.invalidation import Snapshot, Stamp
 from . import tokens
 from rolegate.federation.saml_assertion import SamlAssertion
 
-from .saml import (SamlChecks, _metadata, _saml_duration, _saml_session_name, _saml_tags,
+from .saml import (SamlChecks, _metadata, _saml_duration, _saml_session_name, _saml_source_identity, _saml_tags,
                    name_qualifier, replay_key, saml_context)
 from .mfa import MfaService
 from .ports import SessionStore
@@ -255,7 +255,8 @@ class StsService:
         now = _whole_second(request.now)
         issued = self._role_session(request, role, session_name, now + dt.timedelta(seconds=duration),
                                     policy=policy, policy_arns=policy_arns, tags=all_tags, transitive=transitive,
-                                    source=source, mfa_at=None, chained=False, packed=packed)
+                                    source=source, mfa_at=None, chained=False, packed=packed,
+                                    federated_provider=provider_arn)
         return WebIdentitySession(issued, verified.subject, provider.url, verified.audience)
 
     def web_identity_needs_idp(self, token: str) -> bool:
@@ -282,7 +283,8 @@ class StsService:
     def _role_session(self, request: RequestContext, role: RoleRecord, session_name: str,
                       expires_at: dt.datetime, *, policy: str | None, policy_arns: Sequence[str],
                       tags: tuple[tuple[str, str], ...], transitive: tuple[str, ...], source: str | None,
-                      mfa_at: dt.datetime | None, chained: bool, packed: int | None) -> IssuedSession:
+                      mfa_at: dt.datetime | None, chained: bool, packed: int | None,
+                      federated_provider: str | None = None) -> IssuedSession:
         """A role session, sealed: what every AssumeRole variant issues once the role trusts its caller."""
         now = _whole_second(request.now)
         claims = SessionClaims(
@@ -291,7 +293,8 @@ class StsService:
             issued_at=now, expires_at=expires_at, principal_id=role.role_id,
             principal_arn=role.arn, principal_name=role.name, session_name=session_name, policy=policy,
             policy_arns=tuple(policy_arns), tags=tags, transitive_tag_keys=transitive,
-            source_identity=source, mfa_authenticated_at=mfa_at, chained=chained)
+            source_identity=source, mfa_authenticated_at=mfa_at, chained=chained,
+            federated_provider=federated_provider)
         sealed = self._codec.seal(claims)
         self._note_role_use(role, request.region)
         return IssuedSession(claims, sealed.secret_access_key, sealed.session_token, packed)
@@ -308,7 +311,8 @@ class StsService:
             raise ValidationError(f"{principal_arn} is invalid")
         provider = self._saml_provider(request.snapshot, principal_arn)
         if provider is None:
-            raise InvalidIdentityToken(f"SAML provider {principal_arn} does not exist.")
+            # IAM User Guide, "Troubleshoot SAML federation with IAM": "Specified provider doesn't exist."
+            raise InvalidIdentityToken("Specified provider doesn't exist.")
         now = _whole_second(request.now)
         if provider.valid_until is not None and provider.valid_until <= now:
             raise InvalidIdentityToken("The SAML provider's metadata document has expired (validUntil).")
@@ -327,11 +331,12 @@ class StsService:
         self._check_session_policies(role.account_id, policy, policy_arns)
         tags, transitive = _saml_tags(assertion.principal_tags, assertion.transitive_tag_keys)
         packed = self._packed(policy, policy_arns, tags)
-        source = _source_identity(assertion.source_identity, None)
+        source = _source_identity(_saml_source_identity(assertion.source_identity), None)
         qualifier = name_qualifier(assertion.issuer, provider.account_id, provider.name)
         context = {**assume_context(session_name, role.tags, tags=tags, transitive_tag_keys=transitive,
                                     source_identity=source),
-                   **saml_context(assertion, qualifier, provider.account_id, provider.name)}
+                   **saml_context(assertion, qualifier, provider.account_id, provider.name),
+                   "aws:FederatedProvider": provider.arn}
         actions = ["sts:AssumeRoleWithSAML", *(["sts:TagSession"] if tags else []),
                    *(["sts:SetSourceIdentity"] if source is not None else [])]
         self._authz.trust_federated(request, TrustedResource(role.arn, role.account_id, role.trust_policy),
@@ -344,7 +349,8 @@ class StsService:
             raise InvalidIdentityToken("Invalid SAML response received: the assertion has already been used.")
         issued = self._role_session(request, role, session_name, now + dt.timedelta(seconds=duration),
                                     policy=policy, policy_arns=policy_arns, tags=tags, transitive=transitive,
-                                    source=source, mfa_at=None, chained=False, packed=packed)
+                                    source=source, mfa_at=None, chained=False, packed=packed,
+                                    federated_provider=provider.arn)
         return SamlSession(issued, assertion, qualifier)
 
     # --- GetSessionToken / GetFederationToken ------------------------------------------------------
