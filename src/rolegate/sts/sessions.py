@@ -318,7 +318,9 @@ class StsService:
             raise InvalidIdentityToken("The SAML provider's metadata document has expired (validUntil).")
         metadata = _metadata(provider.metadata_document)
         assertion = self._saml.verify(saml_assertion, provider.signing_certificates or metadata.signing_certificates,
-                                      metadata.entity_id, request.now)
+                                      metadata.entity_id, request.now,
+                                      private_keys=[k.pem for k in provider.private_keys],
+                                      encryption_required=provider.assertion_encryption_mode == "Required")
         if role is None or (role_arn, principal_arn) not in assertion.role_pairs:
             # The Role attribute must name this very pair (IAM User Guide, "Role" SAML attribute); a role
             # that does not exist is refused alike, so nothing says whether it does.
