@@ -15,6 +15,7 @@ import botocore.config
 import pytest
 from botocore import UNSIGNED
 from botocore.exceptions import ClientError
+from saml2.sigver import RSA_1_5, TRIPLE_DES_CBC
 
 from tests.federation.pysaml2_idp import AES128_GCM, SamlIdp, aws_attributes, key_pair
 from tests.live import LiveServer
@@ -169,3 +170,14 @@ def test_iam_refuses_a_bad_key_and_required_without_a_key(server: LiveServer, id
     assert iam_refusal(iam.create_saml_provider, Name=unique("bad"), SAMLMetadataDocument=idp.metadata(),
                        AssertionEncryptionMode="Required") == (
         "InvalidInput", "Unable to set assertion encryption mode to Required because no private key is provided.")
+
+
+@pytest.mark.parametrize("weak", [{"content": TRIPLE_DES_CBC, "session_key": "des-192"},
+                                  {"key_transport": RSA_1_5}], ids=["3des-content", "rsa-1_5-key-transport"])
+def test_weak_algorithms_are_refused(server: LiveServer, idp: SamlIdp, sp_keys: dict[str, Path],
+                                     weak: dict[str, str]) -> None:
+    # IAM documents AES-GCM and AES-CBC; RSA PKCS#1 v1.5 key transport is a padding oracle (RFC 8017 §7.2).
+    setup = provider_and_role(server, idp, AddPrivateKey=sp_keys["key1"].read_text())
+    attrs = aws_attributes(setup["role"], setup["provider"])
+    code, message = refusal(server, setup, idp.encrypted_response(attrs, sp_keys["cert1"], **weak))
+    assert code == "InvalidIdentityToken" and "could not be decrypted" in message

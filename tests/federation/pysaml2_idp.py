@@ -106,7 +106,8 @@ class SamlIdp:
         return text
 
     def encrypted_response(self, attributes: Mapping[str, Sequence[str]], sp_certificate: Path, *,
-                           content: str = AES256_CBC, session_key: str = "aes-256", sign_assertion: bool = True,
+                           content: str = AES256_CBC, session_key: str = "aes-256", key_transport: str = RSA_OAEP_MGF1P,
+                           sign_assertion: bool = True,
                            sign_response: bool = False, **kwargs: object) -> str:
         """The base64 SAMLAssertion parameter of a Response whose (signed) assertion pysaml2 encrypted with
         xmlsec1 to ``sp_certificate`` (the certificate of the key uploaded with AddPrivateKey): sign, then
@@ -119,7 +120,7 @@ class SamlIdp:
         assertion.addprevious(wrapper)
         wrapper.append(assertion)
         cert_text = "".join(sp_certificate.read_text().splitlines()[1:-1])
-        template = pre_encryption_part(msg_enc=content, key_enc=RSA_OAEP_MGF1P, encrypt_cert=cert_text)
+        template = pre_encryption_part(msg_enc=content, key_enc=key_transport, encrypt_cert=cert_text)
         out = self.server.sec.encrypt_assertion(etree.tostring(root).decode("utf-8"), str(sp_certificate),
                                                 str(template), key_type=session_key)
         if sign_response:
