@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+import statistics
 import sys
 import tempfile
 import uuid
@@ -48,7 +49,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--requests", type=int, default=5000)
     ap.add_argument("--concurrency", type=int, nargs="+", default=[8, 64])
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="alternate AssumeRole and web identity this many times per concurrency and report the "
+                         "median of the per-round ratios (neighbours' load on a shared machine moves between rows)")
     args = ap.parse_args(argv)
+    ratios: dict[int, list[float]] = {}
 
     results: list[Result] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -82,10 +87,12 @@ def main(argv: list[str] | None = None) -> None:
             warm = run(host, port, web, concurrency=8, total=500, name="warm-up")
             assert warm.errors == 0, "AssumeRoleWithWebIdentity failed during warm-up"
             for c in args.concurrency:
-                results.append(run(host, port, assume, concurrency=c, total=args.requests,
-                                   name=f"AssumeRole, {c} clients"))
-                results.append(run(host, port, web, concurrency=c, total=args.requests,
-                                   name=f"AssumeRoleWithWebIdentity (keys cached), {c} clients"))
+                for _ in range(args.rounds):
+                    a = run(host, port, assume, concurrency=c, total=args.requests, name=f"AssumeRole, {c} clients")
+                    w = run(host, port, web, concurrency=c, total=args.requests,
+                            name=f"AssumeRoleWithWebIdentity (keys cached), {c} clients")
+                    results += [a, w]
+                    ratios.setdefault(c, []).append(w.rps / a.rps)
             before = idp.stats()["jwks"]
             storm = [unsigned(host, port, form(Action="AssumeRoleWithWebIdentity", RoleArn=role_arn,
                                                RoleSessionName="storm", WebIdentityToken=with_unknown_kid(token)))
@@ -100,10 +107,9 @@ def main(argv: list[str] | None = None) -> None:
     for r in results:
         print(r.row())
     for c in args.concurrency:
-        a = next(r for r in results if r.name == f"AssumeRole, {c} clients")
-        w = next(r for r in results
-                 if r.name.startswith("AssumeRoleWithWebIdentity") and r.name.endswith(f" {c} clients"))
-        print(f"\n{c} clients: web identity at {100 * w.rps / a.rps:.0f}% of AssumeRole's throughput")
+        each = sorted(ratios[c])
+        print(f"\n{c} clients: web identity at {100 * statistics.median(each):.0f}% of AssumeRole's throughput "
+              f"(median of {len(each)} alternating rounds: {', '.join(f'{100 * r:.0f}%' for r in each)})")
     print(f"\nrefresh storm: {refused.requests} tokens with unknown kids in {refused.seconds:.1f} s, "
           f"{refused.errors} refused, {storm_fetches} JWKS requests reached the IdP (one a minute at most: "
           f"{max(1, int(refused.seconds // 60) + 1)} allowed)")

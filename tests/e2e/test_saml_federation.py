@@ -102,6 +102,25 @@ def test_a_real_idp_response_gets_credentials_that_the_role_policy_governs(
     assert me["Arn"] == out["AssumedRoleUser"]["Arn"]
 
 
+def test_the_session_carries_aws_federated_provider_into_its_later_requests(
+        server: LiveServer, idp: SamlIdp, setup: dict[str, str]) -> None:
+    iam = server.client("iam")
+    iam.put_role_policy(RoleName=setup["role_name"], PolicyName="by-provider", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": "iam:ListUsers", "Resource": "*",
+            "Condition": {"StringEquals": {"aws:FederatedProvider": setup["provider"]}}}]}))
+    try:
+        creds = redeem(server, setup, idp.response(aws_attributes(setup["role"], setup["provider"])))["Credentials"]
+        session = server.client("iam", key_id=creds["AccessKeyId"], secret=creds["SecretAccessKey"],
+                                token=creds["SessionToken"])
+        session.list_users(MaxItems=1)  # allowed only because the session came from this provider
+        with pytest.raises(ClientError) as exc:
+            session.list_groups()
+        assert exc.value.response["Error"]["Code"] == "AccessDenied"
+    finally:
+        iam.delete_role_policy(RoleName=setup["role_name"], PolicyName="by-provider")
+
+
 @pytest.mark.parametrize("shape", [{"sign_response": True, "sign_assertion": False},
                                    {"sign_response": True, "sign_assertion": True}])
 def test_a_signed_response_is_accepted_too(server: LiveServer, idp: SamlIdp, setup: dict[str, str],
@@ -280,3 +299,32 @@ def test_a_trust_policy_condition_that_fails_is_refused(server: LiveServer, idp:
     role = iam.create_role(RoleName=unique("strict"), AssumeRolePolicyDocument=json.dumps(trust))["Role"]
     strict = {**setup, "role": role["Arn"]}
     assert refused(server, strict, idp.response(aws_attributes(role["Arn"], setup["provider"]))) == "AccessDenied"
+
+
+# --- AWS's documented error texts (IAM User Guide, "Troubleshoot SAML federation with IAM") ------------------
+
+
+def refusal(server: LiveServer, setup: dict[str, str], assertion: str) -> tuple[str, str]:
+    with pytest.raises(ClientError) as exc:
+        redeem(server, setup, assertion)
+    error = exc.value.response["Error"]
+    return str(error["Code"]), str(error["Message"])
+
+
+def test_refusals_carry_the_texts_aws_documents(server: LiveServer, idp: SamlIdp, setup: dict[str, str],
+                                                tmp_path: Path) -> None:
+    attrs = aws_attributes(setup["role"], setup["provider"])
+    assert refusal(server, setup, idp.response(attrs, audience="https://evil.example/sp")) == (
+        "InvalidIdentityToken", "Response does not contain the required audience.")
+    assert refusal(server, setup, idp.response(aws_attributes(setup["role"], setup["provider"],
+                                                              session_name="x"))) == (
+        "InvalidIdentityToken", "RoleSessionName in AuthnResponse must match [a-zA-Z_0-9+=,.@-]{2,64}")
+    assert refusal(server, setup, idp.response(aws_attributes(setup["role"], setup["provider"],
+                                                              SourceIdentity=["aws:me"]))) == (
+        "InvalidIdentityToken", 'Source Identity must match [a-zA-Z_0-9+=,.@-]{2,64} and not begin with "aws:"')
+    (tmp_path / "other").mkdir()
+    other = SamlIdp(tmp_path / "other")  # signs with a key the provider's metadata does not hold
+    forged = other.response(attrs)
+    assert refusal(server, setup, forged) == ("InvalidIdentityToken", "Response signature invalid")
+    missing = {**setup, "provider": f"arn:aws:iam::{ACCOUNT_ID}:saml-provider/never-created"}
+    assert refusal(server, missing, idp.response(attrs)) == ("InvalidIdentityToken", "Specified provider doesn't exist.")

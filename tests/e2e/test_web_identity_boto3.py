@@ -126,6 +126,28 @@ def test_a_token_from_the_identity_provider_gets_credentials_the_roles_policy_go
     assert exc.value.response["Error"]["Code"] == "AccessDenied"
 
 
+def test_the_session_carries_aws_federated_provider_into_its_later_requests(
+        server: LiveServer, idp: OidcIdp) -> None:
+    # IAM User Guide, aws:FederatedProvider: the session's requests name the IdP that authenticated it, so
+    # a policy can allow only sessions from one provider.
+    iam = server.client("iam")
+    arn = make_role(server, trust())
+    name = arn.rsplit("/", 1)[-1]
+    iam.put_role_policy(RoleName=name, PolicyName="p", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "iam:ListRoles", "Resource": "*",
+             "Condition": {"StringEquals": {"aws:FederatedProvider": PROVIDER_ARN}}},
+            {"Effect": "Allow", "Action": "iam:ListUsers", "Resource": "*",
+             "Condition": {"StringEquals": {"aws:FederatedProvider": "arn:aws:iam::123456789012:oidc-provider/x"}}}]}))
+    creds = assume(server, arn, idp.token())["Credentials"]
+    session = server.client("iam", key_id=creds["AccessKeyId"], secret=creds["SecretAccessKey"],
+                            token=creds["SessionToken"])
+    session.list_roles(MaxItems=1)
+    with pytest.raises(ClientError) as exc:
+        session.list_users()
+    assert exc.value.response["Error"]["Code"] == "AccessDenied"
+
+
 def test_an_es256_token_verifies_too(server: LiveServer, idp: OidcIdp) -> None:
     arn = make_role(server, trust(sub="ec-client"))
     assert assume(server, arn, idp.token("ec-client"))["SubjectFromWebIdentityToken"] == "ec-client"

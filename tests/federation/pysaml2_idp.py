@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.oid import NameOID
+from lxml import etree
 
 with warnings.catch_warnings():
     # pysaml2 names cryptography's CFB mode where cryptography has deprecated it; nothing here uses it.
@@ -29,7 +30,11 @@ with warnings.catch_warnings():
     from saml2.metadata import create_metadata_string
     from saml2.saml import NAMEID_FORMAT_PERSISTENT, NameID
     from saml2.server import Server
+    from saml2.sigver import RSA_OAEP_MGF1P, pre_encryption_part, pre_signature_part
 
+ASSERTION_NS = "urn:oasis:names:tc:SAML:2.0:assertion"
+AES256_CBC = "http://www.w3.org/2001/04/xmlenc#aes256-cbc"
+AES128_GCM = "http://www.w3.org/2009/xmlenc11#aes128-gcm"
 AWS_SP = "urn:amazon:webservices"
 SIGNIN = "https://signin.aws.amazon.com/saml"
 ATTR = "https://aws.amazon.com/SAML/Attributes/"
@@ -48,7 +53,7 @@ def xmlsec_binary() -> str:
     return found
 
 
-def _key_pair(directory: Path, name: str) -> tuple[Path, Path]:
+def key_pair(directory: Path, name: str) -> tuple[Path, Path]:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
     now = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=1)
@@ -68,7 +73,7 @@ class SamlIdp:
     def __init__(self, directory: Path, entity_id: str = "https://idp.rolegate.test/saml", *,
                  name: str = "idp") -> None:
         self.entity_id = entity_id
-        key, cert = _key_pair(directory, name)
+        key, cert = key_pair(directory, name)
         config = IdPConfig()
         config.load({
             "entityid": entity_id, "key_file": str(key), "cert_file": str(cert),
@@ -99,6 +104,36 @@ class SamlIdp:
         if recipient != SIGNIN:
             assert f'Recipient="{recipient}"' in text
         return text
+
+    def encrypted_response(self, attributes: Mapping[str, Sequence[str]], sp_certificate: Path, *,
+                           content: str = AES256_CBC, session_key: str = "aes-256", key_transport: str = RSA_OAEP_MGF1P,
+                           sign_assertion: bool = True,
+                           sign_response: bool = False, **kwargs: object) -> str:
+        """The base64 SAMLAssertion parameter of a Response whose (signed) assertion pysaml2 encrypted with
+        xmlsec1 to ``sp_certificate`` (the certificate of the key uploaded with AddPrivateKey): sign, then
+        encrypt, as IdPs do. ``content`` is the XML-Enc content algorithm; the key travels RSA-OAEP."""
+        xml = self.response_xml(attributes, sign_assertion=sign_assertion, **kwargs)  # type: ignore[arg-type]
+        root = etree.fromstring(xml.encode("utf-8"))
+        assertion = root.find(f"{{{ASSERTION_NS}}}Assertion")
+        assert assertion is not None
+        wrapper = etree.Element(f"{{{ASSERTION_NS}}}EncryptedAssertion")
+        assertion.addprevious(wrapper)
+        wrapper.append(assertion)
+        cert_text = "".join(sp_certificate.read_text().splitlines()[1:-1])
+        template = pre_encryption_part(msg_enc=content, key_enc=key_transport, encrypt_cert=cert_text)
+        out = self.server.sec.encrypt_assertion(etree.tostring(root).decode("utf-8"), str(sp_certificate),
+                                                str(template), key_type=session_key)
+        if sign_response:
+            # The IdP signs the Response over the ciphertext (its enveloped signature, SAML core §5.4): pysaml2's
+            # signature template goes after the Issuer, and xmlsec1 fills it in.
+            signed = etree.fromstring(out.encode("utf-8"))
+            ident = signed.get("ID")
+            part = pre_signature_part(ident, digest_alg=xmldsig.DIGEST_SHA256, sign_alg=xmldsig.SIG_RSA_SHA256)
+            signed.find(f"{{{ASSERTION_NS}}}Issuer").addnext(etree.fromstring(str(part).encode("utf-8")))
+            out = str(self.server.sec.sign_statement(etree.tostring(signed).decode("utf-8"),
+                                                      "urn:oasis:names:tc:SAML:2.0:protocol:Response",
+                                                      node_id=ident))
+        return base64.b64encode(out.encode("utf-8")).decode("ascii")
 
     def response(self, attributes: Mapping[str, Sequence[str]], **kwargs: object) -> str:
         """The base64 SAMLAssertion parameter."""

@@ -224,3 +224,29 @@ def test_a_remembered_signature_counts_only_for_the_key_set_that_verified_it(idp
     cache.keys(ISSUER, "rsa-2")
     with pytest.raises(InvalidIdentityToken):
         oidc.verify(token, provider_url=URL, client_ids=("client-a",), keys=cache, now=clock.now(), memo=memo)
+
+
+# --- whether a call waits on the IdP (it runs on the event loop when it cannot) ---------------------------
+
+
+def test_would_fetch_is_true_exactly_when_keys_would_go_to_the_idp(idp: Provider, clock: FixedClock) -> None:
+    cache = KeyCache(clock, idp)
+    assert cache.would_fetch(ISSUER, "rsa-1")  # nothing cached yet
+    verify(idp.sign(claims()), idp, clock, cache)
+    fetched = idp.jwks_fetches
+    assert not cache.would_fetch(ISSUER, "rsa-1") and not cache.would_fetch(ISSUER, None)
+    # An unknown kid inside the refresh interval is refused from memory: no fetch, so no wait.
+    assert not cache.would_fetch(ISSUER, "never-issued")
+    cache.keys(ISSUER, "never-issued")
+    assert idp.jwks_fetches == fetched
+    clock.advance(61)
+    assert cache.would_fetch(ISSUER, "never-issued")  # a refresh is due: this one would wait
+    assert not cache.would_fetch(ISSUER, "rsa-1")
+    clock.advance(int(MAX_TTL.total_seconds()))
+    assert cache.would_fetch(ISSUER, "rsa-1")  # expired keys are fetched again
+
+
+def test_the_issuer_and_kid_are_read_unverified_only_from_a_compact_jws(idp: Provider) -> None:
+    assert oidc.unverified_issuer_and_kid(idp.sign(claims())) == (ISSUER, "rsa-1")
+    assert oidc.unverified_issuer_and_kid("a.b") is None
+    assert oidc.unverified_issuer_and_kid("e30.e30.sig") is None  # no iss: refused before any key is needed

@@ -24,7 +24,8 @@ def _claims(**changes: object) -> SessionClaims:
                 principal_arn=f"arn:aws:iam::{ACCOUNT}:role/app/deployer", principal_name="deployer",
                 session_name="ci-42", policy='{"Version":"2012-10-17","Statement":[]}',
                 policy_arns=("arn:aws:iam::aws:policy/ReadOnlyAccess",), tags=(("team", "red"), ("env", "prod")),
-                transitive_tag_keys=("team",), source_identity="alice", mfa_authenticated_at=START, chained=True)
+                transitive_tag_keys=("team",), source_identity="alice", mfa_authenticated_at=START, chained=True,
+                federated_provider=f"arn:aws:iam::{ACCOUNT}:oidc-provider/idp.example.com")
     base.update(changes)
     return SessionClaims(**base)  # type: ignore[arg-type]
 

@@ -67,3 +67,15 @@ def test_a_request_that_does_not_resolve_runs_inline_and_answers_invalid_action(
     response = endpoint.finish(call)
     assert response.status == 400 and b"<Code>InvalidAction</Code>" in response.body
     assert b'xmlns="https://iam.amazonaws.com/doc/2010-05-08/"' in response.body
+
+
+def test_web_identity_runs_in_a_thread_only_when_it_may_fetch_keys(endpoint: Endpoint) -> None:
+    # The provider's keys are not cached here, so the call might wait on the IdP: a thread. A token that is
+    # refused before any key is needed (not a JWS) waits on nothing, so it answers from the event loop.
+    def call(token: str) -> WireRequest:
+        return _form("Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=arn:aws:iam::123456789012:role/r"
+                     f"&RoleSessionName=s&WebIdentityToken={token}")
+
+    unknown = "eyJhbGciOiJSUzI1NiIsImtpZCI6ImsifQ.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlLmNvbSJ9.c2ln"
+    assert not endpoint.runs_inline(endpoint.begin(call(unknown)))
+    assert endpoint.runs_inline(endpoint.begin(call("not-a-token")))

@@ -38,6 +38,9 @@ class SessionClaims:
     source_identity: str | None = None
     mfa_authenticated_at: dt.datetime | None = None
     chained: bool = False  # assumed with the credentials of another role session
+    # The IAM identity provider (its ARN) that authenticated a session issued by AssumeRoleWithWebIdentity or
+    # AssumeRoleWithSAML: ``aws:FederatedProvider`` of the session's requests.
+    federated_provider: str | None = None
 
     @property
     def arn(self) -> str:

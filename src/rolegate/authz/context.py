@@ -7,7 +7,7 @@ inside AssumeRole, PassRole, the caches — reads these, so the request's time a
 
 Keys and their meaning: IAM User Guide, "AWS global condition context keys". Which keys a request carries
 depends on the caller: ``aws:username`` only for IAM users; ``aws:TokenIssueTime``, ``aws:MultiFactorAuthPresent``
-and ``aws:SourceIdentity`` only for temporary credentials ("This key is not present when long-term credentials
+``aws:SourceIdentity`` (and ``aws:FederatedProvider`` for sessions a federated call issued) only for temporary credentials ("This key is not present when long-term credentials
 are used" — for MFA, AWS leaves the key out for access keys and sets it "false" for sessions without MFA);
 ``aws:PrincipalTag/*`` from the user's tags, or for a role session the role's tags overlaid by the session's.
 """
@@ -146,6 +146,12 @@ def global_context(caller: Caller, principal: PrincipalPolicies | None, meta: Re
             ctx["aws:MultiFactorAuthPresent"] = "false"
         if session.source_identity:
             ctx["aws:SourceIdentity"] = session.source_identity
+        if session.federated_provider is not None:
+            # "When the resulting role session's temporary credentials are used to make a request, the request
+            # context identifies the IdP that authenticated the original federated identity" (IAM User Guide,
+            # "AWS global condition context keys", aws:FederatedProvider,
+            # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-federatedprovider).
+            ctx["aws:FederatedProvider"] = session.federated_provider
     for key, value in tags.items():
         ctx[f"aws:PrincipalTag/{key}"] = value
     return ctx

@@ -41,6 +41,11 @@ def new_ssh_public_key_id() -> str:
     return SSH_PUBLIC_KEY + "".join(secrets.choice(_B32) for _ in range(16))
 
 
+def new_saml_private_key_id() -> str:
+    """A SAML provider private key's KeyId: the model's ``[A-Z0-9]+``, 22–64 characters (rolegate uses 26)."""
+    return "".join(secrets.choice(_B32) for _ in range(26))
+
+
 def new_signing_certificate_id() -> str:
     """A 32-character signing certificate id; AWS's carry no type prefix (IAM API reference,
     SigningCertificate: CertificateId, 24 to 128 word characters)."""

@@ -190,6 +190,19 @@ class KeyCache:
                 return entry.keys
             raise IdpCommunicationError(MESSAGE_UNREACHABLE)
 
+    def would_fetch(self, issuer: str, kid: str | None) -> bool:
+        """Whether ``keys(issuer, kid)`` would go to the IdP now: nothing fresh holds ``kid`` and a refresh is
+        due. False means the answer (keys, or refusal) is known from memory, in microseconds, so the call may
+        run on the event loop (``rolegate.wire.endpoint``); a token with an unknown ``kid`` inside the refresh
+        interval is refused from memory as well."""
+        entry = self._entries.get(issuer)  # read without the guard: a dict read is atomic, a miss means "fetch"
+        if entry is None:
+            return True
+        now = self._clock.now()
+        if self._fresh(entry, now) and (kid is None or kid in entry.kids):
+            return False
+        return entry.last_attempt is None or now - entry.last_attempt >= self._interval
+
     def fetches(self) -> int:
         """How many refreshes were attempted (for the refresh-storm bench and tests)."""
         return sum(1 for e in self._entries.values() if e.last_attempt is not None)

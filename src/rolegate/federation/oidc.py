@@ -65,6 +65,20 @@ def unverified_issuer(token: str) -> str:
     return issuer
 
 
+def unverified_issuer_and_kid(token: str) -> tuple[str, str | None] | None:
+    """The ``iss`` claim and header ``kid`` read unverified, to know which keys a token will need; ``None``
+    when the token is malformed (``verify`` then refuses it without any key)."""
+    try:
+        header_b64, payload_b64, _ = _segments(token)
+        kid = _json_segment(header_b64, "header").get("kid")
+        issuer = _json_segment(payload_b64, "payload").get("iss")
+    except InvalidIdentityToken:
+        return None
+    if not isinstance(issuer, str) or (kid is not None and not isinstance(kid, str)):
+        return None
+    return issuer, kid
+
+
 class SignatureMemo:
     """Tokens whose signature was verified, with their claims, so a client presenting the same token again
     (botocore re-reads one token file for every refresh; a CI job's many calls) costs no second signature check.

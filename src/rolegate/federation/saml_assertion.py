@@ -29,12 +29,16 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from xml.sax.saxutils import quoteattr
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from lxml import etree
 from signxml import InvalidInput, InvalidSignature, SignatureConfiguration, XMLVerifier
 from signxml.algorithms import DigestAlgorithm, SignatureMethod
+
+from .saml_encryption import DecryptionFailed, decrypt_assertion
 
 PROTOCOL_NS = "urn:oasis:names:tc:SAML:2.0:protocol"
 ASSERTION_NS = "urn:oasis:names:tc:SAML:2.0:assertion"
@@ -59,12 +63,19 @@ _DIGESTS = frozenset(d for d in DigestAlgorithm if "MD5" not in d.name)
 _ENCRYPTED_ASSERTION = f"{{{ASSERTION_NS}}}EncryptedAssertion"
 _MAX_DOCUMENT_BYTES = 100_000
 
-# AWS's messages (STS API reference, AssumeRoleWithSAML, Errors; observed wording of the sign-in endpoint).
+# AWS's messages where AWS documents them (IAM User Guide, "Troubleshoot SAML federation with IAM",
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_saml.html: "Response signature invalid",
+# "Response does not contain the required audience"); the others are rolegate's wording in AWS's form.
 INVALID_RESPONSE = "Invalid SAML response received"
 NOT_SIGNED = "Invalid SAML response received: the response or its assertion must be signed."
-BAD_SIGNATURE = "Invalid SAML response received: the signature could not be verified with the provider's " \
-                "signing certificates."
+BAD_SIGNATURE = "Response signature invalid"
+WRONG_AUDIENCE = "Response does not contain the required audience."
 ONE_ASSERTION = "Invalid SAML response received: the response must carry exactly one assertion."
+NO_PRIVATE_KEY = "Invalid SAML response received: the assertion is encrypted, and this SAML provider has no " \
+                 "private key to decrypt it."
+UNDECRYPTABLE = "Invalid SAML response received: the encrypted assertion could not be decrypted with the " \
+                "SAML provider's private keys."
+PLAINTEXT_REFUSED = "Invalid SAML response received: this SAML provider requires encrypted assertions."
 EXPIRED = "Token must be redeemed within 5 minutes of issuance"
 
 
@@ -125,18 +136,24 @@ def decode_response(encoded: str) -> bytes:
 
 
 def verify_response(raw: bytes, certificates: Sequence[str], *, expected_issuer: str, now: dt.datetime,
-                    clock_skew: dt.timedelta, recipient_ok: Recipients,
-                    audiences_ok: Audiences) -> SamlAssertion:
+                    clock_skew: dt.timedelta, recipient_ok: Recipients, audiences_ok: Audiences,
+                    decryption_keys: Sequence[rsa.RSAPrivateKey] = (),
+                    encryption_required: bool = False) -> SamlAssertion:
     """Verify ``raw`` (a samlp:Response) against ``certificates`` (base64 DER, the provider's signing
-    certificates) and the conditions; return its claims or raise ``SamlRejected``."""
+    certificates) and the conditions; return its claims or raise ``SamlRejected``.
+
+    An ``EncryptedAssertion`` is decrypted with ``decryption_keys`` (the provider's private keys) and then
+    checked exactly as a plaintext one; ``encryption_required`` (AssertionEncryptionMode Required) refuses a
+    plaintext assertion."""
     root = _parse(raw)
     if root.tag != f"{{{PROTOCOL_NS}}}Response":
         raise _invalid()
-    if root.find(f".//{_ENCRYPTED_ASSERTION}") is not None:
-        # botocore's model has no private key to decrypt with for this provider: say so rather than fail
-        # obscurely (IAM User Guide, "SAML encryption" needs the provider's private key, not stored here).
-        raise _invalid("Invalid SAML response received: the assertion is encrypted, and this SAML provider has "
-                       "no private key to decrypt it.")
+    encrypted = root.findall(f".//{_ENCRYPTED_ASSERTION}")
+    if encrypted:
+        return _verify_encrypted(root, encrypted, certificates, decryption_keys, expected_issuer=expected_issuer,
+                                 now=now, skew=clock_skew, recipient_ok=recipient_ok, audiences_ok=audiences_ok)
+    if encryption_required:
+        raise _invalid(PLAINTEXT_REFUSED)
     assertions = root.findall(f".//{{{ASSERTION_NS}}}Assertion")
     if len(assertions) != 1 or assertions[0].getparent() is not root:
         # Exactly one assertion, a child of the response: no second one for a reader to be confused by.
@@ -144,6 +161,75 @@ def verify_response(raw: bytes, certificates: Sequence[str], *, expected_issuer:
     assertion = _signed_assertion(root, assertions[0], certificates)
     return _claims(root, assertion, expected_issuer=expected_issuer, now=now, skew=clock_skew,
                    recipient_ok=recipient_ok, audiences_ok=audiences_ok)
+
+
+def _verify_encrypted(root: etree._Element, encrypted: Sequence[etree._Element], certificates: Sequence[str],
+                      keys: Sequence[rsa.RSAPrivateKey], *, expected_issuer: str, now: dt.datetime,
+                      skew: dt.timedelta, recipient_ok: Recipients, audiences_ok: Audiences) -> SamlAssertion:
+    if not keys:
+        # The provider was created without AddPrivateKey: there is nothing to decrypt with.
+        raise _invalid(NO_PRIVATE_KEY)
+    if len(encrypted) != 1 or encrypted[0].getparent() is not root \
+            or root.find(f".//{{{ASSERTION_NS}}}Assertion") is not None:
+        raise _invalid(ONE_ASSERTION)  # one assertion in all, encrypted, a child of the Response
+    response_signed = root.find(f"{{{DS_NS}}}Signature") is not None
+    container, original = root, encrypted[0]
+    if response_signed:
+        # The Response's signature covers the ciphertext: decrypt only what it covers.
+        container = _verified(root, certificates)
+        if container.tag != root.tag or container.get("ID") != root.get("ID"):
+            raise _invalid(BAD_SIGNATURE)
+        inside = container.findall(_ENCRYPTED_ASSERTION)
+        if len(inside) != 1:
+            raise _invalid(ONE_ASSERTION)
+        encrypted = inside
+    try:
+        plain = decrypt_assertion(encrypted[0], keys)
+    except DecryptionFailed:
+        raise _invalid(UNDECRYPTABLE) from None
+    assertion = _in_context(plain, _context(encrypted[0], original))
+    if assertion.tag != f"{{{ASSERTION_NS}}}Assertion" or assertion.find(f".//{{{ASSERTION_NS}}}Assertion") \
+            is not None or assertion.find(f".//{_ENCRYPTED_ASSERTION}") is not None:
+        raise _invalid(ONE_ASSERTION)
+    if assertion.find(f"{{{DS_NS}}}Signature") is not None:
+        signed = _check_assertion(assertion, certificates)  # the assertion's own signature must hold too
+    elif response_signed:
+        signed = assertion  # decrypted from ciphertext the verified Response signature covers
+    else:
+        raise _invalid(NOT_SIGNED)
+    return _claims(container, signed, expected_issuer=expected_issuer, now=now, skew=skew,
+                   recipient_ok=recipient_ok, audiences_ok=audiences_ok)
+
+
+_PROTECTED_NS = frozenset({PROTOCOL_NS, ASSERTION_NS, DS_NS})
+
+
+def _context(signed: etree._Element, original: etree._Element) -> dict[str | None, str]:
+    """The namespace declarations in scope where the EncryptedAssertion stood. Those of the signed copy come
+    first; exclusive canonicalization keeps only the prefixes the envelope itself uses, so the others (``xsi``
+    for AttributeValue types) come from the document as sent — unsigned, so none of them may name a SAML or
+    XML-DSig namespace (rolegate choice: an unsigned declaration cannot turn the IdP's other elements into
+    SAML ones)."""
+    context: dict[str | None, str] = dict(signed.nsmap)
+    for prefix, uri in original.nsmap.items():
+        if prefix not in context and uri not in _PROTECTED_NS:
+            context[prefix] = uri
+    return context
+
+
+def _in_context(plain: bytes, nsmap: dict[str | None, str]) -> etree._Element:
+    """The decrypted element, parsed in the context of the element it replaces: "the cleartext octet sequence
+    is ... parsed in the context of the [replaced] element" (XML Encryption 1.1 §4.5.3), so the namespace
+    prefixes the IdP declared further up (on the Response) resolve. Same parser and limits as the document."""
+    declarations = "".join(f" xmlns:{prefix}={quoteattr(uri)}" if prefix else f" xmlns={quoteattr(uri)}"
+                           for prefix, uri in nsmap.items())
+    wrapper = _parse(f"<rolegate-decrypted{declarations}>".encode("utf-8") + plain + b"</rolegate-decrypted>")
+    children = list(wrapper)
+    if len(children) != 1 or (wrapper.text or "").strip() or (children[0].tail or "").strip():
+        raise _invalid(ONE_ASSERTION)
+    element = children[0]
+    wrapper.remove(element)
+    return element
 
 
 class Recipients:
@@ -271,7 +357,7 @@ def _claims(root: etree._Element, assertion: etree._Element, *, expected_issuer:
     restrictions = assertion.findall("saml:Conditions/saml:AudienceRestriction", _NS)
     if not restrictions or not all(any(audiences_ok(_text(a)) for a in r.findall("saml:Audience", _NS))
                                    for r in restrictions):
-        raise _invalid("Invalid SAML response received: the Audience is not an accepted sign-in endpoint.")
+        raise _invalid(WRONG_AUDIENCE)
 
     attributes: dict[str, tuple[str, ...]] = {}
     for attr in assertion.findall("saml:AttributeStatement/saml:Attribute", _NS):

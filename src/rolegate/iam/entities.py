@@ -72,6 +72,16 @@ class OidcProviderRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class SamlPrivateKey:
+    """A private key AssumeRoleWithSAML decrypts assertions with (CreateSAMLProvider's ``AddPrivateKey``): its
+    PEM is sealed by the store and never returned; IAM shows only ``KeyId`` and ``Timestamp``."""
+
+    key_id: str
+    pem: str = field(repr=False)
+    created_at: dt.datetime = field(default=dt.datetime.min.replace(tzinfo=dt.timezone.utc))
+
+
+@dataclass(frozen=True, slots=True)
 class SamlProviderRecord:
     account_id: str
     arn: str
@@ -81,6 +91,8 @@ class SamlProviderRecord:
     valid_until: dt.datetime | None = None
     signing_certificates: tuple[str, ...] = ()  # base64 DER of the IdP's signing certificates
     tags: tuple[tuple[str, str], ...] = field(default=())
+    assertion_encryption_mode: str | None = None  # "Required" | "Allowed" | None (never set)
+    private_keys: tuple[SamlPrivateKey, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,10 +17,12 @@ from urllib.parse import urlsplit
 from rolegate.authz import RequestContext
 from rolegate.core.arns import parse_arn
 from rolegate.core.errors import EntityAlreadyExists, InvalidInput, LimitExceeded, NoSuchEntity
+from rolegate.core import ids
+from rolegate.federation.saml_encryption import InvalidPrivateKey, load_private_key
 from rolegate.federation.saml_metadata import MetadataError, parse_idp_metadata
 from rolegate.store.ports import DuplicateKeyError
 
-from .entities import OidcProviderRecord, SamlProviderRecord
+from .entities import OidcProviderRecord, SamlPrivateKey, SamlProviderRecord
 from .limits import DEFAULT_LIMITS, IamLimits
 from .ports import HasProviders, ProviderStore
 from .tags import check_new_tags, merge_tags, remove_tags
@@ -110,14 +112,18 @@ class ProviderService:
     # --- SAML --------------------------------------------------------------------------------------
 
     def create_saml_provider(self, request: RequestContext, name: str, metadata_document: str, *,
-                             tags: Sequence[tuple[str, str]] = ()) -> SamlProviderRecord:
+                             tags: Sequence[tuple[str, str]] = (), encryption_mode: str | None = None,
+                             add_private_key: str | None = None) -> SamlProviderRecord:
         self._check_new_tags(tags, "SamlProvider")
         certs, valid_until = self._parsed_metadata(metadata_document, request.now)
+        keys = (_new_private_key(add_private_key, request.timestamp),) if add_private_key is not None else ()
+        _check_encryption(encryption_mode, keys)
         provider = SamlProviderRecord(
             account_id=request.account_id,
             arn=f"arn:{request.partition}:iam::{request.account_id}:saml-provider/{name}", name=name,
             metadata_document=metadata_document, created_at=request.timestamp, valid_until=valid_until,
-            signing_certificates=certs, tags=tuple(tags))
+            signing_certificates=certs, tags=tuple(tags), assertion_encryption_mode=encryption_mode,
+            private_keys=keys)
         with self._store.write() as tx:
             if tx.saml_providers.get(provider.arn) is not None:
                 raise _saml_exists(name)
@@ -138,17 +144,41 @@ class ProviderService:
         with self._store.read() as tx:
             return tx.saml_providers.list_for_account(request.account_id)
 
-    def update_saml_provider(self, request: RequestContext, arn: str,
-                             metadata_document: str | None) -> SamlProviderRecord:
-        if metadata_document is None:
-            # Assertion encryption keys and Identity Center links (the model's other members) are not
-            # supported, so a new metadata document is the only update there is.
-            raise InvalidInput("SAMLMetadataDocument is required: it is the only SAML provider setting "
-                               "rolegate can update.")
-        certs, valid_until = self._parsed_metadata(metadata_document, request.now)
+    def update_saml_provider(self, request: RequestContext, arn: str, metadata_document: str | None, *,
+                             encryption_mode: str | None = None, add_private_key: str | None = None,
+                             remove_private_key: str | None = None) -> SamlProviderRecord:
+        # Messages: IAM User Guide, "Troubleshoot SAML federation with IAM"
+        # (https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_saml.html).
+        if metadata_document is None and encryption_mode is None and add_private_key is None \
+                and remove_private_key is None:
+            raise InvalidInput("Unable to update identity provider. No updates are defined for metadata or "
+                               "encryption assertion.")
+        if add_private_key is not None and remove_private_key is not None:
+            raise InvalidInput("Unable to add and remove private keys in the same request. Set a value for only "
+                               "one of the two parameters.")
+        parsed = self._parsed_metadata(metadata_document, request.now) if metadata_document is not None else None
+        added = _new_private_key(add_private_key, request.timestamp) if add_private_key is not None else None
         with self._store.write() as tx:
-            provider = dataclasses.replace(_saml(tx, request.account_id, arn), metadata_document=metadata_document,
-                                           signing_certificates=certs, valid_until=valid_until)
+            provider = _saml(tx, request.account_id, arn)
+            keys = provider.private_keys
+            if added is not None:
+                if len(keys) >= MAX_PRIVATE_KEYS:
+                    raise LimitExceeded(f"Private key limit of {MAX_PRIVATE_KEYS} is reached.")
+                keys = (*keys, added)
+            if remove_private_key is not None:
+                if all(k.key_id != remove_private_key for k in keys):
+                    raise InvalidInput("Failed to remove private key because the Key ID does not match a "
+                                       "private key.")
+                keys = tuple(k for k in keys if k.key_id != remove_private_key)
+            mode = encryption_mode if encryption_mode is not None else provider.assertion_encryption_mode
+            if mode == "Required" and not keys and remove_private_key is not None:
+                # Removing the last key of a provider that requires encryption would refuse every assertion.
+                raise InvalidInput("Failed to remove private key.")
+            _check_encryption(mode, keys)
+            provider = dataclasses.replace(provider, assertion_encryption_mode=mode, private_keys=keys)
+            if metadata_document is not None and parsed is not None:
+                provider = dataclasses.replace(provider, metadata_document=metadata_document,
+                                               signing_certificates=parsed[0], valid_until=parsed[1])
             tx.saml_providers.update(provider)
         return provider
 
@@ -202,6 +232,23 @@ class ProviderService:
             raise InvalidInput("Invalid SAML metadata document: its validUntil is in the past.")
         return meta.signing_certificates, meta.valid_until
 
+
+
+MAX_PRIVATE_KEYS = 2  # "Private key limit of 2 is reached" (IAM User Guide, "Troubleshoot SAML federation")
+
+
+def _new_private_key(pem: str, now: dt.datetime) -> SamlPrivateKey:
+    try:
+        load_private_key(pem)
+    except InvalidPrivateKey:
+        raise InvalidInput("Invalid private key.") from None
+    return SamlPrivateKey(ids.new_saml_private_key_id(), pem, now)
+
+
+def _check_encryption(mode: str | None, keys: Sequence[SamlPrivateKey]) -> None:
+    if mode == "Required" and not keys:
+        raise InvalidInput("Unable to set assertion encryption mode to Required because no private key is "
+                           "provided.")
 
 
 def _oidc_url(url: str) -> str:

@@ -235,6 +235,11 @@ saml_providers = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     # JSON list of the IdP's signing certificates (base64 DER), parsed from the metadata once, at upload.
     Column("signing_certificates", Text, nullable=False, server_default="[]"),
+    # "Required" or "Allowed" once set (CreateSAMLProvider's AssertionEncryptionMode), else NULL.
+    Column("assertion_encryption_mode", String(16), nullable=True),
+    # JSON list of {"id", "created", "sealed"}: the assertion-decryption keys, each PEM sealed under the master
+    # key with the context "saml-private-key:" + id (at most 2: IAM's limit, for rotation).
+    Column("private_keys", Text, nullable=False, server_default="[]"),
 )
 
 service_linked_role_deletions = Table(

@@ -20,14 +20,18 @@ import re
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
+from cryptography.hazmat.primitives.asymmetric import rsa
+
 from rolegate.core.errors import ClientError, InvalidIdentityToken, ValidationError
 from rolegate.federation.saml_assertion import (Audiences, Recipients, SamlAssertion, SamlRejected, decode_response,
                                                 verify_response)
+from rolegate.federation.saml_encryption import load_private_key
 from rolegate.federation.saml_metadata import IdpMetadata, MetadataError, parse_idp_metadata
 
 # Statuses of the codes a refused assertion carries (STS API reference, AssumeRoleWithSAML, Errors).
 _STATUS = {"InvalidIdentityToken": 400, "ExpiredTokenException": 400, "IDPRejectedClaim": 403}
 _SESSION_NAME = re.compile(r"^[\w+=,.@-]{2,64}$")
+_SOURCE_IDENTITY = re.compile(r"[a-zA-Z_0-9+=,.@-]{2,64}")  # matched whole (fullmatch): no trailing newline
 MIN_SESSION_DURATION, MAX_SESSION_DURATION = 900, 43_200
 DEFAULT_DURATION = 3600
 DEFAULT_SKEW = dt.timedelta(minutes=5)
@@ -71,11 +75,16 @@ class SamlChecks:
                                                   *_default_recipients()))
         self.skew = skew
 
-    def verify(self, encoded: str, certificates: Sequence[str], entity_id: str, now: dt.datetime) -> SamlAssertion:
+    def verify(self, encoded: str, certificates: Sequence[str], entity_id: str, now: dt.datetime, *,
+               private_keys: Sequence[str] = (), encryption_required: bool = False) -> SamlAssertion:
+        """``private_keys``: the provider's decryption keys (PEM); ``encryption_required``: its
+        AssertionEncryptionMode is Required, so a plaintext assertion is refused."""
         try:
             return verify_response(decode_response(encoded), certificates, expected_issuer=entity_id, now=now,
                                    clock_skew=self.skew, recipient_ok=self._recipients,
-                                   audiences_ok=self._audiences)
+                                   audiences_ok=self._audiences,
+                                   decryption_keys=[_private_key(pem) for pem in private_keys],
+                                   encryption_required=encryption_required)
         except SamlRejected as rejected:
             raise ClientError(rejected.message, code=rejected.code, status=_STATUS.get(rejected.code, 400)) from None
 
@@ -89,6 +98,12 @@ class SamlChecks:
 def _default_recipients() -> tuple[str, ...]:
     return tuple(f"https://{host}/saml" for domain in _SIGNIN_DOMAINS.values()
                  for host in (domain, "{region}." + domain))
+
+
+@functools.lru_cache(maxsize=64)
+def _private_key(pem: str) -> rsa.RSAPrivateKey:
+    """A provider's key, loaded once (an RSA key load checks the key: milliseconds); IAM checked it at upload."""
+    return load_private_key(pem)
 
 
 @functools.lru_cache(maxsize=256)
@@ -130,9 +145,18 @@ def _saml_session_name(name: str | None) -> str:
     if name is None:
         raise InvalidIdentityToken("RoleSessionName is required in AuthnResponse")
     if not _SESSION_NAME.match(name):
-        raise InvalidIdentityToken("RoleSessionName in AuthnResponse must satisfy "
-                                   "regular expression pattern: [\\w+=,.@-]{2,64}")
+        # IAM User Guide, "Troubleshoot SAML federation with IAM" (the documented text of this refusal).
+        raise InvalidIdentityToken("RoleSessionName in AuthnResponse must match [a-zA-Z_0-9+=,.@-]{2,64}")
     return name
+
+
+def _saml_source_identity(value: str | None) -> str | None:
+    """The ``SourceIdentity`` attribute, refused as the IAM User Guide's "Troubleshoot SAML federation with IAM"
+    documents: InvalidIdentityToken, 'Source Identity must match [a-zA-Z_0-9+=,.@-]{2,64} and not begin with
+    "aws:"'."""
+    if value is not None and (not _SOURCE_IDENTITY.fullmatch(value) or value.lower().startswith("aws:")):
+        raise InvalidIdentityToken('Source Identity must match [a-zA-Z_0-9+=,.@-]{2,64} and not begin with "aws:"')
+    return value
 
 
 def _saml_duration(requested: int | None, session_duration: int | None, role_max: int) -> int:

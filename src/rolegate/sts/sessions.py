@@ -43,7 +43,7 @@ from rolegate.store.invalidation import Snapshot, Stamp
 from . import tokens
 from rolegate.federation.saml_assertion import SamlAssertion
 
-from .saml import (SamlChecks, _metadata, _saml_duration, _saml_session_name, _saml_tags,
+from .saml import (SamlChecks, _metadata, _saml_duration, _saml_session_name, _saml_source_identity, _saml_tags,
                    name_qualifier, replay_key, saml_context)
 from .mfa import MfaService
 from .ports import SessionStore
@@ -259,8 +259,21 @@ class StsService:
         issued = self._role_session(request, role, session_name, now + dt.timedelta(seconds=duration),
                                     policy=policy, policy_arns=policy_arns, tags=all_tags, transitive=transitive,
                                     source=source, mfa_at=None, chained=False, packed=packed,
-                                    channel=telemetry.ASSUME_ROLE_WITH_WEB_IDENTITY)
+                                    channel=telemetry.ASSUME_ROLE_WITH_WEB_IDENTITY,
+                                    federated_provider=provider_arn)
         return WebIdentitySession(issued, verified.subject, provider.url, verified.audience)
+
+    def web_identity_needs_idp(self, token: str) -> bool:
+        """Whether AssumeRoleWithWebIdentity with ``token`` may have to fetch the provider's keys (and so wait on
+        the network, up to the fetch timeout). When it may not, the call is CPU only: the keys are cached, and a
+        token presented before costs no signature check (``oidc.SignatureMemo``), so the wire layer runs it on
+        the event loop instead of paying for a thread (docs/adr/0028-federation.md)."""
+        if self._web_identity is None:
+            return False
+        found = oidc.unverified_issuer_and_kid(token.strip())
+        if found is None or not found[0].startswith("https://"):
+            return False  # refused before any key is needed
+        return self._web_identity.keys.would_fetch(found[0], found[1])
 
     def _session_inputs(self, role: RoleRecord, policy: str | None, policy_arns: Sequence[str],
                         tags: Sequence[tuple[str, str]], transitive_tag_keys: Sequence[str],
@@ -275,7 +288,7 @@ class StsService:
                       expires_at: dt.datetime, *, policy: str | None, policy_arns: Sequence[str],
                       tags: tuple[tuple[str, str], ...], transitive: tuple[str, ...], source: str | None,
                       mfa_at: dt.datetime | None, chained: bool, packed: int | None,
-                      channel: str) -> IssuedSession:
+                      channel: str, federated_provider: str | None = None) -> IssuedSession:
         """A role session, sealed: what every AssumeRole variant issues once the role trusts its caller
         (``channel``: which variant, for the credentials-issued metric)."""
         now = _whole_second(request.now)
@@ -285,7 +298,8 @@ class StsService:
             issued_at=now, expires_at=expires_at, principal_id=role.role_id,
             principal_arn=role.arn, principal_name=role.name, session_name=session_name, policy=policy,
             policy_arns=tuple(policy_arns), tags=tags, transitive_tag_keys=transitive,
-            source_identity=source, mfa_authenticated_at=mfa_at, chained=chained)
+            source_identity=source, mfa_authenticated_at=mfa_at, chained=chained,
+            federated_provider=federated_provider)
         sealed = self._codec.seal(claims)
         telemetry.credentials_issued(channel)
         self._note_role_use(role, request.region)
@@ -303,13 +317,16 @@ class StsService:
             raise ValidationError(f"{principal_arn} is invalid")
         provider = self._saml_provider(request.snapshot, principal_arn)
         if provider is None:
-            raise InvalidIdentityToken(f"SAML provider {principal_arn} does not exist.")
+            # IAM User Guide, "Troubleshoot SAML federation with IAM": "Specified provider doesn't exist."
+            raise InvalidIdentityToken("Specified provider doesn't exist.")
         now = _whole_second(request.now)
         if provider.valid_until is not None and provider.valid_until <= now:
             raise InvalidIdentityToken("The SAML provider's metadata document has expired (validUntil).")
         metadata = _metadata(provider.metadata_document)
         assertion = self._saml.verify(saml_assertion, provider.signing_certificates or metadata.signing_certificates,
-                                      metadata.entity_id, request.now)
+                                      metadata.entity_id, request.now,
+                                      private_keys=[k.pem for k in provider.private_keys],
+                                      encryption_required=provider.assertion_encryption_mode == "Required")
         if role is None or (role_arn, principal_arn) not in assertion.role_pairs:
             # The Role attribute must name this very pair (IAM User Guide, "Role" SAML attribute); a role
             # that does not exist is refused alike, so nothing says whether it does.
@@ -322,11 +339,12 @@ class StsService:
         self._check_session_policies(role.account_id, policy, policy_arns)
         tags, transitive = _saml_tags(assertion.principal_tags, assertion.transitive_tag_keys)
         packed = self._packed(policy, policy_arns, tags, transitive)
-        source = _source_identity(assertion.source_identity, None)
+        source = _source_identity(_saml_source_identity(assertion.source_identity), None)
         qualifier = name_qualifier(assertion.issuer, provider.account_id, provider.name)
         context = {**assume_context(session_name, role.tags, tags=tags, transitive_tag_keys=transitive,
                                     source_identity=source),
-                   **saml_context(assertion, qualifier, provider.account_id, provider.name)}
+                   **saml_context(assertion, qualifier, provider.account_id, provider.name),
+                   "aws:FederatedProvider": provider.arn}
         actions = ["sts:AssumeRoleWithSAML", *(["sts:TagSession"] if tags else []),
                    *(["sts:SetSourceIdentity"] if source is not None else [])]
         self._authz.trust_federated(request, TrustedResource(role.arn, role.account_id, role.trust_policy),
@@ -340,7 +358,8 @@ class StsService:
         issued = self._role_session(request, role, session_name, now + dt.timedelta(seconds=duration),
                                     policy=policy, policy_arns=policy_arns, tags=tags, transitive=transitive,
                                     source=source, mfa_at=None, chained=False, packed=packed,
-                                    channel=telemetry.ASSUME_ROLE_WITH_SAML)
+                                    channel=telemetry.ASSUME_ROLE_WITH_SAML,
+                                    federated_provider=provider.arn)
         return SamlSession(issued, assertion, qualifier)
 
     # --- GetSessionToken / GetFederationToken ------------------------------------------------------

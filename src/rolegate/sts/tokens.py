@@ -175,6 +175,8 @@ def _encode_claims(c: SessionClaims) -> bytes:
         d["M"] = _ts(c.mfa_authenticated_at)
     if c.chained:
         d["c"] = 1
+    if c.federated_provider is not None:
+        d["f"] = c.federated_provider
     raw = json.dumps(d, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     packed = zlib.compress(raw, 9)
     return b"z" + packed if len(packed) < len(raw) else b"j" + raw
@@ -194,4 +196,4 @@ def _decode_claims(plain: bytes) -> SessionClaims:
         session_name=d.get("s", ""), policy=d.get("P"), policy_arns=tuple(d.get("A", ())),
         tags=tuple((str(k), str(v)) for k, v in d.get("T", ())), transitive_tag_keys=tuple(d.get("K", ())),
         source_identity=d.get("S"), mfa_authenticated_at=_dt(d["M"]) if "M" in d else None,
-        chained=bool(d.get("c")))
+        chained=bool(d.get("c")), federated_provider=d.get("f"))

@@ -38,7 +38,7 @@ from rolegate.store.ports import run_retrying
 from .call import Call
 from .codec import WireRequest, WireResponse
 from .dispatch import DispatchTable
-from .handlers import HANDLERS, Handler, HandlerContext, OperationKey, Services
+from .handlers import HANDLERS, INLINE_WHEN, Handler, HandlerContext, InlineWhen, OperationKey, Services
 from .models import ServiceCatalog
 from .observe import Observer, Outcome
 from .routing import Router
@@ -55,9 +55,11 @@ _Stage = Callable[["Endpoint", Call], None]
 class Endpoint:
     def __init__(self, catalog: ServiceCatalog, authenticator: Authenticator, services: Services, *,
                  max_body_bytes: int = 1_048_576, authorizer: Authorizer,
-                 observers: Sequence[Observer] = (), handlers: Mapping[OperationKey, Handler] = HANDLERS) -> None:
+                 observers: Sequence[Observer] = (), handlers: Mapping[OperationKey, Handler] = HANDLERS,
+                 inline_when: Mapping[OperationKey, InlineWhen] = INLINE_WHEN) -> None:
         self._router = Router(catalog)
         self._table = DispatchTable(catalog, handlers)
+        self._inline_when = inline_when
         self._auth = authenticator
         self._authz = authorizer
         self._check = True  # False only to time the endpoint without the check (bench/authz_bench.py)
@@ -154,7 +156,14 @@ class Endpoint:
             return True
         raw = call.decoded.raw
         has_code = "TokenCode" in call.decoded.auth_params or (isinstance(raw, dict) and "TokenCode" in raw)
-        return call.operation.runs_inline and not has_code
+        if has_code:
+            return False
+        if call.operation.runs_inline:
+            return True
+        # A threaded operation the domain can answer without waiting (AssumeRoleWithWebIdentity with its
+        # provider's keys cached) runs inline too.
+        predicate = self._inline_when.get((call.operation.service, call.operation.name))
+        return predicate is not None and isinstance(raw, dict) and predicate(self._services, raw)
 
     def finish(self, call: Call) -> WireResponse:
         """The rest of the stages and the response; observers hear ``completed`` with the outcome."""

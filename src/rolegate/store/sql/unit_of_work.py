@@ -193,7 +193,7 @@ class SqlTransaction:
         self.users, self.groups = SqlUsers(conn), SqlGroups(conn)
         self.instance_profiles = SqlInstanceProfiles(conn)
         self.oidc_providers = SqlOidcProviders(conn)
-        self.saml_providers = SqlSamlProviders(conn)
+        self.saml_providers = SqlSamlProviders(conn, sealer)
         self.service_role_deletions = SqlServiceRoleDeletions(conn)
         self.managed_policies = SqlManagedPolicies(conn)
         self.session_keys, self.mfa_devices = SqlSessionKeys(conn, sealer), SqlMfaDevices(conn, sealer)

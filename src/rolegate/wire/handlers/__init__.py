@@ -4,7 +4,8 @@ A handler receives the typed input the parser produced and returns the output as
 output shape's member names; it holds no business rules (those are in the domain services).
 """
 
-from .registry import HANDLERS, Handler, HandlerContext, OperationKey, Services, operation
+from .registry import (HANDLERS, INLINE_WHEN, Handler, HandlerContext, InlineWhen, OperationKey, Services, inline_when,
+                       operation)
 
 # Importing a handler module registers its operations.
 from . import iam_roles as _iam_roles  # noqa: E402,F401
@@ -24,4 +25,5 @@ from . import iam_server_certificates as _iam_server_certificates  # noqa: E402,
 from . import iam_last_accessed as _iam_last_accessed  # noqa: E402,F401
 from . import iam_unhosted as _iam_unhosted  # noqa: E402,F401
 
-__all__ = ["HANDLERS", "Handler", "HandlerContext", "OperationKey", "Services", "operation"]
+__all__ = ["HANDLERS", "INLINE_WHEN", "Handler", "HandlerContext", "InlineWhen", "OperationKey", "Services",
+           "inline_when", "operation"]

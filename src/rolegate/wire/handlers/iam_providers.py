@@ -86,7 +86,8 @@ def _valid_until(provider: SamlProviderRecord) -> dict[str, Any]:
 @operation("iam", "CreateSAMLProvider")
 def create_saml_provider(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     provider = ctx.services.providers.create_saml_provider(
-        ctx.request, p["Name"], p["SAMLMetadataDocument"], tags=tags_in(p.get("Tags")))
+        ctx.request, p["Name"], p["SAMLMetadataDocument"], tags=tags_in(p.get("Tags")),
+        encryption_mode=p.get("AssertionEncryptionMode"), add_private_key=p.get("AddPrivateKey"))
     out: dict[str, Any] = {"SAMLProviderArn": provider.arn}
     if provider.tags:
         out["Tags"] = tags_out(provider.tags)
@@ -98,6 +99,11 @@ def get_saml_provider(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     provider = ctx.services.providers.get_saml_provider(ctx.request, p["SAMLProviderArn"])
     out: dict[str, Any] = {"SAMLMetadataDocument": provider.metadata_document,
                            "CreateDate": provider.created_at, **_valid_until(provider)}
+    if provider.assertion_encryption_mode is not None:
+        out["AssertionEncryptionMode"] = provider.assertion_encryption_mode
+    if provider.private_keys:
+        # KeyId and Timestamp only: the key itself is never returned.
+        out["PrivateKeyList"] = [{"KeyId": k.key_id, "Timestamp": k.created_at} for k in provider.private_keys]
     if provider.tags:
         out["Tags"] = tags_out(provider.tags)
     return out
@@ -105,8 +111,10 @@ def get_saml_provider(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
 
 @operation("iam", "UpdateSAMLProvider")
 def update_saml_provider(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
-    provider = ctx.services.providers.update_saml_provider(ctx.request, p["SAMLProviderArn"],
-                                                           p.get("SAMLMetadataDocument"))
+    provider = ctx.services.providers.update_saml_provider(
+        ctx.request, p["SAMLProviderArn"], p.get("SAMLMetadataDocument"),
+        encryption_mode=p.get("AssertionEncryptionMode"), add_private_key=p.get("AddPrivateKey"),
+        remove_private_key=p.get("RemovePrivateKey"))
     return {"SAMLProviderArn": provider.arn}
 
 

@@ -8,7 +8,7 @@ models into the endpoint's dispatch table.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,6 +75,20 @@ Handler = Callable[[HandlerContext, dict[str, Any]], dict[str, Any] | None]
 #: (botocore service name, operation name) — the one key of an operation everywhere in the wire layer.
 OperationKey = tuple[str, str]
 HANDLERS: dict[OperationKey, Handler] = {}
+#: Whether a call of an operation that normally runs in a worker thread can answer on the event loop, decided
+#: from its raw (undecoded) parameters before any stage runs: the domain says when it will not wait.
+InlineWhen = Callable[[Services, Mapping[str, Any]], bool]
+INLINE_WHEN: dict[OperationKey, InlineWhen] = {}
+
+
+def inline_when(service: str, name: str) -> Callable[[InlineWhen], InlineWhen]:
+    """Register the decorated predicate for ``service``'s threaded operation ``name``."""
+
+    def register(fn: InlineWhen) -> InlineWhen:
+        INLINE_WHEN[(service, name)] = fn
+        return fn
+
+    return register
 
 
 def operation(service: str, name: str, *,

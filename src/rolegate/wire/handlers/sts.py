@@ -3,12 +3,13 @@ GetFederationToken, GetAccessKeyInfo, DecodeAuthorizationMessage. Rules live in 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from rolegate.sts.sessions import IssuedSession
 
 from .common import tags_in
-from .registry import HandlerContext, operation
+from .registry import HandlerContext, Services, inline_when, operation
 
 
 @operation("sts", "GetCallerIdentity")
@@ -52,6 +53,13 @@ def assume_role_with_web_identity(ctx: HandlerContext, p: dict[str, Any]) -> dic
     if issued.claims.source_identity is not None:
         out["SourceIdentity"] = issued.claims.source_identity
     return out
+
+
+@inline_when("sts", "AssumeRoleWithWebIdentity")
+def _web_identity_from_memory(services: Services, raw: Mapping[str, Any]) -> bool:
+    # With the provider's keys cached the call is CPU only (no fetch to wait for): a thread would cost more.
+    token = raw.get("WebIdentityToken")
+    return not isinstance(token, str) or not services.sts.web_identity_needs_idp(token)
 
 
 @operation("sts", "GetSessionToken")
