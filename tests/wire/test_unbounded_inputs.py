@@ -77,6 +77,10 @@ UNBOUNDED_BY_MODEL: dict[tuple[str, str, str], str] = {
         "none documented (each policy 131,072 characters by the model); the 1 MiB body limit bounds it",
     ("iam", "GetContextKeysForPrincipalPolicy", "PolicyInputList"):
         "none documented (each policy 131,072 characters by the model); the 1 MiB body limit bounds it",
+    ("rolesanywhere", "CreateTrustAnchor", "source.sourceData.acmPcaArn"):
+        "never stored: AWS_ACM_PCA sources are refused - anywhere.trust_anchors._read_source",
+    ("rolesanywhere", "UpdateTrustAnchor", "source.sourceData.acmPcaArn"):
+        "never stored: AWS_ACM_PCA sources are refused - anywhere.trust_anchors._read_source",
 }
 
 

@@ -1,4 +1,5 @@
-"""The ASGI application: the AWS endpoint on ``/`` (every protocol; ``rolegate.wire.routing``), health checks, and the ``--dev`` reset hook.
+"""The ASGI application: the AWS endpoint on ``/`` and every path the other routes leave (every protocol;
+``rolegate.wire.routing``), health checks, and the ``--dev`` reset hook.
 
 ``/readyz`` is ready while the store answers reads and writes can succeed (not on a full disk), so a load
 balancer stops sending traffic that could only fail, and sends it again when space returns. A client that
@@ -112,6 +113,9 @@ def build_app(settings: Settings, clock: Clock | None = None) -> Starlette:
             await anyio.to_thread.run_sync(wipe)
             return PlainTextResponse("reset")
         routes.append(Route("/_rolegate/reset", reset, methods=["POST"]))
+    # Every other path is the endpoint's too: rest-json operations live at their models' URI templates
+    # (``/trustanchors``, ``/profile/{profileId}``; ADR 0030), and the router tells them from query requests.
+    routes.append(Route("/{path:path}", aws, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]))
     def write_service_access() -> None:
         # Service last accessed data still held in memory is written before the store closes.
         try:

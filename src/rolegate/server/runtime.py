@@ -36,6 +36,7 @@ from rolegate.iam.login_profiles import LoginProfileService
 from rolegate.iam.effective_policies import EffectivePolicies
 from rolegate.iam.last_accessed import ServiceAccessRecorder, ServiceLastAccessedService
 from rolegate.iam.server_certificates import ServerCertificateService
+from rolegate.anywhere.trust_anchors import TrustAnchorService
 from rolegate.iam.user_credentials import UserCredentialService
 from rolegate.iam.entities import UserRecord
 from rolegate.iam.policy_lookup import find_managed_policy
@@ -117,6 +118,7 @@ def open_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
                         credential_reports=CredentialReportService(store, bookkeeping=bookkeeping),
                         user_credentials=UserCredentialService(store),
                         server_certificates=ServerCertificateService(store),
+                        trust_anchors=TrustAnchorService(store),
                         last_accessed=ServiceLastAccessedService(store, service_access),
                         **sts_services(store, clock, authorizer, settings, bookkeeping))
     return Runtime(settings, store, services, clock, effective, authorizer, service_access, bookkeeping)

@@ -447,3 +447,16 @@ access_report_jobs = Table(
     Column("completed_at", DateTime(timezone=True), nullable=False),
     Column("report", Text, nullable=False),  # JSON
 )
+
+# IAM Roles Anywhere trust anchors; the rest of the anchor (source, settings, tags) as one JSON document.
+rolesanywhere_trust_anchors = Table(
+    "rolesanywhere_trust_anchors",
+    metadata,
+    Column("trust_anchor_id", String(36), primary_key=True),
+    Column("account_id", String(12), ForeignKey("accounts.account_id", ondelete="CASCADE"), nullable=False,
+           index=True),
+    Column("name", String(255), nullable=False),
+    Column("document", Text, nullable=False),  # JSON
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)

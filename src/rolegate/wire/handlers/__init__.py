@@ -23,5 +23,6 @@ from . import iam_user_credentials as _iam_user_credentials  # noqa: E402,F401
 from . import iam_server_certificates as _iam_server_certificates  # noqa: E402,F401
 from . import iam_last_accessed as _iam_last_accessed  # noqa: E402,F401
 from . import iam_unhosted as _iam_unhosted  # noqa: E402,F401
+from . import rolesanywhere_trust_anchors as _rolesanywhere_trust_anchors  # noqa: E402,F401
 
 __all__ = ["HANDLERS", "Handler", "HandlerContext", "OperationKey", "Services", "operation"]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rolegate.analysis.simulation import SimulationService
+from rolegate.anywhere.trust_anchors import TrustAnchorService
 from rolegate.authz import Authorizer, Caller, RequestContext
 from rolegate.iam.accounts import AccountService
 from rolegate.iam.instance_profiles import InstanceProfileService
@@ -59,6 +60,7 @@ class Services:
     mfa: MfaService
     authorization_messages: AuthorizationMessages
     simulation: SimulationService
+    trust_anchors: TrustAnchorService
 
 
 @dataclass(frozen=True, slots=True)

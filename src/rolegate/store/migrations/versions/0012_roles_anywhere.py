@@ -1,0 +1,34 @@
+"""IAM Roles Anywhere trust anchors.
+
+Revision ID: 0012_roles_anywhere
+Revises: 0011
+"""
+
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0012_roles_anywhere'
+down_revision = '0011'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    # Expand-only: a new table nodes on the previous revision never touch.
+    op.create_table(
+        'rolesanywhere_trust_anchors',
+        sa.Column('trust_anchor_id', sa.String(length=36), primary_key=True),
+        sa.Column('account_id', sa.String(length=12), sa.ForeignKey('accounts.account_id', ondelete='CASCADE'),
+                  nullable=False),
+        sa.Column('name', sa.String(length=255), nullable=False),
+        sa.Column('document', sa.Text(), nullable=False),
+        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_index('ix_rolesanywhere_trust_anchors_account_id', 'rolesanywhere_trust_anchors', ['account_id'])
+
+
+def downgrade() -> None:
+    op.drop_index('ix_rolesanywhere_trust_anchors_account_id', table_name='rolesanywhere_trust_anchors')
+    op.drop_table('rolesanywhere_trust_anchors')

@@ -1,0 +1,58 @@
+"""Test certificate authorities made with ``cryptography``: a root CA, and certificates it signs."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import NameOID
+
+NOW = dt.datetime.now(dt.timezone.utc)
+
+
+def key(kind: str = "ec") -> ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey:
+    return ec.generate_private_key(ec.SECP256R1()) if kind == "ec" else rsa.generate_private_key(65537, 2048)
+
+
+def certificate(subject: str, signer_key, *, issuer: x509.Certificate | None = None, ca: bool = True,  # type: ignore[no-untyped-def]
+                public_key=None, key_usage: bool = True, algorithm: hashes.HashAlgorithm | None = None,  # type: ignore[no-untyped-def]
+                not_before: dt.datetime | None = None, not_after: dt.datetime | None = None) -> x509.Certificate:
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)])
+    builder = (x509.CertificateBuilder().subject_name(name)
+               .issuer_name(issuer.subject if issuer is not None else name)
+               .public_key(public_key or signer_key.public_key()).serial_number(x509.random_serial_number())
+               .not_valid_before(not_before or NOW - dt.timedelta(days=1))
+               .not_valid_after(not_after or NOW + dt.timedelta(days=365))
+               .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
+    if key_usage:
+        builder = builder.add_extension(x509.KeyUsage(
+            digital_signature=not ca, content_commitment=False, key_encipherment=False, data_encipherment=False,
+            key_agreement=False, key_cert_sign=ca, crl_sign=ca, encipher_only=False, decipher_only=False),
+            critical=True)
+    return builder.sign(signer_key, algorithm or hashes.SHA256())
+
+
+def pem(cert: x509.Certificate) -> str:
+    return cert.public_bytes(serialization.Encoding.PEM).decode("ascii")
+
+
+def root_ca(subject: str = "Test Root CA", kind: str = "ec") -> tuple[x509.Certificate, object]:
+    k = key(kind)
+    return certificate(subject, k), k
+
+
+def sha1_ca_pem() -> str:
+    """A CA certificate signed with SHA-1, which ``cryptography`` (OpenSSL 3) will not sign: made by ``openssl``."""
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "ca.pem"
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(Path(tmp) / "k.pem"),
+                        "-out", str(out), "-sha1", "-days", "2", "-subj", "/CN=SHA-1 CA",
+                        "-addext", "basicConstraints=critical,CA:TRUE",
+                        "-addext", "keyUsage=critical,keyCertSign,cRLSign"], check=True, capture_output=True)
+        return out.read_text()
