@@ -56,3 +56,15 @@ def sha1_ca_pem() -> str:
                         "-addext", "basicConstraints=critical,CA:TRUE",
                         "-addext", "keyUsage=critical,keyCertSign,cRLSign"], check=True, capture_output=True)
         return out.read_text()
+
+
+def crl(issuer: x509.Certificate, issuer_key, revoked_serials: tuple[int, ...] = (), *,  # type: ignore[no-untyped-def]
+        der: bool = True) -> bytes:
+    """A CRL ``issuer`` signs, revoking ``revoked_serials``."""
+    builder = (x509.CertificateRevocationListBuilder().issuer_name(issuer.subject)
+               .last_update(NOW - dt.timedelta(hours=1)).next_update(NOW + dt.timedelta(days=7)))
+    for serial in revoked_serials:
+        builder = builder.add_revoked_certificate(
+            x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(NOW - dt.timedelta(hours=1)).build())
+    signed = builder.sign(issuer_key, hashes.SHA256())
+    return signed.public_bytes(serialization.Encoding.DER if der else serialization.Encoding.PEM)

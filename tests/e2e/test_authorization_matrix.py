@@ -48,6 +48,9 @@ THUMB = "a" * 40
 TAGS = [{"Key": "k", "Value": "v"}]
 ANCHOR_ID = str(uuid.uuid4())
 ANCHOR_ARN = f"arn:aws:rolesanywhere:us-east-1:{ACCT}:trust-anchor/{ANCHOR_ID}"
+PROFILE_ID, CRL_ID, SUBJECT_ID = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
+RA_PROFILE_ARN = f"arn:aws:rolesanywhere:us-east-1:{ACCT}:profile/{PROFILE_ID}"
+CRL_ARN = f"arn:aws:rolesanywhere:us-east-1:{ACCT}:crl/{CRL_ID}"
 ANCHOR_SOURCE = {"sourceType": "CERTIFICATE_BUNDLE", "sourceData": {"x509CertificateData": "not a certificate"}}
 
 # operation -> (input, the resource AWS authorizes it on). Ops needing no permission are in ALWAYS_ALLOWED.
@@ -271,11 +274,32 @@ MATRIX: dict[str, tuple[dict[str, Any], str]] = {
     "TagResource": ({"resourceArn": ANCHOR_ARN, "tags": [{"key": "k", "value": "v"}]}, ANCHOR_ARN),
     "UntagResource": ({"resourceArn": ANCHOR_ARN, "tagKeys": ["k"]}, ANCHOR_ARN),
     "ListTagsForResource": ({"resourceArn": ANCHOR_ARN}, ANCHOR_ARN),
+    "CreateProfile": ({"name": f"mx-{RUN}", "roleArns": [ROLE_ARN]}, "*"),
+    "ListProfiles": ({}, "*"),
+    "GetProfile": ({"profileId": PROFILE_ID}, RA_PROFILE_ARN),
+    "UpdateProfile": ({"profileId": PROFILE_ID, "name": "n"}, RA_PROFILE_ARN),
+    "DeleteProfile": ({"profileId": PROFILE_ID}, RA_PROFILE_ARN),
+    "EnableProfile": ({"profileId": PROFILE_ID}, RA_PROFILE_ARN),
+    "DisableProfile": ({"profileId": PROFILE_ID}, RA_PROFILE_ARN),
+    "PutAttributeMapping": ({"profileId": PROFILE_ID, "certificateField": "x509Subject",
+                             "mappingRules": [{"specifier": "CN"}]}, RA_PROFILE_ARN),
+    "DeleteAttributeMapping": ({"profileId": PROFILE_ID, "certificateField": "x509Subject"}, RA_PROFILE_ARN),
+    "ImportCrl": ({"name": f"mx-{RUN}", "crlData": b"not a crl", "trustAnchorArn": ANCHOR_ARN}, "*"),
+    "ListCrls": ({}, "*"),
+    "GetCrl": ({"crlId": CRL_ID}, CRL_ARN),
+    "UpdateCrl": ({"crlId": CRL_ID, "name": "n"}, CRL_ARN),
+    "DeleteCrl": ({"crlId": CRL_ID}, CRL_ARN),
+    "EnableCrl": ({"crlId": CRL_ID}, CRL_ARN),
+    "DisableCrl": ({"crlId": CRL_ID}, CRL_ARN),
+    "ListSubjects": ({}, "*"),
+    "GetSubject": ({"subjectId": SUBJECT_ID}, f"arn:aws:rolesanywhere:us-east-1:{ACCT}:subject/{SUBJECT_ID}"),
 }
 # Operations AWS lets any authenticated caller perform (STS API reference; IAM User Guide).
 ALWAYS_ALLOWED: dict[str, dict[str, Any]] = {"GetCallerIdentity": {}, "GetSessionToken": {}}
 # Extra actions AWS requires for the operation besides its own (Service Authorization Reference).
-ALSO_NEEDS = {"AddRoleToInstanceProfile": [("iam:PassRole", ROLE_ARN)]}
+ALSO_NEEDS = {"AddRoleToInstanceProfile": [("iam:PassRole", ROLE_ARN)],
+              # Naming a role in a profile hands it to Roles Anywhere (dependent action iam:PassRole).
+              "CreateProfile": [("iam:PassRole", ROLE_ARN)]}
 TRUST_DECIDED = {"AssumeRole"}
 UNSIGNED = {"AssumeRoleWithSAML", "AssumeRoleWithWebIdentity"}
 # Their resource depends on the call (the key's owner; the caller itself): tests of their own below.

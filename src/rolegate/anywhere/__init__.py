@@ -1,2 +1,2 @@
-"""IAM Roles Anywhere: trust anchors (more to come: profiles, CRLs, X.509-signed CreateSession). Rules, not
-HTTP or SQL; storage through ``anywhere.ports``."""
+"""IAM Roles Anywhere: trust anchors, profiles, CRLs, subjects and tags (X.509-signed CreateSession to come).
+Rules, not HTTP or SQL; storage through ``anywhere.ports``."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from rolegate.core.errors import ClientError
 
-__all__ = ["ResourceNotFound", "TooManyTags", "ValidationException"]
+__all__ = ["Conflict", "ResourceNotFound", "TooManyTags", "ValidationException"]
 
 
 class ValidationException(ClientError):
@@ -19,3 +19,10 @@ class ResourceNotFound(ClientError):
 
 class TooManyTags(ClientError):
     code = "TooManyTagsException"
+
+
+class Conflict(ClientError):
+    """A second CRL for a trust anchor (rolegate's choice of code: AWS's model lists no conflict error)."""
+
+    code = "ConflictException"
+    status = 409

@@ -1,6 +1,6 @@
 """Trust anchors: create (the source checked), read, list, update, enable/disable, delete, notification
 settings and tags (IAM Roles Anywhere API reference, CreateTrustAnchor … DisableTrustAnchor,
-PutNotificationSettings, ResetNotificationSettings, TagResource, UntagResource, ListTagsForResource).
+PutNotificationSettings, ResetNotificationSettings; tags are ``anywhere.tagging``'s).
 
 Only ``CERTIFICATE_BUNDLE`` sources are served: an ``AWS_ACM_PCA`` source names a private CA in AWS
 Certificate Manager, which does not exist here, and ``SELF_SIGNED_REPOSITORY`` is reserved for AWS; both
@@ -16,41 +16,26 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rolegate.authz import RequestContext
-from rolegate.core.pagination import decode_marker, encode_marker
 
 from .certificates import read_ca_bundle
+from .common import anywhere_arn, check_tags, next_token, page_start, resource_id
 from .entities import TRUST_ANCHOR, NotificationSetting, TrustAnchorRecord
-from .errors import ResourceNotFound, TooManyTags, ValidationException
+from .errors import ResourceNotFound, ValidationException
 from .ports import AnywhereStore
 
-__all__ = ["DEFAULT_NOTIFICATIONS", "TrustAnchorPage", "TrustAnchorService", "anywhere_arn", "resource_id"]
+__all__ = ["DEFAULT_NOTIFICATIONS", "TrustAnchorPage", "TrustAnchorService"]
 
 SERVICE = "rolesanywhere.amazonaws.com"
 #: The settings every trust anchor starts with (API reference, NotificationSettingDetail: the service
 #: configures both expiry events, 45 days ahead, on all channels).
 DEFAULT_NOTIFICATIONS = (NotificationSetting("CA_CERTIFICATE_EXPIRY", True, 45, "ALL", SERVICE),
                          NotificationSetting("END_ENTITY_CERTIFICATE_EXPIRY", True, 45, "ALL", SERVICE))
-#: AWS's general tagging limit (50 user tags per resource); more is TooManyTagsException.
-MAX_TAGS = 50
-DEFAULT_PAGE_SIZE = 50  # rolegate's choice: the API reference gives no default
-MAX_PAGE_SIZE = 1000
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class TrustAnchorPage:
     items: list[TrustAnchorRecord]
     next_token: str | None
-
-
-def anywhere_arn(request: RequestContext, kind: str, resource: str) -> str:
-    return f"arn:{request.partition}:rolesanywhere:{request.region}:{request.account_id}:{kind}/{resource}"
-
-
-def resource_id(identifier: str, kind: str) -> str:
-    """The id in an identifier that may be the id itself or the resource's ARN (``…:trust-anchor/ID``)."""
-    if identifier.startswith("arn:"):
-        return identifier.rsplit(f":{kind}/", 1)[-1] if f":{kind}/" in identifier else ""
-    return identifier
 
 
 class TrustAnchorService:
@@ -63,7 +48,7 @@ class TrustAnchorService:
                alias_name: str | None = None) -> TrustAnchorRecord:
         _no_alias(alias_name)
         source_type, data = _read_source(source)
-        _check_tags(tags)
+        check_tags(tags)
         anchor_id = str(uuid.uuid4())
         anchor = TrustAnchorRecord(
             account_id=request.account_id, trust_anchor_id=anchor_id,
@@ -80,19 +65,12 @@ class TrustAnchorService:
         with self._store.read() as tx:
             return _existing(tx.trust_anchors.get(request.account_id, resource_id(identifier, TRUST_ANCHOR)))
 
-    def list(self, request: RequestContext, *, next_token: str | None = None,
+    def list(self, request: RequestContext, *, token: str | None = None,
              page_size: int | None = None) -> TrustAnchorPage:
-        size = DEFAULT_PAGE_SIZE if page_size is None else page_size
-        if not 1 <= size <= MAX_PAGE_SIZE:
-            raise ValidationException(f"pageSize must be between 1 and {MAX_PAGE_SIZE}.")
-        try:
-            after = decode_marker(next_token)
-        except Exception:
-            raise ValidationException("Invalid nextToken.") from None
+        after, size = page_start(token, page_size)
         with self._store.read() as tx:
             rows = tx.trust_anchors.page(request.account_id, after, size + 1)
-        items = rows[:size]
-        return TrustAnchorPage(items, encode_marker(items[-1].trust_anchor_id) if len(rows) > size else None)
+        return TrustAnchorPage(rows[:size], next_token([r.trust_anchor_id for r in rows], size))
 
     def update(self, request: RequestContext, identifier: str, *, name: str | None = None,
                source: Mapping[str, Any] | None = None, crl_dp_revocation_enabled: bool | None = None,
@@ -139,35 +117,6 @@ class TrustAnchorService:
             tx.trust_anchors.update(changed)
         return changed
 
-    # --- tags, by resource ARN ---------------------------------------------------------------------
-
-    def tag(self, request: RequestContext, arn: str, tags: Sequence[tuple[str, str]]) -> None:
-        _check_tags(tags)
-        with self._store.write() as tx:
-            anchor = self._by_arn(tx, request, arn)
-            merged = dict(anchor.tags)
-            merged.update(tags)
-            if len(merged) > MAX_TAGS:
-                raise TooManyTags(f"A resource can have at most {MAX_TAGS} tags.")
-            tx.trust_anchors.update(dataclasses.replace(anchor, tags=tuple(merged.items())))
-
-    def untag(self, request: RequestContext, arn: str, keys: Sequence[str]) -> None:
-        with self._store.write() as tx:
-            anchor = self._by_arn(tx, request, arn)
-            drop = set(keys)
-            tx.trust_anchors.update(dataclasses.replace(anchor, tags=tuple(t for t in anchor.tags if t[0] not in drop)))
-
-    def tags(self, request: RequestContext, arn: str) -> tuple[tuple[str, str], ...]:
-        with self._store.read() as tx:
-            return self._by_arn(tx, request, arn).tags
-
-    def _by_arn(self, tx: Any, request: RequestContext, arn: str) -> TrustAnchorRecord:
-        prefix = f"arn:{request.partition}:rolesanywhere:{request.region}:{request.account_id}:{TRUST_ANCHOR}/"
-        if not arn.startswith(prefix):
-            raise ResourceNotFound("The requested resource could not be found.")
-        anchor: TrustAnchorRecord | None = tx.trust_anchors.get(request.account_id, arn[len(prefix):])
-        return _existing(anchor)
-
     def _change(self, request: RequestContext, identifier: str, **changes: Any) -> TrustAnchorRecord:
         with self._store.write() as tx:
             anchor = _existing(tx.trust_anchors.get(request.account_id, resource_id(identifier, TRUST_ANCHOR)))
@@ -201,16 +150,6 @@ def _read_source(source: Mapping[str, Any]) -> tuple[str, str]:
                                   "sourceData.x509CertificateData.")
     read_ca_bundle(pem)
     return "CERTIFICATE_BUNDLE", pem
-
-
-def _check_tags(tags: Sequence[tuple[str, str]]) -> None:
-    keys = [k for k, _ in tags]
-    if len(set(keys)) != len(keys):
-        raise ValidationException("Duplicate tag keys.")
-    if any(k.lower().startswith("aws:") for k in keys):
-        raise ValidationException("Tag keys starting with 'aws:' are reserved for AWS use.")
-    if len(keys) > MAX_TAGS:
-        raise TooManyTags(f"A resource can have at most {MAX_TAGS} tags.")
 
 
 def _put_settings(current: Sequence[NotificationSetting], new: Sequence[Mapping[str, Any]],

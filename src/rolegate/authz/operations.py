@@ -331,6 +331,8 @@ def _anywhere(target: Target, *features: str) -> Callable[[str], OperationAuth]:
 # resources are trust-anchor/ID, profile/ID, crl/ID, subject/ID in the request's region.
 TRUST_ANCHOR, ANYWHERE_PROFILE, CRL, SUBJECT = "trust-anchor", "profile", "crl", "subject"
 _ANCHOR = Target(TRUST_ANCHOR, "trustAnchorId", regional=True)
+_PROFILE_ID = Target(ANYWHERE_PROFILE, "profileId", regional=True)
+_CRL = Target(CRL, "crlId", regional=True)
 _ANYWHERE: dict[str, Callable[[str], OperationAuth]] = {
     "CreateTrustAnchor": _anywhere(_ANY, REQUEST_TAGS),
     "GetTrustAnchor": _anywhere(_ANCHOR),
@@ -341,6 +343,24 @@ _ANYWHERE: dict[str, Callable[[str], OperationAuth]] = {
     "DisableTrustAnchor": _anywhere(_ANCHOR),
     "PutNotificationSettings": _anywhere(_ANCHOR),
     "ResetNotificationSettings": _anywhere(_ANCHOR),
+    "CreateProfile": _anywhere(_ANY, REQUEST_TAGS),
+    "GetProfile": _anywhere(_PROFILE_ID),
+    "ListProfiles": _anywhere(_ANY),
+    "UpdateProfile": _anywhere(_PROFILE_ID),
+    "DeleteProfile": _anywhere(_PROFILE_ID),
+    "EnableProfile": _anywhere(_PROFILE_ID),
+    "DisableProfile": _anywhere(_PROFILE_ID),
+    "PutAttributeMapping": _anywhere(_PROFILE_ID),
+    "DeleteAttributeMapping": _anywhere(_PROFILE_ID),
+    "ImportCrl": _anywhere(_ANY, REQUEST_TAGS),
+    "GetCrl": _anywhere(_CRL),
+    "ListCrls": _anywhere(_ANY),
+    "UpdateCrl": _anywhere(_CRL),
+    "DeleteCrl": _anywhere(_CRL),
+    "EnableCrl": _anywhere(_CRL),
+    "DisableCrl": _anywhere(_CRL),
+    "ListSubjects": _anywhere(_ANY),
+    "GetSubject": _anywhere(Target(SUBJECT, "subjectId", regional=True)),
     "TagResource": _anywhere(Target(ANY, "resourceArn", by_arn=True, regional=True), REQUEST_TAGS),
     "UntagResource": _anywhere(Target(ANY, "resourceArn", by_arn=True, regional=True), TAG_KEYS),
     "ListTagsForResource": _anywhere(Target(ANY, "resourceArn", by_arn=True, regional=True)),

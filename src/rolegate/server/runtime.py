@@ -36,6 +36,10 @@ from rolegate.iam.login_profiles import LoginProfileService
 from rolegate.iam.effective_policies import EffectivePolicies
 from rolegate.iam.last_accessed import ServiceAccessRecorder, ServiceLastAccessedService
 from rolegate.iam.server_certificates import ServerCertificateService
+from rolegate.anywhere.crls import CrlService
+from rolegate.anywhere.profiles import ProfileService
+from rolegate.anywhere.subjects import SubjectService
+from rolegate.anywhere.tagging import TaggingService
 from rolegate.anywhere.trust_anchors import TrustAnchorService
 from rolegate.iam.user_credentials import UserCredentialService
 from rolegate.iam.entities import UserRecord
@@ -118,7 +122,8 @@ def open_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
                         credential_reports=CredentialReportService(store, bookkeeping=bookkeeping),
                         user_credentials=UserCredentialService(store),
                         server_certificates=ServerCertificateService(store),
-                        trust_anchors=TrustAnchorService(store),
+                        trust_anchors=TrustAnchorService(store), anywhere_profiles=ProfileService(store, authorizer),
+                        crls=CrlService(store), subjects=SubjectService(store), anywhere_tags=TaggingService(store),
                         last_accessed=ServiceLastAccessedService(store, service_access),
                         **sts_services(store, clock, authorizer, settings, bookkeeping))
     return Runtime(settings, store, services, clock, effective, authorizer, service_access, bookkeeping)

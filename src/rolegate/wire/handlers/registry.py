@@ -13,6 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from rolegate.analysis.simulation import SimulationService
+from rolegate.anywhere.crls import CrlService
+from rolegate.anywhere.profiles import ProfileService
+from rolegate.anywhere.subjects import SubjectService
+from rolegate.anywhere.tagging import TaggingService
 from rolegate.anywhere.trust_anchors import TrustAnchorService
 from rolegate.authz import Authorizer, Caller, RequestContext
 from rolegate.iam.accounts import AccountService
@@ -61,6 +65,10 @@ class Services:
     authorization_messages: AuthorizationMessages
     simulation: SimulationService
     trust_anchors: TrustAnchorService
+    anywhere_profiles: ProfileService
+    crls: CrlService
+    subjects: SubjectService
+    anywhere_tags: TaggingService
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,7 +29,7 @@ def _out(anchor: TrustAnchorRecord) -> dict[str, Any]:
     return {"trustAnchor": _detail(anchor)}
 
 
-def _tags(items: list[dict[str, str]] | None) -> list[tuple[str, str]]:
+def tags_in(items: list[dict[str, str]] | None) -> list[tuple[str, str]]:
     return [(t["key"], t["value"]) for t in items or ()]
 
 
@@ -37,7 +37,7 @@ def _tags(items: list[dict[str, str]] | None) -> list[tuple[str, str]]:
 def create_trust_anchor(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     return _out(ctx.services.trust_anchors.create(
         ctx.request, p["name"], p["source"], enabled=p.get("enabled", False),
-        crl_dp_revocation_enabled=p.get("crlDpRevocationEnabled", False), tags=_tags(p.get("tags")),
+        crl_dp_revocation_enabled=p.get("crlDpRevocationEnabled", False), tags=tags_in(p.get("tags")),
         notification_settings=p.get("notificationSettings", ()), alias_name=p.get("aliasName")))
 
 
@@ -48,7 +48,7 @@ def get_trust_anchor(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
 
 @operation(SERVICE, "ListTrustAnchors")
 def list_trust_anchors(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
-    page = ctx.services.trust_anchors.list(ctx.request, next_token=p.get("nextToken"), page_size=p.get("pageSize"))
+    page = ctx.services.trust_anchors.list(ctx.request, token=p.get("nextToken"), page_size=p.get("pageSize"))
     return {"trustAnchors": [_detail(a) for a in page.items], "nextToken": page.next_token}
 
 
@@ -88,15 +88,15 @@ def reset_notification_settings(ctx: HandlerContext, p: dict[str, Any]) -> dict[
 
 @operation(SERVICE, "TagResource")
 def tag_resource(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    ctx.services.trust_anchors.tag(ctx.request, p["resourceArn"], _tags(p["tags"]))
+    ctx.services.anywhere_tags.tag(ctx.request, p["resourceArn"], tags_in(p["tags"]))
 
 
 @operation(SERVICE, "UntagResource")
 def untag_resource(ctx: HandlerContext, p: dict[str, Any]) -> None:
-    ctx.services.trust_anchors.untag(ctx.request, p["resourceArn"], p["tagKeys"])
+    ctx.services.anywhere_tags.untag(ctx.request, p["resourceArn"], p["tagKeys"])
 
 
 @operation(SERVICE, "ListTagsForResource")
 def list_tags_for_resource(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
-    return {"tags": [{"key": k, "value": v} for k, v in ctx.services.trust_anchors.tags(ctx.request,
+    return {"tags": [{"key": k, "value": v} for k, v in ctx.services.anywhere_tags.tags(ctx.request,
                                                                                       p["resourceArn"])]}
