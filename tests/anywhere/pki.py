@@ -68,3 +68,27 @@ def crl(issuer: x509.Certificate, issuer_key, revoked_serials: tuple[int, ...] =
             x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(NOW - dt.timedelta(hours=1)).build())
     signed = builder.sign(issuer_key, hashes.SHA256())
     return signed.public_bytes(serialization.Encoding.DER if der else serialization.Encoding.PEM)
+
+
+def server_certificate(ca: x509.Certificate, ca_key, host: str = "127.0.0.1"):  # type: ignore[no-untyped-def]
+    """A TLS server certificate for ``host`` (an IP address or a DNS name) signed by ``ca``, and its key."""
+    import ipaddress
+
+    k = key()
+    try:
+        san: x509.GeneralName = x509.IPAddress(ipaddress.ip_address(host))
+    except ValueError:
+        san = x509.DNSName(host)
+    cert = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)]))
+            .issuer_name(ca.subject).public_key(k.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(NOW - dt.timedelta(days=1)).not_valid_after(NOW + dt.timedelta(days=30))
+            .add_extension(x509.SubjectAlternativeName([san]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    return cert, k
+
+
+def private_pem(k) -> bytes:  # type: ignore[no-untyped-def]
+    return k.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                           serialization.NoEncryption())

@@ -65,9 +65,13 @@ def serve(
     data_dir: DataDir = None,
     dev: Annotated[Optional[bool], typer.Option("--dev", help="Accept any credentials (local testing only).")] = None,
     workers: Annotated[Optional[int], typer.Option(help="Worker processes.")] = None,
+    tls_cert_file: Annotated[Optional[Path], typer.Option(
+        help="PEM certificate (chain) to serve HTTPS with (needs --tls-key-file).")] = None,
+    tls_key_file: Annotated[Optional[Path], typer.Option(help="PEM private key of --tls-cert-file.")] = None,
     config: ConfigFile = None,
 ) -> None:
-    """Start the server (SQLite in the data directory unless a database URL is configured)."""
+    """Start the server (SQLite in the data directory unless a database URL is configured; HTTPS when given a
+    certificate and key)."""
     import uvicorn
 
     from rolegate.obs.logging import configure_logging
@@ -75,7 +79,8 @@ def serve(
     from rolegate.server.runtime import prepare
     from rolegate.store.engine import resource_failure
 
-    s = _settings(config, host=host, port=port, data_dir=data_dir, dev=dev, workers=workers)
+    s = _settings(config, host=host, port=port, data_dir=data_dir, dev=dev, workers=workers,
+                  tls_cert_file=tls_cert_file, tls_key_file=tls_key_file)
     configure_logging(s.log_level)
     try:
         boot = prepare(s)
@@ -99,6 +104,10 @@ def serve(
                 # The standard library's loop, not uvloop: under a burst uvloop served established connections
                 # first and left new ones waiting (bench/README.md, "Bursts and hostile connections").
                 loop="asyncio",
+                # TLS in the server itself (uvicorn's ssl options; the limits above apply inside the TLS layer):
+                # IAM Roles Anywhere's clients always call https:// (docs/operations.md, "TLS").
+                ssl_certfile=str(s.tls_cert_file) if s.tls_cert_file else None,
+                ssl_keyfile=str(s.tls_key_file) if s.tls_key_file else None,
                 log_config=None)  # logging is ours (rolegate.obs.logging): one redacting chain for all
 
 
