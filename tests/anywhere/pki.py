@@ -92,3 +92,25 @@ def server_certificate(ca: x509.Certificate, ca_key, host: str = "127.0.0.1"):  
 def private_pem(k) -> bytes:  # type: ignore[no-untyped-def]
     return k.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                            serialization.NoEncryption())
+
+
+def sha1_leaf(issuer: x509.Certificate, issuer_key, subject: str = "sha1-leaf"):  # type: ignore[no-untyped-def]
+    """An end-entity certificate ``issuer`` signs with SHA-1 (made by ``openssl``: OpenSSL 3 under
+    ``cryptography`` refuses to), and its key."""
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    leaf_key = key("rsa")
+    with tempfile.TemporaryDirectory() as tmp:
+        t = Path(tmp)
+        (t / "ca.pem").write_text(pem(issuer))
+        (t / "ca.key").write_bytes(private_pem(issuer_key))
+        (t / "leaf.key").write_bytes(private_pem(leaf_key))
+        (t / "ext.cnf").write_text("basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n")
+        subprocess.run(["openssl", "req", "-new", "-key", str(t / "leaf.key"), "-subj", f"/CN={subject}",
+                        "-out", str(t / "leaf.csr")], check=True, capture_output=True)
+        subprocess.run(["openssl", "x509", "-req", "-in", str(t / "leaf.csr"), "-CA", str(t / "ca.pem"),
+                        "-CAkey", str(t / "ca.key"), "-CAcreateserial", "-sha1", "-days", "2",
+                        "-extfile", str(t / "ext.cnf"), "-out", str(t / "leaf.pem")], check=True, capture_output=True)
+        return x509.load_pem_x509_certificate((t / "leaf.pem").read_bytes()), leaf_key

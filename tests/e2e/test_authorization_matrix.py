@@ -301,7 +301,8 @@ ALSO_NEEDS = {"AddRoleToInstanceProfile": [("iam:PassRole", ROLE_ARN)],
               # Naming a role in a profile hands it to Roles Anywhere (dependent action iam:PassRole).
               "CreateProfile": [("iam:PassRole", ROLE_ARN)]}
 TRUST_DECIDED = {"AssumeRole"}
-UNSIGNED = {"AssumeRoleWithSAML", "AssumeRoleWithWebIdentity"}
+# Signed without an access key (AssumeRoleWithSAML/WebIdentity) or with a certificate's key (CreateSession).
+UNSIGNED = {"AssumeRoleWithSAML", "AssumeRoleWithWebIdentity", "CreateSession"}
 # Their resource depends on the call (the key's owner; the caller itself): tests of their own below.
 OWN_TEST = {"GetAccessKeyLastUsed", "ChangePassword"}
 STS_OPS = {"GetCallerIdentity", "GetSessionToken", "GetFederationToken", "GetAccessKeyInfo",

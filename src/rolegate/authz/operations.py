@@ -368,6 +368,10 @@ _ANYWHERE: dict[str, Callable[[str], OperationAuth]] = {
 
 OperationKey = tuple[str, str]  # (service, operation), as the wire layer resolves a request
 OPERATIONS: Mapping[OperationKey, OperationAuth] = {
+    # CreateSession is signed by a certificate, not a principal: the role's trust policy decides it, for
+    # rolesanywhere.amazonaws.com, as sts:AssumeRole (+ TagSession, SetSourceIdentity) on the role.
+    ("rolesanywhere-sessions", "CreateSession"): OperationAuth(
+        "sts:AssumeRole", Target(ROLE, "roleArn", by_arn=True), frozenset({ASSUME}), special=BY_TRUST),
     **{("iam", op): make(op) for op, make in _IAM.items()},
     **{("sts", op): make(op) for op, make in _STS.items()},
     **{("rolesanywhere", op): make(op) for op, make in _ANYWHERE.items()},

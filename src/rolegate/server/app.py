@@ -19,6 +19,7 @@ from starlette.routing import Route
 
 from rolegate.auth.authenticate import Authenticator
 from rolegate.auth.sigv4 import SigV4Verifier
+from rolegate.auth.x509 import X509Verifier
 from rolegate.core.clock import Clock
 from rolegate.obs.logging import configure_logging
 from rolegate.wire.codec import WireRequest
@@ -50,6 +51,7 @@ def build_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     authenticator = authenticator_for(runtime)
     endpoint = Endpoint(default_catalog(), authenticator, runtime.services,
                         max_body_bytes=settings.max_body_bytes, authorizer=runtime.authorizer,
+                        x509=X509Verifier(runtime.clock),
                         observers=[ServiceAccessObserver(runtime.service_access)])
 
     async def aws(request: Request) -> Response:

@@ -38,6 +38,7 @@ from rolegate.iam.last_accessed import ServiceAccessRecorder, ServiceLastAccesse
 from rolegate.iam.server_certificates import ServerCertificateService
 from rolegate.anywhere.crls import CrlService
 from rolegate.anywhere.profiles import ProfileService
+from rolegate.anywhere.sessions import SessionService
 from rolegate.anywhere.subjects import SubjectService
 from rolegate.anywhere.tagging import TaggingService
 from rolegate.anywhere.trust_anchors import TrustAnchorService
@@ -109,6 +110,7 @@ def open_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
     service_access = ServiceAccessRecorder(store, clock)
     # One background writer per process for last-used bookkeeping: no request waits for its writes.
     bookkeeping: Bookkeeping[Any] = Bookkeeping(store.write)
+    sts = sts_services(store, clock, authorizer, settings, bookkeeping)
     services = Services(accounts=AccountService(store, partition_ids()), roles=RoleService(store, bookkeeping=bookkeeping),
                         users=UserService(store), groups=GroupService(store),
                         access_keys=AccessKeyService(store, clock, bookkeeping=bookkeeping),
@@ -125,7 +127,7 @@ def open_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
                         trust_anchors=TrustAnchorService(store), anywhere_profiles=ProfileService(store, authorizer),
                         crls=CrlService(store), subjects=SubjectService(store), anywhere_tags=TaggingService(store),
                         last_accessed=ServiceLastAccessedService(store, service_access),
-                        **sts_services(store, clock, authorizer, settings, bookkeeping))
+                        anywhere_sessions=SessionService(store, sts["sts"]), **sts)
     return Runtime(settings, store, services, clock, effective, authorizer, service_access, bookkeeping)
 
 

@@ -25,5 +25,6 @@ from . import iam_last_accessed as _iam_last_accessed  # noqa: E402,F401
 from . import iam_unhosted as _iam_unhosted  # noqa: E402,F401
 from . import rolesanywhere_trust_anchors as _rolesanywhere_trust_anchors  # noqa: E402,F401
 from . import rolesanywhere_profiles as _rolesanywhere_profiles  # noqa: E402,F401
+from . import rolesanywhere_sessions as _rolesanywhere_sessions  # noqa: E402,F401
 
 __all__ = ["HANDLERS", "Handler", "HandlerContext", "OperationKey", "Services", "operation"]
