@@ -32,6 +32,10 @@ try:  # the policy commands arrive with the policy engine
 except ImportError:  # pragma: no cover
     pass
 
+from .credential_process import credential_process  # noqa: E402  (its own module: the agent's mode merges beside it)
+
+app.command("credential-process")(credential_process)
+
 DataDir = Annotated[Optional[Path], typer.Option("--data-dir", help="Where the database and keys live.")]
 ConfigFile = Annotated[Optional[Path], typer.Option("--config", help="A TOML file of settings.")]
 
