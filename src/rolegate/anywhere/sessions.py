@@ -18,6 +18,10 @@ decides whether that leaf is trusted and what it may become, in this order:
    attributes as ``aws:PrincipalTag/x509Subject/…``, ``x509Issuer/…``, ``x509SAN/…`` (the profile's
    attribute mappings), which become the session's tags; the source identity is ``CN=`` the subject's CN.
 
+The subject is recorded as bookkeeping (``rolegate.core.bookkeeping``: queued, written in batches, at most
+once a minute per certificate per process): AWS documents subjects' last-seen data as what was seen, not a
+transaction of the call, and a write per session would serialize every issuance on the store's fsync.
+
 The session lasts the requested duration (the profile's when none is asked), at most the profile's and the
 role's MaxSessionDuration; its session policies are the profile's ``managedPolicyArns`` and
 ``sessionPolicy``; its name is the leaf's serial in hex unless a ``roleSessionName`` is accepted. The subject
@@ -28,14 +32,19 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import threading
 import uuid
 from collections.abc import Mapping, Sequence
 
 from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 from cryptography.x509.oid import NameOID
 from cryptography.x509.verification import ExtensionPolicy, PolicyBuilder, Store, VerificationError
 
 from rolegate.authz import RequestContext
+from rolegate.core.bookkeeping import Bookkeeping
+from rolegate.core.stamped_cache import StampedCache
+from rolegate.store.invalidation import Stamp
 from rolegate.core.arns import parse_arn
 from rolegate.core.errors import ClientError
 from rolegate.sts.sessions import IssuedSession, StsService
@@ -43,9 +52,10 @@ from rolegate.sts.sessions import IssuedSession, StsService
 from .certificates import read_ca_bundle
 from .crls import read_crl
 from .documents import Documents
-from .entities import PROFILE, SUBJECT, TRUST_ANCHOR, CrlRecord, ProfileRecord, SeenCredential, SubjectRecord
+from .entities import (PROFILE, SUBJECT, TRUST_ANCHOR, CrlRecord, ProfileRecord, SeenCredential, SubjectRecord,
+                       TrustAnchorRecord)
 from .errors import ResourceNotFound, ValidationException
-from .ports import AnywhereStore
+from .ports import AnywhereStore, AnywhereUnitOfWork
 from .profiles import SERVICE_PRINCIPAL
 
 __all__ = ["CertificateSession", "SessionRequest", "SessionService", "certificate_tags"]
@@ -55,6 +65,11 @@ _RDNS = {"CN": NameOID.COMMON_NAME, "OU": NameOID.ORGANIZATIONAL_UNIT_NAME, "O":
          "C": NameOID.COUNTRY_NAME, "ST": NameOID.STATE_OR_PROVINCE_NAME, "L": NameOID.LOCALITY_NAME}
 #: How many certificates and instance-property sets a subject keeps (rolegate's choice: the newest).
 _HISTORY = 10
+#: A certificate seen again within this long is not written again (the reasoning of RoleLastUsed's interval).
+_SEEN_INTERVAL = dt.timedelta(minutes=1)
+_SEEN_MAX = 100_000
+_SHA256 = hashes.SHA256()
+_SUBJECTS = uuid.UUID("6f0c3c1e-52a4-4f0f-9a43-2a6a0f0d9a51")  # namespace of subject ids
 
 
 class AccessDeniedException(ClientError):
@@ -80,26 +95,39 @@ class CertificateSession:
     subject_arn: str
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class _TrustMaterial:
+    anchor: TrustAnchorRecord | None
+    store: Store | None  # the anchor's CA certificates, as the verifier takes them
+    crls: tuple[x509.CertificateRevocationList, ...]  # the anchor's enabled CRLs
+    profile: ProfileRecord | None
+
+
 class SessionService:
-    def __init__(self, store: AnywhereStore, sts: StsService) -> None:
+    def __init__(self, store: AnywhereStore, sts: StsService,
+                 bookkeeping: Bookkeeping[AnywhereUnitOfWork] | None = None) -> None:
         self._store = store
         self._sts = sts
+        self._bookkeeping = bookkeeping
+        self._seen: dict[tuple[str, str, int], dt.datetime] = {}
+        self._seen_lock = threading.Lock()
+        self._material: StampedCache[tuple[str, str, str | None], Stamp, _TrustMaterial] = StampedCache(10_000)
+        self._paths: StampedCache[tuple[str, str, bytes, tuple[bytes, ...]], Stamp,
+                                  tuple[list[x509.Certificate], dt.datetime, dt.datetime]] = StampedCache(50_000)
 
     def create_session(self, request: RequestContext, leaf: x509.Certificate, chain: Sequence[x509.Certificate],
                        region: str, ask: SessionRequest) -> CertificateSession:
         anchor_account, anchor_id = _named(ask.trust_anchor_arn, TRUST_ANCHOR, region)
-        with self._store.read() as tx:
-            anchor = tx.trust_anchors.get(anchor_account, anchor_id)
-            docs = Documents(tx.anywhere_documents)
-            crls = docs.by_parent(CrlRecord, anchor_account, anchor_id)
-            profile_account, profile_id = _named(ask.profile_arn, PROFILE, region)
-            profile = docs.find(ProfileRecord, profile_account, profile_id) if profile_account == anchor_account \
-                else None
+        profile_account, profile_id = _named(ask.profile_arn, PROFILE, region)
+        material = self._trust_material(request, anchor_account, anchor_id,
+                                        profile_id if profile_account == anchor_account else None)
+        anchor, profile = material.anchor, material.profile
         # 1. the anchor, 2. the path to it, 3. revocation.
         if anchor is None or anchor.arn != ask.trust_anchor_arn:
             raise ResourceNotFound("Trust anchor not found.")
-        path = _verified_path(leaf, chain, read_ca_bundle(anchor.certificate_data), request.now)
-        _check_revocation(path, [c for c in crls if c.enabled])
+        assert material.store is not None
+        path = self._path(request, anchor_account, anchor_id, material.store, leaf, chain)
+        _check_revocation(path, material.crls)
         # 4. enabled resources and the role.
         if not anchor.enabled:
             raise AccessDeniedException("The trust anchor is disabled.")
@@ -125,32 +153,93 @@ class SessionService:
             request, ask.role_arn, session_name, service_principal=SERVICE_PRINCIPAL, duration_seconds=duration,
             tags=tags, source_identity=source_identity, context=context, policy=profile.session_policy,
             policy_arns=profile.managed_policy_arns)
-        subject_arn = self._record_subject(anchor.arn.split(":")[1], anchor.account_id, region, leaf, request.now,
-                                           ask.instance_properties or {})
+        subject_arn = self._note_subject(anchor.arn.split(":")[1], anchor.account_id, region, leaf, request.now,
+                                         ask.instance_properties or {})
         return CertificateSession(issued, ask.role_arn, source_identity, subject_arn)
 
-    def _record_subject(self, partition: str, account_id: str, region: str, leaf: x509.Certificate,
-                        now: dt.datetime, properties: Mapping[str, str]) -> str:
+    def _trust_material(self, request: RequestContext, account_id: str, anchor_id: str,
+                        profile_id: str | None) -> _TrustMaterial:
+        """The anchor (its CA certificates parsed), its enabled CRLs (parsed) and the profile, read once and
+        kept while the account's invalidation stamp stays the same (every write to them moves it)."""
+        def read() -> _TrustMaterial:
+            with self._store.read() as tx:
+                anchor = tx.trust_anchors.get(account_id, anchor_id)
+                docs = Documents(tx.anywhere_documents)
+                crls = [read_crl(c.crl_data) for c in docs.by_parent(CrlRecord, account_id, anchor_id) if c.enabled]
+                profile = docs.find(ProfileRecord, account_id, profile_id) if profile_id is not None else None
+            store = Store(read_ca_bundle(anchor.certificate_data)) if anchor is not None else None
+            return _TrustMaterial(anchor, store, tuple(crls), profile)
+
+        return self._material.get_or_build((account_id, anchor_id, profile_id), request.snapshot.stamp(account_id),
+                                           read)
+
+    def _path(self, request: RequestContext, account_id: str, anchor_id: str, anchors: Store,
+              leaf: x509.Certificate, chain: Sequence[x509.Certificate]) -> list[x509.Certificate]:
+        """The verified path of ``leaf``, remembered while the anchor's account stamp holds and now is inside
+        every certificate's validity: path validation is a function of the certificates, the anchors and the
+        time, so a path once valid stays valid until its earliest notAfter (revocation is checked anew)."""
+        key = (account_id, anchor_id, leaf.fingerprint(_SHA256), tuple(c.fingerprint(_SHA256) for c in chain))
+        stamp = request.snapshot.stamp(account_id)
+        found, hit = self._paths.get(key, stamp)
+        now = request.now
+        if found and hit is not None and hit[1] <= now <= hit[2]:
+            return hit[0]
+        path = _verified_path(leaf, chain, anchors, now)
+        self._paths.put(key, stamp, (path, max(c.not_valid_before_utc for c in path),
+                                     min(c.not_valid_after_utc for c in path)))
+        return path
+
+    def catch_up(self) -> None:
+        """Let queued subject records land before a read shows them (ListSubjects, GetSubject)."""
+        if self._bookkeeping is not None:
+            self._bookkeeping.catch_up()
+
+    def _note_subject(self, partition: str, account_id: str, region: str, leaf: x509.Certificate,
+                      now: dt.datetime, properties: Mapping[str, str]) -> str:
+        """The subject's ARN; its record is written now or queued, at most once a minute per certificate
+        unless instance properties came with the call."""
         name = leaf.subject.rfc4514_string()
+        # The subject's id is derived from what names it, so a queued first record and the ARN returned now
+        # agree without a read (a rolegate choice: AWS's subject ids are opaque UUIDs too).
+        subject_id = str(uuid.uuid5(_SUBJECTS, f"{account_id}/{name}"))
+        arn = f"arn:{partition}:rolesanywhere:{region}:{account_id}:{SUBJECT}/{subject_id}"
+        key = (account_id, name, leaf.serial_number)
+        with self._seen_lock:
+            last = self._seen.get(key)
+            if last is not None and now - last < _SEEN_INTERVAL and not properties:
+                return arn
+            if len(self._seen) > _SEEN_MAX:
+                self._seen.clear()
+            self._seen[key] = now
         seen = SeenCredential(str(leaf.serial_number), leaf.issuer.rfc4514_string(), _pem(leaf), now, False)
-        with self._store.write() as tx:
-            docs = Documents(tx.anywhere_documents)
-            subject = docs.by_name(SubjectRecord, account_id, name)
-            if subject is None:
-                subject_id = str(uuid.uuid4())
-                arn = f"arn:{partition}:rolesanywhere:{region}:{account_id}:{SUBJECT}/{subject_id}"
-                subject = SubjectRecord(account_id, subject_id, arn, name, True, now, now, now, (seen,),
-                                        ((now, tuple(properties.items()), False),) if properties else ())
-                docs.create(subject)
-                return subject.arn
-            credentials = [c for c in subject.credentials if c.serial_number != seen.serial_number] + [seen]
-            instance = list(subject.instance_properties)
-            if properties:
-                instance.append((now, tuple(properties.items()), False))
-            docs.update(dataclasses.replace(subject, last_seen_at=now, updated_at=now,
-                                            credentials=tuple(credentials[-_HISTORY:]),
-                                            instance_properties=tuple(instance[-_HISTORY:])))
-            return subject.arn
+        props = dict(properties)
+
+        def record(tx: AnywhereUnitOfWork) -> None:
+            _record_subject(tx, account_id, subject_id, arn, name, seen, now, props)
+
+        if self._bookkeeping is not None:
+            self._bookkeeping.submit(record)
+        else:
+            with self._store.write() as tx:
+                record(tx)
+        return arn
+
+
+def _record_subject(tx: AnywhereUnitOfWork, account_id: str, subject_id: str, arn: str, name: str,
+                    seen: SeenCredential, now: dt.datetime, properties: Mapping[str, str]) -> None:
+    docs = Documents(tx.anywhere_documents)
+    subject = docs.find(SubjectRecord, account_id, subject_id)
+    if subject is None:
+        docs.create(SubjectRecord(account_id, subject_id, arn, name, True, now, now, now, (seen,),
+                                  ((now, tuple(properties.items()), False),) if properties else ()))
+        return
+    credentials = [c for c in subject.credentials if c.serial_number != seen.serial_number] + [seen]
+    instance = list(subject.instance_properties)
+    if properties:
+        instance.append((now, tuple(properties.items()), False))
+    docs.update(dataclasses.replace(subject, last_seen_at=now, updated_at=now,
+                                    credentials=tuple(credentials[-_HISTORY:]),
+                                    instance_properties=tuple(instance[-_HISTORY:])))
 
 
 def _named(arn: str, kind: str, region: str) -> tuple[str, str]:
@@ -163,10 +252,10 @@ def _named(arn: str, kind: str, region: str) -> tuple[str, str]:
     return parsed.account, parsed.resource.split("/", 1)[1]
 
 
-def _verified_path(leaf: x509.Certificate, chain: Sequence[x509.Certificate], anchors: list[x509.Certificate],
+def _verified_path(leaf: x509.Certificate, chain: Sequence[x509.Certificate], anchors: Store,
                    now: dt.datetime) -> list[x509.Certificate]:
     """The path leaf → … → anchor CA, as RFC 5280 path validation finds it; AccessDenied otherwise."""
-    verifier = (PolicyBuilder().store(Store(anchors)).time(now)
+    verifier = (PolicyBuilder().store(anchors).time(now)
                 # CA certificates under the Web PKI profile's rules (CA:true, keyCertSign, strong signatures);
                 # the end entity's SAN and EKU rules are the Web's, not Roles Anywhere's: checked below instead.
                 .extension_policies(ca_policy=ExtensionPolicy.webpki_defaults_ca(),
@@ -191,9 +280,8 @@ def _verified_path(leaf: x509.Certificate, chain: Sequence[x509.Certificate], an
     return list(verified.chain)
 
 
-def _check_revocation(path: Sequence[x509.Certificate], crls: Sequence[CrlRecord]) -> None:
-    for record in crls:
-        crl = read_crl(record.crl_data)
+def _check_revocation(path: Sequence[x509.Certificate], crls: Sequence[x509.CertificateRevocationList]) -> None:
+    for crl in crls:
         for cert in path:
             if cert.issuer == crl.issuer and crl.get_revoked_certificate_by_serial_number(cert.serial_number):
                 raise AccessDeniedException("Untrusted signing certificate: the certificate is revoked.")

@@ -111,6 +111,7 @@ def open_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
     # One background writer per process for last-used bookkeeping: no request waits for its writes.
     bookkeeping: Bookkeeping[Any] = Bookkeeping(store.write)
     sts = sts_services(store, clock, authorizer, settings, bookkeeping)
+    anywhere_sessions = SessionService(store, sts["sts"], bookkeeping)
     services = Services(accounts=AccountService(store, partition_ids()), roles=RoleService(store, bookkeeping=bookkeeping),
                         users=UserService(store), groups=GroupService(store),
                         access_keys=AccessKeyService(store, clock, bookkeeping=bookkeeping),
@@ -125,9 +126,10 @@ def open_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
                         user_credentials=UserCredentialService(store),
                         server_certificates=ServerCertificateService(store),
                         trust_anchors=TrustAnchorService(store), anywhere_profiles=ProfileService(store, authorizer),
-                        crls=CrlService(store), subjects=SubjectService(store), anywhere_tags=TaggingService(store),
+                        crls=CrlService(store), subjects=SubjectService(store, anywhere_sessions.catch_up),
+                        anywhere_tags=TaggingService(store),
                         last_accessed=ServiceLastAccessedService(store, service_access),
-                        anywhere_sessions=SessionService(store, sts["sts"]), **sts)
+                        anywhere_sessions=anywhere_sessions, **sts)
     return Runtime(settings, store, services, clock, effective, authorizer, service_access, bookkeeping)
 
 

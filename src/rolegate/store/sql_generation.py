@@ -47,8 +47,8 @@ _UNTRACKED = frozenset({"policy_generation", "invalidation_scopes", "session_key
                         "access_report_jobs", "credential_reports",
                         # Replay records of AssumeRoleWithSAML: nothing any cache holds is derived from them.
                         "saml_assertions",
-                        # Roles Anywhere's resources: no cached authorization decision reads them.
-                        "rolesanywhere_trust_anchors", "rolesanywhere_resources"})
+                        # Roles Anywhere's subjects: bookkeeping of issued sessions, which nothing decides by.
+                        "rolesanywhere_subjects"})
 _BOOKKEEPING = {"roles": frozenset({"last_used_at", "last_used_region"}),
                 "access_keys": frozenset({"last_used_at", "last_used_service", "last_used_region"})}
 _ROW = 1

@@ -25,7 +25,8 @@ X509_AUTH = "rolegate#x509"
 # Reads that run in a thread so they don't hold up the event loop: those that walk a whole account, and those
 # that show last use, which first wait for its queued writes (``rolegate.core.bookkeeping``).
 _HEAVY_READS = frozenset({("iam", "GetAccountAuthorizationDetails"), ("iam", "GetRole"),
-                          ("iam", "GetAccessKeyLastUsed"), ("iam", "GetCredentialReport")})
+                          ("iam", "GetAccessKeyLastUsed"), ("iam", "GetCredentialReport"),
+                          ("rolesanywhere", "ListSubjects"), ("rolesanywhere", "GetSubject")})
 
 
 # Operations AWS serves unsigned although the pinned model lists SigV4 for them: STS accepts either (an
@@ -75,7 +76,9 @@ _STS_IN_THREAD = frozenset({"AssumeRoleWithWebIdentity", "AssumeRoleWithSAML"})
 def _runs_inline(ref: OperationRef) -> bool:
     # Reads take tens of microseconds of CPU: a thread costs more than they do. Other STS calls write only
     # bookkeeping (queued, not waited for) and MFA replay state (``Endpoint.runs_inline`` sends those to a thread).
-    return (ref.service_name == "sts" and ref.name not in _STS_IN_THREAD) or (
+    # CreateSession likewise: its subject record is queued bookkeeping, and it reads only cached trust material.
+    return (ref.service_name == "sts" and ref.name not in _STS_IN_THREAD) or \
+        (ref.service_name, ref.name) == ("rolesanywhere-sessions", "CreateSession") or (
         ref.name.startswith(("Get", "List")) and (ref.service_name, ref.name) not in _HEAVY_READS)
 
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, Table, delete, select, update
 
-from rolegate.anywhere.entities import NotificationSetting, TrustAnchorRecord
+from rolegate.anywhere.entities import SUBJECT, NotificationSetting, TrustAnchorRecord
 from rolegate.anywhere.ports import StoredDocument
 from rolegate.store import schema as t
 
@@ -70,50 +70,54 @@ def _record(row: Any) -> TrustAnchorRecord:
 
 
 class SqlAnywhereDocuments:
-    """``rolesanywhere_resources``: profiles, CRLs and subjects as documents."""
+    """``rolesanywhere_resources`` (profiles, CRLs) and ``rolesanywhere_subjects``, as documents."""
 
     def __init__(self, conn: Connection) -> None:
         self._c = conn
 
     def create(self, doc: StoredDocument) -> None:
-        insert_row(self._c, t.rolesanywhere_resources, resource_id=doc.resource_id, kind=doc.kind,
+        insert_row(self._c, _table(doc.kind), resource_id=doc.resource_id, kind=doc.kind,
                    account_id=doc.account_id, parent_id=doc.parent_id, created_at=doc.created_at,
                    name=doc.name, document=json.dumps(doc.document), updated_at=doc.updated_at)
 
     def get(self, kind: str, account_id: str, resource_id: str) -> StoredDocument | None:
-        c = t.rolesanywhere_resources.c
-        row = self._c.execute(select(t.rolesanywhere_resources).where(
+        c = _table(kind).c
+        row = self._c.execute(select(_table(kind)).where(
             c.kind == kind, c.account_id == account_id, c.resource_id == resource_id)).first()
         return _document(row) if row is not None else None
 
     def page(self, kind: str, account_id: str, after: str | None, limit: int) -> list[StoredDocument]:
-        c = t.rolesanywhere_resources.c
-        q = select(t.rolesanywhere_resources).where(c.kind == kind, c.account_id == account_id)
+        c = _table(kind).c
+        q = select(_table(kind)).where(c.kind == kind, c.account_id == account_id)
         if after is not None:
             q = q.where(c.resource_id > after)
         return [_document(r) for r in self._c.execute(q.order_by(c.resource_id).limit(limit))]
 
     def by_parent(self, kind: str, account_id: str, parent_id: str) -> list[StoredDocument]:
-        c = t.rolesanywhere_resources.c
-        return [_document(r) for r in self._c.execute(select(t.rolesanywhere_resources).where(
+        c = _table(kind).c
+        return [_document(r) for r in self._c.execute(select(_table(kind)).where(
             c.kind == kind, c.account_id == account_id, c.parent_id == parent_id))]
 
     def by_name(self, kind: str, account_id: str, name: str) -> StoredDocument | None:
-        c = t.rolesanywhere_resources.c
-        row = self._c.execute(select(t.rolesanywhere_resources).where(
+        c = _table(kind).c
+        row = self._c.execute(select(_table(kind)).where(
             c.kind == kind, c.account_id == account_id, c.name == name)).first()
         return _document(row) if row is not None else None
 
     def update(self, doc: StoredDocument) -> None:
-        c = t.rolesanywhere_resources.c
-        self._c.execute(update(t.rolesanywhere_resources).where(
+        c = _table(doc.kind).c
+        self._c.execute(update(_table(doc.kind)).where(
             c.kind == doc.kind, c.account_id == doc.account_id, c.resource_id == doc.resource_id).values(
             name=doc.name, document=json.dumps(doc.document), updated_at=doc.updated_at))
 
     def delete(self, kind: str, account_id: str, resource_id: str) -> None:
-        c = t.rolesanywhere_resources.c
-        self._c.execute(delete(t.rolesanywhere_resources).where(
+        c = _table(kind).c
+        self._c.execute(delete(_table(kind)).where(
             c.kind == kind, c.account_id == account_id, c.resource_id == resource_id))
+
+
+def _table(kind: str) -> Table:
+    return t.rolesanywhere_subjects if kind == SUBJECT else t.rolesanywhere_resources
 
 
 def _document(row: Any) -> StoredDocument:

@@ -1,4 +1,4 @@
-"""IAM Roles Anywhere trust anchors, and profiles, CRLs and subjects as documents.
+"""IAM Roles Anywhere trust anchors, and profiles, CRLs and subjects as documents (subjects apart: untracked).
 
 Revision ID: 0012_roles_anywhere
 Revises: 0011
@@ -41,9 +41,24 @@ def upgrade() -> None:
         sa.UniqueConstraint('kind', 'parent_id', name='uq_rolesanywhere_resources_kind_parent'),
     )
     op.create_index('ix_rolesanywhere_resources_account_id', 'rolesanywhere_resources', ['account_id'])
+    op.create_table(
+        'rolesanywhere_subjects',
+        sa.Column('resource_id', sa.String(length=36), primary_key=True),
+        sa.Column('kind', sa.String(length=16), nullable=False),
+        sa.Column('account_id', sa.String(length=12), sa.ForeignKey('accounts.account_id', ondelete='CASCADE'),
+                  nullable=False),
+        sa.Column('name', sa.String(length=1024), nullable=False),
+        sa.Column('parent_id', sa.String(length=36), nullable=True),
+        sa.Column('document', sa.Text(), nullable=False),
+        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_index('ix_rolesanywhere_subjects_account_id', 'rolesanywhere_subjects', ['account_id'])
 
 
 def downgrade() -> None:
+    op.drop_index('ix_rolesanywhere_subjects_account_id', table_name='rolesanywhere_subjects')
+    op.drop_table('rolesanywhere_subjects')
     op.drop_index('ix_rolesanywhere_resources_account_id', table_name='rolesanywhere_resources')
     op.drop_table('rolesanywhere_resources')
     op.drop_index('ix_rolesanywhere_trust_anchors_account_id', table_name='rolesanywhere_trust_anchors')
