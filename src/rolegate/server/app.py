@@ -55,16 +55,18 @@ def build_app(settings: Settings, clock: Clock | None = None) -> Starlette:
                         observers=[ServiceAccessObserver(runtime.service_access)])
 
     async def aws(request: Request) -> Response:
+        scope = request.scope
+        raw_path = scope.get("raw_path", scope["path"].encode()).decode("latin-1").split("?", 1)[0]
+        if not endpoint.serves_path(raw_path):
+            return PlainTextResponse("Not Found", status_code=404)  # no AWS operation lives there
         try:
             body = await _read_body(request, settings.max_body_bytes)
         except ClientDisconnect:
             client = request.scope.get("client")
             log.info("client disconnected before its request body arrived", client=client[0] if client else None)
             return Response(status_code=400)  # nobody reads it: the connection is gone
-        scope = request.scope
         raw_query = scope.get("query_string", b"").decode("latin-1")
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
-        raw_path = scope.get("raw_path", scope["path"].encode()).decode("latin-1").split("?", 1)[0]
         client = scope.get("client")
         call = endpoint.begin(WireRequest(request.method, raw_path, raw_query, headers, body,
                                           client[0] if client else None, scope.get("scheme") == "https"))

@@ -140,6 +140,10 @@ class Endpoint:
         self._run(call, self.BEGIN)
         return call
 
+    def serves_path(self, raw_path: str) -> bool:
+        """Whether requests to ``raw_path`` are AWS requests this endpoint answers (others are the app's 404)."""
+        return self._router.claims_path(raw_path)
+
     def runs_inline(self, call: Call) -> bool:
         """Whether to run ``finish`` on the event loop rather than a worker thread.
 

@@ -80,9 +80,9 @@ class RestJsonCodec:
         services = catalog.services_by_protocol("rest-json")
         self._routes = RestRoutes(ref for (service, _), ref in catalog.operations.items() if service in services)
 
-    def claims(self, req: WireRequest) -> bool:
-        """Whether ``req``'s path is one a rest-json operation lives at (ADR 0012, rule 2)."""
-        return self._routes.claims(req.raw_path)
+    def claims_path(self, raw_path: str) -> bool:
+        """Whether ``raw_path`` is one a rest-json operation lives at (ADR 0012, rule 2; ADR 0030)."""
+        return self._routes.claims(raw_path)
 
     def decode(self, req: WireRequest) -> Decoded:
         query = parse_query(req.raw_query)

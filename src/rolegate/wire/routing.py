@@ -35,9 +35,13 @@ class Router:
         rest = codecs.get("rest-json")
         self._rest = rest if isinstance(rest, RestJsonCodec) else None
 
+    def claims_path(self, raw_path: str) -> bool:
+        """Whether a request to ``raw_path`` is an AWS request: ``/``, or a path a rest-json template matches."""
+        return raw_path == "/" or (self._rest is not None and self._rest.claims_path(raw_path))
+
     def codec_for(self, req: WireRequest) -> Codec:
         if self._json is not None and req.header(TARGET_HEADER) is not None:
             return self._json
-        if self._rest is not None and req.raw_path != "/" and self._rest.claims(req):
+        if self._rest is not None and req.raw_path != "/" and self._rest.claims_path(req.raw_path):
             return self._rest
         return self._query
