@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -39,6 +40,7 @@ class LiveServer:
     log_path: Path | None = None
     log_dir: Path | None = None  # default: the data directory (elsewhere when that disk is to be filled)
     open_files: tuple[int, int] | None = None  # the server's RLIMIT_NOFILE (soft, hard), as ulimit -Sn/-Hn set it
+    ca_bundle: Path | None = None  # set when the server speaks HTTPS: the CA its certificate chains to
 
     @property
     def database_url(self) -> str:
@@ -47,7 +49,7 @@ class LiveServer:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.ca_bundle else 'http'}://127.0.0.1:{self.port}"
 
     def start(self) -> None:
         self.port = free_port()
@@ -65,7 +67,8 @@ class LiveServer:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"rolegate exited early:\n{self.log()}")
             try:
-                if httpx.get(self.url + "/readyz", timeout=1).status_code == 200:
+                verify = ssl.create_default_context(cafile=str(self.ca_bundle)) if self.ca_bundle else True
+                if httpx.get(self.url + "/readyz", timeout=1, verify=verify).status_code == 200:
                     return
             except httpx.HTTPError:
                 pass
@@ -99,6 +102,7 @@ class LiveServer:
         return boto3.session.Session().client(
             service, endpoint_url=self.url, region_name=region, aws_access_key_id=key_id,
             aws_secret_access_key=secret, aws_session_token=token,
+            verify=str(self.ca_bundle) if self.ca_bundle else None,
             config=botocore.config.Config(retries={"max_attempts": 1}))
 
 

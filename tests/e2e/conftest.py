@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from tests.anywhere.pki import pem, private_pem, root_ca, server_certificate
 from tests.live import LiveServer
 
 
@@ -17,6 +18,24 @@ from tests.live import LiveServer
 def two_workers(tmp_path_factory: pytest.TempPathFactory,
                 server_store: Callable[[], dict[str, str]]) -> Iterator[LiveServer]:
     srv = LiveServer(tmp_path_factory.mktemp("rolegate-2w"), extra_args=["--workers", "2"], env=server_store())
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="session")
+def tls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A server speaking HTTPS with a certificate for 127.0.0.1 from a CA of its own (``tls.ca_bundle``), as
+    IAM Roles Anywhere's clients require."""
+    d = tmp_path_factory.mktemp("rolegate-tls")
+    ca, ca_key = root_ca("rolegate TLS CA")
+    cert, k = server_certificate(ca, ca_key)
+    (d / "ca.pem").write_text(pem(ca))
+    (d / "server.pem").write_text(pem(cert))
+    (d / "server.key").write_bytes(private_pem(k))
+    (d / "data").mkdir()
+    srv = LiveServer(d / "data", extra_args=["--tls-cert-file", str(d / "server.pem"),
+                                             "--tls-key-file", str(d / "server.key")], ca_bundle=d / "ca.pem")
     srv.start()
     yield srv
     srv.stop()

@@ -1,4 +1,4 @@
-"""Every implemented IAM and STS operation, authorized twice against a live server through boto3.
+"""Every implemented IAM, STS and Roles Anywhere operation, authorized twice against a live server through boto3.
 
 Once as a user whose only policy allows exactly that operation's action on that operation's resource (the
 ARN written out here by hand, from the Service Authorization Reference — not computed by rolegate), and once
@@ -46,6 +46,12 @@ TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
 SAML_METADATA = "x" * 1000
 THUMB = "a" * 40
 TAGS = [{"Key": "k", "Value": "v"}]
+ANCHOR_ID = str(uuid.uuid4())
+ANCHOR_ARN = f"arn:aws:rolesanywhere:us-east-1:{ACCT}:trust-anchor/{ANCHOR_ID}"
+PROFILE_ID, CRL_ID, SUBJECT_ID = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
+RA_PROFILE_ARN = f"arn:aws:rolesanywhere:us-east-1:{ACCT}:profile/{PROFILE_ID}"
+CRL_ARN = f"arn:aws:rolesanywhere:us-east-1:{ACCT}:crl/{CRL_ID}"
+ANCHOR_SOURCE = {"sourceType": "CERTIFICATE_BUNDLE", "sourceData": {"x509CertificateData": "not a certificate"}}
 
 # operation -> (input, the resource AWS authorizes it on). Ops needing no permission are in ALWAYS_ALLOWED.
 MATRIX: dict[str, tuple[dict[str, Any], str]] = {
@@ -252,17 +258,62 @@ MATRIX: dict[str, tuple[dict[str, Any], str]] = {
     "GetFederationToken": ({"Name": "mxfed"}, f"arn:aws:sts::{ACCT}:federated-user/mxfed"),
     "GetAccessKeyInfo": ({"AccessKeyId": "AKIAIOSFODNN7EXAMPLE"}, "*"),
     "DecodeAuthorizationMessage": ({"EncodedMessage": "bm90LWEtbWVzc2FnZQ"}, "*"),
+    # Roles Anywhere ("Actions, resources, and condition keys for AWS Identity and Access Management Roles
+    # Anywhere": trust-anchor/ID in the request's region; creates and lists on "*")
+    "CreateTrustAnchor": ({"name": f"mx-{RUN}", "source": ANCHOR_SOURCE}, "*"),
+    "ListTrustAnchors": ({}, "*"),
+    "GetTrustAnchor": ({"trustAnchorId": ANCHOR_ID}, ANCHOR_ARN),
+    "UpdateTrustAnchor": ({"trustAnchorId": ANCHOR_ID, "name": "n"}, ANCHOR_ARN),
+    "DeleteTrustAnchor": ({"trustAnchorId": ANCHOR_ID}, ANCHOR_ARN),
+    "EnableTrustAnchor": ({"trustAnchorId": ANCHOR_ID}, ANCHOR_ARN),
+    "DisableTrustAnchor": ({"trustAnchorId": ANCHOR_ID}, ANCHOR_ARN),
+    "PutNotificationSettings": ({"trustAnchorId": ANCHOR_ID, "notificationSettings": [
+        {"enabled": True, "event": "CA_CERTIFICATE_EXPIRY"}]}, ANCHOR_ARN),
+    "ResetNotificationSettings": ({"trustAnchorId": ANCHOR_ID, "notificationSettingKeys": [
+        {"event": "CA_CERTIFICATE_EXPIRY"}]}, ANCHOR_ARN),
+    "TagResource": ({"resourceArn": ANCHOR_ARN, "tags": [{"key": "k", "value": "v"}]}, ANCHOR_ARN),
+    "UntagResource": ({"resourceArn": ANCHOR_ARN, "tagKeys": ["k"]}, ANCHOR_ARN),
+    "ListTagsForResource": ({"resourceArn": ANCHOR_ARN}, ANCHOR_ARN),
+    "CreateProfile": ({"name": f"mx-{RUN}", "roleArns": [ROLE_ARN]}, "*"),
+    "ListProfiles": ({}, "*"),
+    "GetProfile": ({"profileId": PROFILE_ID}, RA_PROFILE_ARN),
+    "UpdateProfile": ({"profileId": PROFILE_ID, "name": "n"}, RA_PROFILE_ARN),
+    "DeleteProfile": ({"profileId": PROFILE_ID}, RA_PROFILE_ARN),
+    "EnableProfile": ({"profileId": PROFILE_ID}, RA_PROFILE_ARN),
+    "DisableProfile": ({"profileId": PROFILE_ID}, RA_PROFILE_ARN),
+    "PutAttributeMapping": ({"profileId": PROFILE_ID, "certificateField": "x509Subject",
+                             "mappingRules": [{"specifier": "CN"}]}, RA_PROFILE_ARN),
+    "DeleteAttributeMapping": ({"profileId": PROFILE_ID, "certificateField": "x509Subject"}, RA_PROFILE_ARN),
+    "ImportCrl": ({"name": f"mx-{RUN}", "crlData": b"not a crl", "trustAnchorArn": ANCHOR_ARN}, "*"),
+    "ListCrls": ({}, "*"),
+    "GetCrl": ({"crlId": CRL_ID}, CRL_ARN),
+    "UpdateCrl": ({"crlId": CRL_ID, "name": "n"}, CRL_ARN),
+    "DeleteCrl": ({"crlId": CRL_ID}, CRL_ARN),
+    "EnableCrl": ({"crlId": CRL_ID}, CRL_ARN),
+    "DisableCrl": ({"crlId": CRL_ID}, CRL_ARN),
+    "ListSubjects": ({}, "*"),
+    "GetSubject": ({"subjectId": SUBJECT_ID}, f"arn:aws:rolesanywhere:us-east-1:{ACCT}:subject/{SUBJECT_ID}"),
 }
 # Operations AWS lets any authenticated caller perform (STS API reference; IAM User Guide).
 ALWAYS_ALLOWED: dict[str, dict[str, Any]] = {"GetCallerIdentity": {}, "GetSessionToken": {}}
 # Extra actions AWS requires for the operation besides its own (Service Authorization Reference).
-ALSO_NEEDS = {"AddRoleToInstanceProfile": [("iam:PassRole", ROLE_ARN)]}
+ALSO_NEEDS = {"AddRoleToInstanceProfile": [("iam:PassRole", ROLE_ARN)],
+              # Naming a role in a profile hands it to Roles Anywhere (dependent action iam:PassRole).
+              "CreateProfile": [("iam:PassRole", ROLE_ARN)]}
 TRUST_DECIDED = {"AssumeRole"}
-UNSIGNED = {"AssumeRoleWithSAML", "AssumeRoleWithWebIdentity"}
+# Signed without an access key (AssumeRoleWithSAML/WebIdentity) or with a certificate's key (CreateSession).
+UNSIGNED = {"AssumeRoleWithSAML", "AssumeRoleWithWebIdentity", "CreateSession"}
 # Their resource depends on the call (the key's owner; the caller itself): tests of their own below.
 OWN_TEST = {"GetAccessKeyLastUsed", "ChangePassword"}
 STS_OPS = {"GetCallerIdentity", "GetSessionToken", "GetFederationToken", "GetAccessKeyInfo",
            "DecodeAuthorizationMessage", "AssumeRole"}
+ROLES_ANYWHERE_OPS = {name for service, name in HANDLERS if service == "rolesanywhere"}
+# rest-json services spell the denial with the Exception suffix (their models' AccessDeniedException).
+DENIED = ("AccessDenied", "AccessDeniedException")
+
+
+def _service(op: str) -> str:
+    return "sts" if op in STS_OPS else "rolesanywhere" if op in ROLES_ANYWHERE_OPS else "iam"
 
 
 class Principal:
@@ -272,10 +323,10 @@ class Principal:
         self.name = name
         self.arn = f"arn:aws:iam::{ACCT}:user/{name}"
         self.clients = {svc: server.client(svc, key_id=key["AccessKeyId"], secret=key["SecretAccessKey"])
-                        for svc in ("iam", "sts")}
+                        for svc in ("iam", "sts", "rolesanywhere")}
 
     def call(self, op: str, params: dict[str, Any]) -> ClientError | None:
-        client = self.clients["sts" if op in STS_OPS else "iam"]
+        client = self.clients[_service(op)]
         try:
             getattr(client, xform_name(op))(**params)
         except ClientError as err:
@@ -315,18 +366,18 @@ def test_each_operation_is_allowed_exactly_by_its_action_on_its_resource_and_den
     failures: list[str] = []
     for op in sorted(set(MATRIX) & {name for _, name in HANDLERS}):
         params, resource = MATRIX[op]
-        action = f"{'sts' if op in STS_OPS else 'iam'}:{op}"
+        action = f"{_service(op)}:{op}"
         statements = [{"Effect": "Allow", "Action": action, "Resource": resource}]
         statements += [{"Effect": "Allow", "Action": a, "Resource": r} for a, r in ALSO_NEEDS.get(op, [])]
         iam.put_user_policy(UserName=allowed.name, PolicyName="only",
                             PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": statements}))
         got = allowed.call(op, params)
-        if _code(got) == "AccessDenied":
+        if _code(got) in DENIED:
             failures.append(f"{op}: allowed caller denied: {got}")
         refused = denied.call(op, params)
         expected = (f"User: {denied.arn} is not authorized to perform: {action} on resource: {resource} "
                     f"because no identity-based policy allows the {action} action")
-        if _code(refused) != "AccessDenied" or refused is None or \
+        if _code(refused) not in DENIED or refused is None or \
                 refused.response["Error"]["Message"] != expected:
             failures.append(f"{op}: caller without policy got {_code(refused)}: "
                             f"{refused.response['Error']['Message'] if refused else 'success'}")

@@ -78,6 +78,18 @@ UNBOUNDED_BY_MODEL: dict[tuple[str, str, str], str] = {
         "none documented (each policy 131,072 characters by the model); the 1 MiB body limit bounds it",
     ("iam", "GetContextKeysForPrincipalPolicy", "PolicyInputList"):
         "none documented (each policy 131,072 characters by the model); the 1 MiB body limit bounds it",
+    ("rolesanywhere", "CreateTrustAnchor", "source.sourceData.acmPcaArn"):
+        "never stored: AWS_ACM_PCA sources are refused - anywhere.trust_anchors._read_source",
+    ("rolesanywhere", "UpdateTrustAnchor", "source.sourceData.acmPcaArn"):
+        "never stored: AWS_ACM_PCA sources are refused - anywhere.trust_anchors._read_source",
+    ("rolesanywhere", "CreateProfile", "sessionPolicy"):
+        "100,000 characters (UpdateProfile's model) - anywhere.profiles.MAX_SESSION_POLICY_CHARS",
+    ("rolesanywhere", "PutAttributeMapping", "mappingRules"):
+        "none documented; 50 per field (rolegate) - anywhere.profiles.MAX_MAPPING_RULES",
+    ("rolesanywhere", "DeleteAttributeMapping", "specifiers"):
+        "none documented; 50 per field (rolegate) - anywhere.profiles.MAX_MAPPING_RULES",
+    ("rolesanywhere", "DeleteAttributeMapping", "specifiers.member"):
+        "60 characters (MappingRule.specifier) - anywhere.profiles.MAX_SPECIFIER_CHARS",
 }
 
 

@@ -1,2 +1,2 @@
-"""IAM Roles Anywhere: trust anchors, profiles, CRLs and X.509-signed CreateSession. Rules, not HTTP or SQL.
-(Not written yet: the package exists so the import contracts already hold it.)"""
+"""IAM Roles Anywhere: trust anchors, profiles, CRLs, subjects and tags (X.509-signed CreateSession to come).
+Rules, not HTTP or SQL; storage through ``anywhere.ports``."""

@@ -172,7 +172,8 @@ def canonical_request(method: str, uri: str, query: str, headers_block: str, sig
     return f"{method}\n{uri}\n{query}\n{headers_block}\n{signed_headers}\n{payload_hash}"
 
 
-def string_to_sign(amz_date: str, scope: str, canonical: str) -> str:
-    """AWS: ``AWS4-HMAC-SHA256 \\n RequestDateTime \\n CredentialScope \\n HexEncode(Hash(CanonicalRequest))``."""
+def string_to_sign(amz_date: str, scope: str, canonical: str, algorithm: str = "AWS4-HMAC-SHA256") -> str:
+    """AWS: ``Algorithm \\n RequestDateTime \\n CredentialScope \\n HexEncode(Hash(CanonicalRequest))``;
+    ``AWS4-HMAC-SHA256`` for SigV4, ``AWS4-X509-…`` for IAM Roles Anywhere's certificate-signed requests."""
     digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-    return f"AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{digest}"
+    return f"{algorithm}\n{amz_date}\n{scope}\n{digest}"

@@ -133,7 +133,8 @@ class Authorizer:
             return source.resource(snapshot, kind, account, key)
 
         planned = operations.plan(service, operation, params, account_id=caller.account_id,
-                                  caller_arn=caller.arn, lookup=lookup, table=self._operations)
+                                  caller_arn=caller.arn, lookup=lookup, table=self._operations,
+                                  region=request.region)
         principal, policies = self._policies(caller, snapshot)
         template = self._template(caller, principal, request)
         denial = self._first_denial(caller, planned, template, policies)

@@ -59,6 +59,8 @@ class Target:
     self_if_absent: bool = False  # an optional UserName: absent means the calling user
     new_name_param: str | None = None  # renames: the second resource's name …
     new_path_param: str | None = None  # … and path
+    regional: bool = False  # a regional service's resource (Roles Anywhere): its ARN is built from its id
+
 
     @property
     def creates(self) -> bool:
@@ -319,21 +321,76 @@ _STS: dict[str, Callable[[str], OperationAuth]] = {
     "DecodeAuthorizationMessage": _sts(_ANY),
 }
 
+
+def _anywhere(target: Target, *features: str) -> Callable[[str], OperationAuth]:
+    return lambda op: OperationAuth(f"rolesanywhere:{op}", target, frozenset(features))
+
+
+# "Actions, resources, and condition keys for AWS Identity and Access Management Roles Anywhere"
+# (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementrolesanywhere.html):
+# resources are trust-anchor/ID, profile/ID, crl/ID, subject/ID in the request's region.
+TRUST_ANCHOR, ANYWHERE_PROFILE, CRL, SUBJECT = "trust-anchor", "profile", "crl", "subject"
+_ANCHOR = Target(TRUST_ANCHOR, "trustAnchorId", regional=True)
+_PROFILE_ID = Target(ANYWHERE_PROFILE, "profileId", regional=True)
+_CRL = Target(CRL, "crlId", regional=True)
+_ANYWHERE: dict[str, Callable[[str], OperationAuth]] = {
+    "CreateTrustAnchor": _anywhere(_ANY, REQUEST_TAGS),
+    "GetTrustAnchor": _anywhere(_ANCHOR),
+    "ListTrustAnchors": _anywhere(_ANY),
+    "UpdateTrustAnchor": _anywhere(_ANCHOR),
+    "DeleteTrustAnchor": _anywhere(_ANCHOR),
+    "EnableTrustAnchor": _anywhere(_ANCHOR),
+    "DisableTrustAnchor": _anywhere(_ANCHOR),
+    "PutNotificationSettings": _anywhere(_ANCHOR),
+    "ResetNotificationSettings": _anywhere(_ANCHOR),
+    "CreateProfile": _anywhere(_ANY, REQUEST_TAGS),
+    "GetProfile": _anywhere(_PROFILE_ID),
+    "ListProfiles": _anywhere(_ANY),
+    "UpdateProfile": _anywhere(_PROFILE_ID),
+    "DeleteProfile": _anywhere(_PROFILE_ID),
+    "EnableProfile": _anywhere(_PROFILE_ID),
+    "DisableProfile": _anywhere(_PROFILE_ID),
+    "PutAttributeMapping": _anywhere(_PROFILE_ID),
+    "DeleteAttributeMapping": _anywhere(_PROFILE_ID),
+    "ImportCrl": _anywhere(_ANY, REQUEST_TAGS),
+    "GetCrl": _anywhere(_CRL),
+    "ListCrls": _anywhere(_ANY),
+    "UpdateCrl": _anywhere(_CRL),
+    "DeleteCrl": _anywhere(_CRL),
+    "EnableCrl": _anywhere(_CRL),
+    "DisableCrl": _anywhere(_CRL),
+    "ListSubjects": _anywhere(_ANY),
+    "GetSubject": _anywhere(Target(SUBJECT, "subjectId", regional=True)),
+    "TagResource": _anywhere(Target(ANY, "resourceArn", by_arn=True, regional=True), REQUEST_TAGS),
+    "UntagResource": _anywhere(Target(ANY, "resourceArn", by_arn=True, regional=True), TAG_KEYS),
+    "ListTagsForResource": _anywhere(Target(ANY, "resourceArn", by_arn=True, regional=True)),
+}
+
 OperationKey = tuple[str, str]  # (service, operation), as the wire layer resolves a request
 OPERATIONS: Mapping[OperationKey, OperationAuth] = {
+    # CreateSession is signed by a certificate, not a principal: the role's trust policy decides it, for
+    # rolesanywhere.amazonaws.com, as sts:AssumeRole (+ TagSession, SetSourceIdentity) on the role.
+    ("rolesanywhere-sessions", "CreateSession"): OperationAuth(
+        "sts:AssumeRole", Target(ROLE, "roleArn", by_arn=True), frozenset({ASSUME}), special=BY_TRUST),
     **{("iam", op): make(op) for op, make in _IAM.items()},
     **{("sts", op): make(op) for op, make in _STS.items()},
+    **{("rolesanywhere", op): make(op) for op, make in _ANYWHERE.items()},
 }
 
 
 def plan(service: str, op_name: str, params: Mapping[str, Any], *, account_id: str, caller_arn: str,
-         lookup: Lookup, table: Mapping[OperationKey, OperationAuth] | None = None) -> Planned:
+         lookup: Lookup, table: Mapping[OperationKey, OperationAuth] | None = None,
+         region: str = "us-east-1") -> Planned:
     """The action, resources and operation-specific context keys ``op_name`` with ``params`` asks about
-    (``table``: where the operation's entry is, rolegate's own ``OPERATIONS`` unless given)."""
+    (``table``: where the operation's entry is, rolegate's own ``OPERATIONS`` unless given; ``region``: the
+    request's, which a regional service's resource ARNs carry)."""
     spec = (OPERATIONS if table is None else table)[(service, op_name)]
     # The resources are in the caller's account, so in its partition, which its own ARN carries.
-    resources = _resources(op_name, spec.target, params, account_id, caller_arn, lookup,
-                           partition_of_arn(caller_arn))
+    partition = partition_of_arn(caller_arn)
+    if spec.target.regional:
+        resources = _regional_resources(service, spec.target, params, account_id, region, partition)
+    else:
+        resources = _resources(op_name, spec.target, params, account_id, caller_arn, lookup, partition)
     context = operation_context(spec, params, resources[0].facts if resources else None)
     if SERVICE_CREDENTIAL in spec.features and params.get("ServiceSpecificCredentialId"):
         # Reset, Update, Delete: the service is the named credential's (Service Authorization Reference lists
@@ -473,6 +530,15 @@ def _resources(op_name: str, target: Target, params: Mapping[str, Any], account_
         new_path = str(params.get(target.new_path_param or "") or old_path)
         return (first, Resource(iam_arn(account_id, kind, new_path, new_name, partition), account_id, None))
     return (first,)
+
+
+def _regional_resources(service: str, target: Target, params: Mapping[str, Any], account_id: str, region: str,
+                        partition: str) -> tuple[Resource, ...]:
+    """A regional resource named by id (``arn:…:SERVICE:REGION:ACCOUNT:KIND/ID``) or by its ARN."""
+    value = str(params.get(target.param or "", ""))
+    if target.by_arn or value.startswith("arn:"):
+        return (Resource(value, _arn_account(value, account_id), None),)
+    return (Resource(f"arn:{partition}:{service}:{region}:{account_id}:{target.kind}/{value}", account_id, None),)
 
 
 def _named(kind: str, account_id: str, name: str, path: str | None, lookup: Lookup, partition: str) -> Resource:

@@ -34,6 +34,10 @@ try:  # the policy commands arrive with the policy engine
 except ImportError:  # pragma: no cover
     pass
 
+from .credential_process import credential_process  # noqa: E402  (its own module: the agent's mode merges beside it)
+
+app.command("credential-process")(credential_process)
+
 DataDir = Annotated[Optional[Path], typer.Option("--data-dir", help="Where the database and keys live.")]
 ConfigFile = Annotated[Optional[Path], typer.Option("--config", help="A TOML file of settings.")]
 
@@ -67,15 +71,20 @@ def serve(
     data_dir: DataDir = None,
     dev: Annotated[Optional[bool], typer.Option("--dev", help="Accept any credentials (local testing only).")] = None,
     workers: Annotated[Optional[int], typer.Option(help="Worker processes.")] = None,
+    tls_cert_file: Annotated[Optional[Path], typer.Option(
+        help="PEM certificate (chain) to serve HTTPS with (needs --tls-key-file).")] = None,
+    tls_key_file: Annotated[Optional[Path], typer.Option(help="PEM private key of --tls-cert-file.")] = None,
     config: ConfigFile = None,
 ) -> None:
-    """Start the server (SQLite in the data directory unless a database URL is configured)."""
+    """Start the server (SQLite in the data directory unless a database URL is configured; HTTPS when given a
+    certificate and key)."""
     from rolegate.obs.logging import configure_logging
     from rolegate.server.banner import print_banner
     from rolegate.server.runtime import prepare
     from rolegate.store.engine import resource_failure
 
-    s = _settings(config, host=host, port=port, data_dir=data_dir, dev=dev, workers=workers)
+    s = _settings(config, host=host, port=port, data_dir=data_dir, dev=dev, workers=workers,
+                  tls_cert_file=tls_cert_file, tls_key_file=tls_key_file)
     configure_logging(s.log_level)
     try:
         boot = prepare(s)
@@ -140,6 +149,10 @@ def _run_uvicorn(s: Settings) -> None:
                 # The standard library's loop, not uvloop: under a burst uvloop served established connections
                 # first and left new ones waiting (bench/README.md, "Bursts and hostile connections").
                 loop="asyncio",
+                # TLS in the server itself (uvicorn's ssl options; the limits above apply inside the TLS layer):
+                # IAM Roles Anywhere's clients always call https:// (docs/operations.md, "TLS").
+                ssl_certfile=str(s.tls_cert_file) if s.tls_cert_file else None,
+                ssl_keyfile=str(s.tls_key_file) if s.tls_key_file else None,
                 log_config=None)  # logging is ours (rolegate.obs.logging): one redacting chain for all
 
 

@@ -1,4 +1,5 @@
-"""The ASGI application: the AWS endpoint on ``/`` (every protocol; ``rolegate.wire.routing``), health checks, and the ``--dev`` reset hook.
+"""The ASGI application: the AWS endpoint on ``/`` and every path the other routes leave (every protocol;
+``rolegate.wire.routing``), health checks, and the ``--dev`` reset hook.
 
 ``/readyz`` is ready while the store answers reads and writes can succeed (not on a full disk), so a load
 balancer stops sending traffic that could only fail, and sends it again when space returns. A client that
@@ -18,6 +19,7 @@ from starlette.routing import Route
 
 from rolegate.auth.authenticate import Authenticator
 from rolegate.auth.sigv4 import SigV4Verifier
+from rolegate.auth.x509 import X509Verifier
 from rolegate.core.clock import Clock
 from rolegate.obs.logging import configure_logging
 from rolegate.wire.codec import WireRequest
@@ -58,19 +60,22 @@ def build_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         observers.append(RequestMetricsObserver(recorder()))
     endpoint = Endpoint(default_catalog(), authenticator, runtime.services,
                         max_body_bytes=settings.max_body_bytes, authorizer=runtime.authorizer,
+                        x509=X509Verifier(runtime.clock),
                         observers=observers)
 
     async def aws(request: Request) -> Response:
+        scope = request.scope
+        raw_path = scope.get("raw_path", scope["path"].encode()).decode("latin-1").split("?", 1)[0]
+        if not endpoint.serves_path(raw_path):
+            return PlainTextResponse("Not Found", status_code=404)  # no AWS operation lives there
         try:
             body = await _read_body(request, settings.max_body_bytes)
         except ClientDisconnect:
             client = request.scope.get("client")
             log.info("client disconnected before its request body arrived", client=client[0] if client else None)
             return Response(status_code=400)  # nobody reads it: the connection is gone
-        scope = request.scope
         raw_query = scope.get("query_string", b"").decode("latin-1")
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
-        raw_path = scope.get("raw_path", scope["path"].encode()).decode("latin-1").split("?", 1)[0]
         client = scope.get("client")
         call = endpoint.begin(WireRequest(request.method, raw_path, raw_query, headers, body,
                                           client[0] if client else None, scope.get("scheme") == "https"))
@@ -121,6 +126,9 @@ def build_app(settings: Settings, clock: Clock | None = None) -> Starlette:
             await anyio.to_thread.run_sync(wipe)
             return PlainTextResponse("reset")
         routes.append(Route("/_rolegate/reset", reset, methods=["POST"]))
+    # Every other path is the endpoint's too: rest-json operations live at their models' URI templates
+    # (``/trustanchors``, ``/profile/{profileId}``; ADR 0030), and the router tells them from query requests.
+    routes.append(Route("/{path:path}", aws, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]))
     def write_service_access() -> None:
         # Service last accessed data still held in memory is written before the store closes.
         try:

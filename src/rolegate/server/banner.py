@@ -18,7 +18,7 @@ REGION = "us-east-1"
 
 
 def print_banner(s: Settings, boot: Bootstrap, console: Console) -> None:
-    endpoint = f"http://{s.host}:{s.port}"
+    endpoint = f"{'https' if s.tls else 'http'}://{s.host}:{s.port}"
     if s.dev:
         console.print("[bold white on red] DEV MODE [/][bold red] any unknown access key is accepted, unsigned, as "
                       f"the administrator IAM user {DEV_USER_NAME} of account {s.default_account_id} (it may "

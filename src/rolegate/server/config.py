@@ -113,6 +113,26 @@ class Settings(BaseSettings):
                                                                         "after its head gets 408")
     keep_alive_seconds: float = Field(default=5.0, gt=0, description="an idle keep-alive connection is closed "
                                                                      "after this long")
+    tls_cert_file: Path | None = Field(
+        default=None, description="PEM certificate (chain) to serve HTTPS with; needs `tls_key_file`",
+        json_schema_extra={"unset": "plain HTTP"})
+    tls_key_file: Path | None = Field(
+        default=None, description="PEM private key of `tls_cert_file`", json_schema_extra={"unset": "plain HTTP"})
+
+    @model_validator(mode="after")
+    def _tls_pair(self) -> Settings:
+        # A certificate without its key (or the other way round) cannot serve TLS: refuse it at start, rather
+        # than fall back to plain HTTP and send credentials in the clear.
+        if (self.tls_cert_file is None) != (self.tls_key_file is None):
+            raise ValueError("tls_cert_file and tls_key_file must be set together")
+        for path in (self.tls_cert_file, self.tls_key_file):
+            if path is not None and not path.is_file():
+                raise ValueError(f"TLS file {path} does not exist")
+        return self
+
+    @property
+    def tls(self) -> bool:
+        return self.tls_cert_file is not None
 
     @field_validator("default_account_partition")
     @classmethod

@@ -36,6 +36,12 @@ from rolegate.iam.login_profiles import LoginProfileService
 from rolegate.iam.effective_policies import EffectivePolicies
 from rolegate.iam.last_accessed import ServiceAccessRecorder, ServiceLastAccessedService
 from rolegate.iam.server_certificates import ServerCertificateService
+from rolegate.anywhere.crls import CrlService
+from rolegate.anywhere.profiles import ProfileService
+from rolegate.anywhere.sessions import SessionService
+from rolegate.anywhere.subjects import SubjectService
+from rolegate.anywhere.tagging import TaggingService
+from rolegate.anywhere.trust_anchors import TrustAnchorService
 from rolegate.iam.user_credentials import UserCredentialService
 from rolegate.iam.entities import UserRecord
 from rolegate.iam.policy_lookup import find_managed_policy
@@ -112,6 +118,8 @@ def open_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
     service_access = ServiceAccessRecorder(store, clock)
     # One background writer per process for last-used bookkeeping: no request waits for its writes.
     bookkeeping: Bookkeeping[Any] = Bookkeeping(store.write)
+    sts = sts_services(store, clock, authorizer, settings, bookkeeping)
+    anywhere_sessions = SessionService(store, sts["sts"], bookkeeping)
     services = Services(accounts=AccountService(store, partition_ids()), roles=RoleService(store, bookkeeping=bookkeeping),
                         users=UserService(store), groups=GroupService(store),
                         access_keys=AccessKeyService(store, clock, bookkeeping=bookkeeping),
@@ -125,8 +133,11 @@ def open_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
                         credential_reports=CredentialReportService(store, bookkeeping=bookkeeping),
                         user_credentials=UserCredentialService(store),
                         server_certificates=ServerCertificateService(store),
+                        trust_anchors=TrustAnchorService(store), anywhere_profiles=ProfileService(store, authorizer),
+                        crls=CrlService(store), subjects=SubjectService(store, anywhere_sessions.catch_up),
+                        anywhere_tags=TaggingService(store),
                         last_accessed=ServiceLastAccessedService(store, service_access),
-                        **sts_services(store, clock, authorizer, settings, bookkeeping))
+                        anywhere_sessions=anywhere_sessions, **sts)
     return Runtime(settings, store, services, clock, effective, authorizer, service_access, bookkeeping)
 
 

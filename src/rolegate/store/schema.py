@@ -452,3 +452,49 @@ access_report_jobs = Table(
     Column("completed_at", DateTime(timezone=True), nullable=False),
     Column("report", Text, nullable=False),  # JSON
 )
+
+# IAM Roles Anywhere trust anchors; the rest of the anchor (source, settings, tags) as one JSON document.
+rolesanywhere_trust_anchors = Table(
+    "rolesanywhere_trust_anchors",
+    metadata,
+    Column("trust_anchor_id", String(36), primary_key=True),
+    Column("account_id", String(12), ForeignKey("accounts.account_id", ondelete="CASCADE"), nullable=False,
+           index=True),
+    Column("name", String(255), nullable=False),
+    Column("document", Text, nullable=False),  # JSON
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# Roles Anywhere profiles and CRLs: keys and times as columns, the rest a JSON document. A CRL's parent is its
+# trust anchor, and an anchor has at most one CRL (the unique key on kind + parent).
+rolesanywhere_resources = Table(
+    "rolesanywhere_resources",
+    metadata,
+    Column("resource_id", String(36), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("account_id", String(12), ForeignKey("accounts.account_id", ondelete="CASCADE"), nullable=False,
+           index=True),
+    Column("name", String(1024), nullable=False),
+    Column("parent_id", String(36), nullable=True),
+    Column("document", Text, nullable=False),  # JSON
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("kind", "parent_id", name="uq_rolesanywhere_resources_kind_parent"),
+)
+
+# Roles Anywhere subjects, the same shape: apart because they are bookkeeping (written as sessions are issued,
+# untracked by the invalidation generations) while profiles and CRLs decide CreateSession (tracked).
+rolesanywhere_subjects = Table(
+    "rolesanywhere_subjects",
+    metadata,
+    Column("resource_id", String(36), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("account_id", String(12), ForeignKey("accounts.account_id", ondelete="CASCADE"), nullable=False,
+           index=True),
+    Column("name", String(1024), nullable=False),
+    Column("parent_id", String(36), nullable=True),
+    Column("document", Text, nullable=False),  # JSON
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)

@@ -48,7 +48,9 @@ _UNTRACKED = frozenset({"policy_generation", "invalidation_scopes", "session_key
                         "signing_certificates", "service_specific_credentials", "service_last_accessed",
                         "access_report_jobs", "credential_reports",
                         # Replay records of AssumeRoleWithSAML: nothing any cache holds is derived from them.
-                        "saml_assertions"})
+                        "saml_assertions",
+                        # Roles Anywhere's subjects: bookkeeping of issued sessions, which nothing decides by.
+                        "rolesanywhere_subjects"})
 _BOOKKEEPING = {"roles": frozenset({"last_used_at", "last_used_region"}),
                 "access_keys": frozenset({"last_used_at", "last_used_service", "last_used_region"})}
 _ROW = 1

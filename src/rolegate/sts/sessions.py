@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -274,6 +274,32 @@ class StsService:
         if found is None or not found[0].startswith("https://"):
             return False  # refused before any key is needed
         return self._web_identity.keys.would_fetch(found[0], found[1])
+
+    def assume_role_for_certificate(self, request: RequestContext, role_arn: str, session_name: str, *,
+                                    service_principal: str, duration_seconds: int,
+                                    tags: Sequence[tuple[str, str]], source_identity: str,
+                                    context: Mapping[str, str | list[str]], policy: str | None,
+                                    policy_arns: Sequence[str]) -> IssuedSession:
+        """A role session for a workload outside AWS that proved a certificate (IAM Roles Anywhere
+        CreateSession, ``rolegate.anywhere.sessions``): the role's trust policy must allow
+        ``service_principal`` ``sts:AssumeRole``, ``sts:TagSession`` and ``sts:SetSourceIdentity`` with
+        ``context`` (aws:SourceArn, the certificate's aws:PrincipalTag/x509… keys), as the IAM Roles Anywhere
+        User Guide's trust model requires; ``duration_seconds`` is capped by the role's MaxSessionDuration."""
+        role = self._role(request.snapshot, role_arn)
+        if role is None:
+            raise AccessDenied(f"Not authorized to perform sts:AssumeRole on {role_arn}")
+        all_tags, transitive, packed = self._session_inputs(role, policy, policy_arns, tags, (), ())
+        keys = assume_context(session_name, role.tags, tags=tags, source_identity=source_identity)
+        keys.update(context)
+        self._authz.trust_federated(request, TrustedResource(role.arn, role.account_id, role.trust_policy),
+                                    service_principal, ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"],
+                                    keys)
+        duration = min(duration_seconds, role.max_session_duration)
+        now = _whole_second(request.now)
+        return self._role_session(request, role, session_name, now + dt.timedelta(seconds=duration),
+                                  policy=policy, policy_arns=policy_arns, tags=all_tags, transitive=transitive,
+                                  source=source_identity, mfa_at=None, chained=False, packed=packed,
+                                  channel=telemetry.ROLES_ANYWHERE)
 
     def _session_inputs(self, role: RoleRecord, policy: str | None, policy_arns: Sequence[str],
                         tags: Sequence[tuple[str, str]], transitive_tag_keys: Sequence[str],

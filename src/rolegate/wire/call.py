@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from rolegate.auth.x509 import X509Signer
 from rolegate.authz import Caller, RequestContext
 from rolegate.core.errors import AwsError
 from rolegate.store.invalidation import Snapshot
@@ -33,6 +34,7 @@ class Call:
     decoded: Decoded | None = None
     operation: Operation | None = None
     caller: Caller | None = None
+    x509: X509Signer | None = None  # an X.509-signed operation's signer (``rolegate.auth.x509``)
     snapshot: Snapshot | None = None
     params: dict[str, Any] | None = None
     context: RequestContext | None = None

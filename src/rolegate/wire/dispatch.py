@@ -2,7 +2,8 @@
 
 Built once from the service catalog and the handler registry. Whether an operation needs a signature
 comes from its model, as botocore reads it: ``"authtype": "none"`` or ``"auth": ["smithy.api#noAuth"]``
-marks an operation AWS serves unsigned (STS ``AssumeRoleWithWebIdentity``, ``AssumeRoleWithSAML``).
+marks an operation AWS serves unsigned (STS ``AssumeRoleWithWebIdentity``, ``AssumeRoleWithSAML``);
+``"auth": ["rolegate#x509"]`` (rolegate's own models) one signed with a certificate's key instead.
 """
 
 from __future__ import annotations
@@ -15,13 +16,17 @@ from botocore.model import OperationModel
 from .handlers import HANDLERS, Handler, OperationKey
 from .models import OperationRef, ServiceCatalog
 
-__all__ = ["DispatchTable", "Operation", "is_unsigned"]
+__all__ = ["X509_AUTH", "DispatchTable", "Operation", "is_unsigned", "is_x509_signed"]
 
 _NO_AUTH = "smithy.api#noAuth"
+#: rolegate's own auth trait (wire/data models): the request is signed with an X.509 certificate's key
+#: (IAM Roles Anywhere CreateSession; ``rolegate.auth.x509``), not with an access key.
+X509_AUTH = "rolegate#x509"
 # Reads that run in a thread so they don't hold up the event loop: those that walk a whole account, and those
 # that show last use, which first wait for its queued writes (``rolegate.core.bookkeeping``).
 _HEAVY_READS = frozenset({("iam", "GetAccountAuthorizationDetails"), ("iam", "GetRole"),
-                          ("iam", "GetAccessKeyLastUsed"), ("iam", "GetCredentialReport")})
+                          ("iam", "GetAccessKeyLastUsed"), ("iam", "GetCredentialReport"),
+                          ("rolesanywhere", "ListSubjects"), ("rolesanywhere", "GetSubject")})
 
 
 # Operations AWS serves unsigned although the pinned model lists SigV4 for them: STS accepts either (an
@@ -29,6 +34,10 @@ _HEAVY_READS = frozenset({("iam", "GetAccountAuthorizationDetails"), ("iam", "Ge
 # unsigned (STS API reference, AssumeRoleWithWebIdentity: "Calling AssumeRoleWithWebIdentity does not
 # require the use of AWS security credentials").
 _SERVED_UNSIGNED = frozenset({("sts", "AssumeRoleWithWebIdentity")})
+
+
+def is_x509_signed(op: OperationModel) -> bool:
+    return X509_AUTH in (op.auth or ())
 
 
 def is_unsigned(op: OperationModel) -> bool:
@@ -46,6 +55,8 @@ class Operation:
     signature_required: bool
     #: Run on the event loop rather than a worker thread (see ``Endpoint.runs_inline``).
     runs_inline: bool
+    #: Signed with a certificate's key instead of an access key (``rolegate.auth.x509``).
+    x509_signed: bool = False
 
     @property
     def service(self) -> str:
@@ -65,7 +76,9 @@ _STS_IN_THREAD = frozenset({"AssumeRoleWithWebIdentity", "AssumeRoleWithSAML"})
 def _runs_inline(ref: OperationRef) -> bool:
     # Reads take tens of microseconds of CPU: a thread costs more than they do. Other STS calls write only
     # bookkeeping (queued, not waited for) and MFA replay state (``Endpoint.runs_inline`` sends those to a thread).
-    return (ref.service_name == "sts" and ref.name not in _STS_IN_THREAD) or (
+    # CreateSession likewise: its subject record is queued bookkeeping, and it reads only cached trust material.
+    return (ref.service_name == "sts" and ref.name not in _STS_IN_THREAD) or \
+        (ref.service_name, ref.name) == ("rolesanywhere-sessions", "CreateSession") or (
         ref.name.startswith(("Get", "List")) and (ref.service_name, ref.name) not in _HEAVY_READS)
 
 
@@ -84,7 +97,9 @@ class DispatchTable:
             ref = catalog.lookup(service, name)
             if ref is None:
                 raise ValueError(f"handler for {service}:{name}, which the {service} model does not have")
-            self._ops[(service, name)] = Operation(ref, handler, not is_unsigned(ref.operation), _runs_inline(ref))
+            x509_signed = is_x509_signed(ref.operation)
+            self._ops[(service, name)] = Operation(ref, handler, not is_unsigned(ref.operation) and not x509_signed,
+                                                   _runs_inline(ref), x509_signed)
 
     def get(self, ref: OperationRef) -> Operation | None:
         """The entry of a resolved operation, or ``None`` when it is modelled but not implemented."""

@@ -1,8 +1,8 @@
 """The AWS endpoint: one HTTP route for every served service, a request passing an explicit list of stages.
 
 decode (the routed codec reads the request) → resolve (the dispatch table entry for (service,
-operation)) → authenticate → validate (the shared shape validator) → authorize (``rolegate.authz``;
-the wire layer holds no rules) → handle → encode (the same codec writes the result). Each stage may
+operation)) → authenticate (SigV4; for an X.509-signed operation, the certificate's signature) → validate
+(the shared shape validator) → authorize (``rolegate.authz``; the wire layer holds no rules) → handle → encode (the same codec writes the result). Each stage may
 answer with an AWS error, and nothing is changed before handle. An unexpected exception becomes a
 ``ServiceFailure`` (500) and is logged as one line with its request id (the traceback only at debug; see
 ``rolegate.obs.logging``); no input should ever reach that path. A server-side AWS error (5xx, e.g. the
@@ -30,6 +30,8 @@ from structlog.contextvars import bound_contextvars
 from rolegate.auth.authenticate import Authenticator
 from rolegate.authz import Authorizer, RequestMeta
 from rolegate.auth.sigv4 import HttpRequest
+from rolegate.auth.x509 import X509Verifier
+from rolegate.core.clock import SystemClock
 from rolegate.core.errors import AwsError, RequestEntityTooLarge, ServiceFailure
 from rolegate.core.ids import new_request_id
 from rolegate.core.redaction import request_scope
@@ -56,11 +58,13 @@ class Endpoint:
     def __init__(self, catalog: ServiceCatalog, authenticator: Authenticator, services: Services, *,
                  max_body_bytes: int = 1_048_576, authorizer: Authorizer,
                  observers: Sequence[Observer] = (), handlers: Mapping[OperationKey, Handler] = HANDLERS,
-                 inline_when: Mapping[OperationKey, InlineWhen] = INLINE_WHEN) -> None:
+                 inline_when: Mapping[OperationKey, InlineWhen] = INLINE_WHEN,
+                 x509: X509Verifier | None = None) -> None:
         self._router = Router(catalog)
         self._table = DispatchTable(catalog, handlers)
         self._inline_when = inline_when
         self._auth = authenticator
+        self._x509 = x509 or X509Verifier(SystemClock())
         self._authz = authorizer
         self._check = True  # False only to time the endpoint without the check (bench/authz_bench.py)
         self._services = services
@@ -93,6 +97,12 @@ class Endpoint:
         # The request's one view of the invalidation generations: authentication and authorization both
         # decide against it, so the request reads each scope at most once.
         call.snapshot = self._authz.snapshot()
+        if call.operation.x509_signed:
+            # No access key: the certificate's key signed it, and the operation decides what that grants.
+            call.x509 = self._x509.verify(http)
+            for observer in self._observers:
+                observer.authenticated(call)
+            return
         call.caller = self._auth.authenticate(http, call.decoded.auth_params,
                                               signature_required=call.operation.signature_required,
                                               snapshot=call.snapshot)
@@ -117,7 +127,7 @@ class Endpoint:
     def _handle(self, call: Call) -> None:
         assert call.operation is not None and call.params is not None and call.context is not None
         ctx = HandlerContext(self._services, call.caller, call.request_id, call.context.region, self._authz,
-                             call.context)
+                             call.context, call.x509)
         operation, params = call.operation, call.params
         # A handler whose write hit a serialization failure or deadlock on PostgreSQL runs again while it has
         # committed nothing (docs/adr/0044-postgresql-isolation-and-retries.md).
@@ -142,6 +152,10 @@ class Endpoint:
                 observer.started(call)
             self._run(call, self.BEGIN)
         return call
+
+    def serves_path(self, raw_path: str) -> bool:
+        """Whether requests to ``raw_path`` are AWS requests this endpoint answers (others are the app's 404)."""
+        return self._router.claims_path(raw_path)
 
     def runs_inline(self, call: Call) -> bool:
         """Whether to run ``finish`` on the event loop rather than a worker thread.

@@ -20,7 +20,7 @@ from .per_operation import PerOperation
 from .scalars import INT_RANGES, ConversionError, to_blob, to_timestamp
 from .validator import Invalid, java_str
 
-__all__ = ["decode_json_input"]
+__all__ = ["decode_json_input", "decode_json_payload"]
 
 _Reader = Callable[[Any], Any]
 _from_iso = to_timestamp(None)
@@ -177,3 +177,17 @@ def decode_json_input(op: OperationModel, document: dict[str, Any]) -> dict[str,
     out = reader(document)
     assert isinstance(out, dict)
     return out
+
+
+def _payload_reader(builder: _ReaderBuilder, op: OperationModel) -> _Reader:
+    shape = op.input_shape
+    assert shape is not None
+    return builder.reader(shape.members[shape.serialization["payload"]])
+
+
+_payload_readers: PerOperation[_ReaderBuilder, _Reader] = PerOperation(_ReaderBuilder, _payload_reader)
+
+
+def decode_json_payload(op: OperationModel, document: Any) -> Any:
+    """Typed value of ``op``'s payload member (rest-json ``payload``) from the whole request document."""
+    return _payload_readers.get(op)(document)

@@ -1,7 +1,8 @@
 """awsJson output: a handler's result dict to the JSON document botocore's ``JSONParser`` reads.
 
 Members under their ``locationName`` (else their own name); timestamps as epoch seconds (a number, the
-awsJson default); blobs as base64 text; ``None`` omitted. As in the query serializer, a key the output
+awsJson and restJson1 default) unless the shape's ``timestampFormat`` says ``iso8601`` (RFC 3339 text, as
+botocore's serializer writes it) or ``rfc822`` (an HTTP date); blobs as base64 text; ``None`` omitted. As in the query serializer, a key the output
 shape does not have, or a value of the wrong Python type, raises ``TypeError`` — a programming error the
 endpoint answers with a 500 — rather than being dropped or guessed at.
 """
@@ -12,13 +13,14 @@ import base64
 import json
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
+from email.utils import format_datetime
 from typing import Any
 
 from botocore.model import ListShape, MapShape, OperationModel, Shape, StructureShape
 
 from .per_operation import PerOperation
 
-__all__ = ["serialize_json_result"]
+__all__ = ["serialize_json_result", "serialize_json_value"]
 
 _Writer = Callable[[Any], Any]
 
@@ -38,10 +40,18 @@ def _checked(shape: Shape, types: tuple[type, ...], expected: str) -> _Writer:
 
 
 def _timestamp(shape: Shape) -> _Writer:
+    fmt = shape.serialization.get("timestampFormat", "unixTimestamp")
+
     def write(value: Any) -> Any:
         if not isinstance(value, datetime):
             raise _type_error(shape, "datetime", value)
-        return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).timestamp()
+        stamp = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        if fmt == "iso8601":
+            utc = stamp.astimezone(timezone.utc)
+            return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ" if utc.microsecond else "%Y-%m-%dT%H:%M:%SZ")
+        if fmt == "rfc822":
+            return format_datetime(stamp.astimezone(timezone.utc), usegmt=True)
+        return stamp.timestamp()
 
     return write
 
@@ -139,3 +149,12 @@ def serialize_json_result(op: OperationModel, result: Mapping[str, Any] | None) 
             raise TypeError(f"{op.name} has no output shape but the handler returned {sorted(result)}")
         return b"{}"
     return json.dumps(writer({} if result is None else result), separators=(",", ":")).encode("utf-8")
+
+
+_service_builders: PerOperation[_WriterBuilder, _WriterBuilder] = PerOperation(_WriterBuilder, lambda builder, _: builder)
+
+
+def serialize_json_value(op: OperationModel, shape: Shape, value: Any) -> bytes:
+    """The JSON of one value of ``shape`` (a rest-json output ``payload`` member) of ``op``'s service."""
+    writer = _service_builders.get(op).writer(shape)
+    return json.dumps(writer(value), separators=(",", ":")).encode("utf-8")

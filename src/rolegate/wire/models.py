@@ -2,9 +2,8 @@
 
 This module owns *which* operations rolegate's wire layer knows about and how a request names one:
 query-protocol services (IAM, STS) by the form parameter ``Action``; json-protocol services by the
-``X-Amz-Target`` header (``{targetPrefix}.{Operation}``). rest-json services are registered too (their
-models are reachable by name) but routing them by method and URI template is the job of a future
-rest-json router that can read ``ServiceCatalog.services_by_protocol('rest-json')``.
+``X-Amz-Target`` header (``{targetPrefix}.{Operation}``). rest-json services are registered too; the
+rest-json codec routes them by method and URI template (``wire/rest_routes.py``, ADR 0030).
 
 Models are loaded from botocore's bundled data (the version pinned by the project), never fetched, and
 from ``rolegate/wire/data/`` — our own ``service-2.json`` files, in botocore's layout
@@ -34,7 +33,7 @@ __all__ = [
 
 #: Services the default catalog serves. Query-protocol services must have disjoint action names
 #: because one endpoint routes them all by ``Action``.
-DEFAULT_SERVICES: tuple[str, ...] = ("iam", "sts")
+DEFAULT_SERVICES: tuple[str, ...] = ("iam", "sts", "rolesanywhere", "rolesanywhere-sessions")
 #: rolegate's own models, searched before botocore's data.
 MODEL_DIR = Path(__file__).parent / "data"
 

@@ -290,8 +290,7 @@ class _PlanBuilder:
             splan = self._plans[shape.name] = _StructurePlan(shape)
             required = set(shape.required_members)
             for name, member in shape.members.items():
-                if member.serialization.get("location"):
-                    continue  # header/URI members: their codec checks them where it reads them
+                # Members bound to the path, query or headers (rest protocols) are checked like body members.
                 splan.members.append((name, lower_first(name), self.plan(member), name in required))
             return splan
         if kind == "list":

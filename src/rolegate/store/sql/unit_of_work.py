@@ -31,6 +31,7 @@ from rolegate.store.sealing import Sealer
 
 from .account_settings import SqlAccountSettings, SqlLoginProfiles
 from .account_views import SqlAccountViews
+from .anywhere import SqlAnywhereDocuments, SqlTrustAnchors
 from .accounts import SqlAccessKeys, SqlAccounts
 from .credentials import (
     SqlAccessReportJobs,
@@ -204,6 +205,7 @@ class SqlTransaction:
         self.service_credentials = SqlServiceSpecificCredentials(conn, sealer)
         self.server_certificates = SqlServerCertificates(conn, sealer)
         self.service_access, self.access_reports = SqlServiceAccess(conn), SqlAccessReportJobs(conn)
+        self.trust_anchors, self.anywhere_documents = SqlTrustAnchors(conn), SqlAnywhereDocuments(conn)
 
 
 class SqlUnitOfWork(SqlTransaction):

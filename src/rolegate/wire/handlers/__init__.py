@@ -24,6 +24,9 @@ from . import iam_user_credentials as _iam_user_credentials  # noqa: E402,F401
 from . import iam_server_certificates as _iam_server_certificates  # noqa: E402,F401
 from . import iam_last_accessed as _iam_last_accessed  # noqa: E402,F401
 from . import iam_unhosted as _iam_unhosted  # noqa: E402,F401
+from . import rolesanywhere_trust_anchors as _rolesanywhere_trust_anchors  # noqa: E402,F401
+from . import rolesanywhere_profiles as _rolesanywhere_profiles  # noqa: E402,F401
+from . import rolesanywhere_sessions as _rolesanywhere_sessions  # noqa: E402,F401
 
 __all__ = ["HANDLERS", "INLINE_WHEN", "Handler", "HandlerContext", "InlineWhen", "OperationKey", "Services",
            "inline_when", "operation"]

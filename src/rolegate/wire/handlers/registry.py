@@ -13,6 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from rolegate.analysis.simulation import SimulationService
+from rolegate.anywhere.crls import CrlService
+from rolegate.anywhere.profiles import ProfileService
+from rolegate.anywhere.sessions import SessionService
+from rolegate.anywhere.subjects import SubjectService
+from rolegate.anywhere.tagging import TaggingService
+from rolegate.anywhere.trust_anchors import TrustAnchorService
+from rolegate.auth.x509 import X509Signer
 from rolegate.authz import Authorizer, Caller, RequestContext
 from rolegate.iam.accounts import AccountService
 from rolegate.iam.instance_profiles import InstanceProfileService
@@ -59,6 +66,12 @@ class Services:
     mfa: MfaService
     authorization_messages: AuthorizationMessages
     simulation: SimulationService
+    trust_anchors: TrustAnchorService
+    anywhere_profiles: ProfileService
+    crls: CrlService
+    subjects: SubjectService
+    anywhere_tags: TaggingService
+    anywhere_sessions: SessionService
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +82,7 @@ class HandlerContext:
     region: str
     authorizer: Authorizer  # for checks inside an operation (iam:PassRole)
     request: RequestContext  # what domain methods receive
+    x509: X509Signer | None = None  # who signed an X.509-signed operation (CreateSession)
 
 
 Handler = Callable[[HandlerContext, dict[str, Any]], dict[str, Any] | None]
