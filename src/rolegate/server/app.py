@@ -25,6 +25,7 @@ from rolegate.wire.endpoint import Endpoint
 from rolegate.wire.models import default_catalog
 from rolegate.wire.service_access import ServiceAccessObserver
 
+from .audit_recorder import AuditRecorder, open_audit
 from .config import Settings, load_settings
 from .runtime import DEV_RESET, Runtime, ensure_dev_user, ensure_session_key, find_dev_user, open_runtime
 from .workers import die_with_parent
@@ -47,9 +48,10 @@ def authenticator_for(runtime: Runtime) -> Authenticator:
 def build_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     runtime = open_runtime(settings, clock)
     authenticator = authenticator_for(runtime)
+    recorder = AuditRecorder(open_audit(settings.data_dir), runtime.clock) if settings.audit else None
     endpoint = Endpoint(default_catalog(), authenticator, runtime.services,
                         max_body_bytes=settings.max_body_bytes, authorizer=runtime.authorizer,
-                        observers=[ServiceAccessObserver(runtime.service_access)])
+                        observers=[ServiceAccessObserver(runtime.service_access)], recorder=recorder)
 
     async def aws(request: Request) -> Response:
         try:
@@ -119,7 +121,8 @@ def build_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         except Exception:
             log.warning("could not write service last accessed data at shutdown", exc_info=True)
 
-    app = Starlette(routes=routes, on_shutdown=[write_service_access, runtime.bookkeeping.close, runtime.store.close])
+    app = Starlette(routes=routes, on_shutdown=[write_service_access, runtime.bookkeeping.close, runtime.store.close,
+                                                 *([recorder.sink.close] if recorder is not None else [])])
     app.state.runtime = runtime
     app.state.endpoint = endpoint  # for in-process benchmarks (bench/authz_bench.py)
     return app

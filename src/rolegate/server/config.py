@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     max_clock_skew_seconds: int = Field(default=900, ge=1, le=86400,
                                         description="how far a request's signing time may be from ours")
     max_body_bytes: int = Field(default=1_048_576, ge=1024, description="larger requests get `RequestEntityTooLarge`")
+    audit: bool = Field(default=True, description="write the audit trail (CloudTrail records under "
+                                                  "`data_dir/audit`); off only to measure its cost "
+                                                  "(`bench/audit_bench.py`)")
     log_level: str = Field(default="info", description="`debug`, `info`, `warning`, `error`")
     federation_ca_bundle: Path | None = Field(
         default=None, description="PEM bundle trusted, besides the system CA store, for fetching OIDC "
