@@ -28,6 +28,7 @@ from rolegate.wire.observe import Observer
 from rolegate.wire.models import default_catalog
 from rolegate.wire.service_access import ServiceAccessObserver
 
+from .audit_recorder import AuditRecorder, open_audit
 from .config import Settings, load_settings
 from .request_metrics import RequestMetricsObserver
 from .runtime import DEV_RESET, Runtime, ensure_dev_user, ensure_session_key, find_dev_user, open_runtime
@@ -58,10 +59,11 @@ def build_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         from rolegate.obs.metrics import recorder
 
         observers.append(RequestMetricsObserver(recorder()))
+    audit = AuditRecorder(open_audit(settings.data_dir), runtime.clock) if settings.audit else None
     endpoint = Endpoint(default_catalog(), authenticator, runtime.services,
                         max_body_bytes=settings.max_body_bytes, authorizer=runtime.authorizer,
                         x509=X509Verifier(runtime.clock),
-                        observers=observers)
+                        observers=observers, recorder=audit)
 
     async def aws(request: Request) -> Response:
         scope = request.scope
@@ -136,7 +138,8 @@ def build_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         except Exception:
             log.warning("could not write service last accessed data at shutdown", exc_info=True)
 
-    app = Starlette(routes=routes, on_shutdown=[write_service_access, runtime.bookkeeping.close, runtime.store.close])
+    app = Starlette(routes=routes, on_shutdown=[write_service_access, runtime.bookkeeping.close, runtime.store.close,
+                                                 *([audit.sink.close] if audit is not None else [])])
     app.state.runtime = runtime
     app.state.endpoint = endpoint  # for in-process benchmarks (bench/authz_bench.py)
     return app

@@ -42,7 +42,7 @@ from .codec import WireRequest, WireResponse
 from .dispatch import DispatchTable
 from .handlers import HANDLERS, INLINE_WHEN, Handler, HandlerContext, InlineWhen, OperationKey, Services
 from .models import ServiceCatalog
-from .observe import Observer, Outcome
+from .observe import Observer, Outcome, Recorder
 from .routing import Router
 from .validator import validate
 
@@ -57,7 +57,8 @@ _Stage = Callable[["Endpoint", Call], None]
 class Endpoint:
     def __init__(self, catalog: ServiceCatalog, authenticator: Authenticator, services: Services, *,
                  max_body_bytes: int = 1_048_576, authorizer: Authorizer,
-                 observers: Sequence[Observer] = (), handlers: Mapping[OperationKey, Handler] = HANDLERS,
+                 observers: Sequence[Observer] = (), recorder: Recorder | None = None,
+                 handlers: Mapping[OperationKey, Handler] = HANDLERS,
                  inline_when: Mapping[OperationKey, InlineWhen] = INLINE_WHEN,
                  x509: X509Verifier | None = None) -> None:
         self._router = Router(catalog)
@@ -70,6 +71,7 @@ class Endpoint:
         self._services = services
         self._max_body = max_body_bytes
         self._observers = tuple(observers)
+        self._recorder = recorder
 
     # --- the stages, in order ------------------------------------------------------------------------
 
@@ -187,12 +189,32 @@ class Endpoint:
             response = call.response
             assert response is not None
             outcome = Outcome(response.status, call.error.code if call.error is not None else None)
+            if self._recorder is not None:
+                response, outcome = self._record(call, outcome)
             for observer in self._observers:
                 observer.completed(call, outcome)
             if _debug.isEnabledFor(logging.DEBUG):  # one line per request, at debug only (docs/operations.md)
                 log.debug("request answered", operation=_operation_name(call), status=outcome.status,
                           code=outcome.error_code, ms=round((time.perf_counter() - call.arrived) * 1000, 3))
         return response
+
+    def _record(self, call: Call, outcome: Outcome) -> tuple[WireResponse, Outcome]:
+        """The audit stage: a success whose record cannot be kept is answered with the recorder's error."""
+        assert self._recorder is not None and call.response is not None
+        with request_scope(call.secrets):
+            try:
+                self._recorder.record(call, outcome)
+            except AwsError as err:
+                log.error("request failed", request_id=call.request_id, code=err.code,
+                          reason=getattr(err, "reason", err.message), operation=_operation_name(call))
+                if call.error is None:
+                    self._fail(call, err)
+            except Exception:
+                log.exception("audit recorder failed", request_id=call.request_id, operation=_operation_name(call))
+                if call.error is None:
+                    self._fail(call, ServiceFailure("An internal error occurred."))
+        assert call.response is not None
+        return call.response, Outcome(call.response.status, call.error.code if call.error is not None else None)
 
     def handle(self, method: str, raw_path: str, raw_query: str, headers: Sequence[tuple[str, str]], body: bytes,
                *, client_ip: str | None = None, secure: bool = False) -> WireResponse:

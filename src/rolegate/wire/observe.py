@@ -4,7 +4,11 @@ The endpoint calls every observer at four named points: ``started`` (a request a
 ``resolved`` (its operation is known), ``authenticated`` (its caller is known; ``None`` for an unsigned
 operation) and ``completed`` (the response is built, with the outcome). An observer reads the ``Call`` and
 must not change it or raise; it runs on the request's own thread, so it should be quick. The audit trail
-(CloudTrail events) and the metrics will be observers; none is implemented here.
+metrics are observers.
+
+The audit trail is the ``Recorder``: the one stage every request passes after its response is built, answered
+or refused, before the response leaves (ADR 0038). Unlike an observer it may raise an ``AwsError`` (the audit
+log cannot be written); the endpoint then answers a request that had succeeded with that error instead.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from typing import Protocol
 
 from .call import Call
 
-__all__ = ["Observer", "Outcome"]
+__all__ = ["Observer", "Outcome", "Recorder"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,3 +37,9 @@ class Observer(Protocol):
     def authenticated(self, call: Call) -> None: ...
 
     def completed(self, call: Call, outcome: Outcome) -> None: ...
+
+
+class Recorder(Protocol):
+    def record(self, call: Call, outcome: Outcome) -> None:
+        """Record the answered ``call``; raise an ``AwsError`` if the record could not be kept."""
+        ...

@@ -1,0 +1,268 @@
+"""One request's audit record in CloudTrail's record format: the fields, their meaning, and how they are filled.
+
+The record follows "CloudTrail record contents for management, data, and network activity events"
+(https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-record-contents.html)
+and the ``userIdentity`` element
+(https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-user-identity.html).
+``FIELDS`` and ``USER_IDENTITY_FIELDS`` are the tables ``docs/audit.md`` is generated from
+(``scripts/generate_audit_doc.py``; ``tests/audit/test_audit_doc.py`` fails when it is stale).
+
+Nothing here knows HTTP or a botocore model: the server's observer (``rolegate.server.audit_observer``) reads
+the request and hands this module plain values, with the members the model marks ``sensitive`` already
+replaced by ``HIDDEN``. ``finish`` then blanks every secret the request carried or produced, wherever it
+appears in the record, so a value that slipped past the model's traits still never reaches a sink.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from rolegate.authz import Caller
+
+__all__ = ["EVENT_VERSION", "FIELDS", "HIDDEN", "USER_IDENTITY_FIELDS", "ROLEGATE_DENIAL_FIELD", "Request",
+           "camel_keys", "event_source", "finish", "records_for", "user_identity"]
+
+EVENT_VERSION = "1.11"
+# What CloudTrail writes in place of a value it will not record (record contents, "requestParameters").
+HIDDEN = "HIDDEN_DUE_TO_SECURITY_REASONS"
+# A rolegate choice: CloudTrail has no field for the reason of a denial; ours is named so no reader mistakes it
+# for one of CloudTrail's.
+ROLEGATE_DENIAL_FIELD = "rolegateDenialReason"
+
+#: (field, meaning) of every top-level field rolegate writes, in the order it writes them.
+FIELDS: tuple[tuple[str, str], ...] = (
+    ("eventVersion", f"the record format's version (`{EVENT_VERSION}`)"),
+    ("userIdentity", "who made the request (table below); absent fields are omitted, as CloudTrail does"),
+    ("eventTime", "when the request was answered, UTC, `YYYY-MM-DDTHH:MM:SSZ`"),
+    ("eventSource", "the service: `iam.amazonaws.com`, `sts.amazonaws.com`, … (the model's endpoint prefix)"),
+    ("eventName", "the operation (`CreateRole`, `AssumeRole`, …)"),
+    ("awsRegion", "the region the request was signed for (`us-east-1` for an unsigned or unreadable one)"),
+    ("sourceIPAddress", "the client's address as the server saw it"),
+    ("userAgent", "the request's `User-Agent` header"),
+    ("errorCode", "the AWS error code, for a refused request only"),
+    ("errorMessage", "the AWS error message, for a refused request only"),
+    ("requestParameters", "the request's parameters, member names in camelCase; secret members are "
+                          f"`{HIDDEN}`; `null` when the request could not be read"),
+    ("responseElements", "the response's members, camelCase; secrets never appear (session tokens and secret "
+                         f"keys are `{HIDDEN}`); `null` for a refused request"),
+    ("requestID", "the request id the client saw (`x-amzn-RequestId`, `<RequestId>`)"),
+    ("eventID", "a unique id of this record"),
+    ("readOnly", "whether the operation only reads (`Get…`, `List…`, … and STS's credential calls, as CloudTrail "
+                 "marks them)"),
+    ("eventType", "`AwsApiCall`"),
+    ("managementEvent", "`true`: every rolegate operation is a management event"),
+    ("recipientAccountId", "the account this copy of the record belongs to"),
+    ("sharedEventID", "for a cross-account AssumeRole: the id shared by the caller's and the role's copies"),
+    ("eventCategory", "`Management`"),
+    ("tlsDetails", "when the request came over TLS: `tlsVersion`, `cipherSuite`, `clientProvidedHostHeader`"),
+    (ROLEGATE_DENIAL_FIELD, "rolegate's own field: for an `AccessDenied`, the decision's explanation"),
+)
+
+#: (field, meaning) of ``userIdentity``.
+USER_IDENTITY_FIELDS: tuple[tuple[str, str], ...] = (
+    ("type", "`Root`, `IAMUser`, `AssumedRole`, `FederatedUser`, `WebIdentityUser`, `SAMLUser` or `AWSService`"),
+    ("principalId", "the account id (root), user id (`AIDA…`), or `<role id>:<session name>`"),
+    ("arn", "the caller's ARN"),
+    ("accountId", "the caller's account"),
+    ("accessKeyId", "the access key the request was signed with"),
+    ("userName", "the IAM user's name (type `IAMUser`)"),
+    ("sessionContext", "for temporary credentials: `sessionIssuer` (type, principalId, arn, accountId, userName), "
+                       "`attributes` (`creationDate`, `mfaAuthenticated`), `sourceIdentity`"),
+    ("webIdFederationData", "for `AssumeRoleWithWebIdentity`: `federatedProvider` and `attributes`"),
+    ("identityProvider", "for `AssumeRoleWithSAML` / web identity: the provider the caller came from"),
+    ("invokedBy", "for a service principal (`AWSService`): the service"),
+)
+
+# Operations that only read. CloudTrail marks STS's credential calls read-only too (they change no resource);
+# rolegate still makes their records durable before the response, since they hand out credentials.
+_READ_PREFIXES = ("Get", "List", "Describe", "Lookup", "Simulate", "Decode")
+_READ_ONLY_STS = frozenset({"AssumeRole", "AssumeRoleWithSAML", "AssumeRoleWithWebIdentity", "AssumeRoot",
+                            "GetCallerIdentity", "GetSessionToken", "GetFederationToken", "GetAccessKeyInfo",
+                            "DecodeAuthorizationMessage"})
+_UNSIGNED_IDENTITY_TYPE = {"AssumeRoleWithWebIdentity": "WebIdentityUser", "AssumeRoleWithSAML": "SAMLUser"}
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """What the observer knows of a request once it is answered, in plain values."""
+
+    request_id: str
+    event_source: str  # "iam.amazonaws.com"
+    event_name: str
+    service: str  # botocore's service name ("iam", "sts")
+    time: dt.datetime
+    region: str
+    source_ip: str | None
+    user_agent: str | None
+    caller: Caller | None
+    params: Mapping[str, Any] | None  # sensitive members already HIDDEN
+    result: Mapping[str, Any] | None  # sensitive members already HIDDEN
+    error_code: str | None
+    error_message: str | None
+    denial_reason: str | None
+    secure: bool
+    host: str | None
+    secrets: Iterable[str]  # every secret the request carried or produced (``rolegate.core.redaction``)
+
+
+def event_source(endpoint_prefix: str) -> str:
+    """CloudTrail's ``eventSource`` for a service's endpoint prefix (``iam`` → ``iam.amazonaws.com``)."""
+    return f"{endpoint_prefix}.amazonaws.com"
+
+
+def is_read_only(service: str, operation: str) -> bool:
+    if service == "sts":
+        return operation in _READ_ONLY_STS
+    return operation.startswith(_READ_PREFIXES)
+
+
+def is_durable(service: str, operation: str, result: Mapping[str, Any] | None) -> bool:
+    """Whether the record must be on disk before the response: every change and every credential issuance.
+    A refused call changed nothing, so its record may be buffered like a read's."""
+    if result is None:
+        return False
+    return not operation.startswith(_READ_PREFIXES) or "Credentials" in result or service == "sts"
+
+
+def camel_keys(value: Any) -> Any:
+    """``value`` with every mapping key's first letter lowered, as CloudTrail writes member names
+    (``RoleName`` → ``roleName``); datetimes as CloudTrail's ``Mon DD, YYYY, HH:MM:SS AM`` is not kept: ISO 8601."""
+    if isinstance(value, Mapping):
+        return {(k[:1].lower() + k[1:]) if isinstance(k, str) else k: camel_keys(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [camel_keys(v) for v in value]
+    if isinstance(value, dt.datetime):
+        return _time(value)
+    if isinstance(value, bytes):
+        return HIDDEN  # blobs are keys, certificates' private halves or tokens: never recorded raw
+    return value
+
+
+def _time(when: dt.datetime) -> str:
+    return when.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def user_identity(caller: Caller | None, operation: str, params: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The ``userIdentity`` element for ``caller`` (``None``: an unsigned federation call, identified by what
+    it presented)."""
+    if caller is None:
+        kind = _UNSIGNED_IDENTITY_TYPE.get(operation, "Unknown")
+        found: dict[str, Any] = {"type": kind}
+        if kind == "WebIdentityUser" and params is not None:
+            provider = params.get("ProviderId")
+            found["identityProvider"] = provider if isinstance(provider, str) else "unknown"
+        elif kind == "SAMLUser" and params is not None:
+            principal = params.get("PrincipalArn")
+            if isinstance(principal, str):
+                found["identityProvider"] = principal
+        return found
+    if caller.principal_type == "Account" and caller.session is None:
+        found = {"type": "Root", "principalId": caller.account_id, "arn": caller.arn,
+                 "accountId": caller.account_id}
+    elif caller.principal_type == "User" and caller.session is None:
+        found = {"type": "IAMUser", "principalId": caller.user_id, "arn": caller.arn,
+                 "accountId": caller.account_id}
+        if caller.user_name:
+            found["userName"] = caller.user_name
+    else:
+        found = {"type": _session_type(caller), "principalId": caller.user_id, "arn": caller.arn,
+                 "accountId": caller.account_id}
+    if caller.access_key_id:
+        found["accessKeyId"] = caller.access_key_id
+    claims = caller.session
+    if claims is not None:
+        issuer_type = {"AssumedRole": "Role", "FederatedUser": "IAMUser", "User": "IAMUser"}.get(claims.kind, "Root")
+        issuer = {"type": issuer_type, "principalId": claims.principal_id, "arn": claims.principal_arn,
+                  "accountId": claims.account_id}
+        if claims.principal_name:
+            issuer["userName"] = claims.principal_name
+        context: dict[str, Any] = {
+            "sessionIssuer": issuer,
+            "webIdFederationData": {},
+            "attributes": {"creationDate": _time(claims.issued_at),
+                           "mfaAuthenticated": "true" if claims.mfa_authenticated_at is not None else "false"},
+        }
+        if claims.source_identity:
+            context["sourceIdentity"] = claims.source_identity
+        found["sessionContext"] = context
+    return found
+
+
+def _session_type(caller: Caller) -> str:
+    if caller.principal_type == "AssumedRole":
+        return "AssumedRole"
+    if caller.principal_type == "FederatedUser":
+        return "FederatedUser"
+    return "Root" if caller.principal_type == "Account" else "IAMUser"
+
+
+def records_for(request: Request, *, read_only: bool) -> list[dict[str, Any]]:
+    """The request's records: one, or for a cross-account AssumeRole that succeeded or was refused by the role's
+    account, one for the caller's account and one for the role's, sharing ``sharedEventID`` (CloudTrail's
+    "Cross-account events" in the record contents)."""
+    caller = request.caller
+    record: dict[str, Any] = {
+        "eventVersion": EVENT_VERSION,
+        "userIdentity": user_identity(caller, request.event_name, request.params),
+        "eventTime": _time(request.time),
+        "eventSource": request.event_source,
+        "eventName": request.event_name,
+        "awsRegion": request.region,
+        "sourceIPAddress": request.source_ip or "unknown",
+        "userAgent": request.user_agent or "",
+    }
+    if request.error_code is not None:
+        record["errorCode"] = request.error_code
+        record["errorMessage"] = request.error_message or ""
+    record["requestParameters"] = camel_keys(request.params) if request.params is not None else None
+    record["responseElements"] = camel_keys(request.result) if request.error_code is None and request.result else None
+    record["requestID"] = request.request_id
+    record["eventID"] = str(uuid.uuid4())
+    record["readOnly"] = read_only
+    record["eventType"] = "AwsApiCall"
+    record["managementEvent"] = True
+    record["recipientAccountId"] = caller.account_id if caller is not None else _role_account(request) or ""
+    record["eventCategory"] = "Management"
+    if request.secure:
+        record["tlsDetails"] = {"tlsVersion": "TLSv1.3", "cipherSuite": "TLS_AES_128_GCM_SHA256",
+                                "clientProvidedHostHeader": request.host or ""}
+    if request.denial_reason is not None:
+        record[ROLEGATE_DENIAL_FIELD] = request.denial_reason
+    records = [record]
+    role_account = _role_account(request)
+    if caller is not None and role_account is not None and role_account != caller.account_id:
+        shared = str(uuid.uuid4())
+        other = dict(record, eventID=str(uuid.uuid4()), recipientAccountId=role_account, sharedEventID=shared)
+        record["sharedEventID"] = shared
+        records.append(other)
+    return [finish(r, request.secrets) for r in records]
+
+
+def _role_account(request: Request) -> str | None:
+    if not request.event_name.startswith("AssumeRole") or request.params is None:
+        return None
+    arn = request.params.get("RoleArn")
+    if not isinstance(arn, str):
+        return None
+    parts = arn.split(":")
+    return parts[4] if len(parts) > 5 and parts[4] else None
+
+
+def finish(record: dict[str, Any], secrets: Iterable[str]) -> dict[str, Any]:
+    """``record`` with every one of ``secrets`` replaced by ``HIDDEN`` wherever it appears, as JSON would write it."""
+    text = json.dumps(record, separators=(",", ":"), sort_keys=False, default=str)
+    changed = False
+    for secret in sorted(set(secrets), key=len, reverse=True):
+        encoded = json.dumps(secret)[1:-1]
+        if encoded and encoded in text:
+            text = text.replace(encoded, HIDDEN)
+            changed = True
+    if not changed:
+        return record
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
