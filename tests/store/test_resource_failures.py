@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import errno
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,9 @@ from rolegate.core.errors import StoreUnavailable
 from rolegate.store.engine import DISK_FULL, STORE_BUSY, create_store_engine, resource_failure
 from rolegate.store.sealing import Sealer
 from rolegate.store.sql import SqlStore
+from rolegate.store.sql import unit_of_work
 from tests.migrated import copy_database
+from tests.postgres import database_from
 
 from .test_sql_store import _account
 
@@ -73,3 +76,39 @@ def test_sql_parameters_are_not_part_of_an_error_s_text(migrated_database: Path,
         conn.exec_driver_sql("INSERT INTO no_such_table VALUES (?)", ("a-secret-value",))
     assert "a-secret-value" not in str(info.value)
     engine.dispose()
+
+
+@pytest.fixture
+def postgres_store(postgres_template: tuple[str, str]) -> Iterator[tuple[SqlStore, sqlalchemy.Engine]]:
+    base, template = postgres_template
+    with database_from(base, template) as url:
+        engine = create_store_engine(url)
+        store = SqlStore(engine, Sealer(b"k" * 32))
+        yield store, engine
+        store.close()
+
+
+def test_a_full_postgresql_disk_drains_the_node_for_a_while_then_offers_it_again(
+        postgres_store: tuple[SqlStore, sqlalchemy.Engine], monkeypatch: pytest.MonkeyPatch) -> None:
+    # The database server's disk is not ours to look at: PostgreSQL's own disk_full (SQLSTATE 53100), raised here
+    # by a trigger as the server raises it when a write finds no space, is what the node goes by.
+    store, engine = postgres_store
+    with engine.begin() as conn:
+        conn.execute(sqlalchemy.text(
+            "CREATE FUNCTION no_space() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'could not extend file: No space left on device' USING ERRCODE = '53100'; END $$"))
+        conn.execute(sqlalchemy.text(
+            "CREATE TRIGGER no_space BEFORE INSERT ON accounts FOR EACH ROW EXECUTE FUNCTION no_space()"))
+    assert store.write_blocked() is None
+    with pytest.raises(StoreUnavailable) as info, store.write() as tx:
+        _account(tx)
+    assert (info.value.status, info.value.reason) == (503, DISK_FULL)
+    assert store.write_blocked() == DISK_FULL  # /readyz: the balancer stops sending this node writes that would fail
+    monkeypatch.setattr(unit_of_work, "SERVER_DISK_FULL_HOLD_SECONDS", 0.0)
+    assert store.write_blocked() is None  # after the hold it is offered traffic again, to find out
+    monkeypatch.undo()
+    with engine.begin() as conn:
+        conn.execute(sqlalchemy.text("DROP TRIGGER no_space ON accounts"))
+    with store.write() as tx:
+        _account(tx)  # space is back: the write goes through ...
+    assert store.write_blocked() is None  # ... and readiness is back at once

@@ -57,6 +57,10 @@ from .users import SqlGroups, SqlUsers
 MIN_FREE_BYTES = 1 << 20
 
 
+#: How long a PostgreSQL-backed node reports itself unready after a write failed for a full database disk.
+SERVER_DISK_FULL_HOLD_SECONDS = 10.0
+
+
 class SqlStore:
     def __init__(self, engine: Engine, sealer: Sealer) -> None:
         self._engine = engine
@@ -65,6 +69,8 @@ class SqlStore:
         self._database_dir = Path(database).resolve().parent if database and database != ":memory:" else None
         self._health = threading.Lock()
         self._disk_full_at: int | None = None  # free bytes when a write last failed for a full disk
+        # A server-side store's disk cannot be looked at from here: when did a write last fail for it being full.
+        self._server_disk_full_since: float | None = None
         self._generation = sql_generation.GenerationReader(engine)
         # SQLite has one writer at a time and waits for the disk at every commit: this process's writers
         # take turns in arrival order and share commits (``group_commit``) instead of sleeping in SQLite's
@@ -109,9 +115,10 @@ class SqlStore:
                     note_commit()
                 finally:
                     conn.close()  # without a commit, closing rolls the transaction back
-        if self._disk_full_at is not None:
+        if self._disk_full_at is not None or self._server_disk_full_since is not None:
             with self._health:
                 self._disk_full_at = None  # a write went through: the disk has room again
+                self._server_disk_full_since = None
 
     @contextmanager
     def _unavailable_as_aws(self) -> Iterator[None]:
@@ -121,9 +128,12 @@ class SqlStore:
             reason = resource_failure(exc)
             if reason is None:
                 raise
-            if reason == DISK_FULL and self._database_dir is not None:
+            if reason == DISK_FULL:
                 with self._health:
-                    self._disk_full_at = self._free_bytes()
+                    if self._database_dir is not None:
+                        self._disk_full_at = self._free_bytes()
+                    else:
+                        self._server_disk_full_since = time.monotonic()
             if reason == STORE_CONFLICT:
                 raise StoreConflict(reason) from exc
             raise StoreUnavailable(reason) from exc
@@ -132,8 +142,15 @@ class SqlStore:
         """Why a write cannot succeed now (the disk is full), or None: what ``/readyz`` asks.
 
         Without a failed write it is the free space beside the database; after a write failed for a full
-        disk, writes stay blocked until a write succeeds or space has been freed since."""
+        disk, writes stay blocked until a write succeeds or space has been freed since. A server-side store
+        (PostgreSQL) keeps its disk out of sight: after a write failed for a full disk, writes count as blocked
+        for ``SERVER_DISK_FULL_HOLD_SECONDS``, then the node is offered traffic again, so that a balancer drains
+        it while the disk is full and the first write after the hold tells whether space has returned."""
         if self._database_dir is None:
+            with self._health:
+                since = self._server_disk_full_since
+            if since is not None and time.monotonic() - since < SERVER_DISK_FULL_HOLD_SECONDS:
+                return DISK_FULL
             return None
         free = self._free_bytes()
         if free < MIN_FREE_BYTES:
