@@ -59,7 +59,8 @@ FIELDS: tuple[tuple[str, str], ...] = (
     ("recipientAccountId", "the account this copy of the record belongs to"),
     ("sharedEventID", "for a cross-account AssumeRole: the id shared by the caller's and the role's copies"),
     ("eventCategory", "`Management`"),
-    ("tlsDetails", "when the request came over TLS: `tlsVersion`, `cipherSuite`, `clientProvidedHostHeader`"),
+    ("tlsDetails", "when the request came over TLS: `clientProvidedHostHeader` (`tlsVersion` and `cipherSuite` "
+                   "are not written: the server library does not tell the application what was negotiated)"),
     (ROLEGATE_DENIAL_FIELD, "rolegate's own field: for an `AccessDenied`, the decision's explanation"),
 )
 
@@ -229,8 +230,9 @@ def records_for(request: Request, *, read_only: bool) -> list[dict[str, Any]]:
     record["recipientAccountId"] = caller.account_id if caller is not None else _role_account(request) or ""
     record["eventCategory"] = "Management"
     if request.secure:
-        record["tlsDetails"] = {"tlsVersion": "TLSv1.3", "cipherSuite": "TLS_AES_128_GCM_SHA256",
-                                "clientProvidedHostHeader": request.host or ""}
+        # Only what is known: uvicorn does not hand the application the connection's TLS version or cipher
+        # (no ASGI TLS extension), and a record must not claim values nobody read.
+        record["tlsDetails"] = {"clientProvidedHostHeader": request.host or ""}
     if request.denial_reason is not None:
         record[ROLEGATE_DENIAL_FIELD] = request.denial_reason
     records = [record]
