@@ -13,23 +13,14 @@ import time
 
 from rolegate.obs.metrics import Recorder
 from rolegate.wire.call import Call
-from rolegate.wire.observe import Outcome
+from rolegate.wire.observe import CompletionObserver, Outcome
 
 __all__ = ["RequestMetricsObserver"]
 
 
-class RequestMetricsObserver:
+class RequestMetricsObserver(CompletionObserver):
     def __init__(self, recorder: Recorder) -> None:
         self._recorder = recorder
-
-    def started(self, call: Call) -> None:
-        pass
-
-    def resolved(self, call: Call) -> None:
-        pass
-
-    def authenticated(self, call: Call) -> None:
-        pass
 
     def completed(self, call: Call, outcome: Outcome) -> None:
         op = call.operation

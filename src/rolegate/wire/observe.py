@@ -18,7 +18,7 @@ from typing import Protocol
 
 from .call import Call
 
-__all__ = ["Observer", "Outcome", "Recorder"]
+__all__ = ["CompletionObserver", "Observer", "Outcome", "Recorder"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +37,23 @@ class Observer(Protocol):
     def authenticated(self, call: Call) -> None: ...
 
     def completed(self, call: Call, outcome: Outcome) -> None: ...
+
+
+class CompletionObserver:
+    """An observer that hears only ``completed``: the other three points are no-ops (service last accessed and
+    request metrics need nothing before the outcome is known)."""
+
+    def started(self, call: Call) -> None:
+        pass
+
+    def resolved(self, call: Call) -> None:
+        pass
+
+    def authenticated(self, call: Call) -> None:
+        pass
+
+    def completed(self, call: Call, outcome: Outcome) -> None:
+        raise NotImplementedError
 
 
 class Recorder(Protocol):

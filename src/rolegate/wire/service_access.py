@@ -14,23 +14,14 @@ import structlog
 from rolegate.iam.last_accessed import ServiceAccessRecorder
 
 from .call import Call
-from .observe import Outcome
+from .observe import CompletionObserver, Outcome
 
 log = structlog.get_logger(__name__)
 
 
-class ServiceAccessObserver:
+class ServiceAccessObserver(CompletionObserver):
     def __init__(self, recorder: ServiceAccessRecorder) -> None:
         self._recorder = recorder
-
-    def started(self, call: Call) -> None:
-        pass
-
-    def resolved(self, call: Call) -> None:
-        pass
-
-    def authenticated(self, call: Call) -> None:
-        pass
 
     def completed(self, call: Call, outcome: Outcome) -> None:
         caller, op = call.caller, call.operation
