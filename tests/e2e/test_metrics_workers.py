@@ -1,6 +1,6 @@
 """/metrics with two workers, after real boto3 calls: the counts served on the operator listener are the sum
 over both workers, each of which served some of the calls, and a worker killed with ``kill -9`` (uvicorn
-starts another) takes none of its counts with it (docs/metrics.md, ADR 0042)."""
+starts another) takes none of its counts with it (docs/metrics.md, ADR 0033)."""
 
 from __future__ import annotations
 

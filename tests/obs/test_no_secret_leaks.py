@@ -200,7 +200,7 @@ def test_no_secret_leaks_when_writes_wait_on_a_held_lock(tmp_path: Path, secrets
     assert {e["operation"] for e in failed} == {"iam:CreateVirtualMFADevice", "iam:CreateAccessKey", "iam:CreateUser"}
     assert {e["reason"] for e in failed} == {"the database is locked by another writer"}
     assert {e["request_id"] for e in failed} >= set(answered)  # botocore may retry a 503: more ids, never others
-    # Every line rolegate logs inside a request carries its id (bound to the log context, ADR 0043).
+    # Every line rolegate logs inside a request carries its id (bound to the log context, ADR 0034).
     assert all(e.get("request_id") for e in events if e.get("operation"))
     # If the queued write outlived the lock's holder's patience, it says so in one line, like any other failure.
     bookkeeping = [e for e in events if e.get("event") == "could not write bookkeeping"]

@@ -1,6 +1,6 @@
 """Every line logged inside a request carries the request id the client is answered with (``x-amzn-RequestId``)
 — from the stages, the observers and the thread that finishes the request — and none outlives the request
-(ADR 0043)."""
+(ADR 0034)."""
 
 from __future__ import annotations
 

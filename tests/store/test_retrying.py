@@ -1,5 +1,5 @@
 """``run_retrying``: work that lost a write conflict runs again — but only while it has committed nothing, so a
-request whose earlier write already committed is never repeated (docs/adr/0044-postgresql-isolation-and-retries.md)."""
+request whose earlier write already committed is never repeated (docs/adr/0035-postgresql-isolation-and-retries.md)."""
 
 from __future__ import annotations
 

@@ -138,7 +138,7 @@ def test_concurrent_creates_of_one_name_let_exactly_one_win(store: SqlStore) -> 
 
     def create(i: int) -> None:
         # As the endpoint runs a handler: run again on a StoreConflict (a serialization failure or deadlock on
-        # PostgreSQL, which rolegate's own writers avoid by writing one at a time: docs/adr/0044).
+        # PostgreSQL, which rolegate's own writers avoid by writing one at a time: docs/adr/0035).
         try:
             outcomes.append(run_retrying(lambda: attempt(i), attempts=20))
         except DuplicateKeyError:

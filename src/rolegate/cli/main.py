@@ -106,7 +106,7 @@ def serve(
 
 @contextmanager
 def _metrics(s: Settings) -> Iterator[None]:
-    """The metrics listener while the server runs, when ``metrics_address`` is set (ADR 0042); with several
+    """The metrics listener while the server runs, when ``metrics_address`` is set (ADR 0033); with several
     workers, the directory they share their values through, made before they start and removed after."""
     address = s.metrics_host_port
     if address is None:

@@ -140,7 +140,7 @@ class StoreUnavailable(ServiceUnavailable):
 class StoreConflict(StoreUnavailable):
     """A concurrent write on another connection conflicted with this one (PostgreSQL's serialization failure
     or deadlock): nothing of this transaction was kept, and running the request again is safe and expected.
-    The endpoint does so a few times before answering the client 503 (docs/adr/0044)."""
+    The endpoint does so a few times before answering the client 503 (docs/adr/0035)."""
 
 
 # --- IAM --------------------------------------------------------------------------------------

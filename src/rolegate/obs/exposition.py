@@ -1,7 +1,7 @@
 """Serving the metrics: the operator's listener (``metrics_address``) and, with several workers, the directory
 their values are shared through.
 
-The listener runs in the ``serve`` process, on its own address, never on the API port (ADR 0042): the
+The listener runs in the ``serve`` process, on its own address, never on the API port (ADR 0033): the
 parent of ``--workers N`` (or the one server process) answers ``GET /metrics`` in a thread, from the
 registry of its own process or, with several workers, from every worker's files.
 

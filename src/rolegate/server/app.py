@@ -129,7 +129,7 @@ def build_app(settings: Settings, clock: Clock | None = None) -> Starlette:
             return PlainTextResponse("reset")
         routes.append(Route("/_rolegate/reset", reset, methods=["POST"]))
     # Every other path is the endpoint's too: rest-json operations live at their models' URI templates
-    # (``/trustanchors``, ``/profile/{profileId}``; ADR 0030), and the router tells them from query requests.
+    # (``/trustanchors``, ``/profile/{profileId}``; ADR 0029), and the router tells them from query requests.
     routes.append(Route("/{path:path}", aws, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]))
     def write_service_access() -> None:
         # Service last accessed data still held in memory is written before the store closes.

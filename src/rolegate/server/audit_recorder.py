@@ -5,7 +5,7 @@ A new service needs no code here: its ``eventSource`` is its botocore model's ``
 the members its model marks ``sensitive`` (the botocore trait ``rolegate.core.redaction`` also reads) are
 written as ``HIDDEN_DUE_TO_SECURITY_REASONS``; then every secret the request carried or produced is blanked
 wherever it appears. A change or a credential issuance waits for its records' fsync before the response
-leaves (ADR 0038); a read, or a refused call, is appended and not waited for.
+leaves (ADR 0032); a read, or a refused call, is appended and not waited for.
 
 It lives in the composition root because it joins the wire layer's ``Call`` to the audit package, which
 are siblings that do not import each other.

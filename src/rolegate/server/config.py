@@ -77,12 +77,12 @@ class Settings(BaseSettings):
     max_clock_skew_seconds: int = Field(default=900, ge=1, le=86400,
                                         description="how far a request's signing time may be from ours")
     max_body_bytes: int = Field(default=1_048_576, ge=1024, description="larger requests get `RequestEntityTooLarge`")
-    # Off by default until a record and its change commit together (docs/adr/0038-audit-recorder-stage-and-durability.md).
+    # Off by default until a record and its change commit together (docs/adr/0032-audit-recorder-stage-and-durability.md).
     audit: bool = Field(default=False, description="write the audit trail (CloudTrail-style records under "
                                                    "`data_dir/audit`); preview: a record that cannot be "
                                                    "written fails the call but does not undo its change")
     log_level: str = Field(default="info", description="`debug`, `info`, `warning`, `error`")
-    # An operator endpoint apart from the API port (docs/adr/0042-metrics-on-an-operator-listener.md).
+    # An operator endpoint apart from the API port (docs/adr/0033-metrics-on-an-operator-listener.md).
     metrics_address: str | None = Field(
         default=None, description="`HOST:PORT` of the Prometheus listener (`GET /metrics`, docs/metrics.md); "
                                   "bind it to loopback or a monitoring network, never the API's clients",

@@ -5,7 +5,7 @@ commit survives a crash of the process and of the machine), foreign keys on, a b
 ``BEGIN IMMEDIATE`` for writes so that concurrent writers queue instead of failing mid-transaction.
 
 PostgreSQL (``postgresql+psycopg://``, the ``rolegate[postgresql]`` extra) is the shared store of many nodes
-(docs/adr/0044-postgresql-isolation-and-retries.md): a pool sized by setting, every statement bounded by
+(docs/adr/0035-postgresql-isolation-and-retries.md): a pool sized by setting, every statement bounded by
 ``statement_timeout``, reads in one REPEATABLE READ snapshot, and writes one at a time across all nodes — each
 write transaction first takes one transaction-scoped advisory lock, then runs at READ COMMITTED, so that every
 statement after the lock sees every write committed before it: SQLite's single-writer semantics, under which
@@ -33,7 +33,7 @@ WRITE = "rolegate_write"
 _MIGRATIONS = Path(__file__).with_name("migrations")
 
 
-# What a connection of each kind runs at on PostgreSQL (docs/adr/0044-postgresql-isolation-and-retries.md).
+# What a connection of each kind runs at on PostgreSQL (docs/adr/0035-postgresql-isolation-and-retries.md).
 READ_ISOLATION = "REPEATABLE READ"
 WRITE_ISOLATION = "READ COMMITTED"
 # The advisory lock every write transaction takes first ("rolegatw" in ASCII): one writer at a time.

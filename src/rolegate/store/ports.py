@@ -77,7 +77,7 @@ class Store(ReadStore[T_co], Protocol[T_co, W_co]):
 # A write that loses a serialization failure or deadlock (PostgreSQL, against a writer outside rolegate's write
 # lock) is rolled back whole and raises ``StoreConflict``; the work that made it may run again — but only if none of its earlier writes committed,
 # or running it again would repeat them. A store notes each commit here (``note_commit``); ``run_retrying``
-# counts them around one attempt (docs/adr/0044-postgresql-isolation-and-retries.md).
+# counts them around one attempt (docs/adr/0035-postgresql-isolation-and-retries.md).
 
 MAX_ATTEMPTS = 4
 _BACKOFF_SECONDS = 0.005

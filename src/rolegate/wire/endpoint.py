@@ -132,7 +132,7 @@ class Endpoint:
                              call.context, call.x509)
         operation, params = call.operation, call.params
         # A handler whose write hit a serialization failure or deadlock on PostgreSQL runs again while it has
-        # committed nothing (docs/adr/0044-postgresql-isolation-and-retries.md).
+        # committed nothing (docs/adr/0035-postgresql-isolation-and-retries.md).
         call.result = run_retrying(lambda: operation.handler(ctx, params)) or {}
 
     def _encode(self, call: Call) -> None:

@@ -3,7 +3,7 @@
 This module owns *which* operations rolegate's wire layer knows about and how a request names one:
 query-protocol services (IAM, STS) by the form parameter ``Action``; json-protocol services by the
 ``X-Amz-Target`` header (``{targetPrefix}.{Operation}``). rest-json services are registered too; the
-rest-json codec routes them by method and URI template (``wire/rest_routes.py``, ADR 0030).
+rest-json codec routes them by method and URI template (``wire/rest_routes.py``, ADR 0029).
 
 Models are loaded from botocore's bundled data (the version pinned by the project), never fetched, and
 from ``rolegate/wire/data/`` — our own ``service-2.json`` files, in botocore's layout

@@ -7,7 +7,7 @@ must not change it or raise; it runs on the request's own thread, so it should b
 metrics are observers.
 
 The audit trail is the ``Recorder``: the one stage every request passes after its response is built, answered
-or refused, before the response leaves (ADR 0038). Unlike an observer it may raise an ``AwsError`` (the audit
+or refused, before the response leaves (ADR 0032). Unlike an observer it may raise an ``AwsError`` (the audit
 log cannot be written); the endpoint then answers a request that had succeeded with that error instead.
 """
 

@@ -81,7 +81,7 @@ class RestJsonCodec:
         self._routes = RestRoutes(ref for (service, _), ref in catalog.operations.items() if service in services)
 
     def claims_path(self, raw_path: str) -> bool:
-        """Whether ``raw_path`` is one a rest-json operation lives at (ADR 0012, rule 2; ADR 0030)."""
+        """Whether ``raw_path`` is one a rest-json operation lives at (ADR 0012, rule 2; ADR 0029)."""
         return self._routes.claims(raw_path)
 
     def decode(self, req: WireRequest) -> Decoded:

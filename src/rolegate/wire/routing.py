@@ -4,7 +4,7 @@
 operation's ``requestUri`` template matches → ``rest-json``; otherwise → ``query`` (form-encoded
 ``Action``). The order of the rules and the one still to come (EC2's query dialect by the service of the
 SigV4 signing scope) are in docs/adr/0012-protocol-routing-on-one-port.md and
-docs/adr/0030-rest-json-routing-by-uri-template.md.
+docs/adr/0029-rest-json-routing-by-uri-template.md.
 """
 
 from __future__ import annotations

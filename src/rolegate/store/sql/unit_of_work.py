@@ -172,7 +172,7 @@ class SqlStore:
         """A connection inside a new write transaction (``BEGIN IMMEDIATE`` on SQLite), watched for changes
         that must move the policy generation."""
         conn = self._engine.connect().execution_options(**{WRITE: True})
-        if conn.dialect.name == "postgresql":  # docs/adr/0044: each statement sees every earlier commit
+        if conn.dialect.name == "postgresql":  # docs/adr/0035: each statement sees every earlier commit
             conn = conn.execution_options(isolation_level=WRITE_ISOLATION)
         try:
             conn.begin()
