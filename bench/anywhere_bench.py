@@ -11,17 +11,16 @@ measured); every CreateSession replay verifies the signature and the chain and i
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 import uuid
 from pathlib import Path
 
 from bench.loadgen import Result, run, sign_form
-from bench.sts_bench import assuming_user, form
+from bench.sts_bench import assuming_user, form, trusted_role
 from tests.anywhere.signer import sign
 from tests.e2e.test_rolesanywhere_sessions import make_pki, set_up
-from tests.live import ACCOUNT_ID, LiveServer
+from tests.live import LiveServer
 
 
 def _raw(req_method: str, path: str, query: str, headers: dict[str, str], body: bytes) -> bytes:
@@ -46,10 +45,7 @@ def main(argv: list[str] | None = None) -> None:
             host, port = "127.0.0.1", srv.port
             iam = srv.client("iam")
             user_arn, key = assuming_user(iam)
-            iam.create_role(RoleName="bench-role", AssumeRolePolicyDocument=json.dumps({
-                "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": user_arn},
-                                                        "Action": "sts:AssumeRole"}]}))
-            role_arn = f"arn:aws:iam::{ACCOUNT_ID}:role/bench-role"
+            role_arn = trusted_role(iam, user_arn)
             assume = [sign_form(host, port, form("2011-06-15", Action="AssumeRole", RoleArn=role_arn,
                                                  RoleSessionName=f"s{i}"),
                                 key["AccessKeyId"], key["SecretAccessKey"], service="sts") for i in range(50)]

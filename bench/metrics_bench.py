@@ -11,7 +11,6 @@ metrics server is scraped at the end, so the count it reports is checked against
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import tempfile
@@ -20,17 +19,14 @@ from pathlib import Path
 import httpx
 
 from bench.loadgen import Result, run, sign_form
-from bench.sts_bench import assuming_user, form
-from tests.live import ACCOUNT_ID, LiveServer, free_port
+from bench.sts_bench import assuming_user, form, trusted_role
+from tests.live import LiveServer, free_port
 
 
 def prepared(srv: LiveServer) -> list[bytes]:
     iam = srv.client("iam")
     user_arn, key = assuming_user(iam)
-    iam.create_role(RoleName="bench-role", AssumeRolePolicyDocument=json.dumps({
-        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": user_arn},
-                                                "Action": "sts:AssumeRole"}]}))
-    role_arn = f"arn:aws:iam::{ACCOUNT_ID}:role/bench-role"
+    role_arn = trusted_role(iam, user_arn)
     return [sign_form("127.0.0.1", srv.port, form("2011-06-15", Action="AssumeRole", RoleArn=role_arn,
                                                   RoleSessionName=f"s{i}"),
                       key["AccessKeyId"], key["SecretAccessKey"], service="sts") for i in range(50)]

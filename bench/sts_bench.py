@@ -30,6 +30,14 @@ def assuming_user(iam: Any) -> tuple[str, dict[str, str]]:
     return f"arn:aws:iam::{ACCOUNT_ID}:user/bench", key
 
 
+def trusted_role(iam: Any, user_arn: str) -> str:
+    """The role ``bench-role``, trusting ``user_arn`` to assume it: its ARN."""
+    iam.create_role(RoleName="bench-role", AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": user_arn},
+                                                "Action": "sts:AssumeRole"}]}))
+    return f"arn:aws:iam::{ACCOUNT_ID}:role/bench-role"
+
+
 def form(version: str, **params: str) -> str:
     return str(httpx.QueryParams({"Version": version, **params}))
 
@@ -49,12 +57,9 @@ def main(argv: list[str] | None = None) -> None:
             host, port = "127.0.0.1", srv.port
             iam = srv.client("iam")
             user_arn, key = assuming_user(iam)
-            iam.create_role(RoleName="bench-role", AssumeRolePolicyDocument=json.dumps({
-                "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": user_arn},
-                                                        "Action": "sts:AssumeRole"}]}))
+            role_arn = trusted_role(iam, user_arn)
             iam.put_role_policy(RoleName="bench-role", PolicyName="read", PolicyDocument=json.dumps({
                 "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:Get*", "Resource": "*"}]}))
-            role_arn = f"arn:aws:iam::{ACCOUNT_ID}:role/bench-role"
             user_sts = srv.client("sts", key_id=key["AccessKeyId"], secret=key["SecretAccessKey"])
             session = user_sts.assume_role(RoleArn=role_arn, RoleSessionName="bench")["Credentials"]
 
