@@ -22,6 +22,8 @@ Rules beyond the policy engine's (IAM User Guide, "Policy evaluation logic" and 
 - a session from GetSessionToken without MFA cannot call IAM ("Cannot call IAM API operations unless MFA
   authentication information is included in the request" — AWS answers InvalidClientTokenId); a federated
   user cannot call IAM at all, nor STS but GetCallerIdentity (GetFederationToken, API reference);
+- an instance credential (rolegate's, docs/adr/0038-registered-instances.md) calls RotateInstanceCredential and
+  GetInstanceRoleCredentials and nothing else, and only it may call those two;
 - denial messages are AWS's: ``User: ARN is not authorized to perform: ACTION on resource: RES because no
   identity-based policy allows the ACTION action`` / ``… with an explicit deny in an identity-based policy``.
 """
@@ -42,6 +44,7 @@ from rolegate.store.invalidation import Invalidation, Snapshot, Stamp
 
 from . import operations
 from .caller import Caller
+from .claims import INSTANCE
 from .context import NO_META, RequestContext, RequestMeta, global_context, iso
 from .facts import EntityFacts, PolicySource, PrincipalPolicies
 
@@ -102,6 +105,12 @@ class Authorizer:
         spec = self._operations.get((service, operation))
         if spec is None:  # every implemented operation has an entry (tests/auth/test_actions.py)
             raise AccessDenied(f"User: {caller.arn} is not authorized to perform: {service}:{operation}")
+        instance = caller.session is not None and caller.session.kind == INSTANCE
+        if instance != (spec.special == operations.INSTANCE_CREDENTIAL):
+            # An instance credential calls its two operations and nothing else; nothing else calls them.
+            raise AccessDenied(f"User: {caller.arn} is not authorized to perform: {spec.action} because "
+                               + ("instance credentials cannot call this API" if instance
+                                  else "only an instance credential can call this API"))
         if spec.special is not None:
             return
         session_limits(caller, spec.action)
@@ -297,6 +306,9 @@ def session_limits(caller: Caller, action: str) -> None:
     service = action.partition(":")[0]
     if session.kind in _SESSION_TOKEN_KINDS and service == "iam" and session.mfa_authenticated_at is None:
         raise InvalidClientTokenId(INVALID_TOKEN)
+    if session.kind == INSTANCE:
+        raise AccessDenied(f"User: {caller.arn} is not authorized to perform: {action} "
+                           "because instance credentials cannot call this API")
     if session.kind == "FederatedUser" and service in ("iam", "sts"):
         raise AccessDenied(f"User: {caller.arn} is not authorized to perform: {action} "
                            "because federated users cannot call this API")
