@@ -377,6 +377,8 @@ _ANYWHERE: dict[str, Callable[[str], OperationAuth]] = {
 # AWS registers no instances (docs/adr/0038-registered-instances.md). Registering is authorized like RunInstances
 # with a profile: the action on instance/* here, iam:PassRole on the profile's role in the domain.
 INSTANCE = "instance"
+#: Action namespaces rolegate invents; the Service Authorization Reference has none of them.
+INVENTED_NAMESPACES = frozenset({"rolegate-instances"})
 _INSTANCES: dict[str, OperationAuth] = {
     "RegisterInstance": OperationAuth("rolegate-instances:RegisterInstance",
                                       Target(INSTANCE, regional=True, every=True), frozenset({REQUEST_TAGS})),
@@ -406,7 +408,8 @@ OPERATIONS: Mapping[OperationKey, OperationAuth] = {
     **{("sts", op): make(op) for op, make in _STS.items()},
     **{("rolesanywhere", op): make(op) for op, make in _ANYWHERE.items()},
     **{("rolegate-instances", op): auth for op, auth in _INSTANCES.items()},
-    **{("ec2", op): OperationAuth(f"ec2:{op}", _ANY, special=IN_DOMAIN) for op in _EC2_ASSOCIATIONS},
+    **{("ec2", op): OperationAuth(f"ec2:{op}", _ANY if op.startswith("Describe") else Target(INSTANCE),
+                                  special=IN_DOMAIN) for op in _EC2_ASSOCIATIONS},
 }
 
 
