@@ -478,9 +478,13 @@ def _association_not_found(association_id: str) -> InvalidAssociationIdNotFound:
 
 
 def _after(token: str | None, *, pagination: bool = False) -> str | None:
+    """The id a page starts after; a token this service did not issue (it re-encodes differently) is refused."""
     try:
-        return decode_marker(token)
+        after = decode_marker(token)
     except ClientError:
-        if pagination:
-            raise InvalidPaginationToken(f"Invalid pagination token: {token}") from None
-        raise InvalidParameterValue("Invalid NextToken.") from None
+        after = None
+    if token is None or (after is not None and encode_marker(after) == token):
+        return after
+    if pagination:
+        raise InvalidPaginationToken(f"Invalid pagination token: {token}")
+    raise InvalidParameterValue("Invalid NextToken.")
