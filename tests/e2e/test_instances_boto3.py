@@ -186,3 +186,23 @@ def test_the_cli_says_which_profile_is_unknown(server: LiveServer) -> None:
     done = _cli(server, "register", "--instance-profile", "no-such-profile")
     assert done.returncode == 1 and done.stdout == ""
     assert "Value (no-such-profile) for parameter iamInstanceProfile.name is invalid" in done.stderr
+
+
+def test_requests_made_with_the_role_session_carry_the_source_instance(server: LiveServer, iam: Any) -> None:
+    role, profile = profile_with_role(iam)
+    instance_id, credential = joined(server, profile)
+
+    def only_from(instance: str) -> None:
+        iam.put_role_policy(RoleName=role, PolicyName="read", PolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Action": "iam:ListRoles", "Resource": "*",
+                "Condition": {"ArnEquals": {"ec2:SourceInstanceARN":
+                                            f"arn:aws:ec2:us-east-1:{ACCOUNT_ID}:instance/{instance}"}}}]}))
+
+    only_from(instance_id)
+    session = client(server, "rolegate-instances", credential).get_instance_role_credentials()["Credentials"]
+    assert client(server, "iam", session).list_roles()["Roles"]
+    only_from("i-0000000000000000f")
+    with pytest.raises(ClientError) as denied:
+        client(server, "iam", session).list_roles()
+    assert error(denied)[0] == "AccessDenied"
