@@ -102,9 +102,10 @@ def test_registering_without_pass_role_is_denied_and_creates_nothing(server: Liv
     role, profile = profile_with_role(iam)
     user = unique("inst-operator")
     iam.create_user(UserName=user)
-    iam.put_user_policy(UserName=user, PolicyName="p", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": ["rolegate-instances:RegisterInstance", "rolegate-instances:ListInstances"],
-         "Resource": "*"}]}))
+    iam.put_user_policy(UserName=user, PolicyName="p", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": ["rolegate-instances:RegisterInstance", "rolegate-instances:ListInstances"],
+            "Resource": "*"}]}))
     key = iam.create_access_key(UserName=user)["AccessKey"]
     operator = client(server, "rolegate-instances", key)
     before = operator.list_instances()["Instances"]

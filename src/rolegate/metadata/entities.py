@@ -1,6 +1,7 @@
 """What the store keeps of registered instances: the instance (its id, account, region, tags, join token state
 and instance-credential generations) and its one instance profile association (EC2 API reference,
-IamInstanceProfileAssociation, https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_IamInstanceProfileAssociation.html)."""
+IamInstanceProfileAssociation,
+https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_IamInstanceProfileAssociation.html)."""
 
 from __future__ import annotations
 

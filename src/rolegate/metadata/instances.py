@@ -34,7 +34,8 @@ from rolegate.authz import Authorizer, RequestContext, denial_message, session_l
 from rolegate.authz.claims import INSTANCE, SessionClaims
 from rolegate.authz.operations import Resource, resource_tag_keys
 from rolegate.core.arns import parse_arn
-from rolegate.core.errors import AccessDenied, ClientError, InvalidClientTokenId, InvalidParameterValue
+from rolegate.core.errors import (AccessDenied, ClientError, ConcurrentModification, InvalidClientTokenId,
+                                  InvalidParameterValue)
 from rolegate.core.pagination import decode_marker, encode_marker
 from rolegate.core.stamped_cache import StampedCache
 from rolegate.iam.entities import InstanceProfileRecord, RoleRecord
@@ -175,8 +176,8 @@ class InstanceService:
         if role is not None:
             self._authz.check_pass_role(request, role.arn, _EC2_PASSED_TO)
         instance = InstanceRecord(account_id=request.account_id, instance_id=join_tokens.new_instance_id(),
-                                  partition=request.partition, region=request.region, created_at=request.timestamp, join_token=state,
-                                  tags=tuple(tags))
+                                  partition=request.partition, region=request.region, created_at=request.timestamp,
+                                  join_token=state, tags=tuple(tags))
         association = _new_association(instance, profile, request.timestamp)
         with self._store.write() as uow:
             uow.instances.create(instance)
@@ -235,8 +236,7 @@ class InstanceService:
                 raise InvalidClientTokenId(INVALID_TOKEN)  # deregistered (or revoked) since it authenticated
             if not uow.instances.rotate_credential(instance.account_id, instance.instance_id,
                                                    instance.credential_generation, claims.generation):
-                raise ClientError("The instance credential was rotated concurrently; retry.",
-                                  code="ConcurrentModification", status=409)
+                raise ConcurrentModification("The instance credential was rotated concurrently; retry.")
         return self._credential(request, instance, instance.credential_generation + 1)
 
     def credential_is_current(self, snapshot: Snapshot, claims: SessionClaims) -> bool:
@@ -300,21 +300,13 @@ class InstanceService:
                               max_results: int | None = None, next_token: str | None = None,
                               ) -> tuple[list[Association], str | None]:
         self._authorize_ec2(request, "ec2:DescribeIamInstanceProfileAssociations", None, None)
-        if association_ids and max_results is not None:
-            # EC2 API reference, DescribeIamInstanceProfileAssociations: "You cannot specify this parameter and
-            # the association IDs parameter in the same call."
-            raise InvalidParameterCombination("The parameter AssociationIds cannot be used with the parameter "
-                                              "MaxResults")
         if max_results is not None and not _MIN_RESULTS <= max_results <= _MAX_RESULTS:
             raise InvalidParameterValue(f"Value ( {max_results} ) for parameter maxResults is invalid. "
                                         f"Expecting a value between {_MIN_RESULTS} and {_MAX_RESULTS}.")
-        for state in states:
-            if state not in STATES:
-                raise InvalidParameterValue(f"Value ({state}) for parameter state is invalid.")
         after = _after(next_token, pagination=True)
         limit = max_results or _MAX_RESULTS
         if states and ASSOCIATED not in states:
-            return [], None  # every association rolegate keeps is associated
+            return [], None  # every association rolegate keeps is associated; a filter value matches or not
         with self._store.read() as tx:
             rows = tx.instances.associations(request.account_id, association_ids=association_ids,
                                              instance_ids=instance_ids, after=after, limit=limit + 1)
