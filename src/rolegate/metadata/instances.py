@@ -49,8 +49,11 @@ from . import join_tokens
 from .entities import AssociationRecord, InstanceRecord, instance_arn
 from .ports import InstanceStore, InstanceTransaction
 
-__all__ = ["ASSOCIATED", "DISASSOCIATED", "Association", "InstanceRoleCredentials", "InstanceService",
-           "InstanceSummary", "JoinedInstance", "RegisteredInstance", "instance_arn"]
+__all__ = ["ASSOCIATED", "ASSOCIATING", "DISASSOCIATED", "DISASSOCIATING", "STATES", "Association",
+           "IncorrectState", "InstanceRoleCredentials", "InstanceService", "InstanceSummary",
+           "InvalidAssociationIdNotFound", "InvalidInstanceIdMalformed", "InvalidInstanceIdNotFound",
+           "InvalidPaginationToken", "InvalidParameterCombination", "JoinedInstance", "RegisteredInstance",
+           "UnauthorizedOperation", "instance_arn"]
 
 # EC2's IamInstanceProfileAssociationState.
 ASSOCIATING, ASSOCIATED, DISASSOCIATING, DISASSOCIATED = "associating", "associated", "disassociating", "disassociated"
