@@ -29,6 +29,7 @@ import datetime as dt
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from rolegate.authz import Authorizer, RequestContext, denial_message, session_limits
 from rolegate.authz.claims import INSTANCE, SessionClaims
@@ -136,6 +137,15 @@ class JoinedInstance:
     credential: IssuedSession
 
 
+class _Vending(NamedTuple):
+    """What vending an instance's role credentials reads from the store, kept under the account's stamp."""
+
+    instance: InstanceRecord | None
+    association: AssociationRecord | None
+    profile: InstanceProfileRecord | None
+    role: RoleRecord | None
+
+
 @dataclass(frozen=True, slots=True)
 class InstanceRoleCredentials:
     """What an instance's agent serves: its association's profile and role, and a role session when there is
@@ -162,6 +172,9 @@ class InstanceService:
         # (account, instance) -> (oldest valid, newest) generation, or None when not registered; valid while the
         # account's stamp holds, and every write to an instance moves it, so deregistration is seen at once.
         self._generations: StampedCache[tuple[str, str], Stamp, tuple[int, int] | None] = StampedCache(100_000)
+        # (account, instance) -> what vending its role credentials reads (instance, association, profile, role),
+        # under the same stamp: every write to an instance, an association, a profile or a role moves it.
+        self._vending: StampedCache[tuple[str, str], Stamp, _Vending] = StampedCache(100_000)
 
     # --- registering (rolegate-instances) ------------------------------------------------------------------
 
@@ -260,12 +273,20 @@ class InstanceService:
         """The calling instance's profile, role and a session for it (none without an association, a profile
         that still exists or a role in it). The role's trust policy must allow ec2.amazonaws.com."""
         claims = _instance_claims(request)
-        with self._store.read() as tx:
-            instance = tx.instances.get(claims.account_id, claims.principal_id)
-            if instance is None:
-                raise InvalidClientTokenId(INVALID_TOKEN)
-            association = tx.instances.association_for(instance.account_id, instance.instance_id)
-            profile, role = _associated_profile(tx, association) if association is not None else (None, None)
+
+        def read() -> _Vending:
+            with self._store.read() as tx:
+                found = tx.instances.get(claims.account_id, claims.principal_id)
+                if found is None:
+                    return _Vending(None, None, None, None)
+                linked = tx.instances.association_for(found.account_id, found.instance_id)
+                return _Vending(found, linked, *(_associated_profile(tx, linked) if linked is not None
+                                                 else (None, None)))
+
+        instance, association, profile, role = self._vending.get_or_build(
+            (claims.account_id, claims.principal_id), request.snapshot.stamp(claims.account_id), read)
+        if instance is None:
+            raise InvalidClientTokenId(INVALID_TOKEN)
         now = request.timestamp
         if association is None:
             return InstanceRoleCredentials(instance.instance_id, instance.account_id, None, None, None, None, now)
