@@ -324,3 +324,19 @@ def test_ec2_operations_need_their_action_on_the_instance_and_pass_role(
     assert instances.describe_associations(req(ACCOUNT), instance_ids=[instance_id]) == ([], None)
     both = _user(users, req, "both", _allow("ec2:AssociateIamInstanceProfile", arn), _allow("iam:PassRole"))
     assert instances.associate(req(both), instance_id, profile_name=PROFILE, profile_arn=None).state == ASSOCIATED
+
+
+def test_a_replaced_association_gives_the_new_role_at_once(
+        instances: InstanceService, profiles: InstanceProfileService, roles: RoleService, codec: SessionCodec,
+        authz: Authorizer, req: Requests) -> None:
+    instance_id, key, token = _joined(instances, req)
+    before = instances.role_credentials(_instance_request(authz, codec, token, key))
+    assert before.role is not None and before.role.name == ROLE
+    roles.create_role(req(ACCOUNT), "db-role", EC2_TRUST)
+    profiles.create_instance_profile(req(ACCOUNT), "db")
+    profiles.add_role(req(ACCOUNT), "db", "db-role")
+    (association,), _ = instances.describe_associations(req(ACCOUNT), instance_ids=[instance_id])
+    instances.replace_association(req(ACCOUNT), association.association_id, profile_name="db", profile_arn=None)
+    found = instances.role_credentials(_instance_request(authz, codec, token, key))
+    assert found.role is not None and found.role.name == "db-role"
+    assert found.session is not None and found.session.claims.arn.endswith(f":assumed-role/db-role/{instance_id}")
