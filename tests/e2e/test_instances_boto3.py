@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import uuid
 from typing import Any
 
@@ -207,3 +208,26 @@ def test_requests_made_with_the_role_session_carry_the_source_instance(server: L
     with pytest.raises(ClientError) as denied:
         client(server, "iam", session).list_roles()
     assert error(denied)[0] == "AccessDenied"
+
+
+def test_agents_racing_one_join_token_get_one_credential(server: LiveServer, iam: Any) -> None:
+    _, profile = profile_with_role(iam)
+    token = client(server, "rolegate-instances").register_instance(InstanceProfileName=profile)["JoinToken"]
+    clients = [client(server, "rolegate-instances", unsigned=True) for _ in range(6)]
+    barrier = threading.Barrier(len(clients))
+    outcomes: list[str] = []
+
+    def join(c: Any) -> None:
+        barrier.wait()
+        try:
+            c.join_instance(JoinToken=token)
+            outcomes.append("joined")
+        except ClientError as exc:
+            outcomes.append(str(exc.response["Error"]["Code"]))
+
+    threads = [threading.Thread(target=join, args=(c,)) for c in clients]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert sorted(outcomes) == ["InvalidJoinToken"] * 5 + ["joined"]
