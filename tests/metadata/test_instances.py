@@ -340,3 +340,20 @@ def test_a_replaced_association_gives_the_new_role_at_once(
     found = instances.role_credentials(_instance_request(authz, codec, token, key))
     assert found.role is not None and found.role.name == "db-role"
     assert found.session is not None and found.session.claims.arn.endswith(f":assumed-role/db-role/{instance_id}")
+
+
+def test_pass_role_sees_the_instance_the_role_is_passed_to(instances: InstanceService, users: UserService,
+                                                           req: Requests) -> None:
+    instance_id = _unassociated(instances, req)
+    arn = f"arn:aws:ec2:us-east-1:{ACCOUNT}:instance/{instance_id}"
+
+    def passer(name: str, only_to: str) -> Caller:
+        return _user(users, req, name, _allow("ec2:AssociateIamInstanceProfile"), {
+            "Effect": "Allow", "Action": "iam:PassRole", "Resource": "*",
+            "Condition": {"ArnLike": {"iam:AssociatedResourceArn": only_to}}})
+
+    with pytest.raises(UnauthorizedOperation, match="iam:PassRole"):
+        instances.associate(req(passer("elsewhere", "arn:aws:ec2:*:*:instance/i-0000000000000000f")), instance_id,
+                            profile_name=PROFILE, profile_arn=None)
+    assert instances.associate(req(passer("here", arn)), instance_id, profile_name=PROFILE,
+                               profile_arn=None).state == ASSOCIATED

@@ -226,12 +226,16 @@ class Authorizer:
             if not decision.is_allowed:
                 raise AccessDenied(f"Not authorized to perform {action}")
 
-    def check_pass_role(self, request: RequestContext, role_arn: str, service_principal: str | None) -> None:
-        """``iam:PassRole`` on the role, with ``iam:PassedToService``; raises ``AccessDenied``."""
+    def check_pass_role(self, request: RequestContext, role_arn: str, service_principal: str | None, *,
+                        associated_resource: str | None = None) -> None:
+        """``iam:PassRole`` on the role, with ``iam:PassedToService`` and, when the role is handed to a known
+        resource, ``iam:AssociatedResourceArn`` (IAM User Guide, "IAM and AWS STS condition context keys",
+        https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html);
+        raises ``AccessDenied``."""
         caller = request.signed_caller()
         if caller.principal_type == ROOT:
             return
-        denial = self._pass_role_denial(caller, role_arn, service_principal, request)
+        denial = self._pass_role_denial(caller, role_arn, service_principal, request, associated_resource)
         if denial is not None:
             raise AccessDenied(denial)
 
@@ -262,9 +266,11 @@ class Authorizer:
         return None
 
     def _pass_role_denial(self, caller: Caller, role_arn: str, service_principal: str | None,
-                          request: RequestContext) -> str | None:
+                          request: RequestContext, associated_resource: str | None = None) -> str | None:
         """The one ``iam:PassRole`` check: AWS's AccessDenied message, or None when the caller may."""
         extra = {"iam:PassedToService": service_principal} if service_principal else {}
+        if associated_resource is not None:
+            extra["iam:AssociatedResourceArn"] = associated_resource
         account = _account_of(role_arn) or caller.account_id
         decision = self.decide(caller, "iam:PassRole", (operations.Resource(role_arn, account, None),), extra,
                                request=request)

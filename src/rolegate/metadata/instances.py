@@ -17,9 +17,11 @@ no asynchronous launch, so an association is ``associated`` as soon as it is mad
 answered once as ``disassociated`` and is then gone. Each is authorized here, not at the endpoint: the
 resource is the association's instance (known only once the association is read) and ``iam:PassRole`` is on
 the profile's role (known only once the profile is read) — Service Authorization Reference, "Actions,
-resources, and condition keys for Amazon EC2": the actions act on ``arn:aws:ec2:REGION:ACCOUNT:instance/ID``,
-and AssociateIamInstanceProfile/ReplaceIamInstanceProfileAssociation depend on ``iam:PassRole``. A denial is
-EC2's ``UnauthorizedOperation`` (403).
+resources, and condition keys for Amazon EC2": the actions act on ``arn:aws:ec2:REGION:ACCOUNT:instance/ID``;
+attaching or replacing a role needs ``iam:PassRole`` too (EC2 User Guide, "Grant permissions to attach an IAM
+role to an instance", https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/permission-to-pass-iam-roles.html),
+checked with ``iam:AssociatedResourceArn`` = the instance's ARN. A denial is EC2's ``UnauthorizedOperation``
+(403).
 """
 
 from __future__ import annotations
@@ -189,11 +191,11 @@ class InstanceService:
         token, state = join_tokens.issue_join_token(request.timestamp, join_token_ttl)
         with self._store.read() as tx:
             profile, role = _profile_by_name(tx, request.account_id, profile_name)
-        if role is not None:
-            self._authz.check_pass_role(request, role.arn, _EC2_PASSED_TO)
         instance = InstanceRecord(account_id=request.account_id, instance_id=join_tokens.new_instance_id(),
                                   partition=request.partition, region=request.region, created_at=request.timestamp,
                                   join_token=state, tags=tuple(tags))
+        if role is not None:
+            self._authz.check_pass_role(request, role.arn, _EC2_PASSED_TO, associated_resource=instance.arn)
         association = _new_association(instance, profile, request.timestamp)
         with self._store.write() as uow:
             uow.instances.create(instance)
@@ -308,7 +310,7 @@ class InstanceService:
         self._authorize_ec2(request, "ec2:AssociateIamInstanceProfile", instance_id, instance)
         if instance is None:
             raise _instance_not_found(instance_id)
-        profile = self._passable_profile(request, profile_name, profile_arn)
+        profile = self._passable_profile(request, profile_name, profile_arn, instance.arn)
         association = _new_association(instance, profile, request.timestamp)
         with self._store.write() as uow:
             if uow.instances.get(request.account_id, instance_id) is None:
@@ -348,7 +350,9 @@ class InstanceService:
         with self._store.read() as tx:
             instance = tx.instances.get(request.account_id, current.instance_id)
         self._authorize_ec2(request, "ec2:ReplaceIamInstanceProfileAssociation", current.instance_id, instance)
-        profile = self._passable_profile(request, profile_name, profile_arn)
+        profile = self._passable_profile(request, profile_name, profile_arn, instance.arn if instance is not None
+                                         else instance_arn(request.partition, request.region, request.account_id,
+                                                           current.instance_id))
         new = AssociationRecord(_new_association_id(), current.account_id, current.instance_id, profile.arn,
                                 profile.instance_profile_id, request.timestamp)
         with self._store.write() as uow:
@@ -397,13 +401,14 @@ class InstanceService:
             raise UnauthorizedOperation("You are not authorized to perform this operation. "
                                         + denial_message(caller, action, arn, decision))
 
-    def _passable_profile(self, request: RequestContext, name: str | None, arn: str | None) -> InstanceProfileRecord:
-        """The profile named by name or ARN, once the caller may pass its role to EC2."""
+    def _passable_profile(self, request: RequestContext, name: str | None, arn: str | None,
+                          instance: str) -> InstanceProfileRecord:
+        """The profile named by name or ARN, once the caller may pass its role to EC2 for ``instance`` (ARN)."""
         with self._store.read() as tx:
             profile, role = _profile_by_spec(tx, request.account_id, name, arn)
         if role is not None:
             try:
-                self._authz.check_pass_role(request, role.arn, _EC2_PASSED_TO)
+                self._authz.check_pass_role(request, role.arn, _EC2_PASSED_TO, associated_resource=instance)
             except AccessDenied as denied:
                 raise UnauthorizedOperation("You are not authorized to perform this operation. "
                                             + denied.message) from None
