@@ -9,20 +9,7 @@ import sys
 import threading
 from collections.abc import Callable
 
-
-def _pump(a: socket.socket, b: socket.socket) -> None:
-    try:
-        while data := a.recv(65536):
-            b.sendall(data)
-    except OSError:
-        pass
-    finally:
-        for s in (a, b):
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-        a.close()  # each socket is ``a`` of exactly one pump: closed once, by its reader
+from tests.tcp_proxy import pipe
 
 
 def serve(listener: socket.socket, connect: Callable[[], socket.socket]) -> None:
@@ -37,7 +24,7 @@ def serve(listener: socket.socket, connect: Callable[[], socket.socket]) -> None
             client.close()
             continue
         for a, b in ((client, upstream), (upstream, client)):
-            threading.Thread(target=_pump, args=(a, b), daemon=True).start()
+            threading.Thread(target=pipe, args=(a, b), daemon=True).start()
 
 
 class UnixToTcp:

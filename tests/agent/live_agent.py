@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import httpx
 
 from tests.anywhere.pki import pem, private_pem
 from tests.e2e.test_rolesanywhere_sessions import Pki, Setup
-from tests.live import LiveServer, free_port
+from tests.live import LiveServer, free_port, stop_process, wait_until_ready
 
 
 def clean_env(home: Path) -> dict[str, str]:
@@ -88,30 +87,15 @@ class LiveAgent:
             self.proc = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT, env=env)
         if not wait:
             return
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"the agent exited early ({self.proc.returncode}):\n{self.log()}")
-            try:
-                if httpx.get(self.status_url + "/healthz", timeout=1, trust_env=False).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.05)
-        raise RuntimeError(f"the agent did not become ready:\n{self.log()}")
+        wait_until_ready(self.proc, lambda: httpx.get(self.status_url + "/healthz", timeout=1, trust_env=False),
+                         self.log, "the agent")
 
     def wait(self, timeout: float = 30) -> int:
         assert self.proc is not None
         return self.proc.wait(timeout)
 
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        stop_process(self.proc, sig)
         self.proc = None
 
     def log(self) -> str:

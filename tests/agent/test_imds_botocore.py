@@ -301,13 +301,19 @@ def _served_key(app: ImdsApp, role: str) -> tuple[int, str | None]:
     return got.status, json.loads(got.body)["AccessKeyId"] if got.status == 200 else None
 
 
-def test_short_sessions_are_renewed_well_before_they_expire(tls: LiveServer) -> None:
-    pki = make_pki("rsa", cn="renewing-host")
-    s = set_up(tls, pki)
+def _on_a_fixed_clock(server: LiveServer, kind: str, cn: str) -> tuple[Setup, FixedClock, CertificateSource, ImdsApp]:
+    """A started certificate source for a new host, its IMDS app, and the clock both read (now, standing still)."""
+    pki = make_pki(kind, cn=cn)
+    s = set_up(server, pki)
     clock = FixedClock(SystemClock().now())
-    source = _source(tls, pki, s, clock)
+    source = _source(server, pki, s, clock)
     app = ImdsApp(source, clock, AgentMetrics())
     source.start()
+    return s, clock, source, app
+
+
+def test_short_sessions_are_renewed_well_before_they_expire(tls: LiveServer) -> None:
+    s, clock, source, app = _on_a_fixed_clock(tls, "rsa", "renewing-host")
     status, first = _served_key(app, s.role_name)
     assert status == 200 and first is not None
     clock.advance(224)  # a 900 s session is renewed after a quarter of its life, with 11 minutes left
@@ -325,12 +331,7 @@ def test_short_sessions_are_renewed_well_before_they_expire(tls: LiveServer) -> 
 def test_with_the_server_gone_the_agent_serves_what_it_holds_until_expiry(tmp_path: Path) -> None:
     server = tls_server(tmp_path)
     try:
-        pki = make_pki("ec", cn="stable-host")
-        s = set_up(server, pki)
-        clock = FixedClock(SystemClock().now())
-        source = _source(server, pki, s, clock)
-        app = ImdsApp(source, clock, AgentMetrics())
-        source.start()
+        s, clock, source, app = _on_a_fixed_clock(server, "ec", "stable-host")
         _, held = _served_key(app, s.role_name)
     finally:
         server.stop()

@@ -75,6 +75,17 @@ def _agent(server: LiveServer, directory: Path, token: str | None, *extra: str) 
     return LiveAgent(directory / "state", args)
 
 
+def _started(server: LiveServer, directory: Path, *actions: str) -> tuple[LiveAgent, dict[str, str], str]:
+    """A new instance registered with a new profile allowing ``actions``, its agent started and serving the
+    profile's role: (agent, registration, role)."""
+    profile, role = _profile(server, *actions)
+    registered = _register(server, directory, profile)
+    agent = _agent(server, directory, registered["JoinToken"])
+    agent.start()
+    _eventually(lambda: _role_served(agent) == role)
+    return agent, registered, role
+
+
 def _eventually(check: Callable[[], bool], seconds: float = 15) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -105,11 +116,8 @@ def _plain_client(agent: LiveAgent, server: LiveServer, service: str, monkeypatc
 @pytest.fixture(scope="module")
 def joined(server: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveAgent, dict[str, str], str]]:
     """An instance registered with a profile, and its agent (polling every second): (agent, registration, role)."""
-    d = tmp_path_factory.mktemp("instance-agent")
-    profile, role = _profile(server, "iam:ListRoles", "iam:GetRole")
-    registered = _register(server, d, profile)
-    agent = _agent(server, d, registered["JoinToken"])
-    agent.start()
+    agent, registered, role = _started(server, tmp_path_factory.mktemp("instance-agent"), "iam:ListRoles",
+                                       "iam:GetRole")
     yield agent, registered, role
     agent.stop()
 
@@ -207,13 +215,10 @@ def test_a_reused_join_token_is_refused_with_one_line(joined: tuple[LiveAgent, d
 
 def test_associations_replaced_removed_and_deregistration_are_served_within_the_poll(
         server: LiveServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    first, first_role = _profile(server, "iam:GetRole")
+    agent, registered, first_role = _started(server, tmp_path, "iam:GetRole")
+    first = first_role  # the profile is named as its role
     second, second_role = _profile(server, "iam:GetRole")
-    registered = _register(server, tmp_path, first)
-    agent = _agent(server, tmp_path, registered["JoinToken"])
-    agent.start()
     try:
-        _eventually(lambda: _role_served(agent) == first_role)
         ec2 = server.client("ec2")
         association = ec2.describe_iam_instance_profile_associations(Filters=[
             {"Name": "instance-id", "Values": [registered["InstanceId"]]}])["IamInstanceProfileAssociations"][0]
@@ -247,14 +252,11 @@ def test_two_instances_each_get_only_their_own_role(server: LiveServer, tmp_path
     agents = []
     try:
         for n in (1, 2):
-            profile, role = _profile(server, "iam:GetRole")
-            registered = _register(server, tmp_path, profile)
             (tmp_path / str(n)).mkdir()
-            a = _agent(server, tmp_path / str(n), registered["JoinToken"])
-            a.start()
+            a, registered, role = _started(server, tmp_path / str(n), "iam:GetRole")
             agents.append((a, registered["InstanceId"], role))
         for a, instance_id, role in agents:
-            _eventually(lambda a=a, role=role: _role_served(a) == role)  # type: ignore[misc]
+            assert _role_served(a) == role
             assert a.get("latest/meta-data/instance-id", a.token()).text == instance_id
     finally:
         for a, _, _ in agents:
@@ -262,11 +264,7 @@ def test_two_instances_each_get_only_their_own_role(server: LiveServer, tmp_path
 
 
 def test_restarts_reuse_the_stored_credential_also_after_sigkill(server: LiveServer, tmp_path: Path) -> None:
-    profile, role = _profile(server, "iam:GetRole")
-    registered = _register(server, tmp_path, profile)
-    agent = _agent(server, tmp_path, registered["JoinToken"])
-    agent.start()
-    _eventually(lambda: _role_served(agent) == role)
+    agent, registered, role = _started(server, tmp_path, "iam:GetRole")
     (tmp_path / "join-token").unlink()  # spent: a restart must not need it
     assert agent.proc is not None
     agent.proc.send_signal(signal.SIGKILL)  # mid-whatever it was doing: the state file is whole, old or new
@@ -285,12 +283,8 @@ def test_with_the_server_stopped_the_agent_keeps_serving(tmp_path: Path) -> None
     server = LiveServer(tmp_path / "server")
     (tmp_path / "server").mkdir()
     server.start()
-    profile, role = _profile(server, "iam:GetRole")
-    registered = _register(server, tmp_path, profile)
-    agent = _agent(server, tmp_path, registered["JoinToken"])
-    agent.start()
+    agent, registered, role = _started(server, tmp_path, "iam:GetRole")
     try:
-        _eventually(lambda: _role_served(agent) == role)
         before = agent.get(f"latest/meta-data/iam/security-credentials/{role}", agent.token()).text
         server.stop()
         _eventually(lambda: metric(agent.metrics(),
