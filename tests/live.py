@@ -44,8 +44,8 @@ def wait_until_ready(proc: subprocess.Popen[bytes], probe: Callable[[], httpx.Re
     raise RuntimeError(f"{what} did not become ready:\n{log()}")
 
 
-def stop_process(proc: subprocess.Popen[bytes] | None, sig: int = signal.SIGTERM) -> None:
-    """Send ``sig`` to ``proc`` if it still runs and wait for it; kill it if it has not gone after 10 s."""
+def stop_process(proc: subprocess.Popen[bytes] | None, sig: int = signal.SIGTERM) -> int | None:
+    """Send ``sig`` to ``proc`` if it still runs and wait for it (killed if not gone after 10 s); its exit status."""
     if proc and proc.poll() is None:
         proc.send_signal(sig)
         try:
@@ -53,6 +53,7 @@ def stop_process(proc: subprocess.Popen[bytes] | None, sig: int = signal.SIGTERM
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(10)
+    return proc.returncode if proc else None
 
 
 @dataclass

@@ -94,9 +94,10 @@ class LiveAgent:
         assert self.proc is not None
         return self.proc.wait(timeout)
 
-    def stop(self, sig: int = signal.SIGTERM) -> None:
-        stop_process(self.proc, sig)
+    def stop(self, sig: int = signal.SIGTERM) -> int | None:
+        code = stop_process(self.proc, sig)
         self.proc = None
+        return code
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path else ""

@@ -225,7 +225,8 @@ def test_imdsv1_on_answers_gets_without_a_token(tls: LiveServer, host: tuple[Pki
     try:
         assert a.get("latest/meta-data/iam/security-credentials/").text == s.role_name
     finally:
-        a.stop()
+        code = a.stop()
+    assert code == 0 and "agent stopping" in a.log()  # SIGTERM: a clean stop
 
 
 def test_the_hop_limit_of_the_imds_listener_is_one() -> None:
@@ -234,8 +235,14 @@ def test_the_hop_limit_of_the_imds_listener_is_one() -> None:
     from rolegate.agent.runner import IMDS_HOP_LIMIT, bind
 
     sock = bind("imds", "127.0.0.1:0", IMDS_HOP_LIMIT)
+    sock.setblocking(True)
     try:
-        assert sock.getsockopt(socket.IPPROTO_IP, socket.IP_TTL) == 1
+        with socket.create_connection(sock.getsockname()) as client:
+            accepted, _ = sock.accept()
+            with accepted:  # what answers the client: every response leaves with a hop limit of 1
+                assert accepted.getsockopt(socket.IPPROTO_IP, socket.IP_TTL) == 1
+            default = int(Path("/proc/sys/net/ipv4/ip_default_ttl").read_text())
+            assert client.getsockopt(socket.IPPROTO_IP, socket.IP_TTL) == default  # the client's own is untouched
     finally:
         sock.close()
 

@@ -34,7 +34,11 @@ PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 
 
 class SessionRefused(Exception):
-    """CreateSession answered with an error (its code and message) or could not be reached."""
+    """CreateSession answered with an error (``code`` set: the service's) or could not be reached (``code`` None)."""
+
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def read_certificates(path: Path) -> list[x509.Certificate]:
@@ -149,6 +153,7 @@ def create_session(identity: CertificateIdentity, now: dt.datetime) -> dict[str,
             message = res.json().get("message", res.text)
         except ValueError:
             message = res.text
-        raise SessionRefused(f"{res.headers.get('x-amzn-errortype', res.status_code)}: {message}")
+        code = res.headers.get("x-amzn-errortype", str(res.status_code))
+        raise SessionRefused(f"{code}: {message}", code)
     first: dict[str, Any] = res.json()["credentialSet"][0]
     return first

@@ -100,7 +100,7 @@ class CertificateSource:
         try:
             self._fetch()
         except SessionRefused as exc:
-            if "cannot reach" in str(exc):
+            if exc.code is None or exc.code.startswith("5"):  # not an answer about the certificate: retry
                 log.warning("roles anywhere unreachable at start; retrying at each poll", error=str(exc))
                 return
             raise AgentStartError(f"IAM Roles Anywhere refused the certificate: {exc}") from None
