@@ -28,8 +28,9 @@ __all__ = ["Listener", "bind", "parse_address", "serve"]
 
 log = structlog.get_logger("rolegate.agent")
 
-# IMDS answers the token PUT with an IP TTL (hop limit) of 1 by default, so a token cannot travel past one hop
-# (EC2 User Guide, "Instance metadata access considerations": "the default response hop limit is 1").
+# IMDS answers the token PUT with an IP TTL of 1 by default (the PUT response hop limit), so a token cannot travel
+# past one hop (EC2 User Guide, "How Instance Metadata Service Version 2 works":
+# https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/instance-metadata-v2-how-it-works.html).
 IMDS_HOP_LIMIT = 1
 
 

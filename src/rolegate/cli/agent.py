@@ -7,6 +7,7 @@ flags of ``rolegate credential-process``). docs/operations.md, "The agent"; docs
 
 from __future__ import annotations
 
+import socket
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -72,6 +73,7 @@ def agent(
         _fail("give either --join-token-file (a registered instance) or the certificate options, not both")
     clock = SystemClock()
     metrics = AgentMetrics()
+    socks: dict[str, socket.socket] = {}
     try:
         state = StateDir(state_dir)
         source: CredentialSource
@@ -102,7 +104,8 @@ def agent(
             listeners_at.append(("container", container_address, None))
         if status_address is not None:
             listeners_at.append(("status", status_address, None))
-        socks = {name: bind(name, address, hop) for name, address, hop in listeners_at}
+        for name, address, hop in listeners_at:
+            socks[name] = bind(name, address, hop)
         source.start()
         view = source.view()
         signer = (IdentitySigner(state, view.instance_id, clock.now()) if view.instance_id is not None else None)
@@ -122,6 +125,8 @@ def agent(
 
             apps["status"] = StatusApp(source, clock, metrics)
     except AgentStartError as exc:
+        for sock in socks.values():
+            sock.close()
         _fail(str(exc))
     listeners = [Listener(name, socks[name], apps[name]) for name, _, _ in listeners_at]
     for listener in listeners:

@@ -1,5 +1,7 @@
 """The container credentials endpoint (ECS task roles, EKS Pod Identity) as botocore's ``ContainerProvider`` reads
-it: who may ask, and the JSON it answers (issue 13, item 2; docs/reference/workload-credential-protocols.md §2).
+it: who may ask, and the JSON it answers (issue 13, item 2; docs/reference/workload-credential-protocols.md §2;
+AWS SDKs and Tools Reference Guide, "Container credential provider",
+https://docs.aws.amazon.com/sdkref/latest/guide/feature-container-credentials.html).
 
 A client sends ``GET`` with ``Authorization: <token>``, the token verbatim (no ``Bearer``), read from
 ``AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE``. The answer carries ``AccessKeyId``, ``SecretAccessKey``, ``Token``,

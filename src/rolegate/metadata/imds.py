@@ -36,8 +36,8 @@ __all__ = ["MAX_TOKEN_TTL", "MIN_TOKEN_TTL", "TOKEN_HEADER", "TOKEN_TTL_HEADER",
 
 TOKEN_HEADER = "x-aws-ec2-metadata-token"
 TOKEN_TTL_HEADER = "x-aws-ec2-metadata-token-ttl-seconds"
-# "The TTL can be a minimum of one second and a maximum of six hours" (EC2 User Guide, "Use the Instance Metadata
-# Service to access instance metadata", IMDSv2: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/configuring-instance-metadata-service.html).
+# The session token's TTL is one second to six hours (EC2 User Guide, "How Instance Metadata Service Version 2
+# works": https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/instance-metadata-v2-how-it-works.html).
 MIN_TOKEN_TTL = 1
 MAX_TOKEN_TTL = 21600
 TEXT = "text/plain"
