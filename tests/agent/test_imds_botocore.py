@@ -200,16 +200,59 @@ def test_the_token_path_takes_only_put(agent: LiveAgent) -> None:
     assert httpx.get(agent.imds_url + "latest/api/token", headers={TTL: "60"}, trust_env=False).status_code == 405
 
 
-def test_botocore_falls_back_to_nothing_when_imdsv1_is_off_and_the_token_is_refused(
-        no_aws: pytest.MonkeyPatch, agent: LiveAgent) -> None:
-    """A token PUT that is refused makes botocore try IMDSv1; the agent answers those GETs 401, so a client
-    behind a forwarding proxy gets no credentials (reference §1)."""
-    from botocore.utils import InstanceMetadataFetcher
+class _ForwardingProxy:
+    """An HTTP forward proxy on loopback that relays what it is sent and adds ``X-Forwarded-For``, as a proxy a
+    server-side request forgery goes through would."""
 
-    fetcher = InstanceMetadataFetcher(timeout=2, num_attempts=1, env={}, config={
-        "ec2_metadata_service_endpoint": agent.imds_url})
-    fetcher._fetch_metadata_token = lambda: None  # type: ignore[method-assign]  # as after a refused PUT
-    assert fetcher.retrieve_iam_role_credentials() == {}
+    def __init__(self) -> None:
+        import http.server
+        import threading
+
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _relay(self) -> None:
+                body = self.rfile.read(int(self.headers.get("content-length") or 0))
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "proxy-connection")}
+                got = httpx.request(self.command, self.path, headers={**headers, "X-Forwarded-For": "10.0.0.7"},
+                                    content=body, trust_env=False)
+                proxy.seen.append((self.command, got.status_code))
+                self.send_response(got.status_code)
+                self.send_header("content-length", str(len(got.content)))
+                self.end_headers()
+                self.wfile.write(got.content)
+
+            do_GET = do_PUT = _relay
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.seen: list[tuple[str, int]] = []
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_port}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_a_client_behind_a_forwarding_proxy_gets_no_credentials(no_aws: pytest.MonkeyPatch, agent: LiveAgent) -> None:
+    """botocore through a proxy (it honours HTTP_PROXY for IMDS): the token PUT carries X-Forwarded-For and is
+    refused (403), botocore falls back to IMDSv1, and with v1 off those GETs are 401 — no credentials."""
+    proxy = _ForwardingProxy()
+    try:
+        no_aws.delenv("NO_PROXY")
+        no_aws.setenv("HTTP_PROXY", proxy.url)
+        no_aws.setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", agent.imds_url)
+        no_aws.setenv("AWS_EC2_METADATA_DISABLED", "false")
+        assert boto3.session.Session(region_name="us-east-1").get_credentials() is None
+    finally:
+        proxy.close()
+    assert proxy.seen[0] == ("PUT", 403) and ("GET", 401) in proxy.seen
 
 
 def test_a_host_outside_the_platform_has_no_instance_paths(agent: LiveAgent) -> None:
