@@ -24,6 +24,7 @@ from typing import Any, Protocol
 
 import structlog
 
+from rolegate.authz.context import iso
 from rolegate.core.clock import Clock
 from rolegate.core.redaction import remember
 from rolegate.metadata.imds import MetadataView, RoleCredentials, refresh_at
@@ -127,8 +128,8 @@ class CertificateSource:
         self._held.set(MetadataView(account_id=view.account_id, region=view.region, role_name=view.role_name,
                                     role_arn=view.role_arn, credentials=creds))
         log.info("credentials refreshed", source="certificate", role=view.role_name,
-                 access_key_id=creds.access_key_id, expiration=c["expiration"],
-                 next_refresh=refresh_at(creds).isoformat())
+                 access_key_id=creds.access_key_id, expiration=iso(creds.expiration),
+                 next_refresh=iso(refresh_at(creds)))
 
 
 def instances_client(endpoint_url: str, region: str, ca_bundle: Path | None,
@@ -310,7 +311,7 @@ class InstanceSource:
             else:
                 log.info("credentials refreshed", source="instance", instance_id=view.instance_id,
                          role=view.role_name, access_key_id=creds.access_key_id,
-                         expiration=creds.expiration.isoformat())
+                         expiration=iso(creds.expiration))
 
     def _withdraw(self, reason: str) -> None:
         old = self._held.get()
@@ -350,6 +351,6 @@ class Refresher:
             creds = view.credentials
             log.warning("refresh failed; serving the credentials held until they expire",
                         error=f"{type(exc).__name__}: {exc}"[:300],
-                        serving_until=creds.expiration.isoformat() if creds else None)
+                        serving_until=iso(creds.expiration) if creds else None)
             return False
         return True

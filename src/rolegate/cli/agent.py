@@ -64,6 +64,12 @@ def agent(
     from rolegate.obs.logging import configure_logging
 
     configure_logging(log_level)
+    import logging
+
+    # One line per refresh is the agent's own; the HTTP client's per-request line and uvicorn's start/stop lines
+    # (one per listener) say nothing the agent does not, so only their warnings pass.
+    for noisy in ("httpx", "uvicorn.error"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
     if imdsv1 not in ("on", "off"):
         _fail("--imdsv1 must be on or off")
     if (container_address is None) != (container_token_file is None):
