@@ -9,6 +9,7 @@ import gzip
 import json
 import os
 import select
+import shutil
 import subprocess
 import sys
 import time
@@ -44,9 +45,10 @@ def aws_cli(server: LiveServer, home: Path, *args: str) -> subprocess.CompletedP
                           capture_output=True, text=True, timeout=60)
 
 
-@pytest.fixture
-def stopped_trail(tmp_path: Path) -> Iterator[Path]:
-    """The trail of a two-worker server after a few AWS CLI calls (one refused), stopped cleanly."""
+@pytest.fixture(scope="module")
+def served_trail(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The trail of a two-worker server after a few AWS CLI calls (two refused), stopped cleanly."""
+    tmp_path = tmp_path_factory.mktemp("served")
     srv = LiveServer(tmp_path / "data", extra_args=["--workers", "2"], env=FAST)
     srv.data_dir.mkdir()
     srv.start()
@@ -56,12 +58,19 @@ def stopped_trail(tmp_path: Path) -> Iterator[Path]:
                        "--assume-role-policy-document", TRUST).returncode == 0
         assert aws_cli(srv, tmp_path, "iam", "get-role", "--role-name", "no-such-role").returncode != 0
         time.sleep(1.5)  # past a rotation: the next calls land in other files
-        assert aws_cli(srv, tmp_path, "sts", "assume-role", "--role-arn", f"arn:aws:iam::{ACCOUNT_ID}:role/{name}",
-                       "--role-session-name", "audited").returncode == 0
+        denied = aws_cli(srv, tmp_path, "sts", "assume-role", "--role-arn", f"arn:aws:iam::{ACCOUNT_ID}:role/{name}",
+                         "--role-session-name", "audited")  # AWS refuses a root caller too
+        assert denied.returncode != 0 and "AccessDenied" in denied.stderr
         assert aws_cli(srv, tmp_path, "sts", "get-caller-identity").returncode == 0
     finally:
         srv.stop()  # a clean stop closes every open file and writes the digests owed
     yield srv.data_dir / "audit"
+
+
+@pytest.fixture
+def stopped_trail(served_trail: Path, tmp_path: Path) -> Path:
+    """A copy of the served trail, for one test to tamper with."""
+    return Path(shutil.copytree(served_trail, tmp_path / "audit"))
 
 
 def log_files(trail: Path) -> list[Path]:
@@ -155,4 +164,4 @@ def test_tail_follows_live_calls_across_a_rotation(live_trail: LiveServer, tmp_p
         assert log_files(live_trail.data_dir / "audit")  # the first call's file was delivered
     finally:
         tail.terminate()
-        tail.wait(10)
+        tail.communicate(timeout=10)  # reaps it and closes its pipes
