@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from rolegate.audit.digests import PUBLIC_KEYS_FILE, load_public_keys
+from rolegate.audit.digests import DIGEST_FIELDS, LOG_FILE_FIELDS, PUBLIC_KEYS_FILE, load_public_keys
 from rolegate.audit.files import TrailWriter, read_trail
 from rolegate.audit.sink import AuditUnavailable
 from rolegate.core.clock import FixedClock
@@ -263,6 +263,8 @@ def test_a_digest_lists_each_delivered_file_with_the_hash_of_its_uncompressed_co
                                    "hashValue": hashlib.sha256(body).hexdigest(), "hashAlgorithm": "SHA-256",
                                    "newestEventTime": "2026-03-04T05:00:02Z",
                                    "oldestEventTime": "2026-03-04T05:00:01Z"}]
+    assert list(digest) == [name for name, _ in DIGEST_FIELDS]  # the fields docs/audit.md's table names, in order
+    assert list(digest["logFiles"][0]) == [name for name, _ in LOG_FILE_FIELDS]
     assert digest["awsAccountId"] == A and digest["digestSignatureAlgorithm"] == "Ed25519"
     assert digest["digestS3Object"].startswith(f"AWSLogs/{A}/CloudTrail-Digest/us-east-1/2026/03/04/"
                                                f"{A}_CloudTrail-Digest_us-east-1_rolegate_us-east-1_")

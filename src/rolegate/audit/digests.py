@@ -39,7 +39,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from .atomic import write_atomically
 
-__all__ = ["HASH_ALGORITHM", "PUBLIC_KEYS_FILE", "SIGNATURE_ALGORITHM", "TRAIL_BUCKET", "DigestKey", "RingKeySource",
+__all__ = ["DIGEST_FIELDS", "HASH_ALGORITHM", "LOG_FILE_FIELDS", "PUBLIC_KEYS_FILE", "SIGNATURE_ALGORITHM", "TRAIL_BUCKET", "DigestKey", "RingKeySource",
            "SigningKey", "build_digest", "export_public_key", "fingerprint", "load_public_keys", "signing_key_from",
            "string_to_sign", "verify_signature", "Previous", "iso", "parse_iso"]
 
@@ -53,6 +53,35 @@ TRAIL_BUCKET = "rolegate"
 #: The exported public keys, in the trail's root.
 PUBLIC_KEYS_FILE = "public-keys.json"
 _HKDF_INFO = b"rolegate audit digest signing v1"
+
+#: (field, meaning) of a digest file, in the order rolegate writes them (``docs/audit.md`` is generated from it).
+DIGEST_FIELDS: tuple[tuple[str, str], ...] = (
+    ("awsAccountId", "the account whose log files the digest lists"),
+    ("digestStartTime", "the start of the time the digest covers: the previous digest's end (UTC)"),
+    ("digestEndTime", "its end: when the digest was written; also the time in its name"),
+    ("digestS3Bucket", f"`{TRAIL_BUCKET}` (CloudTrail's bucket; the trail's root directory has no name of its own)"),
+    ("digestS3Object", "the digest's own path under the root: a digest moved elsewhere is invalid"),
+    ("digestPublicKeyFingerprint", "the fingerprint of the public key that verifies its signature "
+                                   f"(in `{PUBLIC_KEYS_FILE}`)"),
+    ("digestSignatureAlgorithm", f"`{SIGNATURE_ALGORITHM}`; the signature itself is in `<digest>.sig`"),
+    ("newestEventTime", "the newest `eventTime` of the listed files' records (absent when none is listed)"),
+    ("oldestEventTime", "the oldest one"),
+    ("previousDigestS3Bucket", f"`{TRAIL_BUCKET}`, or `null` for a chain's first digest"),
+    ("previousDigestS3Object", "the previous digest of the chain (`null` for the first)"),
+    ("previousDigestHashValue", "the SHA-256 (hex) of the previous digest's uncompressed content"),
+    ("previousDigestHashAlgorithm", f"`{HASH_ALGORITHM}`"),
+    ("previousDigestSignature", "the previous digest's signature (hex), so the chain is signed link by link"),
+    ("logFiles", "the log files delivered since the previous digest (table below)"),
+)
+#: (field, meaning) of each ``logFiles`` entry.
+LOG_FILE_FIELDS: tuple[tuple[str, str], ...] = (
+    ("s3Bucket", f"`{TRAIL_BUCKET}`"),
+    ("s3Object", "the log file's path under the root"),
+    ("hashValue", "the SHA-256 (hex) of the file's uncompressed content, as CloudTrail hashes it"),
+    ("hashAlgorithm", f"`{HASH_ALGORITHM}`"),
+    ("newestEventTime", "the newest `eventTime` in the file"),
+    ("oldestEventTime", "the oldest"),
+)
 
 
 class DigestKey(Protocol):

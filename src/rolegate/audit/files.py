@@ -20,8 +20,8 @@ account and region. ``append`` writes a request's records (into the OS: a kill -
 sequence number; ``durable(seq)`` returns once an fsync covers it, shared with the writers waiting meanwhile
 (the group commit of ADR 0018). A failed write or fsync raises ``AuditUnavailable``.
 
-A file is closed when it reaches ``rotate_bytes`` or is ``rotate_seconds`` old (CloudTrail delivers about every
-five minutes): renamed ``….closing`` (its delivery time in the name), written compressed to its place in the
+A file is closed when it reaches ``rotate_bytes`` or is ``rotate_seconds`` old (five minutes by default, CloudTrail
+delivering a trail's files several times an hour): renamed ``….closing`` (its delivery time in the name), written compressed to its place in the
 layout (temporary file, fsync, rename, directory fsync), listed as pending for its chain's next digest, and only
 then removed. Each process holds an exclusive ``flock`` on the files it writes, so a file nobody holds was left
 by a crash: the next writer to start closes it first, nothing lost (a line torn by a power loss, never
@@ -63,8 +63,8 @@ __all__ = ["DEFAULT_ROTATE_BYTES", "DEFAULT_ROTATE_SECONDS", "DEFAULT_DIGEST_SEC
 log = logging.getLogger(__name__)
 
 DEFAULT_ROTATE_BYTES = 16 * 1024 * 1024
-DEFAULT_ROTATE_SECONDS = 300.0  # CloudTrail "typically delivers logs within an average of about 5 minutes"
-DEFAULT_DIGEST_SECONDS = 3600.0  # CloudTrail delivers a digest every hour
+DEFAULT_ROTATE_SECONDS = 300.0  # CloudTrail delivers a trail's log files several times an hour (issue 15: ~5 min)
+DEFAULT_DIGEST_SECONDS = 3600.0  # a digest "for the last hour" (CloudTrail digest file structure)
 #: The trail's name in digest file names (CloudTrail's ``…_CloudTrail-Digest_REGION_TRAILNAME_REGION_…``).
 TRAIL_NAME = "rolegate"
 OPEN_DIR = "open"

@@ -86,11 +86,11 @@ class Settings(BaseSettings):
                                     description="an open audit log file is closed (gzip'd into CloudTrail's "
                                                 "`{\"Records\": [...]}`) when it reaches this size")
     audit_rotate_seconds: float = Field(default=300.0, ge=0.5, le=86400,
-                                        description="…or when it is this old (CloudTrail delivers about every "
-                                                    "5 minutes)")
+                                        description="an open audit log file is closed when it is this old, "
+                                                    "whatever its size")
     audit_digest_seconds: float = Field(default=3600.0, ge=1, le=86400,
-                                        description="how often a signed digest lists the log files delivered "
-                                                    "since the previous one (CloudTrail: hourly)")
+                                        description="how often a signed digest file lists the audit log files "
+                                                    "delivered since the previous one (CloudTrail: hourly)")
     log_level: str = Field(default="info", description="`debug`, `info`, `warning`, `error`")
     # An operator endpoint apart from the API port (docs/adr/0033-metrics-on-an-operator-listener.md).
     metrics_address: str | None = Field(
