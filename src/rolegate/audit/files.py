@@ -45,7 +45,7 @@ import threading
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -137,6 +137,7 @@ class TrailWriter:
         self._retiring: list[_OpenFile] = []  # full, old or failed: no more appends, closed by the next tick
         self._dirty: set[_OpenFile] = set()  # appended to since their last fsync
         self._closing: list[_OpenFile] = []  # renamed ``….closing``, still locked, not yet delivered
+        self._due: dict[tuple[str, str], dt.datetime] = {}  # per chain: no digest is due before this time
         self._written = 0
         self._synced = 0
         self._closed = False
@@ -280,12 +281,17 @@ class TrailWriter:
         now = self._clock.now()
         unique = "".join(secrets.choice(_UNIQUE_ALPHABET) for _ in range(16))
         path = self._open_dir / f"{key[0]}_CloudTrail_{key[1]}_{now:%Y%m%dT%H%MZ}_{unique}.jsonl"
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_EXCL, 0o600)
+        # Locked under a name recovery ignores, then given its name: no other process's recovery can take it
+        # between its creation and its lock.
+        hidden = path.with_name("." + path.name)
+        fd = os.open(hidden, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_EXCL, 0o600)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # ours while it exists: no recovery takes it
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # ours while it exists
+            os.rename(hidden, path)
             fsync_dir(self._open_dir)  # the new name itself survives a power loss
         except OSError:
             os.close(fd)
+            hidden.unlink(missing_ok=True)
             path.unlink(missing_ok=True)
             raise
         opened = _OpenFile(key[0], key[1], path, fd, now)
@@ -359,9 +365,12 @@ class TrailWriter:
 
     # --- chains ------------------------------------------------------------------------------------------------
 
+    def _chain_lock(self, account: str, region: str) -> AbstractContextManager[None]:
+        return self._flock(f"{account}_{region}.lock")
+
     @contextmanager
-    def _chain_lock(self, account: str, region: str) -> Iterator[None]:
-        fd = os.open(self._state_dir / f"{account}_{region}.lock", os.O_WRONLY | os.O_CREAT, 0o600)
+    def _flock(self, name: str) -> Iterator[None]:
+        fd = os.open(self._state_dir / name, os.O_WRONLY | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)  # across the worker processes sharing the root
             yield
@@ -387,8 +396,13 @@ class TrailWriter:
 
     def _write_digest(self, account: str, region: str, force: bool) -> None:
         pending_path = self._state_dir / f"{account}_{region}.pending"
+        due = self._due.get((account, region))
+        if not force and due is not None and self._clock.now() < due:
+            return  # known not due: no lock taken, no digest read, until then
         with self._chain_lock(account, region):
             entries = _read_pending(pending_path)
+            if not entries:
+                return  # nothing delivered since the last digest: no digest (the next one still links to it)
             head = chain_head(self.root, account, region)
             if head is not None:  # a crash after the digest, before the pending list was emptied
                 entries = [e for e in entries if e["s3Object"] not in head[1]]
@@ -400,10 +414,13 @@ class TrailWriter:
             first_added = min(parse_iso(e["_added"]) for e in entries)
             since = head[0].end_time if head is not None else first_added
             if not force and now - since < self._digest_after:
+                self._due[(account, region)] = since + self._digest_after
                 return
+            self._due.pop((account, region), None)
             end = now if head is None or now > head[0].end_time else head[0].end_time + dt.timedelta(seconds=1)
             key = signing_key_from(self._keys.primary())
-            export_public_key(self.root / PUBLIC_KEYS_FILE, key, now)
+            with self._flock("public-keys.lock"):  # one file for every chain: read, add, write under one lock
+                export_public_key(self.root / PUBLIC_KEYS_FILE, key, now)
             obj = digest_object(account, region, end)
             files = [{k: v for k, v in e.items() if not k.startswith("_")} for e in entries]
             previous = head[0] if head is not None else None

@@ -140,8 +140,10 @@ def build_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         except Exception:
             log.warning("could not write service last accessed data at shutdown", exc_info=True)
 
-    app = Starlette(routes=routes, on_shutdown=[write_service_access, runtime.bookkeeping.close, runtime.store.close,
-                                                 *([audit.sink.close] if audit is not None else [])])
+    # The audit trail closes before the store: its last digests are signed with a key read from the key ring.
+    app = Starlette(routes=routes, on_shutdown=[write_service_access, runtime.bookkeeping.close,
+                                                 *([audit.sink.close] if audit is not None else []),
+                                                 runtime.store.close])
     app.state.runtime = runtime
     app.state.endpoint = endpoint  # for in-process benchmarks (bench/authz_bench.py)
     return app
