@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -305,3 +306,17 @@ def test_a_rotated_key_ring_key_is_exported_beside_the_old_one(tmp_path: Path) -
     assert {old["digestPublicKeyFingerprint"], new["digestPublicKeyFingerprint"]} == set(
         load_public_keys(tmp_path / PUBLIC_KEYS_FILE))
     trail.close()
+
+
+def test_everything_the_trail_writes_is_its_owners_alone_whatever_the_umask(tmp_path: Path) -> None:
+    old = os.umask(0o002)
+    try:
+        trail = writer(tmp_path / "audit", FixedClock(START))
+        trail.append([record(1)])
+        trail.close()
+    finally:
+        os.umask(old)
+    paths = [tmp_path / "audit", *(tmp_path / "audit").rglob("*")]
+    modes = {str(p.relative_to(tmp_path)): stat.S_IMODE(p.stat().st_mode) for p in paths}
+    assert len(modes) > 15  # the layout's directories, a log file, a digest, its signature, the keys, the state
+    assert {p: m for p, m in modes.items() if m != (0o700 if (tmp_path / p).is_dir() else 0o600)} == {}

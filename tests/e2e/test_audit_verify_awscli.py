@@ -165,3 +165,27 @@ def test_tail_follows_live_calls_across_a_rotation(live_trail: LiveServer, tmp_p
     finally:
         tail.terminate()
         tail.communicate(timeout=10)  # reaps it and closes its pipes
+
+
+def test_a_killed_servers_open_files_are_closed_at_restart_and_the_trail_verifies(tmp_path: Path) -> None:
+    srv = LiveServer(tmp_path / "data", env={"ROLEGATE_AUDIT": "true"})  # default rotation: files stay open
+    srv.data_dir.mkdir()
+    srv.start()
+    names = [f"killed-{uuid.uuid4().hex[:8]}" for _ in range(3)]
+    try:
+        for name in names:  # each acknowledged only once its record was fsync'd
+            assert aws_cli(srv, tmp_path, "iam", "create-role", "--role-name", name,
+                           "--assume-role-policy-document", TRUST).returncode == 0
+        trail = srv.data_dir / "audit"
+        assert list((trail / "open").glob("*.jsonl")) and not log_files(trail)
+        srv.kill()
+        srv.start()  # the new process closes what the killed one left open before it serves
+        assert list((trail / "open").iterdir()) == [] and len(log_files(trail)) == 1
+    finally:
+        srv.stop()
+    created = [r["requestParameters"]["roleName"] for f in log_files(trail)
+               for r in json.loads(gzip.decompress(f.read_bytes()))["Records"] if r["eventName"] == "CreateRole"]
+    assert created == names
+    proc = rolegate("audit", "verify", str(trail))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "1/1 log files valid" in proc.stdout

@@ -9,12 +9,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["fsync_dir", "write_atomically"]
+__all__ = ["fsync_dir", "make_private_dir", "write_atomically"]
 
 
 def write_atomically(path: Path, data: bytes) -> None:
     """``path`` holds ``data``, whole, on disk; on an error (a full disk) it holds what it held before."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    make_private_dir(path.parent)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
@@ -38,3 +38,15 @@ def fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def make_private_dir(path: Path) -> None:
+    """``path`` and every parent it lacks, each 0700 (``mkdir(parents=True)`` gives the parents the umask's mode:
+    the trail's directory names say which accounts called, and when)."""
+    if path.is_dir():
+        return
+    make_private_dir(path.parent)
+    try:
+        path.mkdir(mode=0o700)
+    except FileExistsError:
+        pass  # another worker made it meanwhile

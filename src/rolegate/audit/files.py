@@ -52,7 +52,7 @@ from typing import Any, BinaryIO
 
 from rolegate.core.clock import Clock
 
-from .atomic import fsync_dir, write_atomically
+from .atomic import fsync_dir, make_private_dir, write_atomically
 from .digests import (HASH_ALGORITHM, PUBLIC_KEYS_FILE, SIGNATURE_ALGORITHM, TRAIL_BUCKET, Previous, RingKeySource,
                       build_digest, export_public_key, iso, parse_iso, signing_key_from, string_to_sign)
 from .sink import AuditStats, AuditUnavailable
@@ -122,7 +122,7 @@ class TrailWriter:
         self._open_dir = root / OPEN_DIR
         self._state_dir = root / STATE_DIR
         for d in (root, self._open_dir, self._state_dir):
-            d.mkdir(parents=True, exist_ok=True, mode=0o700)
+            make_private_dir(d)
         self._keys = keys
         self._clock = clock
         self._default_account = default_account_id
