@@ -12,6 +12,7 @@ import os
 import re
 import stat
 import subprocess
+import threading
 import sys
 from pathlib import Path
 from typing import Any
@@ -320,3 +321,35 @@ def test_everything_the_trail_writes_is_its_owners_alone_whatever_the_umask(tmp_
     modes = {str(p.relative_to(tmp_path)): stat.S_IMODE(p.stat().st_mode) for p in paths}
     assert len(modes) > 15  # the layout's directories, a log file, a digest, its signature, the keys, the state
     assert {p: m for p, m in modes.items() if m != (0o700 if (tmp_path / p).is_dir() else 0o600)} == {}
+
+
+def test_concurrent_writers_and_rotations_lose_and_repeat_no_record(tmp_path: Path) -> None:
+    trail = writer(tmp_path, FixedClock(START), rotate_bytes=2000)
+    stop = threading.Event()
+    failures: list[BaseException] = []
+
+    def write(worker: int) -> None:
+        try:
+            for n in range(150):
+                trail.durable(trail.append([record(n, account=(A, B)[n % 2], eventID=f"{worker}-{n}")]))
+        except BaseException as exc:  # pragma: no cover - what the assertion below reports
+            failures.append(exc)
+
+    def rotate() -> None:
+        while not stop.is_set():
+            trail.tick(force=True)
+
+    rotator = threading.Thread(target=rotate)
+    rotator.start()
+    writers = [threading.Thread(target=write, args=(w,)) for w in range(6)]
+    for t in writers:
+        t.start()
+    for t in writers:
+        t.join()
+    stop.set()
+    rotator.join()
+    trail.close()
+    assert failures == []
+    ids = [r["eventID"] for r in read_trail(tmp_path)]
+    assert sorted(ids) == sorted(f"{w}-{n}" for w in range(6) for n in range(150))
+    assert len(closed_files(tmp_path)) > 10

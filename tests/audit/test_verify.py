@@ -17,7 +17,10 @@ from rolegate.audit.digests import PUBLIC_KEYS_FILE, load_public_keys, string_to
 from rolegate.audit.files import TrailWriter
 from rolegate.audit.verify import Report, verify_trail
 from rolegate.core.clock import FixedClock
+from rolegate.store.sql import SqlStore
+from rolegate.sts.keyring import MAX_SESSION_SECONDS, KeyRing
 from tests.audit.test_files import START, Ring, closed_files, record
+from tests.iam.conftest import store  # noqa: F401  (a real SQLite store, migrated)
 
 FAR_PAST = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
 FAR_FUTURE = dt.datetime(2100, 1, 1, tzinfo=dt.timezone.utc)
@@ -187,3 +190,26 @@ def test_the_signing_string_is_the_aws_clis(trail: Path) -> None:
     first = json.loads(gzip.decompress(digest_paths(trail)[0].read_bytes()))
     assert first["previousDigestSignature"] is None
     assert string_to_sign(first["digestEndTime"], "rolegate", first["digestS3Object"], b"", None).endswith(b"\nnull")
+
+
+def test_digests_signed_before_the_key_ring_dropped_their_key_still_verify(tmp_path: Path, store: SqlStore) -> None:
+    clock = FixedClock(START)
+    ring = KeyRing(store, clock)  # the real key ring, its keys sealed in the real store
+    writer = TrailWriter(tmp_path / "audit", keys=ring, clock=clock, default_account_id="123456789012",
+                         tick_seconds=None)
+    writer.append([record(1)])
+    writer.tick(force=True)
+    first_key = ring.primary().key_id_hex
+    ring.rotate()
+    clock.advance(MAX_SESSION_SECONDS + 3600)  # past the grace of the superseded key...
+    ring.rotate()  # ...which this rotation deletes from the ring
+    assert first_key not in {r.key_id for r in ring.records()}
+    writer.append([record(2)])
+    writer.tick(force=True)
+    writer.close()
+    report = verify_trail(tmp_path / "audit", load_public_keys(tmp_path / "audit" / PUBLIC_KEYS_FILE), FAR_PAST,
+                          FAR_FUTURE)
+    assert report.ok and report.digests_valid == 2, report.problems
+    fingerprints = {json.loads(gzip.decompress(p.read_bytes()))["digestPublicKeyFingerprint"]
+                    for p in digest_paths(tmp_path / "audit")}
+    assert len(fingerprints) == 2  # signed by two keys, the first no longer in the ring
