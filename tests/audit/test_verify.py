@@ -85,6 +85,7 @@ def test_one_byte_changed_in_the_compressed_bytes_is_found(trail: Path) -> None:
     (trail / name).write_bytes(bytes(raw))
     [problem] = verify(trail).problems
     assert problem.startswith(f"Log file\t{name}\tINVALID: ")
+    (trail / name).unlink()  # the suite's last test scans every audit file left: it reads gzip, not damage
 
 
 def test_a_removed_log_file_is_found(trail: Path) -> None:
