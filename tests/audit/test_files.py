@@ -353,3 +353,15 @@ def test_concurrent_writers_and_rotations_lose_and_repeat_no_record(tmp_path: Pa
     ids = [r["eventID"] for r in read_trail(tmp_path)]
     assert sorted(ids) == sorted(f"{w}-{n}" for w in range(6) for n in range(150))
     assert len(closed_files(tmp_path)) > 10
+
+
+def test_a_file_created_but_never_named_by_a_crashed_process_is_removed_at_start_and_a_fresh_one_kept(tmp_path: Path) -> None:
+    (tmp_path / "open").mkdir()
+    never = tmp_path / "open" / f".{A}_CloudTrail_us-east-1_20260101T0000Z_{'b' * 16}.jsonl"
+    never.write_bytes(b"")
+    young = never.with_name(never.name.replace("b" * 16, "c" * 16))
+    young.write_bytes(b"")  # a sibling process naming its new file this very moment
+    os.utime(never, (0, 0))
+    trail = writer(tmp_path, FixedClock(START))
+    assert not never.exists() and young.exists()
+    trail.close()

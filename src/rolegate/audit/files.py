@@ -46,7 +46,7 @@ import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -102,13 +102,6 @@ class _OpenFile:
     opened: dt.datetime
     size: int = 0
     last_seq: int = 0
-
-
-@dataclass
-class _Chain:
-    account: str
-    region: str
-    pending: list[dict[str, Any]] = field(default_factory=list)
 
 
 class TrailWriter:
@@ -240,6 +233,8 @@ class TrailWriter:
         for path in sorted(self._open_dir.iterdir()):
             match = _OPEN_NAME.match(path.name)
             if match is None:
+                if path.name.startswith(".") and _OPEN_NAME.match(path.name[1:]) and _abandoned(path):
+                    path.unlink(missing_ok=True)  # created, never named, never written: a crash in ``_file_for``
                 continue
             try:
                 fd = os.open(path, os.O_RDONLY)
@@ -286,7 +281,7 @@ class TrailWriter:
         hidden = path.with_name("." + path.name)
         fd = os.open(hidden, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_EXCL, 0o600)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # ours while it exists
+            fcntl.flock(fd, fcntl.LOCK_EX)  # ours while it exists (waits out a recovery's probe, never long)
             os.rename(hidden, path)
             fsync_dir(self._open_dir)  # the new name itself survives a power loss
         except OSError:
@@ -434,6 +429,24 @@ class TrailWriter:
                 {"signature": signature, "signature-algorithm": SIGNATURE_ALGORITHM}).encode())
             write_atomically(self.root / obj, gzip.compress(data, mtime=0))
             write_atomically(pending_path, b"")
+
+
+def _abandoned(path: Path) -> bool:
+    """Whether ``path`` is a minute old and no process holds its lock (a sibling naming its new file takes
+    microseconds, and waits for this probe's lock rather than failing)."""
+    try:
+        if time.time() - path.stat().st_mtime < 60:
+            return False
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)
 
 
 def _read_pending(path: Path) -> list[dict[str, Any]]:
