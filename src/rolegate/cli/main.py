@@ -1,5 +1,5 @@
 """``rolegate`` commands: ``serve``, ``account create|list``, ``policy eval|validate``, ``keys rotate|list``,
-``role revoke-sessions``, ``audit verify|tail``, ``version``."""
+``role revoke-sessions``, ``audit verify|tail``, ``credential-process``, ``agent``, ``version``."""
 
 from __future__ import annotations
 
@@ -40,6 +40,10 @@ except ImportError:  # pragma: no cover
 from .credential_process import credential_process  # noqa: E402  (its own module: the agent's mode merges beside it)
 
 app.command("credential-process")(credential_process)
+
+from .agent import agent  # noqa: E402
+
+app.command("agent")(agent)
 
 DataDir = Annotated[Optional[Path], typer.Option("--data-dir", help="Where the database and keys live.")]
 ConfigFile = Annotated[Optional[Path], typer.Option("--config", help="A TOML file of settings.")]
