@@ -9,7 +9,7 @@ import ssl
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +29,34 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def wait_until_ready(proc: subprocess.Popen[bytes], probe: Callable[[], httpx.Response], log: Callable[[], str],
+                     what: str, seconds: float = 30) -> None:
+    """Return once ``probe`` answers 200; RuntimeError with ``log()`` if ``proc`` exits or time runs out."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{what} exited early ({proc.returncode}):\n{log()}")
+        try:
+            if probe().status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"{what} did not become ready:\n{log()}")
+
+
+def stop_process(proc: subprocess.Popen[bytes] | None, sig: int = signal.SIGTERM) -> int | None:
+    """Send ``sig`` to ``proc`` if it still runs and wait for it (killed if not gone after 10 s); its exit status."""
+    if proc and proc.poll() is None:
+        proc.send_signal(sig)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+    return proc.returncode if proc else None
 
 
 @dataclass
@@ -65,18 +93,9 @@ class LiveServer:
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env,
                                          preexec_fn=self._limit_open_files if self.open_files else None)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"rolegate exited early:\n{self.log()}")
-            try:
-                verify = ssl.create_default_context(cafile=str(self.ca_bundle)) if self.ca_bundle else True
-                if httpx.get(self.url + "/readyz", timeout=1, verify=verify).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.05)
-        raise RuntimeError(f"rolegate did not become ready:\n{self.log()}")
+        verify = ssl.create_default_context(cafile=str(self.ca_bundle)) if self.ca_bundle else True
+        wait_until_ready(self.proc, lambda: httpx.get(self.url + "/readyz", timeout=1, verify=verify), self.log,
+                         "rolegate")
 
     def _limit_open_files(self) -> None:
         import resource
@@ -88,13 +107,7 @@ class LiveServer:
         return self.log_path.read_text(errors="replace") if self.log_path else ""
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
+        stop_process(self.proc, sig)
         self.proc = None
 
     def kill(self) -> None:

@@ -7,6 +7,7 @@ all; starting a multi-worker server is the slowest set-up in the suite after the
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -23,11 +24,9 @@ def two_workers(tmp_path_factory: pytest.TempPathFactory,
     srv.stop()
 
 
-@pytest.fixture(scope="session")
-def tls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """A server speaking HTTPS with a certificate for 127.0.0.1 from a CA of its own (``tls.ca_bundle``), as
-    IAM Roles Anywhere's clients require."""
-    d = tmp_path_factory.mktemp("rolegate-tls")
+def tls_server(d: Path) -> LiveServer:
+    """A started server in ``d`` speaking HTTPS with a certificate for 127.0.0.1 from a CA of its own
+    (``ca_bundle``), as IAM Roles Anywhere's clients require."""
     ca, ca_key = root_ca("rolegate TLS CA")
     cert, k = server_certificate(ca, ca_key)
     (d / "ca.pem").write_text(pem(ca))
@@ -37,5 +36,12 @@ def tls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     srv = LiveServer(d / "data", extra_args=["--tls-cert-file", str(d / "server.pem"),
                                              "--tls-key-file", str(d / "server.key")], ca_bundle=d / "ca.pem")
     srv.start()
+    return srv
+
+
+@pytest.fixture(scope="session")
+def tls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A server speaking HTTPS (``tls_server``), shared by the session."""
+    srv = tls_server(tmp_path_factory.mktemp("rolegate-tls"))
     yield srv
     srv.stop()

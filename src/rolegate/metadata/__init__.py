@@ -1,2 +1,3 @@
-"""Instance-metadata and container credential endpoints, and the node agent that serves them. Rules, not
-HTTP or SQL. So far: instance ids and join tokens (``join_tokens``); the rest of issue 13 is not written yet."""
+"""Instance-metadata and container credential rules, for the node agent (``rolegate.agent``) that serves them.
+Rules, not HTTP or SQL: instance ids and join tokens (``join_tokens``), IMDSv2 tokens, paths and documents
+(``imds``), the container credentials endpoint (``container``)."""
