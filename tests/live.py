@@ -15,7 +15,10 @@ from pathlib import Path
 
 import boto3
 import botocore.config
+import botocore.session
 import httpx
+
+from rolegate.wire.models import MODEL_DIR
 
 ROOT_KEY_ID = "AKIAIOSFODNN7EXAMPLE"
 ROOT_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
@@ -112,7 +115,10 @@ class LiveServer:
 
     def client(self, service: str = "iam", *, key_id: str = ROOT_KEY_ID, secret: str = ROOT_SECRET,
                token: str | None = None, region: str = "us-east-1"):  # type: ignore[no-untyped-def]
-        return boto3.session.Session().client(
+        core = botocore.session.Session()
+        # rolegate's own models (rolegate-instances …) are found as clients find them: on the loader's path.
+        core.get_component("data_loader").search_paths.append(str(MODEL_DIR))
+        return boto3.session.Session(botocore_session=core).client(
             service, endpoint_url=self.url, region_name=region, aws_access_key_id=key_id,
             aws_secret_access_key=secret, aws_session_token=token,
             verify=str(self.ca_bundle) if self.ca_bundle else None,

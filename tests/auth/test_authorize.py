@@ -5,6 +5,7 @@ Domain services on a real SQLite store; the ``Authorizer`` is asked exactly what
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from collections.abc import Iterator
@@ -13,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from rolegate.authz import Authorizer, Caller, RequestContext, RequestMeta, root_caller
+from rolegate.authz import Authorizer, Caller, RequestContext, RequestMeta, root_caller, session_caller
 from rolegate.authz.operations import Resource
 from rolegate.core.clock import FixedClock
 from rolegate.core.errors import AccessDenied
@@ -452,3 +453,42 @@ def test_decide_cross_account_needs_the_callers_own_allow_too(world: World) -> N
     assert not world.decide(alice, "sts:AssumeRole", role, "999988887777", trust, "trust").is_allowed
     world.users.put_user_policy(world.req(ACCT), "alice", "p", doc(allow("sts:AssumeRole", role)))
     assert world.decide(alice, "sts:AssumeRole", role, "999988887777", trust, "trust").is_allowed
+
+
+def _instance_caller() -> Caller:
+    now = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    instance_id = "i-0123456789abcdef0"
+    claims = SessionClaims(kind="Instance", account_id=ACCT, access_key_id="ASIAEXAMPLEINSTANCE1", issued_at=now,
+                           expires_at=now + dt.timedelta(hours=24), principal_id=instance_id,
+                           principal_arn=f"arn:aws:ec2:us-east-1:{ACCT}:instance/{instance_id}",
+                           principal_name=instance_id, generation=1)
+    return session_caller(claims, "us-east-1")
+
+
+def _authorize_instances(world: World, caller: Caller, op: str, params: dict[str, Any]) -> None:
+    world.authz.authorize(caller, "rolegate-instances", op, params, world.authz.request(caller, "req"))
+
+
+def test_an_instance_credential_calls_its_two_operations_and_nothing_else(world: World) -> None:
+    instance = _instance_caller()
+    _authorize_instances(world, instance, "GetInstanceRoleCredentials", {})
+    _authorize_instances(world, instance, "RotateInstanceCredential", {})
+    for service, op in (("sts", "GetCallerIdentity"), ("iam", "ListRoles"), ("rolegate-instances", "ListInstances"),
+                        ("ec2", "DescribeIamInstanceProfileAssociations")):
+        with pytest.raises(AccessDenied, match="instance credentials cannot call this API"):
+            world.authz.authorize(instance, service, op, {}, world.authz.request(instance, "req"))
+
+
+def test_only_an_instance_credential_calls_the_instance_operations(world: World) -> None:
+    admin = world.user("admin", allow("*"))
+    with pytest.raises(AccessDenied, match="only an instance credential can call this API"):
+        _authorize_instances(world, admin, "GetInstanceRoleCredentials", {})
+
+
+def test_registering_is_authorized_on_every_instance_of_the_region(world: World) -> None:
+    scoped = world.user("scoped", allow("rolegate-instances:RegisterInstance",
+                                        f"arn:aws:rolegate-instances:eu-west-1:{ACCT}:instance/*"))
+    with pytest.raises(AccessDenied, match=f"on resource: arn:aws:rolegate-instances:us-east-1:{ACCT}:instance/\\*"):
+        _authorize_instances(world, scoped, "RegisterInstance", {"InstanceProfileName": "web"})
+    in_region = dataclasses.replace(scoped, region="eu-west-1")  # signed for eu-west-1
+    _authorize_instances(world, in_region, "RegisterInstance", {"InstanceProfileName": "web"})

@@ -1,4 +1,5 @@
-"""Every implemented IAM, STS and Roles Anywhere operation, authorized twice against a live server through boto3.
+"""Every implemented IAM, STS, Roles Anywhere and registered-instance operation, authorized twice against a live
+server through boto3.
 
 Once as a user whose only policy allows exactly that operation's action on that operation's resource (the
 ARN written out here by hand, from the Service Authorization Reference — not computed by rolegate), and once
@@ -293,26 +294,39 @@ MATRIX: dict[str, tuple[dict[str, Any], str]] = {
     "DisableCrl": ({"crlId": CRL_ID}, CRL_ARN),
     "ListSubjects": ({}, "*"),
     "GetSubject": ({"subjectId": SUBJECT_ID}, f"arn:aws:rolesanywhere:us-east-1:{ACCT}:subject/{SUBJECT_ID}"),
+    # rolegate's registered instances (docs/adr/0038-registered-instances.md): a namespace of rolegate's own,
+    # regional like EC2's; registering acts on every instance (instance/*), as RunInstances does, and passes the
+    # profile's role (AddRoleToInstanceProfile above put ROLE in it) to EC2.
+    "RegisterInstance": ({"InstanceProfileName": PROFILE}, f"arn:aws:rolegate-instances:us-east-1:{ACCT}:instance/*"),
+    "ListInstances": ({}, "*"),
+    "DeregisterInstance": ({"InstanceId": "i-0000000000000000a"},
+                           f"arn:aws:rolegate-instances:us-east-1:{ACCT}:instance/i-0000000000000000a"),
 }
 # Operations AWS lets any authenticated caller perform (STS API reference; IAM User Guide).
 ALWAYS_ALLOWED: dict[str, dict[str, Any]] = {"GetCallerIdentity": {}, "GetSessionToken": {}}
 # Extra actions AWS requires for the operation besides its own (Service Authorization Reference).
 ALSO_NEEDS = {"AddRoleToInstanceProfile": [("iam:PassRole", ROLE_ARN)],
               # Naming a role in a profile hands it to Roles Anywhere (dependent action iam:PassRole).
-              "CreateProfile": [("iam:PassRole", ROLE_ARN)]}
+              "CreateProfile": [("iam:PassRole", ROLE_ARN)],
+              "RegisterInstance": [("iam:PassRole", ROLE_ARN)]}
 TRUST_DECIDED = {"AssumeRole"}
 # Signed without an access key (AssumeRoleWithSAML/WebIdentity) or with a certificate's key (CreateSession).
-UNSIGNED = {"AssumeRoleWithSAML", "AssumeRoleWithWebIdentity", "CreateSession"}
+UNSIGNED = {"AssumeRoleWithSAML", "AssumeRoleWithWebIdentity", "CreateSession", "JoinInstance"}
+# Signed with an instance credential, which no policy decides: a test of their own below.
+INSTANCE_SIGNED = {"RotateInstanceCredential", "GetInstanceRoleCredentials"}
 # Their resource depends on the call (the key's owner; the caller itself): tests of their own below.
 OWN_TEST = {"GetAccessKeyLastUsed", "ChangePassword"}
 STS_OPS = {"GetCallerIdentity", "GetSessionToken", "GetFederationToken", "GetAccessKeyInfo",
            "DecodeAuthorizationMessage", "AssumeRole"}
 ROLES_ANYWHERE_OPS = {name for service, name in HANDLERS if service == "rolesanywhere"}
+INSTANCE_OPS = {name for service, name in HANDLERS if service == "rolegate-instances"}
 # rest-json services spell the denial with the Exception suffix (their models' AccessDeniedException).
 DENIED = ("AccessDenied", "AccessDeniedException")
 
 
 def _service(op: str) -> str:
+    if op in INSTANCE_OPS:
+        return "rolegate-instances"
     return "sts" if op in STS_OPS else "rolesanywhere" if op in ROLES_ANYWHERE_OPS else "iam"
 
 
@@ -323,7 +337,7 @@ class Principal:
         self.name = name
         self.arn = f"arn:aws:iam::{ACCT}:user/{name}"
         self.clients = {svc: server.client(svc, key_id=key["AccessKeyId"], secret=key["SecretAccessKey"])
-                        for svc in ("iam", "sts", "rolesanywhere")}
+                        for svc in ("iam", "sts", "rolesanywhere", "rolegate-instances")}
 
     def call(self, op: str, params: dict[str, Any]) -> ClientError | None:
         client = self.clients[_service(op)]
@@ -356,7 +370,7 @@ def _code(err: ClientError | None) -> str | None:
 
 
 def test_every_implemented_operation_is_in_the_matrix() -> None:
-    covered = set(MATRIX) | set(ALWAYS_ALLOWED) | TRUST_DECIDED | UNSIGNED | OWN_TEST
+    covered = set(MATRIX) | set(ALWAYS_ALLOWED) | TRUST_DECIDED | UNSIGNED | OWN_TEST | INSTANCE_SIGNED
     assert sorted({name for _, name in HANDLERS} - covered) == []
 
 
@@ -426,3 +440,14 @@ def test_change_password_is_authorized_on_the_calling_user(principals: tuple[Any
     assert refused is not None and refused.response["Error"]["Message"] == (
         f"User: {denied.arn} is not authorized to perform: iam:ChangePassword on resource: {denied.arn} "
         "because no identity-based policy allows the iam:ChangePassword action")
+
+
+def test_instance_credential_operations_refuse_every_other_caller(principals: tuple[Any, Principal, Principal]) -> None:
+    iam, allowed, _ = principals
+    iam.put_user_policy(UserName=allowed.name, PolicyName="only", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+    for op in sorted(INSTANCE_SIGNED & {name for _, name in HANDLERS}):
+        refused = allowed.call(op, {})
+        assert refused is not None and refused.response["Error"]["Message"] == (
+            f"User: {allowed.arn} is not authorized to perform: rolegate-instances:{op} because only an instance "
+            "credential can call this API"), op

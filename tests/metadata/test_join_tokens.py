@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from rolegate.core.errors import ClientError
+from rolegate.core.redaction import known_secrets, request_scope
 from rolegate.metadata.join_tokens import (
     DEFAULT_JOIN_TOKEN_TTL,
     InvalidJoinToken,
@@ -58,3 +59,9 @@ def test_an_unknown_token_is_refused() -> None:
 def test_ttl_out_of_range_is_refused(ttl: dt.timedelta) -> None:
     with pytest.raises(ClientError):
         issue_join_token(T0, ttl)
+
+
+def test_an_issued_token_can_never_reach_a_log_line() -> None:
+    with request_scope(set()):
+        token, _ = issue_join_token(T0)
+        assert token in known_secrets()

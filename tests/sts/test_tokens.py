@@ -12,7 +12,7 @@ from rolegate.core.clock import FixedClock
 from rolegate.core.errors import ExpiredToken, InvalidClientTokenId
 from rolegate.store.sql import SqlStore
 from rolegate.sts.keyring import KeyRing
-from rolegate.sts.tokens import ASSUMED_ROLE, SessionClaims, SessionCodec
+from rolegate.sts.tokens import ASSUMED_ROLE, INSTANCE, SessionClaims, SessionCodec
 
 from .conftest import ACCOUNT, START
 
@@ -25,7 +25,8 @@ def _claims(**changes: object) -> SessionClaims:
                 session_name="ci-42", policy='{"Version":"2012-10-17","Statement":[]}',
                 policy_arns=("arn:aws:iam::aws:policy/ReadOnlyAccess",), tags=(("team", "red"), ("env", "prod")),
                 transitive_tag_keys=("team",), source_identity="alice", mfa_authenticated_at=START, chained=True,
-                federated_provider=f"arn:aws:iam::{ACCOUNT}:oidc-provider/idp.example.com")
+                federated_provider=f"arn:aws:iam::{ACCOUNT}:oidc-provider/idp.example.com",
+                source_instance_arn=f"arn:aws:ec2:us-east-1:{ACCOUNT}:instance/i-0123456789abcdef0")
     base.update(changes)
     return SessionClaims(**base)  # type: ignore[arg-type]
 
@@ -36,6 +37,16 @@ def test_claims_survive_a_round_trip(codec: SessionCodec) -> None:
     opened, secret = codec.open(sealed.session_token, claims.access_key_id)
     assert opened == claims
     assert secret == sealed.secret_access_key
+
+
+def test_an_instance_credential_keeps_its_kind_and_generation(codec: SessionCodec) -> None:
+    arn = f"arn:aws:ec2:eu-west-1:{ACCOUNT}:instance/i-0123456789abcdef0"
+    claims = _claims(kind=INSTANCE, principal_id="i-0123456789abcdef0", principal_arn=arn,
+                     principal_name="i-0123456789abcdef0", session_name="", policy=None, policy_arns=(), tags=(),
+                     transitive_tag_keys=(), source_identity=None, mfa_authenticated_at=None, chained=False,
+                     federated_provider=None, source_instance_arn=None, generation=7)
+    opened, _ = codec.open(codec.seal(claims).session_token, claims.access_key_id)
+    assert opened == claims and opened.arn == arn and opened.generation == 7
 
 
 def test_session_arn_and_user_id_are_the_assumed_role_forms(codec: SessionCodec) -> None:

@@ -18,7 +18,8 @@ def _noop(ctx: HandlerContext, p: dict[str, Any]) -> None:
 def test_unsigned_operations_come_from_the_model() -> None:
     catalog = default_catalog()
     unsigned = sorted(key for key, ref in catalog.operations.items() if is_unsigned(ref.operation))
-    assert unsigned == [("sts", "AssumeRoleWithSAML"), ("sts", "AssumeRoleWithWebIdentity")]
+    assert unsigned == [("rolegate-instances", "JoinInstance"), ("sts", "AssumeRoleWithSAML"),
+                        ("sts", "AssumeRoleWithWebIdentity")]
 
 
 def test_every_implemented_operation_is_in_the_table_with_its_auth_type() -> None:

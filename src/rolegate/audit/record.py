@@ -66,8 +66,10 @@ FIELDS: tuple[tuple[str, str], ...] = (
 
 #: (field, meaning) of ``userIdentity``.
 USER_IDENTITY_FIELDS: tuple[tuple[str, str], ...] = (
-    ("type", "`Root`, `IAMUser`, `AssumedRole`, `FederatedUser`, `WebIdentityUser`, `SAMLUser` or `AWSService`"),
-    ("principalId", "the account id (root), user id (`AIDA…`), or `<role id>:<session name>`"),
+    ("type", "`Root`, `IAMUser`, `AssumedRole`, `FederatedUser`, `WebIdentityUser`, `SAMLUser` or `AWSService`; "
+             "rolegate's own `Instance` for a registered instance's instance credential "
+             "(docs/adr/0038-registered-instances.md)"),
+    ("principalId", "the account id (root), user id (`AIDA…`), `<role id>:<session name>`, or the instance id"),
     ("arn", "the caller's ARN"),
     ("accountId", "the caller's account"),
     ("accessKeyId", "the access key the request was signed with"),
@@ -177,7 +179,8 @@ def user_identity(caller: Caller | None, operation: str, params: Mapping[str, An
         found["accessKeyId"] = caller.access_key_id
     claims = caller.session
     if claims is not None:
-        issuer_type = {"AssumedRole": "Role", "FederatedUser": "IAMUser", "User": "IAMUser"}.get(claims.kind, "Root")
+        issuer_type = {"AssumedRole": "Role", "FederatedUser": "IAMUser", "User": "IAMUser",
+                       "Instance": "Instance"}.get(claims.kind, "Root")
         issuer = {"type": issuer_type, "principalId": claims.principal_id, "arn": claims.principal_arn,
                   "accountId": claims.account_id}
         if claims.principal_name:
@@ -197,8 +200,8 @@ def user_identity(caller: Caller | None, operation: str, params: Mapping[str, An
 def _session_type(caller: Caller) -> str:
     if caller.principal_type == "AssumedRole":
         return "AssumedRole"
-    if caller.principal_type == "FederatedUser":
-        return "FederatedUser"
+    if caller.principal_type in ("FederatedUser", "Instance"):
+        return caller.principal_type
     return "Root" if caller.principal_type == "Account" else "IAMUser"
 
 

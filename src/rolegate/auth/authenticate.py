@@ -7,7 +7,10 @@ or its owner moves its account's generation, so the next request anywhere sees i
 costs one stamp read instead of two row reads — the read authorization then reuses. Temporary
 credentials (``ASIA…`` with ``X-Amz-Security-Token``) are verified without the store: the token is opened
 by the session codec, which also derives the secret the request must be signed with
-(``rolegate.sts.tokens``). ``--dev`` accepts an unknown key without checking its signature, as the
+(``rolegate.sts.tokens``). An instance credential (a session token of kind ``Instance``,
+docs/adr/0038-registered-instances.md) is opened the same way and then checked against the store — its instance
+still registered, its generation not revoked — through the instance service's stamped cache, so deregistering
+an instance refuses its credential from the next request on. ``--dev`` accepts an unknown key without checking its signature, as the
 default account's administrator IAM user (``rolegate-dev``), so that it behaves like a developer's own
 credentials — the way local AWS emulators are used — and announces so loudly at start.
 
@@ -25,7 +28,8 @@ from collections.abc import Callable, Mapping
 
 import structlog
 
-from rolegate.authz import Caller, root_caller, session_caller
+from rolegate.authz import Caller, SessionClaims, root_caller, session_caller
+from rolegate.authz.claims import INSTANCE
 from rolegate.core import ids
 from rolegate.core.arns import DEFAULT_PARTITION, partition_of_arn
 from rolegate.core.errors import InvalidClientTokenId, MissingAuthenticationToken
@@ -44,16 +48,21 @@ MISSING_AUTH = "Request is missing Authentication Token"
 
 log = structlog.get_logger("rolegate.auth")
 
+#: Whether an opened instance credential still authenticates (``InstanceService.credential_is_current``).
+InstanceCredentialCheck = Callable[[Snapshot, SessionClaims], bool]
+
 
 class Authenticator:
     def __init__(self, keys: AccessKeyService, verifier: SigV4Verifier, *, cache: EffectivePolicies,
                  invalidation: Invalidation, dev: bool = False, default_account_id: str = "123456789012",
                  sessions: SessionCodec | None = None, dev_user: Callable[[], UserRecord | None] | None = None,
-                 default_partition: str = DEFAULT_PARTITION) -> None:
+                 default_partition: str = DEFAULT_PARTITION,
+                 instance_credentials: InstanceCredentialCheck | None = None) -> None:
         """``dev_user``: in ``--dev``, the administrator IAM user an unknown key acts as (read per request, so
         a user who deletes it gets the root user instead — the behaviour of older releases).
         ``default_partition``: the default account's partition, the only one ``--dev``'s unknown keys work in."""
         self._default_partition = default_partition
+        self._instance_credentials = instance_credentials
         self._dev_user = dev_user
         self._keys = keys
         self._cache = cache
@@ -77,7 +86,7 @@ class Authenticator:
                 raise MissingAuthenticationToken(MISSING_AUTH)
             return None
         if cred.access_key_id.startswith(ids.SESSION_KEY):
-            return self._authenticate_session(req, cred.access_key_id, cred)
+            return self._authenticate_session(req, cred.access_key_id, cred, snapshot)
         if cred.security_token is not None and not self._dev:
             # A session token with a long-term key (a stale AWS_SESSION_TOKEN, typically).
             raise InvalidClientTokenId(UNKNOWN_KEY)
@@ -97,7 +106,8 @@ class Authenticator:
                       access_key_id=key.access_key_id, region=cred.region, user_name=user.name,
                       partition=owned.partition)
 
-    def _authenticate_session(self, req: HttpRequest, access_key_id: str, cred: SigV4Credential) -> Caller:
+    def _authenticate_session(self, req: HttpRequest, access_key_id: str, cred: SigV4Credential,
+                              snapshot: Snapshot | None) -> Caller:
         # A session key without its token, or with a token that does not open
         # under the key ring for this key id: all "invalid" in STS's words. An expired one: ExpiredToken.
         token = cred.security_token
@@ -114,6 +124,9 @@ class Authenticator:
         remember(secret)
         _require_partition(cred.region, claims.partition)
         self._verifier.verify(req, cred, secret)
+        if claims.kind == INSTANCE and (self._instance_credentials is None or not self._instance_credentials(
+                snapshot or Snapshot(self._invalidation), claims)):
+            raise InvalidClientTokenId(UNKNOWN_KEY)  # deregistered, or a generation rotated away
         return session_caller(claims, cred.region)
 
     def _dev_caller(self, access_key_id: str, region: str) -> Caller:

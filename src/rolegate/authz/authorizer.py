@@ -22,6 +22,8 @@ Rules beyond the policy engine's (IAM User Guide, "Policy evaluation logic" and 
 - a session from GetSessionToken without MFA cannot call IAM ("Cannot call IAM API operations unless MFA
   authentication information is included in the request" — AWS answers InvalidClientTokenId); a federated
   user cannot call IAM at all, nor STS but GetCallerIdentity (GetFederationToken, API reference);
+- an instance credential (rolegate's, docs/adr/0038-registered-instances.md) calls RotateInstanceCredential and
+  GetInstanceRoleCredentials and nothing else, and only it may call those two;
 - denial messages are AWS's: ``User: ARN is not authorized to perform: ACTION on resource: RES because no
   identity-based policy allows the ACTION action`` / ``… with an explicit deny in an identity-based policy``.
 """
@@ -42,6 +44,7 @@ from rolegate.store.invalidation import Invalidation, Snapshot, Stamp
 
 from . import operations
 from .caller import Caller
+from .claims import INSTANCE
 from .context import NO_META, RequestContext, RequestMeta, global_context, iso
 from .facts import EntityFacts, PolicySource, PrincipalPolicies
 
@@ -102,6 +105,12 @@ class Authorizer:
         spec = self._operations.get((service, operation))
         if spec is None:  # every implemented operation has an entry (tests/auth/test_actions.py)
             raise AccessDenied(f"User: {caller.arn} is not authorized to perform: {service}:{operation}")
+        instance = caller.session is not None and caller.session.kind == INSTANCE
+        if instance != (spec.special == operations.INSTANCE_CREDENTIAL):
+            # An instance credential calls its two operations and nothing else; nothing else calls them.
+            raise AccessDenied(f"User: {caller.arn} is not authorized to perform: {spec.action} because "
+                               + ("instance credentials cannot call this API" if instance
+                                  else "only an instance credential can call this API"))
         if spec.special is not None:
             return
         session_limits(caller, spec.action)
@@ -217,12 +226,16 @@ class Authorizer:
             if not decision.is_allowed:
                 raise AccessDenied(f"Not authorized to perform {action}")
 
-    def check_pass_role(self, request: RequestContext, role_arn: str, service_principal: str | None) -> None:
-        """``iam:PassRole`` on the role, with ``iam:PassedToService``; raises ``AccessDenied``."""
+    def check_pass_role(self, request: RequestContext, role_arn: str, service_principal: str | None, *,
+                        associated_resource: str | None = None) -> None:
+        """``iam:PassRole`` on the role, with ``iam:PassedToService`` and, when the role is handed to a known
+        resource, ``iam:AssociatedResourceArn`` (IAM User Guide, "IAM and AWS STS condition context keys",
+        https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html);
+        raises ``AccessDenied``."""
         caller = request.signed_caller()
         if caller.principal_type == ROOT:
             return
-        denial = self._pass_role_denial(caller, role_arn, service_principal, request)
+        denial = self._pass_role_denial(caller, role_arn, service_principal, request, associated_resource)
         if denial is not None:
             raise AccessDenied(denial)
 
@@ -253,9 +266,11 @@ class Authorizer:
         return None
 
     def _pass_role_denial(self, caller: Caller, role_arn: str, service_principal: str | None,
-                          request: RequestContext) -> str | None:
+                          request: RequestContext, associated_resource: str | None = None) -> str | None:
         """The one ``iam:PassRole`` check: AWS's AccessDenied message, or None when the caller may."""
         extra = {"iam:PassedToService": service_principal} if service_principal else {}
+        if associated_resource is not None:
+            extra["iam:AssociatedResourceArn"] = associated_resource
         account = _account_of(role_arn) or caller.account_id
         decision = self.decide(caller, "iam:PassRole", (operations.Resource(role_arn, account, None),), extra,
                                request=request)
@@ -297,6 +312,9 @@ def session_limits(caller: Caller, action: str) -> None:
     service = action.partition(":")[0]
     if session.kind in _SESSION_TOKEN_KINDS and service == "iam" and session.mfa_authenticated_at is None:
         raise InvalidClientTokenId(INVALID_TOKEN)
+    if session.kind == INSTANCE:
+        raise AccessDenied(f"User: {caller.arn} is not authorized to perform: {action} "
+                           "because instance credentials cannot call this API")
     if session.kind == "FederatedUser" and service in ("iam", "sts"):
         raise AccessDenied(f"User: {caller.arn} is not authorized to perform: {action} "
                            "because federated users cannot call this API")

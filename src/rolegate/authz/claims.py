@@ -16,20 +16,23 @@ ASSUMED_ROLE = "AssumedRole"
 FEDERATED_USER = "FederatedUser"
 USER = "User"  # GetSessionToken called by an IAM user
 ACCOUNT = "Account"  # GetSessionToken called by the root user
+# A registered instance's own credential (rolegate's, docs/adr/0038-registered-instances.md): it may only rotate
+# itself and fetch its role's credentials; the principal is the instance's EC2 ARN.
+INSTANCE = "Instance"
 
 
 @dataclass(frozen=True, slots=True)
 class SessionClaims:
     """What a session token says about its session. Times are timezone-aware UTC, whole seconds."""
 
-    kind: str  # ASSUMED_ROLE | FEDERATED_USER | USER | ACCOUNT
+    kind: str  # ASSUMED_ROLE | FEDERATED_USER | USER | ACCOUNT | INSTANCE
     account_id: str
     access_key_id: str
     issued_at: dt.datetime
     expires_at: dt.datetime
-    principal_id: str  # role id (AROA…), user id (AIDA…) or, for the root user, the account id
-    principal_arn: str  # role ARN (with path), user ARN, root ARN; FederatedUser: the calling user's ARN
-    principal_name: str  # role name, user name, federated user name; "" for root
+    principal_id: str  # role id (AROA…), user id (AIDA…), instance id (i-…) or, for the root user, the account id
+    principal_arn: str  # role ARN (with path), user ARN, root ARN, instance ARN; FederatedUser: the caller's ARN
+    principal_name: str  # role name, user name, federated user name, instance id; "" for root
     session_name: str = ""  # RoleSessionName; the federated user name
     policy: str | None = None  # inline session policy, as given
     policy_arns: tuple[str, ...] = ()
@@ -41,6 +44,12 @@ class SessionClaims:
     # The IAM identity provider (its ARN) that authenticated a session issued by AssumeRoleWithWebIdentity or
     # AssumeRoleWithSAML: ``aws:FederatedProvider`` of the session's requests.
     federated_provider: str | None = None
+    # An instance credential's generation: the store revokes every generation older than the one an instance
+    # last rotated from (``rolegate.metadata.instances``). 0 for every other kind.
+    generation: int = 0
+    # A role session issued to a registered instance: its EC2 ARN, ``ec2:SourceInstanceARN`` of every request
+    # made with the session (IAM User Guide, "AWS global condition context keys", ec2:SourceInstanceARN).
+    source_instance_arn: str | None = None
 
     @property
     def arn(self) -> str:

@@ -152,6 +152,11 @@ def global_context(caller: Caller, principal: PrincipalPolicies | None, meta: Re
             # "AWS global condition context keys", aws:FederatedProvider,
             # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-federatedprovider).
             ctx["aws:FederatedProvider"] = session.federated_provider
+        if session.source_instance_arn is not None:
+            # The ARN of the instance a request comes from, present in requests made with an instance's role
+            # credentials (IAM User Guide, "AWS global condition context keys",
+            # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-ec2-source-instance-arn).
+            ctx["ec2:SourceInstanceARN"] = session.source_instance_arn
     for key, value in tags.items():
         ctx[f"aws:PrincipalTag/{key}"] = value
     return ctx

@@ -48,6 +48,12 @@ SERVICE_CREDENTIAL = "service-credential"
 # How an operation is decided outside the ordinary identity check.
 ALWAYS_ALLOWED = "always"  # GetCallerIdentity, GetSessionToken: "you cannot use policies to control" them
 BY_TRUST = "trust"  # AssumeRole*: the STS operation evaluates the trust policy (Authorizer.trust)
+# Decided inside the domain service, which alone knows the resource (an EC2 association's instance) and the
+# role passed (an instance profile's): rolegate.metadata.instances.
+IN_DOMAIN = "domain"
+# Signed with an instance credential: only the instance itself may call it, and no policy is consulted
+# (docs/adr/0038-registered-instances.md); every other operation refuses such a caller.
+INSTANCE_CREDENTIAL = "instance"
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +66,7 @@ class Target:
     new_name_param: str | None = None  # renames: the second resource's name …
     new_path_param: str | None = None  # … and path
     regional: bool = False  # a regional service's resource (Roles Anywhere): its ARN is built from its id
+    every: bool = False  # with ``regional``: every resource of the kind (``KIND/*``), as a create acts on
 
 
     @property
@@ -366,6 +373,31 @@ _ANYWHERE: dict[str, Callable[[str], OperationAuth]] = {
     "ListTagsForResource": _anywhere(Target(ANY, "resourceArn", by_arn=True, regional=True)),
 }
 
+# rolegate's own registered-instance API (wire/data/rolegate-instances): a namespace rolegate invents, since
+# AWS registers no instances (docs/adr/0038-registered-instances.md). Registering is authorized like RunInstances
+# with a profile: the action on instance/* here, iam:PassRole on the profile's role in the domain.
+INSTANCE = "instance"
+#: Action namespaces rolegate invents; the Service Authorization Reference has none of them.
+INVENTED_NAMESPACES = frozenset({"rolegate-instances"})
+_INSTANCES: dict[str, OperationAuth] = {
+    "RegisterInstance": OperationAuth("rolegate-instances:RegisterInstance",
+                                      Target(INSTANCE, regional=True, every=True), frozenset({REQUEST_TAGS})),
+    "ListInstances": OperationAuth("rolegate-instances:ListInstances", _ANY),
+    "DeregisterInstance": OperationAuth("rolegate-instances:DeregisterInstance",
+                                        Target(INSTANCE, "InstanceId", regional=True)),
+    # Unsigned: the join token is the proof (a signed call is let through the same way).
+    "JoinInstance": OperationAuth("rolegate-instances:JoinInstance", _ANY, special=ALWAYS_ALLOWED),
+    "RotateInstanceCredential": OperationAuth("rolegate-instances:RotateInstanceCredential", _ANY,
+                                              special=INSTANCE_CREDENTIAL),
+    "GetInstanceRoleCredentials": OperationAuth("rolegate-instances:GetInstanceRoleCredentials", _ANY,
+                                                special=INSTANCE_CREDENTIAL),
+}
+# EC2's instance profile associations ("Actions, resources, and condition keys for Amazon EC2",
+# https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html): on the instance,
+# Describe on "*"; decided by rolegate.metadata.instances (IN_DOMAIN).
+_EC2_ASSOCIATIONS = ("AssociateIamInstanceProfile", "DescribeIamInstanceProfileAssociations",
+                     "ReplaceIamInstanceProfileAssociation", "DisassociateIamInstanceProfile")
+
 OperationKey = tuple[str, str]  # (service, operation), as the wire layer resolves a request
 OPERATIONS: Mapping[OperationKey, OperationAuth] = {
     # CreateSession is signed by a certificate, not a principal: the role's trust policy decides it, for
@@ -375,6 +407,9 @@ OPERATIONS: Mapping[OperationKey, OperationAuth] = {
     **{("iam", op): make(op) for op, make in _IAM.items()},
     **{("sts", op): make(op) for op, make in _STS.items()},
     **{("rolesanywhere", op): make(op) for op, make in _ANYWHERE.items()},
+    **{("rolegate-instances", op): auth for op, auth in _INSTANCES.items()},
+    **{("ec2", op): OperationAuth(f"ec2:{op}", _ANY if op.startswith("Describe") else Target(INSTANCE),
+                                  special=IN_DOMAIN) for op in _EC2_ASSOCIATIONS},
 }
 
 
@@ -535,6 +570,8 @@ def _resources(op_name: str, target: Target, params: Mapping[str, Any], account_
 def _regional_resources(service: str, target: Target, params: Mapping[str, Any], account_id: str, region: str,
                         partition: str) -> tuple[Resource, ...]:
     """A regional resource named by id (``arn:…:SERVICE:REGION:ACCOUNT:KIND/ID``) or by its ARN."""
+    if target.every:
+        return (Resource(f"arn:{partition}:{service}:{region}:{account_id}:{target.kind}/*", account_id, None),)
     value = str(params.get(target.param or "", ""))
     if target.by_arn or value.startswith("arn:"):
         return (Resource(value, _arn_account(value, account_id), None),)

@@ -1,5 +1,6 @@
 """``rolegate`` commands: ``serve``, ``account create|list``, ``policy eval|validate``, ``keys rotate|list``,
-``role revoke-sessions``, ``audit verify|tail``, ``credential-process``, ``agent``, ``version``."""
+``role revoke-sessions``, ``audit verify|tail``, ``credential-process``, ``agent``,
+``instance register|list|deregister``, ``version``."""
 
 from __future__ import annotations
 
@@ -44,6 +45,10 @@ app.command("credential-process")(credential_process)
 from .agent import agent  # noqa: E402
 
 app.command("agent")(agent)
+
+from .instances import instance_app  # noqa: E402
+
+app.add_typer(instance_app, name="instance")
 
 DataDir = Annotated[Optional[Path], typer.Option("--data-dir", help="Where the database and keys live.")]
 ConfigFile = Annotated[Optional[Path], typer.Option("--config", help="A TOML file of settings.")]

@@ -52,7 +52,7 @@ CONTAINER_CREDENTIALS = "ContainerCredentials"
 CHANNELS = (ASSUME_ROLE, ASSUME_ROLE_WITH_WEB_IDENTITY, ASSUME_ROLE_WITH_SAML, GET_SESSION_TOKEN,
             GET_FEDERATION_TOKEN, ROLES_ANYWHERE, INSTANCE_METADATA, CONTAINER_CREDENTIALS)
 #: Reserved for the channels later issues build: no producer records them yet.
-RESERVED_CHANNELS = (ROLES_ANYWHERE, INSTANCE_METADATA, CONTAINER_CREDENTIALS)
+RESERVED_CHANNELS = (ROLES_ANYWHERE, CONTAINER_CREDENTIALS)
 
 # --- store phases (rolegate_store_duration_seconds{phase}) -------------------------------------------------
 READ = "read"  # a read transaction, begin to end

@@ -18,6 +18,7 @@ import secrets
 from dataclasses import dataclass
 
 from rolegate.core.errors import ClientError
+from rolegate.core.redaction import remember
 
 DEFAULT_JOIN_TOKEN_TTL = dt.timedelta(minutes=15)
 MAX_JOIN_TOKEN_TTL = dt.timedelta(days=7)  # rolegate choice: a token left lying around must die on its own
@@ -55,6 +56,7 @@ def issue_join_token(now: dt.datetime, ttl: dt.timedelta = DEFAULT_JOIN_TOKEN_TT
         raise ClientError(f"The join token TTL must be between 60 seconds and {MAX_JOIN_TOKEN_TTL.days} days.",
                           code="InvalidParameterValue")
     token = _PREFIX + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode("ascii").rstrip("=")
+    remember(token)  # never in a log line (rolegate.core.redaction)
     return token, JoinTokenState(token_hash=hash_join_token(token), expires_at=now + ttl)
 
 

@@ -47,7 +47,8 @@ def authenticator_for(runtime: Runtime) -> Authenticator:
                          sessions=runtime.services.sts.codec, cache=runtime.effective,
                          invalidation=runtime.store.invalidation,
                          dev_user=(lambda: find_dev_user(runtime)) if settings.dev else None,
-                         default_partition=settings.default_account_partition)
+                         default_partition=settings.default_account_partition,
+                         instance_credentials=runtime.services.instances.credential_is_current)
 
 
 def build_app(settings: Settings, clock: Clock | None = None) -> Starlette:

@@ -114,6 +114,11 @@ class Settings(BaseSettings):
         default_factory=lambda: ["urn:amazon:webservices", "urn:amazon:webservices:cn-north-1",
                                  *DEFAULT_SAML_RECIPIENTS],
         description="AssumeRoleWithSAML: accepted Audience values (AWS's SP entity IDs and the sign-in endpoints)")
+    # Registered instances (docs/adr/0038-registered-instances.md): EC2 issues instance role credentials for
+    # about six hours; shorter sessions let a test watch an agent refresh across an expiry.
+    instance_role_session_seconds: int = Field(
+        default=21_600, ge=60, le=43_200, description="GetInstanceRoleCredentials: how long an instance's role "
+                                                      "session lasts (EC2 issues about 6 hours)")
     # What one connection may cost (rolegate.server.limits; docs/adr/0027-connection-limits.md), on every listener.
     max_connections: int = Field(default=1024, ge=1, description="connections one worker holds at once; more "
                                                                  "are answered 503 and closed at once")

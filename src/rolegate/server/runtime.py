@@ -43,6 +43,7 @@ from rolegate.anywhere.subjects import SubjectService
 from rolegate.anywhere.tagging import TaggingService
 from rolegate.anywhere.trust_anchors import TrustAnchorService
 from rolegate.iam.user_credentials import UserCredentialService
+from rolegate.metadata.instances import InstanceService
 from rolegate.iam.entities import UserRecord
 from rolegate.iam.policy_lookup import find_managed_policy
 from rolegate.sts.keyring import KeyRing
@@ -137,7 +138,10 @@ def open_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
                         crls=CrlService(store), subjects=SubjectService(store, anywhere_sessions.catch_up),
                         anywhere_tags=TaggingService(store),
                         last_accessed=ServiceLastAccessedService(store, service_access),
-                        anywhere_sessions=anywhere_sessions, **sts)
+                        anywhere_sessions=anywhere_sessions,
+                        instances=InstanceService(store, sts["sts"], authorizer, role_session=dt.timedelta(
+                            seconds=settings.instance_role_session_seconds)),
+                        **sts)
     return Runtime(settings, store, services, clock, effective, authorizer, service_access, bookkeeping)
 
 

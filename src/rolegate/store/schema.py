@@ -498,3 +498,38 @@ rolesanywhere_subjects = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
+
+# Registered instances (docs/adr/0038-registered-instances.md): the join token as its SHA-256 only, and the
+# instance credential's generations (the newest issued, and the oldest that still authenticates).
+instances = Table(
+    "instances",
+    metadata,
+    Column("instance_id", String(19), primary_key=True),
+    Column("account_id", String(12), ForeignKey("accounts.account_id", ondelete="CASCADE"), nullable=False,
+           index=True),
+    Column("partition", String(32), nullable=False),
+    Column("region", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("join_token_hash", String(64), nullable=False, unique=True),
+    Column("join_token_expires_at", DateTime(timezone=True), nullable=False),
+    Column("join_token_redeemed", Boolean, nullable=False),
+    Column("joined_at", DateTime(timezone=True), nullable=True),
+    Column("credential_generation", Integer, nullable=False),
+    Column("oldest_valid_generation", Integer, nullable=False),
+    Column("tags", Text, nullable=False),  # JSON [[key, value], …]
+)
+
+# An instance's one instance profile association (EC2 API reference, IamInstanceProfileAssociation): unique
+# per instance, so a second AssociateIamInstanceProfile is refused by the key.
+instance_profile_associations = Table(
+    "instance_profile_associations",
+    metadata,
+    Column("association_id", String(27), primary_key=True),
+    Column("account_id", String(12), ForeignKey("accounts.account_id", ondelete="CASCADE"), nullable=False,
+           index=True),
+    Column("instance_id", String(19), ForeignKey("instances.instance_id", ondelete="CASCADE"), nullable=False,
+           unique=True),
+    Column("profile_arn", String(2048), nullable=False),
+    Column("profile_id", String(32), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)

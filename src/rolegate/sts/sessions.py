@@ -126,6 +126,7 @@ MAX_SESSION_POLICY_ARNS = 10
 # every variant, before the policy is parsed or packed.
 MAX_SESSION_POLICY_CHARS = 2048
 REVOKE_POLICY_NAME = "AWSRevokeOlderSessions"
+EC2_SERVICE_PRINCIPAL = "ec2.amazonaws.com"  # whom a role trusts to issue an instance profile's credentials
 CHAINING_LIMIT = "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining."
 ROLE_LIMIT = "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
 ROOT_CANNOT_ASSUME = "Roles may not be assumed by root accounts."
@@ -301,6 +302,44 @@ class StsService:
                                   source=source_identity, mfa_at=None, chained=False, packed=packed,
                                   channel=telemetry.ROLES_ANYWHERE)
 
+    def assume_role_for_instance(self, request: RequestContext, role_arn: str, instance_id: str, *,
+                                 instance_arn: str, duration_seconds: int) -> IssuedSession:
+        """A registered instance's role session, as EC2 issues one for an instance profile's role
+        (``rolegate.metadata.instances``): the role's trust policy must allow the service principal
+        ``ec2.amazonaws.com`` ``sts:AssumeRole`` (IAM User Guide, "Use an IAM role to grant permissions to
+        applications running on Amazon EC2 instances"), with ``ec2:SourceInstanceARN`` and
+        ``aws:SourceAccount`` (the instance's account) in the trust check's context. The session is named after
+        the instance, so its ARN is ``assumed-role/ROLE/i-…``, and every request made with it carries
+        ``ec2:SourceInstanceARN``. ``duration_seconds`` is not capped by the role's MaxSessionDuration, which
+        bounds the AssumeRole API only (docs/adr/0038-registered-instances.md)."""
+        role = self._role(request.snapshot, role_arn)
+        if role is None:
+            raise AccessDenied(f"Not authorized to perform sts:AssumeRole on {role_arn}")
+        keys = assume_context(instance_id, role.tags)
+        keys.update({"ec2:SourceInstanceARN": instance_arn, "aws:SourceAccount": role.account_id})
+        self._authz.trust_federated(request, TrustedResource(role.arn, role.account_id, role.trust_policy),
+                                    EC2_SERVICE_PRINCIPAL, ["sts:AssumeRole"], keys)
+        now = _whole_second(request.now)
+        return self._role_session(request, role, instance_id, now + dt.timedelta(seconds=duration_seconds),
+                                  policy=None, policy_arns=(), tags=(), transitive=(), source=None, mfa_at=None,
+                                  chained=False, packed=None, channel=telemetry.INSTANCE_METADATA,
+                                  source_instance_arn=instance_arn)
+
+    def issue_instance_credential(self, request: RequestContext, *, account_id: str, instance_id: str,
+                                  instance_arn: str, generation: int, lifetime: dt.timedelta) -> IssuedSession:
+        """A registered instance's own credential (rolegate's, docs/adr/0038-registered-instances.md): a sealed
+        token of kind ``Instance`` naming the instance and the credential's generation. It authenticates only
+        RotateInstanceCredential and GetInstanceRoleCredentials, and only while the store still holds the
+        instance with that generation unrevoked (``rolegate.auth.authenticate``)."""
+        now = _whole_second(request.now)
+        claims = SessionClaims(
+            kind=tokens.INSTANCE, account_id=account_id,
+            access_key_id=ids.new_access_key_id(account_id, prefix=ids.SESSION_KEY), issued_at=now,
+            expires_at=now + lifetime, principal_id=instance_id, principal_arn=instance_arn,
+            principal_name=instance_id, generation=generation)
+        sealed = self._codec.seal(claims)
+        return IssuedSession(claims, sealed.secret_access_key, sealed.session_token, None)
+
     def _session_inputs(self, role: RoleRecord, policy: str | None, policy_arns: Sequence[str],
                         tags: Sequence[tuple[str, str]], transitive_tag_keys: Sequence[str],
                         inherited: Sequence[tuple[str, str]],
@@ -314,7 +353,8 @@ class StsService:
                       expires_at: dt.datetime, *, policy: str | None, policy_arns: Sequence[str],
                       tags: tuple[tuple[str, str], ...], transitive: tuple[str, ...], source: str | None,
                       mfa_at: dt.datetime | None, chained: bool, packed: int | None,
-                      channel: str, federated_provider: str | None = None) -> IssuedSession:
+                      channel: str, federated_provider: str | None = None,
+                      source_instance_arn: str | None = None) -> IssuedSession:
         """A role session, sealed: what every AssumeRole variant issues once the role trusts its caller
         (``channel``: which variant, for the credentials-issued metric)."""
         now = _whole_second(request.now)
@@ -325,7 +365,7 @@ class StsService:
             principal_arn=role.arn, principal_name=role.name, session_name=session_name, policy=policy,
             policy_arns=tuple(policy_arns), tags=tags, transitive_tag_keys=transitive,
             source_identity=source, mfa_authenticated_at=mfa_at, chained=chained,
-            federated_provider=federated_provider)
+            federated_provider=federated_provider, source_instance_arn=source_instance_arn)
         sealed = self._codec.seal(claims)
         telemetry.credentials_issued(channel)
         self._note_role_use(role, request.region)

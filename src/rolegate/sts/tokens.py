@@ -34,6 +34,7 @@ from rolegate.core.redaction import remember
 from rolegate.authz.claims import ACCOUNT as ACCOUNT
 from rolegate.authz.claims import ASSUMED_ROLE as ASSUMED_ROLE
 from rolegate.authz.claims import FEDERATED_USER as FEDERATED_USER
+from rolegate.authz.claims import INSTANCE as INSTANCE
 from rolegate.authz.claims import USER as USER
 from rolegate.authz.claims import SessionClaims as SessionClaims
 
@@ -41,7 +42,7 @@ VERSION = 1
 KEY_ID_BYTES = 4
 _NONCE = 12
 _HEADER = 1 + KEY_ID_BYTES
-_KIND_CODES = {ASSUMED_ROLE: "R", FEDERATED_USER: "F", USER: "U", ACCOUNT: "A"}
+_KIND_CODES = {ASSUMED_ROLE: "R", FEDERATED_USER: "F", USER: "U", ACCOUNT: "A", INSTANCE: "I"}
 _KINDS = {v: k for k, v in _KIND_CODES.items()}
 
 # STS's words (STS API reference, "Common Errors"; observed responses).
@@ -177,6 +178,10 @@ def _encode_claims(c: SessionClaims) -> bytes:
         d["c"] = 1
     if c.federated_provider is not None:
         d["f"] = c.federated_provider
+    if c.generation:
+        d["g"] = c.generation
+    if c.source_instance_arn is not None:
+        d["e"] = c.source_instance_arn
     raw = json.dumps(d, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     packed = zlib.compress(raw, 9)
     return b"z" + packed if len(packed) < len(raw) else b"j" + raw
@@ -196,4 +201,5 @@ def _decode_claims(plain: bytes) -> SessionClaims:
         session_name=d.get("s", ""), policy=d.get("P"), policy_arns=tuple(d.get("A", ())),
         tags=tuple((str(k), str(v)) for k, v in d.get("T", ())), transitive_tag_keys=tuple(d.get("K", ())),
         source_identity=d.get("S"), mfa_authenticated_at=_dt(d["M"]) if "M" in d else None,
-        chained=bool(d.get("c")), federated_provider=d.get("f"))
+        chained=bool(d.get("c")), federated_provider=d.get("f"), generation=int(d.get("g", 0)),
+        source_instance_arn=d.get("e"))

@@ -32,6 +32,7 @@ from rolegate.store.sealing import Sealer
 from .account_settings import SqlAccountSettings, SqlLoginProfiles
 from .account_views import SqlAccountViews
 from .anywhere import SqlAnywhereDocuments, SqlTrustAnchors
+from .instances import SqlInstances
 from .accounts import SqlAccessKeys, SqlAccounts
 from .credentials import (
     SqlAccessReportJobs,
@@ -223,6 +224,7 @@ class SqlTransaction:
         self.server_certificates = SqlServerCertificates(conn, sealer)
         self.service_access, self.access_reports = SqlServiceAccess(conn), SqlAccessReportJobs(conn)
         self.trust_anchors, self.anywhere_documents = SqlTrustAnchors(conn), SqlAnywhereDocuments(conn)
+        self.instances = SqlInstances(conn)
 
 
 class SqlUnitOfWork(SqlTransaction):

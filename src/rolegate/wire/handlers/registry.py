@@ -37,6 +37,7 @@ from rolegate.iam.login_profiles import LoginProfileService
 from rolegate.iam.last_accessed import ServiceLastAccessedService
 from rolegate.iam.server_certificates import ServerCertificateService
 from rolegate.iam.user_credentials import UserCredentialService
+from rolegate.metadata.instances import InstanceService
 from rolegate.sts.mfa import MfaService
 from rolegate.sts.messages import AuthorizationMessages
 from rolegate.sts.sessions import StsService
@@ -72,6 +73,7 @@ class Services:
     subjects: SubjectService
     anywhere_tags: TaggingService
     anywhere_sessions: SessionService
+    instances: InstanceService
 
 
 @dataclass(frozen=True, slots=True)
