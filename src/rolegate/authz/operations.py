@@ -48,6 +48,9 @@ SERVICE_CREDENTIAL = "service-credential"
 # How an operation is decided outside the ordinary identity check.
 ALWAYS_ALLOWED = "always"  # GetCallerIdentity, GetSessionToken: "you cannot use policies to control" them
 BY_TRUST = "trust"  # AssumeRole*: the STS operation evaluates the trust policy (Authorizer.trust)
+# Decided inside the domain service, which alone knows the resource (an EC2 association's instance) and the
+# role passed (an instance profile's): rolegate.metadata.instances.
+IN_DOMAIN = "domain"
 
 
 @dataclass(frozen=True, slots=True)
@@ -366,6 +369,12 @@ _ANYWHERE: dict[str, Callable[[str], OperationAuth]] = {
     "ListTagsForResource": _anywhere(Target(ANY, "resourceArn", by_arn=True, regional=True)),
 }
 
+# EC2's instance profile associations ("Actions, resources, and condition keys for Amazon EC2",
+# https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html): on the instance,
+# Describe on "*"; decided by rolegate.metadata.instances (IN_DOMAIN).
+_EC2_ASSOCIATIONS = ("AssociateIamInstanceProfile", "DescribeIamInstanceProfileAssociations",
+                     "ReplaceIamInstanceProfileAssociation", "DisassociateIamInstanceProfile")
+
 OperationKey = tuple[str, str]  # (service, operation), as the wire layer resolves a request
 OPERATIONS: Mapping[OperationKey, OperationAuth] = {
     # CreateSession is signed by a certificate, not a principal: the role's trust policy decides it, for
@@ -375,6 +384,7 @@ OPERATIONS: Mapping[OperationKey, OperationAuth] = {
     **{("iam", op): make(op) for op, make in _IAM.items()},
     **{("sts", op): make(op) for op, make in _STS.items()},
     **{("rolesanywhere", op): make(op) for op, make in _ANYWHERE.items()},
+    **{("ec2", op): OperationAuth(f"ec2:{op}", _ANY, special=IN_DOMAIN) for op in _EC2_ASSOCIATIONS},
 }
 
 

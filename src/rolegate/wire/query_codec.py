@@ -53,7 +53,7 @@ class QueryCodec:
     def encode_result(self, ref: OperationRef, result: Mapping[str, Any] | None, request_id: str) -> WireResponse:
         return WireResponse(200, serialize_result(ref.service_name, ref.operation, result, request_id), request_id)
 
-    def encode_error(self, err: AwsError, request_id: str, service: str | None) -> WireResponse:
-        namespace = self._namespaces.get(service or _DEFAULT_NAMESPACE_SERVICE)
+    def encode_error(self, err: AwsError, request_id: str, ref: OperationRef | None) -> WireResponse:
+        namespace = self._namespaces.get(ref.service_name if ref is not None else _DEFAULT_NAMESPACE_SERVICE)
         status, body = serialize_error(err, request_id, namespace)
         return WireResponse(status, body, request_id)

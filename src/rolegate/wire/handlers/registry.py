@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rolegate.analysis.simulation import SimulationService
 from rolegate.anywhere.crls import CrlService
@@ -40,6 +40,9 @@ from rolegate.iam.user_credentials import UserCredentialService
 from rolegate.sts.mfa import MfaService
 from rolegate.sts.messages import AuthorizationMessages
 from rolegate.sts.sessions import StsService
+
+if TYPE_CHECKING:  # the handler module imports this one
+    from .ec2_associations import InstanceAssociations
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +75,9 @@ class Services:
     subjects: SubjectService
     anywhere_tags: TaggingService
     anywhere_sessions: SessionService
+    # The registered instances' associations (``rolegate.metadata.instances``), for the EC2 handlers; None in a
+    # server composed without them.
+    instances: InstanceAssociations | None = None
 
 
 @dataclass(frozen=True, slots=True)
