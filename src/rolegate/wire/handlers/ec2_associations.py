@@ -86,9 +86,9 @@ def _filters(filters: list[dict[str, Any]]) -> dict[str, list[str]]:
     invalid filter with)."""
     out: dict[str, list[str]] = {}
     for f in filters:
-        name = f["Name"]
+        name = f.get("Name")  # the model does not require it
         if name not in _FILTERS:
-            raise InvalidParameterValue(f"The filter '{name}' is invalid")
+            raise InvalidParameterValue(f"The filter '{'null' if name is None else name}' is invalid")
         if name in out:
             raise InvalidParameterValue(f"The filter '{name}' is given more than once")
         values = f.get("Values") or []
