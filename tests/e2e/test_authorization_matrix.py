@@ -1,4 +1,4 @@
-"""Every implemented IAM, STS and Roles Anywhere operation, authorized twice against a live server through boto3.
+"""Every implemented IAM, STS, Roles Anywhere and EC2 operation, authorized twice against a live server through boto3.
 
 Once as a user whose only policy allows exactly that operation's action on that operation's resource (the
 ARN written out here by hand, from the Service Authorization Reference — not computed by rolegate), and once
@@ -8,6 +8,9 @@ NoSuchEntity for a missing target is fine — the point is it got past authoriza
 
 AssumeRole is decided by the role's trust policy instead (same account: the trust policy suffices), so its
 "allowed" user is the one the trust policy names. AssumeRoleWithSAML/WebIdentity are unsigned: not here.
+EC2's association operations act on a registered instance, so they have a test of their own, on one registered
+for it; EC2 answers a denial as UnauthorizedOperation, with the denial after "You are not authorized to perform
+this operation." and, for a change, an encoded authorization failure message.
 """
 
 from __future__ import annotations
@@ -18,11 +21,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import botocore.session
 from botocore import xform_name
 from botocore.exceptions import ClientError
 
 from rolegate.wire.handlers import HANDLERS
-from tests.live import LiveServer
+from rolegate.wire.models import MODEL_DIR
+from tests.live import ROOT_KEY_ID, ROOT_SECRET, LiveServer
 
 ACCT = "123456789012"
 RUN = uuid.uuid4().hex[:8]
@@ -303,8 +308,10 @@ ALSO_NEEDS = {"AddRoleToInstanceProfile": [("iam:PassRole", ROLE_ARN)],
 TRUST_DECIDED = {"AssumeRole"}
 # Signed without an access key (AssumeRoleWithSAML/WebIdentity) or with a certificate's key (CreateSession).
 UNSIGNED = {"AssumeRoleWithSAML", "AssumeRoleWithWebIdentity", "CreateSession"}
-# Their resource depends on the call (the key's owner; the caller itself): tests of their own below.
-OWN_TEST = {"GetAccessKeyLastUsed", "ChangePassword"}
+# Their resource depends on the call (the key's owner; the caller itself; a registered instance): tests of their
+# own below.
+EC2_OPS = {name for service, name in HANDLERS if service == "ec2"}
+OWN_TEST = {"GetAccessKeyLastUsed", "ChangePassword", *EC2_OPS}
 STS_OPS = {"GetCallerIdentity", "GetSessionToken", "GetFederationToken", "GetAccessKeyInfo",
            "DecodeAuthorizationMessage", "AssumeRole"}
 ROLES_ANYWHERE_OPS = {name for service, name in HANDLERS if service == "rolesanywhere"}
@@ -313,7 +320,8 @@ DENIED = ("AccessDenied", "AccessDeniedException")
 
 
 def _service(op: str) -> str:
-    return "sts" if op in STS_OPS else "rolesanywhere" if op in ROLES_ANYWHERE_OPS else "iam"
+    return "sts" if op in STS_OPS else "rolesanywhere" if op in ROLES_ANYWHERE_OPS else \
+        "ec2" if op in EC2_OPS else "iam"
 
 
 class Principal:
@@ -323,7 +331,7 @@ class Principal:
         self.name = name
         self.arn = f"arn:aws:iam::{ACCT}:user/{name}"
         self.clients = {svc: server.client(svc, key_id=key["AccessKeyId"], secret=key["SecretAccessKey"])
-                        for svc in ("iam", "sts", "rolesanywhere")}
+                        for svc in ("iam", "sts", "rolesanywhere", "ec2")}
 
     def call(self, op: str, params: dict[str, Any]) -> ClientError | None:
         client = self.clients[_service(op)]
@@ -426,3 +434,62 @@ def test_change_password_is_authorized_on_the_calling_user(principals: tuple[Any
     assert refused is not None and refused.response["Error"]["Message"] == (
         f"User: {denied.arn} is not authorized to perform: iam:ChangePassword on resource: {denied.arn} "
         "because no identity-based policy allows the iam:ChangePassword action")
+
+
+def _registered_instance(server: LiveServer, profile: str) -> str:
+    """An instance registered (and so associated) with ``profile`` through rolegate's own instance API."""
+    session = botocore.session.get_session()
+    session.get_component("data_loader").search_paths.append(str(MODEL_DIR))
+    instances = session.create_client("rolegate-instances", endpoint_url=server.url, region_name="us-east-1",
+                                      aws_access_key_id=ROOT_KEY_ID, aws_secret_access_key=ROOT_SECRET)
+    return str(instances.register_instance(InstanceProfileName=profile)["InstanceId"])
+
+
+def test_ec2_association_operations_are_authorized_on_the_instance(
+        server: LiveServer, principals: tuple[Any, Principal, Principal]) -> None:
+    iam, allowed, denied = principals
+    profile = f"mx-ec2-ip-{RUN}"
+    iam.create_instance_profile(InstanceProfileName=profile)
+    iam.add_role_to_instance_profile(InstanceProfileName=profile, RoleName=ROLE)
+    instance = _registered_instance(server, profile)
+    instance_arn = f"arn:aws:ec2:us-east-1:{ACCT}:instance/{instance}"
+    describe = {"Filters": [{"Name": "instance-id", "Values": [instance]}]}
+
+    def association() -> str:
+        found = allowed.clients["ec2"].describe_iam_instance_profile_associations(**describe)
+        return str(found["IamInstanceProfileAssociations"][0]["AssociationId"])
+
+    # In an order that keeps the instance's association there for the next call: each refused call changes
+    # nothing, each allowed one leaves one association.
+    steps: list[tuple[str, Any, str, bool]] = [
+        ("DescribeIamInstanceProfileAssociations", lambda: describe, "*", False),
+        ("DisassociateIamInstanceProfile", lambda: {"AssociationId": association()}, instance_arn, False),
+        ("AssociateIamInstanceProfile", lambda: {"InstanceId": instance, "IamInstanceProfile": {"Name": profile}},
+         instance_arn, True),
+        ("ReplaceIamInstanceProfileAssociation",
+         lambda: {"AssociationId": association(), "IamInstanceProfile": {"Name": profile}}, instance_arn, True),
+    ]
+    failures: list[str] = []
+    for op, params, resource, passes_role in steps:
+        action = f"ec2:{op}"
+        statements = [{"Effect": "Allow", "Action": action, "Resource": resource},
+                      # the allowed user finds the association ids it acts on
+                      {"Effect": "Allow", "Action": "ec2:DescribeIamInstanceProfileAssociations", "Resource": "*"}]
+        if passes_role:  # handing the profile's role to EC2 needs iam:PassRole (EC2 User Guide, "IAM roles")
+            statements.append({"Effect": "Allow", "Action": "iam:PassRole", "Resource": ROLE_ARN})
+        iam.put_user_policy(UserName=allowed.name, PolicyName="only",
+                            PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": statements}))
+        given = params()
+        refused = denied.call(op, given)
+        head = f"You are not authorized to perform this operation. User: {denied.arn} is not authorized to perform: "
+        message = refused.response["Error"]["Message"] if refused is not None else "success"
+        if _code(refused) != "UnauthorizedOperation" or not message.startswith(head + action):
+            failures.append(f"{op}: caller without policy got {_code(refused)}: {message}")
+        elif resource != "*" and not message.startswith(
+                f"{head}{action} on resource: {resource} because no identity-based policy allows the {action} "
+                "action. Encoded authorization failure message: "):
+            failures.append(f"{op}: denial not in EC2's words: {message}")
+        got = allowed.call(op, given)
+        if got is not None:
+            failures.append(f"{op}: allowed caller got {_code(got)}: {got.response['Error']['Message']}")
+    assert failures == []
