@@ -31,12 +31,12 @@ from typing import Any
 
 from botocore.model import OperationModel
 
-from rolegate.core.errors import AwsError, ClientError, InvalidParameterValue, MissingAction
+from rolegate.core.errors import AwsError, ClientError, InvalidParameterValue
 
 from .codec import Decoded, WireRequest, WireResponse
-from .form import decode_form
 from .models import OperationRef, ServiceCatalog
 from .per_operation import PerOperation
+from .query_codec import decode_action_form
 from .query_parser import decode_ec2_input, ec2_wire_name
 from .query_serializer import WriterBuilder, escape_text
 
@@ -99,11 +99,7 @@ class Ec2Codec:
         self._encode_message = encode_message
 
     def decode(self, req: WireRequest) -> Decoded:
-        form = decode_form(req.body if req.method == "POST" else b"", req.raw_query)
-        action = form.get("Action")
-        if not action:
-            raise MissingAction("The request must contain the parameter Action.")
-        return Decoded(action, form, form)
+        return decode_action_form(req)
 
     def resolve(self, decoded: Decoded) -> OperationRef | None:
         return self._catalog.lookup_ec2_action(decoded.operation)
