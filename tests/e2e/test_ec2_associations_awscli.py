@@ -22,14 +22,24 @@ TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
 
 
+def _env(server: LiveServer, home: Path, key_id: str = ROOT_KEY_ID, secret: str = ROOT_SECRET) -> dict[str, str]:
+    """A throwaway environment whose AWS credential chain finds exactly these keys, and the server's endpoint."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and not k.startswith("ROLEGATE_")}
+    env.update({"HOME": str(home), "AWS_ACCESS_KEY_ID": key_id, "AWS_SECRET_ACCESS_KEY": secret,
+                "AWS_DEFAULT_REGION": "eu-west-1", "AWS_ENDPOINT_URL": server.url, "AWS_PAGER": "",
+                "AWS_CONFIG_FILE": str(home / "config"), "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials")})
+    return env
+
+
+def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(Path(sys.executable).with_name("aws")), *args], env=env, capture_output=True,
+                          text=True, timeout=60)
+
+
 def _register(server: LiveServer, home: Path, profile: str) -> str:
     """``rolegate instance register``, as an operator runs it: the AWS credential chain and AWS_ENDPOINT_URL."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and not k.startswith("ROLEGATE_")}
-    env.update({"HOME": str(home), "AWS_ACCESS_KEY_ID": ROOT_KEY_ID, "AWS_SECRET_ACCESS_KEY": ROOT_SECRET,
-                "AWS_DEFAULT_REGION": "eu-west-1", "AWS_ENDPOINT_URL": server.url,
-                "AWS_CONFIG_FILE": str(home / "config"), "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials")})
     proc = subprocess.run([sys.executable, "-m", "rolegate", "instance", "register", "--instance-profile", profile],
-                          env=env, capture_output=True, text=True, timeout=60)
+                          env=_env(server, home), capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     instance_id = json.loads(proc.stdout)["InstanceId"]
     assert isinstance(instance_id, str) and instance_id.startswith("i-")
@@ -106,13 +116,29 @@ def test_describe_filters_and_pages_through_the_cli(aws: Any, server: LiveServer
     assert len(_associations(aws, "--filters", mine, "Name=state,Values=associated")) == 7
 
 
-def test_ec2s_errors_reach_the_cli_in_ec2s_words(aws: Any, tmp_path: Path) -> None:  # noqa: F811
+def test_ec2s_errors_reach_the_cli_in_ec2s_words(aws: Any) -> None:  # noqa: F811
     assert "InvalidAssociationID.NotFound" in aws("ec2", "disassociate-iam-instance-profile", "--association-id",
                                                   "iip-assoc-0123456789abcdef0", ok=False)
     assert "InvalidInstanceID.NotFound" in aws("ec2", "associate-iam-instance-profile", "--instance-id",
                                                "i-0123456789abcdef0", "--iam-instance-profile", "Name=web", ok=False)
+
+
+def test_an_ec2_command_rolegate_does_not_serve_is_invalid_action(aws: Any) -> None:  # noqa: F811
     unserved = aws("ec2", "describe-instances", ok=False)
-    assert "InvalidAction" in unserved and "The action DescribeInstances is not valid for this web service." in unserved
+    assert "(InvalidAction) when calling the DescribeInstances operation: " \
+           "The action DescribeInstances is not valid for this web service." in unserved
+
+
+def test_iam_and_sts_answer_beside_ec2_on_the_one_port(aws: Any) -> None:  # noqa: F811
+    assert aws("sts", "get-caller-identity")["Account"] == ACCOUNT_ID
+    assert isinstance(aws("iam", "list-roles")["Roles"], list)
+
+
+def test_bad_credentials_are_ec2s_auth_failure(server: LiveServer, tmp_path: Path) -> None:
+    proc = _cli(_env(server, tmp_path, secret="not-the-secret"), "ec2", "describe-iam-instance-profile-associations")
+    assert proc.returncode != 0
+    assert "(AuthFailure) when calling the DescribeIamInstanceProfileAssociations operation: " \
+           "AWS was not able to validate the provided access credentials" in proc.stderr, proc.stderr
 
 
 def test_a_user_without_permission_is_unauthorized_and_sts_decodes_why(aws: Any, server: LiveServer,
@@ -123,14 +149,8 @@ def test_a_user_without_permission_is_unauthorized_and_sts_decodes_why(aws: Any,
     user = f"ec2-nobody-{uuid.uuid4().hex[:8]}"
     aws("iam", "create-user", "--user-name", user)
     key = aws("iam", "create-access-key", "--user-name", user)["AccessKey"]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update({"HOME": str(tmp_path), "AWS_ACCESS_KEY_ID": key["AccessKeyId"],
-                "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"], "AWS_DEFAULT_REGION": "eu-west-1",
-                "AWS_ENDPOINT_URL": server.url, "AWS_PAGER": "", "AWS_CONFIG_FILE": str(tmp_path / "config"),
-                "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials")})
-    proc = subprocess.run([str(Path(sys.executable).with_name("aws")), "ec2", "disassociate-iam-instance-profile",
-                           "--association-id", association["AssociationId"]], env=env, capture_output=True,
-                          text=True, timeout=60)
+    proc = _cli(_env(server, tmp_path, key["AccessKeyId"], key["SecretAccessKey"]),
+                "ec2", "disassociate-iam-instance-profile", "--association-id", association["AssociationId"])
     assert proc.returncode != 0 and "UnauthorizedOperation" in proc.stderr, proc.stderr
     assert "You are not authorized to perform this operation." in proc.stderr
     marker = "Encoded authorization failure message: "
