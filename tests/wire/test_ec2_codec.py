@@ -16,6 +16,7 @@ from botocore.credentials import Credentials
 from botocore.model import OperationModel
 from botocore.parsers import create_parser
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from rolegate.core.errors import (AccessDenied, AwsError, InvalidClientTokenId, InvalidParameterValue, ServiceFailure,
                                   SignatureDoesNotMatch, StoreUnavailable, ValidationError)
@@ -154,6 +155,22 @@ def test_constraint_violations_go_to_the_shared_validator_with_awss_message() ->
                            "Member must have value greater than or equal to 5")
     unreadable = _read_error("DescribeIamInstanceProfileAssociations", MaxResults="many")
     assert isinstance(unreadable, ValidationError) and "'many' at 'maxResults'" in unreadable.message
+
+
+_NAMES = st.sampled_from(["AssociationId", "Filter", "Name", "Value", "Values", "MaxResults", "NextToken",
+                           "InstanceId", "IamInstanceProfile", "Arn", "member", "1", "2", "0", "01", ""])
+
+
+@given(st.dictionaries((st.lists(_NAMES, min_size=1, max_size=4).map(".".join) | st.text(max_size=12)).filter(
+    lambda name: name not in ("Action", "Version")), st.text(max_size=12), max_size=6))
+@settings(max_examples=300, derandomize=True, database=None, deadline=None)
+def test_arbitrary_parameters_are_read_or_refused_with_a_client_error(params: dict[str, str]) -> None:
+    for action in _SERVED:
+        try:
+            validate(_ref(action).operation, _read(action, **params))
+        except AwsError as err:
+            assert 400 <= err.status < 500 and err.code in (
+                "UnknownParameter", "MissingParameter", "ValidationError", "MalformedQueryString"), err
 
 
 def test_an_unknown_action_is_invalid_action_in_ec2s_words() -> None:
