@@ -1,14 +1,17 @@
 """Regenerate docs/audit.md's field tables from ``rolegate.audit.record`` (``FIELDS``, ``USER_IDENTITY_FIELDS``,
-the names and meanings the record builder writes); tests/audit/test_audit_tables.py fails when they are stale."""
+the names and meanings the record builder writes) and ``rolegate.audit.digests`` (``DIGEST_FIELDS``,
+``LOG_FILE_FIELDS``); tests/audit/test_audit_tables.py fails when they are stale."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from rolegate.audit.digests import DIGEST_FIELDS, LOG_FILE_FIELDS
 from rolegate.audit.record import FIELDS, USER_IDENTITY_FIELDS
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "audit.md"
-TABLES = {"record": FIELDS, "userIdentity": USER_IDENTITY_FIELDS}
+TABLES = {"record": FIELDS, "userIdentity": USER_IDENTITY_FIELDS, "digest": DIGEST_FIELDS,
+          "digest logFiles": LOG_FILE_FIELDS}
 
 
 def table(rows: tuple[tuple[str, str], ...]) -> str:

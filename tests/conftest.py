@@ -14,11 +14,23 @@ from pathlib import Path
 
 import pytest
 
+from tests import secrets_seen
 from tests.live import LiveServer
 from tests.migrated import migrated_template
 from tests.postgres import create_template, database_from, drop_database, postgres_url, server_env
 
 SERVER_STORE_VARIABLE = "ROLEGATE_TEST_SERVER_STORE"
+_LEAK_SCAN = "tests/test_no_secret_leaks.py"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    secrets_seen.install()
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
+                                  items: list[pytest.Item]) -> None:
+    """The leak scan checks what every other test wrote, so it runs last."""
+    items.sort(key=lambda item: item.nodeid.startswith(_LEAK_SCAN))
 
 
 @pytest.fixture(scope="session")

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from rolegate.audit.files import read_trail
 from tests.live import ROOT_SECRET, LiveServer
 
 pytestmark = pytest.mark.live
@@ -23,10 +24,12 @@ B_ID = "444455556666"
 
 
 def records(server: LiveServer) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
-    for path in sorted((server.data_dir / "audit").glob("*.jsonl")):
-        found += [json.loads(line) for line in path.read_text().splitlines() if line]
-    return found
+    return list(read_trail(server.data_dir / "audit"))
+
+
+def trail_text(server: LiveServer) -> str:
+    """Every byte of the trail as text, the delivered files uncompressed."""
+    return "\n".join(json.dumps(r) for r in records(server))
 
 
 def by_request(server: LiveServer, request_id: str) -> list[dict[str, Any]]:
@@ -117,7 +120,7 @@ def test_cross_account_assume_role_is_recorded_in_both_accounts(trail: LiveServe
     assert identity["type"] == "AssumedRole"
     assert identity["sessionContext"]["sessionIssuer"]["arn"] == role["Arn"]
     assert identity["sessionContext"]["attributes"]["mfaAuthenticated"] == "false"
-    text = "".join(p.read_text() for p in (trail.data_dir / "audit").glob("*.jsonl"))
+    text = trail_text(trail)
     for value in (creds["SecretAccessKey"], creds["SessionToken"], secret, ROOT_SECRET):
         assert value not in text
 
@@ -129,5 +132,4 @@ def test_no_secret_access_key_is_recorded(trail: LiveServer) -> None:
     res = iam.create_access_key(UserName=user)
     [record] = by_request(trail, res["ResponseMetadata"]["RequestId"])
     assert record["responseElements"]["accessKey"]["secretAccessKey"] == "HIDDEN_DUE_TO_SECURITY_REASONS"
-    assert res["AccessKey"]["SecretAccessKey"] not in "".join(
-        p.read_text() for p in Path(trail.data_dir / "audit").glob("*.jsonl"))
+    assert res["AccessKey"]["SecretAccessKey"] not in trail_text(trail)

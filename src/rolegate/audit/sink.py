@@ -1,29 +1,24 @@
-"""The audit log file: records appended as JSON lines, made durable by one fsync shared by concurrent writers.
+"""What the audit recorder writes to: the sink's interface, its failure, and the numbers the metrics read.
 
-``append`` writes a request's records to the file (buffered by the OS) and returns the sequence number of
-its last line; ``durable(seq)`` returns once an fsync covers that line. Writers that call ``durable`` while
-another writer's fsync is in progress wait for it and then share the next one: the group commit of
-ADR 0018, applied to the log file. A read's records are appended and not waited for (the issue allows them
-to be buffered); they reach the disk with the next durable write's fsync or within ``flush_seconds``.
+``append(records)`` writes a request's records (buffered by the OS: a kill -9 of the process loses none) and
+returns a sequence number; ``durable(seq)`` returns once an fsync covers it, shared by the writers waiting
+meanwhile (the group commit of ADR 0018, applied to the log); ``close()`` flushes and closes. A read's records
+are appended and not waited for (issue 15 allows them to be buffered). A failed write or fsync raises
+``AuditUnavailable`` to every writer waiting on it; the caller turns that into an AWS-shaped 503.
 
-A failed write or fsync raises ``AuditUnavailable`` to every writer waiting on it; the caller turns that
-into an AWS-shaped 503. ``stats`` holds the plain values the metrics read (write latency, backlog).
+The one implementation is ``rolegate.audit.files.TrailWriter``: CloudTrail's log-file layout, rotation and
+signed digests (docs/adr/0042-audit-log-files-and-digests.md).
 """
 
 from __future__ import annotations
 
-import json
-import os
-import threading
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from rolegate.core.errors import SERVICE_UNAVAILABLE, ServiceUnavailable
 
-__all__ = ["AuditStats", "AuditUnavailable", "JsonlSink"]
+__all__ = ["AuditSink", "AuditStats", "AuditUnavailable"]
 
 
 class AuditUnavailable(ServiceUnavailable):
@@ -47,60 +42,9 @@ class AuditStats:
     backlog: int = 0  # records appended but not yet covered by an fsync
 
 
-class JsonlSink:
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        self.path = path
-        # A raw descriptor held for the process's life (an app built by a test and never shut down leaks no
-        # file object); O_APPEND keeps each write whole at the end.
-        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        os.chmod(path, 0o600)  # records name principals and parameters: readable by the service only
-        self._lock = threading.Lock()  # guards the file position and the counters
-        self._sync_lock = threading.Lock()  # one fsync at a time; waiters share the next
-        self._written = 0
-        self._synced = 0
-        self.stats = AuditStats()
+class AuditSink(Protocol):
+    stats: AuditStats
 
-    def append(self, records: Iterable[dict[str, Any]]) -> int:
-        lines = b"".join(json.dumps(r, separators=(",", ":"), default=str).encode() + b"\n" for r in records)
-        with self._lock:
-            try:
-                os.write(self._fd, lines)  # into the OS: a kill -9 of this process no longer loses it
-            except OSError as err:
-                self.stats.failures += 1
-                raise AuditUnavailable(f"audit log write failed: {err}") from err
-            self._written += 1
-            self.stats.records_written += lines.count(b"\n")
-            self.stats.backlog = self._written - self._synced
-            return self._written
-
-    def durable(self, seq: int) -> None:
-        """Return once the line numbered ``seq`` is on disk (fsync'd), sharing an fsync with other writers."""
-        if self._synced >= seq:
-            return
-        with self._sync_lock:
-            if self._synced >= seq:
-                return  # the fsync we waited behind covered us
-            with self._lock:
-                target = self._written
-            started = time.perf_counter()
-            try:
-                os.fsync(self._fd)
-            except OSError as err:
-                with self._lock:
-                    self.stats.failures += 1
-                raise AuditUnavailable(f"audit log fsync failed: {err}") from err
-            spent = time.perf_counter() - started
-            with self._lock:
-                self._synced = max(self._synced, target)
-                self.stats.fsyncs += 1
-                self.stats.last_fsync_seconds = spent
-                self.stats.total_fsync_seconds += spent
-                self.stats.backlog = self._written - self._synced
-
-    def close(self) -> None:
-        with self._lock:
-            try:
-                os.fsync(self._fd)
-            finally:
-                os.close(self._fd)
+    def append(self, records: Iterable[dict[str, Any]]) -> int: ...
+    def durable(self, seq: int) -> None: ...
+    def close(self) -> None: ...

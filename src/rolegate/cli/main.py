@@ -1,5 +1,5 @@
 """``rolegate`` commands: ``serve``, ``account create|list``, ``policy eval|validate``, ``keys rotate|list``,
-``role revoke-sessions``, ``version``."""
+``role revoke-sessions``, ``audit verify|tail``, ``version``."""
 
 from __future__ import annotations
 
@@ -24,6 +24,9 @@ keys_app = typer.Typer(help="The STS session key ring (keys that seal session to
 app.add_typer(keys_app, name="keys")
 role_app = typer.Typer(help="Role operations an operator runs outside the API.", no_args_is_help=True)
 app.add_typer(role_app, name="role")
+audit_app = typer.Typer(help="The audit trail: verify its digests and log files, follow it live.",
+                        no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
 err = Console(stderr=True)
 out = Console()
 
@@ -270,6 +273,92 @@ def role_revoke_sessions(
         runtime.store.close()
     out.print(f"sessions of role {role_name} issued before now are revoked (inline policy AWSRevokeOlderSessions)",
               highlight=False)
+
+
+@audit_app.command("verify")
+def audit_verify(
+    directory: Annotated[Path, typer.Argument(help="The trail's root (`DATA_DIR/audit`), holding `AWSLogs/`.")],
+    start_time: Annotated[Optional[str], typer.Option(
+        "--start-time", help="Validate digests delivered at or after this UTC time (ISO 8601; default: all).")] = None,
+    end_time: Annotated[Optional[str], typer.Option(
+        "--end-time", help="…and at or before this one (default: now).")] = None,
+    public_keys: Annotated[Optional[Path], typer.Option(
+        "--public-keys", help="The exported public keys to trust (default: DIRECTORY/public-keys.json; keep a "
+                              "copy where whoever can write the trail cannot).")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", help="Name every valid file too.")] = False,
+) -> None:
+    """Check the trail's digest chains, signatures and log file hashes, as `aws cloudtrail validate-logs` does;
+    exit 1 if anything is missing, changed or out of order."""
+    import datetime as dt
+    import sys
+
+    from rolegate.audit.digests import PUBLIC_KEYS_FILE, load_public_keys
+    from rolegate.audit.verify import verify_trail
+
+    def when(text: str | None, default: dt.datetime) -> dt.datetime:
+        if text is None:
+            return default
+        try:
+            parsed = dt.datetime.fromisoformat(text)
+        except ValueError:
+            err.print(f"[bold red]rolegate:[/] not an ISO 8601 time: {text}", highlight=False)
+            raise typer.Exit(2) from None
+        return parsed.replace(tzinfo=parsed.tzinfo or dt.timezone.utc).astimezone(dt.timezone.utc)
+
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    start = when(start_time, dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc))
+    end = when(end_time, now)
+    if start > end:
+        err.print("[bold red]rolegate:[/] invalid time range: --start-time must be before --end-time")
+        raise typer.Exit(2)
+    if not (directory / "AWSLogs").is_dir():
+        err.print(f"[bold red]rolegate:[/] no trail under {directory} (no AWSLogs directory)", highlight=False)
+        raise typer.Exit(2)
+    keys = load_public_keys(public_keys or directory / PUBLIC_KEYS_FILE)
+    report = verify_trail(directory, keys, start, end)
+    display = "%Y-%m-%dT%H:%M:%SZ"
+    # The AWS CLI's wording and streams: progress and results on stdout, each INVALID file on stderr.
+    sys.stdout.write(f"Validating log files for trail {directory} between {start.strftime(display)} and "
+                     f"{end.strftime(display)}\n\n")
+    if verbose:
+        sys.stdout.write("".join(line + "\n" for line in report.valid))
+    for problem in report.problems:
+        sys.stderr.write(f"{problem}\n\n")
+    sys.stdout.write("\n" + report.summary())
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@audit_app.command("tail")
+def audit_tail(
+    follow: Annotated[bool, typer.Option("--follow", "-f", help="Keep printing records as they are written.")] = False,
+    everything: Annotated[bool, typer.Option("--all", help="Start with the delivered (closed) files too.")] = False,
+    data_dir: DataDir = None,
+    config: ConfigFile = None,
+) -> None:
+    """Print the audit trail's newest records (those not yet rotated) as JSON lines; with --follow, every record
+    as it is written, across rotations."""
+    import sys
+
+    from rolegate.audit.files import follow_trail, read_trail
+
+    s = _settings(config, data_dir=data_dir)
+    root = s.data_dir / "audit"
+
+    def emit(record: object) -> None:
+        sys.stdout.write(json.dumps(record, separators=(",", ":")) + "\n")
+        sys.stdout.flush()
+
+    try:
+        if everything:
+            for record in read_trail(root, include_open=False):
+                emit(record)
+        for record in follow_trail(root, stop=lambda: not follow):
+            emit(record)
+    except KeyboardInterrupt:
+        pass
+    except BrokenPipeError:  # `| head`: the reader has what it wanted
+        sys.stderr.close()
 
 
 def _env_value(value: object) -> str:

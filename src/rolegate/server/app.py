@@ -21,6 +21,7 @@ from rolegate.auth.authenticate import Authenticator
 from rolegate.auth.sigv4 import SigV4Verifier
 from rolegate.auth.x509 import X509Verifier
 from rolegate.core.clock import Clock
+from rolegate.sts.keyring import KeyRing
 from rolegate.obs.logging import configure_logging
 from rolegate.wire.codec import WireRequest
 from rolegate.wire.endpoint import Endpoint
@@ -59,7 +60,8 @@ def build_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         from rolegate.obs.metrics import recorder
 
         observers.append(RequestMetricsObserver(recorder()))
-    audit = AuditRecorder(open_audit(settings.data_dir), runtime.clock) if settings.audit else None
+    audit = (AuditRecorder(open_audit(settings, KeyRing(runtime.store, runtime.clock), runtime.clock), runtime.clock)
+             if settings.audit else None)
     endpoint = Endpoint(default_catalog(), authenticator, runtime.services,
                         max_body_bytes=settings.max_body_bytes, authorizer=runtime.authorizer,
                         x509=X509Verifier(runtime.clock),
@@ -138,8 +140,10 @@ def build_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         except Exception:
             log.warning("could not write service last accessed data at shutdown", exc_info=True)
 
-    app = Starlette(routes=routes, on_shutdown=[write_service_access, runtime.bookkeeping.close, runtime.store.close,
-                                                 *([audit.sink.close] if audit is not None else [])])
+    # The audit trail closes before the store: its last digests are signed with a key read from the key ring.
+    app = Starlette(routes=routes, on_shutdown=[write_service_access, runtime.bookkeeping.close,
+                                                 *([audit.sink.close] if audit is not None else []),
+                                                 runtime.store.close])
     app.state.runtime = runtime
     app.state.endpoint = endpoint  # for in-process benchmarks (bench/authz_bench.py)
     return app

@@ -14,31 +14,34 @@ are siblings that do not import each other.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from botocore.model import ListShape, MapShape, Shape, StructureShape
 
+from rolegate.audit.digests import RingKeySource
+from rolegate.audit.files import TrailWriter
 from rolegate.audit.record import HIDDEN, Request, event_source, is_durable, is_read_only, records_for
-from rolegate.audit.sink import JsonlSink
+from rolegate.audit.sink import AuditSink
 from rolegate.core.clock import Clock
 from rolegate.wire.call import Call
 from rolegate.wire.observe import Outcome
 
+from .config import Settings
+
 __all__ = ["AuditRecorder", "hide_sensitive", "open_audit"]
 
 
-def open_audit(data_dir: Path) -> JsonlSink:
-    """This process's audit log: one file per worker process (workers never interleave lines), named by the
-    time it was opened and the process id, under ``data_dir/audit``."""
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    return JsonlSink(data_dir / "audit" / f"rolegate_audit_{stamp}_{os.getpid()}.jsonl")
+def open_audit(settings: Settings, keys: RingKeySource, clock: Clock) -> TrailWriter:
+    """This process's writer of the trail under ``data_dir/audit`` (CloudTrail's layout; each worker process
+    writes its own open files, digests signed with a key derived from the session key ring ``keys``)."""
+    return TrailWriter(settings.data_dir / "audit", keys=keys, clock=clock,
+                       default_account_id=settings.default_account_id, rotate_bytes=settings.audit_rotate_bytes,
+                       rotate_seconds=settings.audit_rotate_seconds, digest_seconds=settings.audit_digest_seconds)
 
 
 class AuditRecorder:
-    def __init__(self, sink: JsonlSink, clock: Clock) -> None:
+    def __init__(self, sink: AuditSink, clock: Clock) -> None:
         self.sink = sink
         self._clock = clock
 

@@ -81,6 +81,16 @@ class Settings(BaseSettings):
     audit: bool = Field(default=False, description="write the audit trail (CloudTrail-style records under "
                                                    "`data_dir/audit`); preview: a record that cannot be "
                                                    "written fails the call but does not undo its change")
+    # CloudTrail's layout, rotation and digests (docs/adr/0042-audit-log-files-and-digests.md).
+    audit_rotate_bytes: int = Field(default=16 * 1024 * 1024, ge=4096, le=1024 ** 3,
+                                    description="an open audit log file is closed (gzip'd into CloudTrail's "
+                                                "`{\"Records\": [...]}`) when it reaches this size")
+    audit_rotate_seconds: float = Field(default=300.0, ge=0.5, le=86400,
+                                        description="an open audit log file is closed when it is this old, "
+                                                    "whatever its size")
+    audit_digest_seconds: float = Field(default=3600.0, ge=1, le=86400,
+                                        description="how often a signed digest file lists the audit log files "
+                                                    "delivered since the previous one (CloudTrail: hourly)")
     log_level: str = Field(default="info", description="`debug`, `info`, `warning`, `error`")
     # An operator endpoint apart from the API port (docs/adr/0033-metrics-on-an-operator-listener.md).
     metrics_address: str | None = Field(
