@@ -40,7 +40,7 @@ from .query_codec import decode_action_form
 from .query_parser import decode_ec2_input, ec2_wire_name
 from .query_serializer import WriterBuilder, escape_text
 
-__all__ = ["Ec2Codec", "MessageEncoder", "ec2_error"]
+__all__ = ["Ec2Codec", "MessageEncoder"]
 
 #: Seals a denial's details into an encoded authorization failure message (``sts.messages``).
 MessageEncoder = Callable[[Mapping[str, Any]], str]
@@ -57,7 +57,7 @@ _EC2_ERRORS: dict[str, tuple[str, int, str | None]] = {
 }
 
 
-def ec2_error(err: AwsError) -> AwsError:
+def _ec2_error(err: AwsError) -> AwsError:
     """``err`` with EC2's code, status and wording where EC2 names the same failure differently."""
     found = _EC2_ERRORS.get(err.code)
     if found is None:
@@ -133,7 +133,7 @@ class Ec2Codec:
         if err.code == "AccessDenied":
             err = self._unauthorized(err, ref.name if ref is not None else None)
         else:
-            err = ec2_error(err)
+            err = _ec2_error(err)
         body = (f'<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>{escape_text(err.code)}'
                 f"</Code><Message>{escape_text(err.message)}</Message></Error></Errors>"
                 f"<RequestID>{escape_text(request_id)}</RequestID></Response>")
