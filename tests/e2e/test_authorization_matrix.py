@@ -1,5 +1,5 @@
-"""Every implemented IAM, STS, Roles Anywhere and registered-instance operation, authorized twice against a live
-server through boto3.
+"""Every implemented IAM, STS, Roles Anywhere, registered-instance and EC2 operation, authorized twice against a
+live server through boto3.
 
 Once as a user whose only policy allows exactly that operation's action on that operation's resource (the
 ARN written out here by hand, from the Service Authorization Reference — not computed by rolegate), and once
@@ -9,6 +9,9 @@ NoSuchEntity for a missing target is fine — the point is it got past authoriza
 
 AssumeRole is decided by the role's trust policy instead (same account: the trust policy suffices), so its
 "allowed" user is the one the trust policy names. AssumeRoleWithSAML/WebIdentity are unsigned: not here.
+EC2's association operations act on a registered instance, so they have a test of their own, on one registered
+for it; EC2 answers a denial as UnauthorizedOperation, with the denial after "You are not authorized to perform
+this operation." and, for a change, an encoded authorization failure message.
 """
 
 from __future__ import annotations
@@ -314,8 +317,10 @@ TRUST_DECIDED = {"AssumeRole"}
 UNSIGNED = {"AssumeRoleWithSAML", "AssumeRoleWithWebIdentity", "CreateSession", "JoinInstance"}
 # Signed with an instance credential, which no policy decides: a test of their own below.
 INSTANCE_SIGNED = {"RotateInstanceCredential", "GetInstanceRoleCredentials"}
-# Their resource depends on the call (the key's owner; the caller itself): tests of their own below.
-OWN_TEST = {"GetAccessKeyLastUsed", "ChangePassword"}
+# Their resource depends on the call (the key's owner; the caller itself; a registered instance): tests of their
+# own below.
+EC2_OPS = {name for service, name in HANDLERS if service == "ec2"}
+OWN_TEST = {"GetAccessKeyLastUsed", "ChangePassword", *EC2_OPS}
 STS_OPS = {"GetCallerIdentity", "GetSessionToken", "GetFederationToken", "GetAccessKeyInfo",
            "DecodeAuthorizationMessage", "AssumeRole"}
 ROLES_ANYWHERE_OPS = {name for service, name in HANDLERS if service == "rolesanywhere"}
@@ -327,7 +332,8 @@ DENIED = ("AccessDenied", "AccessDeniedException")
 def _service(op: str) -> str:
     if op in INSTANCE_OPS:
         return "rolegate-instances"
-    return "sts" if op in STS_OPS else "rolesanywhere" if op in ROLES_ANYWHERE_OPS else "iam"
+    return "sts" if op in STS_OPS else "rolesanywhere" if op in ROLES_ANYWHERE_OPS else \
+        "ec2" if op in EC2_OPS else "iam"
 
 
 class Principal:
@@ -337,7 +343,7 @@ class Principal:
         self.name = name
         self.arn = f"arn:aws:iam::{ACCT}:user/{name}"
         self.clients = {svc: server.client(svc, key_id=key["AccessKeyId"], secret=key["SecretAccessKey"])
-                        for svc in ("iam", "sts", "rolesanywhere", "rolegate-instances")}
+                        for svc in ("iam", "sts", "rolesanywhere", "rolegate-instances", "ec2")}
 
     def call(self, op: str, params: dict[str, Any]) -> ClientError | None:
         client = self.clients[_service(op)]
@@ -451,3 +457,58 @@ def test_instance_credential_operations_refuse_every_other_caller(principals: tu
         assert refused is not None and refused.response["Error"]["Message"] == (
             f"User: {allowed.arn} is not authorized to perform: rolegate-instances:{op} because only an instance "
             "credential can call this API"), op
+
+
+def _registered_instance(server: LiveServer, profile: str) -> str:
+    """An instance registered (and so associated) with ``profile`` through rolegate's own instance API."""
+    return str(server.client("rolegate-instances").register_instance(InstanceProfileName=profile)["InstanceId"])
+
+
+def test_ec2_association_operations_are_authorized_on_the_instance(
+        server: LiveServer, principals: tuple[Any, Principal, Principal]) -> None:
+    iam, allowed, denied = principals
+    profile = f"mx-ec2-ip-{RUN}"
+    iam.create_instance_profile(InstanceProfileName=profile)
+    iam.add_role_to_instance_profile(InstanceProfileName=profile, RoleName=ROLE)
+    instance = _registered_instance(server, profile)
+    instance_arn = f"arn:aws:ec2:us-east-1:{ACCT}:instance/{instance}"
+    describe = {"Filters": [{"Name": "instance-id", "Values": [instance]}]}
+
+    def association() -> str:
+        found = allowed.clients["ec2"].describe_iam_instance_profile_associations(**describe)
+        return str(found["IamInstanceProfileAssociations"][0]["AssociationId"])
+
+    # In an order that keeps the instance's association there for the next call: each refused call changes
+    # nothing, each allowed one leaves one association.
+    steps: list[tuple[str, Any, str, bool]] = [
+        ("DescribeIamInstanceProfileAssociations", lambda: describe, "*", False),
+        ("DisassociateIamInstanceProfile", lambda: {"AssociationId": association()}, instance_arn, False),
+        ("AssociateIamInstanceProfile", lambda: {"InstanceId": instance, "IamInstanceProfile": {"Name": profile}},
+         instance_arn, True),
+        ("ReplaceIamInstanceProfileAssociation",
+         lambda: {"AssociationId": association(), "IamInstanceProfile": {"Name": profile}}, instance_arn, True),
+    ]
+    failures: list[str] = []
+    for op, params, resource, passes_role in steps:
+        action = f"ec2:{op}"
+        statements = [{"Effect": "Allow", "Action": action, "Resource": resource},
+                      # the allowed user finds the association ids it acts on
+                      {"Effect": "Allow", "Action": "ec2:DescribeIamInstanceProfileAssociations", "Resource": "*"}]
+        if passes_role:  # handing the profile's role to EC2 needs iam:PassRole (EC2 User Guide, "IAM roles")
+            statements.append({"Effect": "Allow", "Action": "iam:PassRole", "Resource": ROLE_ARN})
+        iam.put_user_policy(UserName=allowed.name, PolicyName="only",
+                            PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": statements}))
+        given = params()
+        refused = denied.call(op, given)
+        head = f"You are not authorized to perform this operation. User: {denied.arn} is not authorized to perform: "
+        message = refused.response["Error"]["Message"] if refused is not None else "success"
+        if _code(refused) != "UnauthorizedOperation" or not message.startswith(head + action):
+            failures.append(f"{op}: caller without policy got {_code(refused)}: {message}")
+        elif resource != "*" and not message.startswith(
+                f"{head}{action} on resource: {resource} because no identity-based policy allows the {action} "
+                "action. Encoded authorization failure message: "):
+            failures.append(f"{op}: denial not in EC2's words: {message}")
+        got = allowed.call(op, given)
+        if got is not None:
+            failures.append(f"{op}: allowed caller got {_code(got)}: {got.response['Error']['Message']}")
+    assert failures == []

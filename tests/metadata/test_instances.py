@@ -16,7 +16,7 @@ from rolegate.core.errors import AccessDenied, ClientError, InvalidClientTokenId
 from rolegate.iam.instance_profiles import InstanceProfileService
 from rolegate.iam.roles import RoleService
 from rolegate.iam.users import UserService
-from rolegate.metadata.instances import ASSOCIATED, DISASSOCIATED, InstanceService, UnauthorizedOperation
+from rolegate.metadata.instances import ASSOCIATED, DISASSOCIATED, InstanceService
 from rolegate.metadata.join_tokens import InvalidJoinToken, hash_join_token, is_instance_id
 from rolegate.store.invalidation import Snapshot
 from rolegate.store.sql import SqlStore
@@ -313,12 +313,12 @@ def test_ec2_operations_need_their_action_on_the_instance_and_pass_role(
     instance_id = _unassociated(instances, req)
     arn = f"arn:aws:ec2:us-east-1:{ACCOUNT}:instance/{instance_id}"
     nobody = _user(users, req, "nobody")
-    with pytest.raises(UnauthorizedOperation, match=f"ec2:AssociateIamInstanceProfile on resource: {arn}"):
+    with pytest.raises(AccessDenied, match=f"ec2:AssociateIamInstanceProfile on resource: {arn}"):
         instances.associate(req(nobody), instance_id, profile_name=PROFILE, profile_arn=None)
-    with pytest.raises(UnauthorizedOperation, match="ec2:DescribeIamInstanceProfileAssociations on resource: \\*"):
+    with pytest.raises(AccessDenied, match="ec2:DescribeIamInstanceProfileAssociations on resource: \\*"):
         instances.describe_associations(req(nobody))
     no_pass = _user(users, req, "no-pass", _allow("ec2:AssociateIamInstanceProfile", arn))
-    with pytest.raises(UnauthorizedOperation, match="iam:PassRole") as denied:
+    with pytest.raises(AccessDenied, match="iam:PassRole") as denied:
         instances.associate(req(no_pass), instance_id, profile_name=PROFILE, profile_arn=None)
     assert denied.value.status == 403
     assert instances.describe_associations(req(ACCOUNT), instance_ids=[instance_id]) == ([], None)
@@ -352,7 +352,7 @@ def test_pass_role_sees_the_instance_the_role_is_passed_to(instances: InstanceSe
             "Effect": "Allow", "Action": "iam:PassRole", "Resource": "*",
             "Condition": {"ArnLike": {"iam:AssociatedResourceArn": only_to}}})
 
-    with pytest.raises(UnauthorizedOperation, match="iam:PassRole"):
+    with pytest.raises(AccessDenied, match="iam:PassRole"):
         instances.associate(req(passer("elsewhere", "arn:aws:ec2:*:*:instance/i-0000000000000000f")), instance_id,
                             profile_name=PROFILE, profile_arn=None)
     assert instances.associate(req(passer("here", arn)), instance_id, profile_name=PROFILE,

@@ -9,13 +9,11 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import boto3
 import botocore.config
 import botocore.exceptions
 import pytest
-from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from prometheus_client import REGISTRY
 
 from rolegate.core import telemetry
@@ -23,6 +21,7 @@ from rolegate.server.app import build_app
 from rolegate.server.config import Settings
 from rolegate.server.runtime import prepare
 from rolegate.wire.endpoint import Endpoint
+from tests.in_process import serve_in_process
 
 ROOT_KEY_ID = "AKIAIOSFODNN7METRICS"
 ROOT_SECRET = "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"
@@ -30,14 +29,6 @@ ACCOUNT = "123456789012"
 ALLOW_ALL = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
 
 pytestmark = pytest.mark.filterwarnings("ignore:The on_startup and on_shutdown:DeprecationWarning")
-
-
-class _Body:
-    def __init__(self, data: bytes) -> None:
-        self._data = data
-
-    def stream(self, **_: Any) -> Iterator[bytes]:
-        yield self._data
 
 
 @pytest.fixture(scope="module")
@@ -58,17 +49,7 @@ def client(endpoint: Endpoint, service: str, key_id: str = ROOT_KEY_ID, secret: 
                                        aws_access_key_id=key_id, aws_secret_access_key=secret,
                                        config=botocore.config.Config(retries={"max_attempts": 1}))
 
-    def send(request: AWSPreparedRequest, **_: Any) -> AWSResponse:
-        url = urlsplit(request.url)
-        headers = [(k, v.decode() if isinstance(v, bytes) else v) for k, v in request.headers.items()]
-        headers.append(("host", url.netloc))
-        body = request.body if isinstance(request.body, bytes) else (request.body or "").encode()
-        res = endpoint.handle(request.method, url.path or "/", url.query, headers, body)
-        out = {"x-amzn-RequestId": res.request_id, "Content-Type": res.content_type, **dict(res.headers)}
-        return AWSResponse(request.url, res.status, out, _Body(res.body))
-
-    c.meta.events.register(f"before-send.{service}", send)
-    return c
+    return serve_in_process(c, endpoint)
 
 
 def value(name: str, **labels: str) -> float:

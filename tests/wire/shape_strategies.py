@@ -197,13 +197,14 @@ def valid_input(op: OperationModel) -> st.SearchStrategy[dict[str, Any]]:
 
 
 @functools.cache
-def _serializer(validate: bool) -> Any:
-    return create_serializer("query", include_validation=validate)
+def _serializer(validate: bool, protocol: str = "query") -> Any:
+    return create_serializer(protocol, include_validation=validate)
 
 
 def flatten(op: OperationModel, value: dict[str, Any], *, validate: bool = True) -> dict[str, str]:
-    """Flat form parameters for ``value`` exactly as botocore's ``QuerySerializer`` writes them."""
-    body = _serializer(validate).serialize_to_request(value, op)["body"]
+    """Flat form parameters for ``value`` exactly as botocore's serializer for ``op``'s protocol (``query``'s
+    ``QuerySerializer``, ``ec2``'s ``EC2Serializer``) writes them."""
+    body = _serializer(validate, op.metadata["protocol"]).serialize_to_request(value, op)["body"]
     return {k: v if isinstance(v, str) else str(v) for k, v in body.items()}
 
 

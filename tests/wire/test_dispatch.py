@@ -54,3 +54,12 @@ def test_a_handler_for_an_unmodelled_operation_is_refused() -> None:
 def test_handlers_of_services_the_catalog_does_not_serve_are_left_out() -> None:
     table = DispatchTable(ServiceCatalog(["sts"]))
     assert table.keys() and all(service == "sts" for service, _ in table.keys())
+
+
+def test_ec2s_describe_is_a_read_on_the_event_loop_and_its_changes_run_in_a_thread() -> None:
+    table = DispatchTable(default_catalog())
+    entries = {name: table.get(ref) for (service, name), ref in default_catalog().operations.items()
+               if service == "ec2" and table.get(ref) is not None}
+    assert {name: (e.runs_inline, e.signature_required) for name, e in entries.items()} == {  # type: ignore[union-attr]
+        "DescribeIamInstanceProfileAssociations": (True, True), "AssociateIamInstanceProfile": (False, True),
+        "ReplaceIamInstanceProfileAssociation": (False, True), "DisassociateIamInstanceProfile": (False, True)}

@@ -14,11 +14,9 @@ import datetime as dt
 import json
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlsplit
 
 import boto3
 import pytest
-from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 
 from rolegate.authz import Authorizer
 from rolegate.authz.operations import ANY, OperationAuth, Target
@@ -30,6 +28,7 @@ from rolegate.wire.endpoint import Endpoint
 from rolegate.wire.handlers import Handler, HandlerContext, OperationKey, operation
 from rolegate.wire.models import ServiceCatalog
 from rolegate.wire.rest_routes import RestRoutes
+from tests.in_process import serve_in_process
 from tests.live import ROOT_KEY_ID, ROOT_SECRET
 
 ECHO: dict[OperationKey, Handler] = {}
@@ -81,14 +80,6 @@ def list_tags(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     return {"tags": [{"key": "team", "value": "infra"}]}
 
 
-class _Body:
-    def __init__(self, data: bytes) -> None:
-        self._data = data
-
-    def stream(self, **_: Any) -> Iterator[bytes]:
-        yield self._data
-
-
 @pytest.fixture(scope="module")
 def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoint]:
     settings = Settings(data_dir=tmp_path_factory.mktemp("rest"), root_access_key_id=ROOT_KEY_ID,
@@ -110,17 +101,7 @@ def client(endpoint: Endpoint) -> Any:
     c = boto3.client("rolesanywhere", region_name="us-east-1", endpoint_url="http://rest.test",
                      aws_access_key_id=ROOT_KEY_ID, aws_secret_access_key=ROOT_SECRET)
 
-    def send(request: AWSPreparedRequest, **_: Any) -> AWSResponse:
-        url = urlsplit(request.url)
-        headers = [(k, v.decode() if isinstance(v, bytes) else v) for k, v in request.headers.items()]
-        headers.append(("host", url.netloc))
-        body = request.body if isinstance(request.body, bytes) else (request.body or "").encode()
-        res = endpoint.handle(request.method, url.path or "/", url.query, headers, body)
-        out = {"x-amzn-RequestId": res.request_id, "Content-Type": res.content_type, **dict(res.headers)}
-        return AWSResponse(request.url, res.status, out, _Body(res.body))
-
-    c.meta.events.register("before-send.rolesanywhere", send)
-    return c
+    return serve_in_process(c, endpoint)
 
 
 def test_a_create_answers_with_the_models_response_code_and_binds_the_json_body(client: Any) -> None:

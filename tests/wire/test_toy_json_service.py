@@ -14,11 +14,9 @@ import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import botocore.session
 import pytest
-from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.exceptions import ClientError
 
 from rolegate.server.app import authenticator_for
@@ -33,6 +31,7 @@ from rolegate.wire.endpoint import Endpoint
 from rolegate.wire.handlers import Handler, HandlerContext, OperationKey, operation
 from rolegate.wire.models import ServiceCatalog
 from rolegate.wire.observe import Outcome
+from tests.in_process import serve_in_process
 from tests.live import ROOT_KEY_ID, ROOT_SECRET
 
 MODELS = Path(__file__).parent / "models"
@@ -63,14 +62,6 @@ def get_widget(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
 @operation("toy", "Ping", registry=TOY)
 def ping(ctx: HandlerContext, p: dict[str, Any]) -> dict[str, Any]:
     return {"Pong": "unsigned" if ctx.caller is None else ctx.caller.arn}
-
-
-class _Body:
-    def __init__(self, data: bytes) -> None:
-        self._data = data
-
-    def stream(self, **_: Any) -> Iterator[bytes]:
-        yield self._data
 
 
 class Recorder:
@@ -122,17 +113,7 @@ def toy(served: tuple[Endpoint, Recorder]) -> Any:
     client = session.create_client("toy", region_name="us-east-1", endpoint_url="http://toy.test",
                                    aws_access_key_id=ROOT_KEY_ID, aws_secret_access_key=ROOT_SECRET)
 
-    def send(request: AWSPreparedRequest, **_: Any) -> AWSResponse:
-        url = urlsplit(request.url)
-        headers = [(k, v.decode() if isinstance(v, bytes) else v) for k, v in request.headers.items()]
-        headers.append(("host", url.netloc))  # what the HTTP client adds on the wire
-        body = request.body if isinstance(request.body, bytes) else (request.body or "").encode()
-        res = endpoint.handle(request.method, url.path or "/", url.query, headers, body)
-        out = {"x-amzn-RequestId": res.request_id, "Content-Type": res.content_type, **dict(res.headers)}
-        return AWSResponse(request.url, res.status, out, _Body(res.body))
-
-    client.meta.events.register("before-send.toy", send)
-    return client
+    return serve_in_process(client, endpoint)
 
 
 def test_a_json_operation_round_trips_through_a_real_client(toy: Any) -> None:

@@ -90,6 +90,42 @@ UNBOUNDED_BY_MODEL: dict[tuple[str, str, str], str] = {
         "none documented; 50 per field (rolegate) - anywhere.profiles.MAX_MAPPING_RULES",
     ("rolesanywhere", "DeleteAttributeMapping", "specifiers.member"):
         "60 characters (MappingRule.specifier) - anywhere.profiles.MAX_SPECIFIER_CHARS",
+    # EC2's model bounds none of its strings; the ids have fixed forms that the instance service checks.
+    ("ec2", "AssociateIamInstanceProfile", "InstanceId"):
+        "i- and 17 hex digits (EC2 User Guide, Resource IDs) - metadata.join_tokens' instance id form, "
+        "InvalidInstanceID.Malformed from metadata.instances",
+    ("ec2", "AssociateIamInstanceProfile", "IamInstanceProfile.Name"):
+        "128 characters (IAM API reference, InstanceProfileName) - looked up by name in metadata.instances; "
+        "no such profile is InvalidParameterValue",
+    ("ec2", "AssociateIamInstanceProfile", "IamInstanceProfile.Arn"):
+        "2,048 characters (IAM API reference, arnType) - looked up by ARN in metadata.instances; "
+        "no such profile is InvalidParameterValue",
+    ("ec2", "ReplaceIamInstanceProfileAssociation", "AssociationId"):
+        "iip-assoc- and 17 hex digits - looked up in metadata.instances; anything else "
+        "InvalidAssociationID.NotFound",
+    ("ec2", "ReplaceIamInstanceProfileAssociation", "IamInstanceProfile.Name"):
+        "128 characters (IAM API reference, InstanceProfileName) - looked up by name in metadata.instances; "
+        "no such profile is InvalidParameterValue",
+    ("ec2", "ReplaceIamInstanceProfileAssociation", "IamInstanceProfile.Arn"):
+        "2,048 characters (IAM API reference, arnType) - looked up by ARN in metadata.instances; "
+        "no such profile is InvalidParameterValue",
+    ("ec2", "DisassociateIamInstanceProfile", "AssociationId"):
+        "iip-assoc- and 17 hex digits - looked up in metadata.instances; anything else "
+        "InvalidAssociationID.NotFound",
+    ("ec2", "DescribeIamInstanceProfileAssociations", "AssociationIds"):
+        "none documented: each id is compared with stored ones; the 1 MiB body limit bounds the list",
+    ("ec2", "DescribeIamInstanceProfileAssociations", "AssociationIds.member"):
+        "none documented: compared with stored ids (iip-assoc- and 17 hex digits); the body limit bounds it",
+    ("ec2", "DescribeIamInstanceProfileAssociations", "Filters"):
+        "2 filters, each name once - wire.handlers.ec2_associations._filters",
+    ("ec2", "DescribeIamInstanceProfileAssociations", "Filters.member.Name"):
+        "one of instance-id, state (EC2 API reference) - wire.handlers.ec2_associations._FILTERS",
+    ("ec2", "DescribeIamInstanceProfileAssociations", "Filters.member.Values"):
+        "none documented: each value is compared with stored ids or states; the 1 MiB body limit bounds it",
+    ("ec2", "DescribeIamInstanceProfileAssociations", "Filters.member.Values.member"):
+        "none documented: compared with stored ids or states; the body limit bounds it",
+    ("ec2", "DescribeIamInstanceProfileAssociations", "NextToken"):
+        "none documented: an opaque token metadata.instances issued; any other is refused there",
 }
 
 

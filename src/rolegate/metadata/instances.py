@@ -20,8 +20,8 @@ the profile's role (known only once the profile is read) — Service Authorizati
 resources, and condition keys for Amazon EC2": the actions act on ``arn:aws:ec2:REGION:ACCOUNT:instance/ID``;
 attaching or replacing a role needs ``iam:PassRole`` too (EC2 User Guide, "Grant permissions to attach an IAM
 role to an instance", https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/permission-to-pass-iam-roles.html),
-checked with ``iam:AssociatedResourceArn`` = the instance's ARN. A denial is EC2's ``UnauthorizedOperation``
-(403).
+checked with ``iam:AssociatedResourceArn`` = the instance's ARN. A denial is an ``AccessDenied`` like any other;
+EC2's codec answers it in EC2's words, ``UnauthorizedOperation`` (docs/adr/0039-ec2-query-dialect.md).
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ __all__ = ["ASSOCIATED", "ASSOCIATING", "DISASSOCIATED", "DISASSOCIATING", "STAT
            "IncorrectState", "InstanceRoleCredentials", "InstanceService", "InstanceSummary",
            "InvalidAssociationIdNotFound", "InvalidInstanceIdMalformed", "InvalidInstanceIdNotFound",
            "InvalidPaginationToken", "InvalidParameterCombination", "JoinedInstance", "RegisteredInstance",
-           "UnauthorizedOperation", "instance_arn"]
+           "instance_arn"]
 
 # EC2's IamInstanceProfileAssociationState.
 ASSOCIATING, ASSOCIATED, DISASSOCIATING, DISASSOCIATED = "associating", "associated", "disassociating", "disassociated"
@@ -75,13 +75,6 @@ _MAX_TAGS = 50  # EC2: "Maximum number of tags per resource – 50" (EC2 User Gu
 _ASSOCIATION_PREFIX = "iip-assoc-"
 _REGISTER = "rolegate-instances:RegisterInstance"
 _EC2_PASSED_TO = "ec2.amazonaws.com"
-
-
-class UnauthorizedOperation(ClientError):
-    """EC2's denial (errors-overview: "You are not authorized to perform this operation"), 403."""
-
-    code = "UnauthorizedOperation"
-    status = 403
 
 
 class InvalidInstanceIdMalformed(ClientError):
@@ -387,7 +380,7 @@ class InstanceService:
 
     def _authorize_ec2(self, request: RequestContext, action: str, instance_id: str | None,
                        instance: InstanceRecord | None) -> None:
-        """``action`` on the instance's ARN (``*`` for Describe), as EC2 decides it; UnauthorizedOperation."""
+        """``action`` on the instance's ARN (``*`` for Describe), as EC2 decides it; AccessDenied."""
         caller = request.signed_caller()
         session_limits(caller, action)
         if caller.principal_type == "Account":
@@ -398,8 +391,7 @@ class InstanceService:
         decision = self._authz.decide(caller, action, (Resource(arn, caller.account_id, None),), context,
                                       request=request)
         if not decision.is_allowed:
-            raise UnauthorizedOperation("You are not authorized to perform this operation. "
-                                        + denial_message(caller, action, arn, decision))
+            raise AccessDenied(denial_message(caller, action, arn, decision))
 
     def _passable_profile(self, request: RequestContext, name: str | None, arn: str | None,
                           instance: str) -> InstanceProfileRecord:
@@ -407,11 +399,7 @@ class InstanceService:
         with self._store.read() as tx:
             profile, role = _profile_by_spec(tx, request.account_id, name, arn)
         if role is not None:
-            try:
-                self._authz.check_pass_role(request, role.arn, _EC2_PASSED_TO, associated_resource=instance)
-            except AccessDenied as denied:
-                raise UnauthorizedOperation("You are not authorized to perform this operation. "
-                                            + denied.message) from None
+            self._authz.check_pass_role(request, role.arn, _EC2_PASSED_TO, associated_resource=instance)
         return profile
 
 

@@ -1,6 +1,6 @@
 """What a protocol codec is: an HTTP request to (service, operation, raw params), a result or error to bytes.
 
-A codec owns one AWS wire protocol (``query``, ``json``; later ``rest-json``, ``ec2``) and nothing else: it
+A codec owns one AWS wire protocol (``query``, ``json``, ``rest-json``, ``ec2``) and nothing else: it
 decodes the request into the name of an operation and that operation's raw parameters, resolves the name
 against the catalog, turns the raw parameters into typed values by the input shape (an unreadable value
 becomes a ``validator.Invalid``; the shared validator checks constraints), and writes the handler's result
@@ -87,6 +87,6 @@ class Codec(Protocol):
     def encode_result(self, ref: OperationRef, result: Mapping[str, Any] | None, request_id: str) -> WireResponse:
         ...
 
-    def encode_error(self, err: AwsError, request_id: str, service: str | None) -> WireResponse:
-        """``err`` in this protocol's error form; ``service`` is ``None`` before the operation is resolved."""
+    def encode_error(self, err: AwsError, request_id: str, ref: OperationRef | None) -> WireResponse:
+        """``err`` in this protocol's error form; ``ref`` (the operation) is ``None`` before it is resolved."""
         ...

@@ -4,7 +4,9 @@ implemented, the reason.
 An operation is *implemented* when it has a handler. The reasons for the others — *not implemented*, or
 *answers as for an account not using it* (a handler that gives AWS's answer for an account that does not use a
 feature rolegate does not host: an empty list, NoSuchEntity) — are data, kept in ``coverage_notes.json`` beside
-this module. ``docs/compat/coverage.md`` is generated from the models, the handler registry and that file by
+this module. A service rolegate serves only a few operations of (EC2: the instance profile associations) has
+one note under ``"*"`` for all of its operations without a handler or a note of their own; the record lists
+that service's other operations, and those in one line. ``docs/compat/coverage.md`` is generated from the models, the handler registry and that file by
 ``scripts/generate_coverage.py``; a test fails when the committed file is stale or a note contradicts the code.
 """
 
@@ -21,6 +23,8 @@ IMPLEMENTED = "implemented"
 AS_UNUSED = "answers as for an account not using it"
 NOT_IMPLEMENTED = "not implemented"
 STATUSES = (IMPLEMENTED, AS_UNUSED, NOT_IMPLEMENTED)
+#: The operation name of a service-wide note: every operation of the service not implemented nor noted itself.
+EVERY_OTHER = "*"
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +49,10 @@ def note_problems(catalog: ServiceCatalog | None = None) -> list[str]:
     problems = []
     for (service, op), note in sorted(notes.items()):
         model = catalog.services.get(service)
-        if model is None or op not in model.operation_names:
+        if op == EVERY_OTHER and model is not None:
+            if note.status != NOT_IMPLEMENTED:
+                problems.append(f"{service}:{op}: a service-wide note must say {NOT_IMPLEMENTED!r}")
+        elif model is None or op not in model.operation_names:
             problems.append(f"{service}:{op}: no such operation in the served models")
         elif note.status not in (AS_UNUSED, NOT_IMPLEMENTED):
             problems.append(f"{service}:{op}: unknown status {note.status!r}")
@@ -53,6 +60,8 @@ def note_problems(catalog: ServiceCatalog | None = None) -> list[str]:
             problems.append(f"{service}:{op}: noted {note.status!r}, but it "
                             f"{'has' if (service, op) in HANDLERS else 'has no'} handler")
     for service, model in catalog.services.items():
+        if (service, EVERY_OTHER) in notes:
+            continue
         problems += [f"{service}:{op}: not implemented and no reason noted" for op in sorted(model.operation_names)
                      if (service, op) not in HANDLERS and (service, op) not in notes]
     return problems
@@ -72,13 +81,20 @@ def coverage_markdown(catalog: ServiceCatalog | None = None) -> str:
                   f"API {model.api_version})", "",
                   f"{len(ops)} operations: {counts}.", "",
                   "| operation | status | reason |", "|---|---|---|"]
-        lines += [f"| {op} | {status[op][0]} | {status[op][1]} |" for op in ops]
+        every_other = notes.get((service_name, EVERY_OTHER))
+        listed = [op for op in ops if every_other is None or (service_name, op) in HANDLERS
+                  or (service_name, op) in notes]
+        lines += [f"| {op} | {status[op][0]} | {status[op][1]} |" for op in listed]
+        if every_other is not None:
+            lines += ["", f"The other {len(ops) - len(listed)} operations: {every_other.status}. {every_other.reason}"]
         lines.append("")
     return "\n".join(lines)
 
 
 def _status(service: str, op: str, notes: dict[tuple[str, str], Note]) -> tuple[str, str]:
     note = notes.get((service, op))
+    if note is None and (service, op) not in HANDLERS:
+        note = notes.get((service, EVERY_OTHER))
     if note is not None:
         return note.status, note.reason.replace("|", "\\|")
     return (IMPLEMENTED, "") if (service, op) in HANDLERS else (NOT_IMPLEMENTED, "")

@@ -74,12 +74,13 @@ _STS_IN_THREAD = frozenset({"AssumeRoleWithWebIdentity", "AssumeRoleWithSAML"})
 
 
 def _runs_inline(ref: OperationRef) -> bool:
-    # Reads take tens of microseconds of CPU: a thread costs more than they do. Other STS calls write only
-    # bookkeeping (queued, not waited for) and MFA replay state (``Endpoint.runs_inline`` sends those to a thread).
+    # Reads (Get…, List…, EC2's Describe…) take tens of microseconds of CPU: a thread costs more than they do.
+    # Other STS calls write only bookkeeping (queued, not waited for) and MFA replay state (``Endpoint.runs_inline``
+    # sends those to a thread).
     # CreateSession likewise: its subject record is queued bookkeeping, and it reads only cached trust material.
     return (ref.service_name == "sts" and ref.name not in _STS_IN_THREAD) or \
         (ref.service_name, ref.name) == ("rolesanywhere-sessions", "CreateSession") or (
-        ref.name.startswith(("Get", "List")) and (ref.service_name, ref.name) not in _HEAVY_READS)
+        ref.name.startswith(("Get", "List", "Describe")) and (ref.service_name, ref.name) not in _HEAVY_READS)
 
 
 class DispatchTable:

@@ -61,7 +61,7 @@ class Endpoint:
                  handlers: Mapping[OperationKey, Handler] = HANDLERS,
                  inline_when: Mapping[OperationKey, InlineWhen] = INLINE_WHEN,
                  x509: X509Verifier | None = None) -> None:
-        self._router = Router(catalog)
+        self._router = Router(catalog, encode_message=services.authorization_messages.encode)
         self._table = DispatchTable(catalog, handlers)
         self._inline_when = inline_when
         self._auth = authenticator
@@ -237,9 +237,8 @@ class Endpoint:
 
     def _fail(self, call: Call, err: AwsError) -> None:
         call.error = err
-        service = call.operation.service if call.operation is not None else None
         codec = call.codec or self._router.codec_for(call.request)
-        call.response = codec.encode_error(err, call.request_id, service)
+        call.response = codec.encode_error(err, call.request_id, call.operation.ref if call.operation is not None else None)
 
 
 def _operation_name(call: Call) -> str | None:

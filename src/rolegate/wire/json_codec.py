@@ -65,7 +65,7 @@ class JsonCodec:
         return WireResponse(200, serialize_json_result(ref.operation, result), request_id,
                             self._content_types[ref.service_name])
 
-    def encode_error(self, err: AwsError, request_id: str, service: str | None) -> WireResponse:
+    def encode_error(self, err: AwsError, request_id: str, ref: OperationRef | None) -> WireResponse:
         body = json.dumps({"__type": err.code, "message": err.message}).encode("utf-8")
-        content_type = self._content_types.get(service or "", "application/x-amz-json-1.0")
+        content_type = self._content_types.get(ref.service_name if ref is not None else "", "application/x-amz-json-1.0")
         return WireResponse(err.status, body, request_id, content_type, (("x-amzn-ErrorType", err.code),))

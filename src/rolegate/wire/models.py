@@ -2,8 +2,10 @@
 
 This module owns *which* operations rolegate's wire layer knows about and how a request names one:
 query-protocol services (IAM, STS) by the form parameter ``Action``; json-protocol services by the
-``X-Amz-Target`` header (``{targetPrefix}.{Operation}``). rest-json services are registered too; the
-rest-json codec routes them by method and URI template (``wire/rest_routes.py``, ADR 0029).
+``X-Amz-Target`` header (``{targetPrefix}.{Operation}``); EC2's query dialect (protocol ``ec2``) by its
+``Action`` too, in an index of its own, since the signing scope, not the action, tells EC2 from IAM/STS
+(ADR 0039). rest-json services are registered too; the rest-json codec routes them by method and URI template
+(``wire/rest_routes.py``, ADR 0029).
 
 Models are loaded from botocore's bundled data (the version pinned by the project), never fetched, and
 from ``rolegate/wire/data/`` — our own ``service-2.json`` files, in botocore's layout
@@ -33,7 +35,8 @@ __all__ = [
 
 #: Services the default catalog serves. Query-protocol services must have disjoint action names
 #: because one endpoint routes them all by ``Action``.
-DEFAULT_SERVICES: tuple[str, ...] = ("iam", "sts", "rolesanywhere", "rolesanywhere-sessions", "rolegate-instances")
+DEFAULT_SERVICES: tuple[str, ...] = ("iam", "sts", "rolesanywhere", "rolesanywhere-sessions", "rolegate-instances",
+                                     "ec2")
 #: rolegate's own models, searched before botocore's data.
 MODEL_DIR = Path(__file__).parent / "data"
 
@@ -94,6 +97,7 @@ class ServiceCatalog:
         self._protocols: dict[str, str] = {}
         self._by_action: dict[str, OperationRef] = {}
         self._by_target: dict[str, OperationRef] = {}
+        self._by_ec2_action: dict[str, OperationRef] = {}
         self._by_key: dict[tuple[str, str], OperationRef] = {}
         for service in services:
             self.add_service(service)
@@ -114,6 +118,11 @@ class ServiceCatalog:
         elif protocol == "json":
             prefix = model.metadata["targetPrefix"]
             self._by_target.update((f"{prefix}.{ref.name}", ref) for ref in refs)
+        elif protocol == "ec2":
+            # One index for the dialect: a second ec2-protocol service could not be told from the first.
+            if self._by_ec2_action:
+                raise ValueError(f"service {name!r} is a second ec2-protocol service")
+            self._by_ec2_action.update((ref.name, ref) for ref in refs)
         elif protocol != "rest-json":
             raise ValueError(f"service {name!r} uses unsupported protocol {protocol!r}")
         self._services[name] = model
@@ -129,6 +138,10 @@ class ServiceCatalog:
     def lookup_action(self, action: str) -> OperationRef | None:
         """The query-protocol operation named by a form ``Action`` value, or ``None``."""
         return self._by_action.get(action)
+
+    def lookup_ec2_action(self, action: str) -> OperationRef | None:
+        """The operation of the ec2-protocol service named by a form ``Action`` value, or ``None``."""
+        return self._by_ec2_action.get(action)
 
     def lookup_target(self, target: str) -> OperationRef | None:
         """The json-protocol operation named by an ``X-Amz-Target`` header value, or ``None``."""
@@ -160,5 +173,5 @@ class ServiceCatalog:
 
 @functools.cache
 def default_catalog() -> ServiceCatalog:
-    """The process-wide catalog of IAM and STS (built on first use, then shared)."""
+    """The process-wide catalog of ``DEFAULT_SERVICES`` (built on first use, then shared)."""
     return ServiceCatalog(DEFAULT_SERVICES)

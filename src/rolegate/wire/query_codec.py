@@ -19,10 +19,20 @@ from .models import OperationRef, ServiceCatalog
 from .query_parser import decode_query_input
 from .query_serializer import serialize_error, serialize_result
 
-__all__ = ["QueryCodec"]
+__all__ = ["QueryCodec", "decode_action_form"]
 
 # The namespace of errors answered before the operation (and so its service) is known.
 _DEFAULT_NAMESPACE_SERVICE = "iam"
+
+
+def decode_action_form(req: WireRequest) -> Decoded:
+    """A form request named by its ``Action`` (the body of a POST, the query string of any request): the query
+    protocol's and EC2's dialect's alike."""
+    form = decode_form(req.body if req.method == "POST" else b"", req.raw_query)
+    action = form.get("Action")
+    if not action:
+        raise MissingAction("The request must contain the parameter Action.")
+    return Decoded(action, form, form)
 
 
 class QueryCodec:
@@ -34,11 +44,7 @@ class QueryCodec:
                             for name, model in catalog.services_by_protocol("query").items()}
 
     def decode(self, req: WireRequest) -> Decoded:
-        form = decode_form(req.body if req.method == "POST" else b"", req.raw_query)
-        action = form.get("Action")
-        if not action:
-            raise MissingAction("The request must contain the parameter Action.")
-        return Decoded(action, form, form)
+        return decode_action_form(req)
 
     def resolve(self, decoded: Decoded) -> OperationRef | None:
         return self._catalog.lookup_action(decoded.operation)
@@ -53,7 +59,7 @@ class QueryCodec:
     def encode_result(self, ref: OperationRef, result: Mapping[str, Any] | None, request_id: str) -> WireResponse:
         return WireResponse(200, serialize_result(ref.service_name, ref.operation, result, request_id), request_id)
 
-    def encode_error(self, err: AwsError, request_id: str, service: str | None) -> WireResponse:
-        namespace = self._namespaces.get(service or _DEFAULT_NAMESPACE_SERVICE)
+    def encode_error(self, err: AwsError, request_id: str, ref: OperationRef | None) -> WireResponse:
+        namespace = self._namespaces.get(ref.service_name if ref is not None else _DEFAULT_NAMESPACE_SERVICE)
         status, body = serialize_error(err, request_id, namespace)
         return WireResponse(status, body, request_id)

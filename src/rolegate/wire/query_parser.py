@@ -1,8 +1,11 @@
-"""Query-protocol input: flat form parameters to typed operation input.
+"""Query-protocol input: flat form parameters to typed operation input, in AWS Query and in EC2's dialect.
 
 ``decode_query_input(op, params)`` is botocore's ``QuerySerializer`` run backwards — lists as
 ``Name.member.N`` (``Name.N`` when flattened), maps as ``Name.entry.N.key``/``.value``, nested
 structures as ``Outer.Inner``, an empty list as ``Name=`` — turning each text into its shape's type.
+``decode_ec2_input`` is botocore's ``EC2Serializer`` run backwards: the same, except that a member's name
+on the wire is its ``queryName``, else its ``locationName`` with the first letter capitalised, else its
+member name, and every list is ``Name.N`` (never ``.member.``, and the list member's name plays no part).
 It checks no model constraint: that is ``rolegate.wire.validator``'s job, shared by every protocol;
 ``parse_input`` is the two together.
 
@@ -33,7 +36,8 @@ from .per_operation import PerOperation
 from .scalars import INT_RANGES, ConversionError, to_blob, to_bool, to_float, to_int, to_timestamp
 from .validator import Invalid, validate
 
-__all__ = ["IGNORED_PARAMS", "decode_query_input", "is_ignored_param", "parse_input"]
+__all__ = ["IGNORED_PARAMS", "decode_ec2_input", "decode_query_input", "ec2_wire_name", "is_ignored_param",
+           "parse_input"]
 
 #: Parameters that belong to the protocol envelope or to authentication, not to the operation input.
 IGNORED_PARAMS: frozenset[str] = frozenset({"Action", "Version"})
@@ -136,9 +140,9 @@ def _empty_collection(node: _Node, key: str) -> bool:
 class _ListPlan(_Plan):
     __slots__ = ("member_name", "flattened", "member")
 
-    def __init__(self, shape: ListShape) -> None:
+    def __init__(self, shape: ListShape, *, ec2: bool = False) -> None:
         super().__init__(shape)
-        self.flattened = bool(shape.serialization.get("flattened"))
+        self.flattened = ec2 or bool(shape.serialization.get("flattened"))
         self.member_name = shape.member.serialization.get("name", "member")
         self.member: _Plan
 
@@ -160,11 +164,11 @@ class _ListPlan(_Plan):
 class _MapPlan(_Plan):
     __slots__ = ("flattened", "key_name", "value_name", "key", "value")
 
-    def __init__(self, shape: MapShape) -> None:
+    def __init__(self, shape: MapShape, *, ec2: bool = False) -> None:
         super().__init__(shape)
         self.flattened = bool(shape.serialization.get("flattened"))
-        self.key_name = shape.key.serialization.get("name", "key")
-        self.value_name = shape.value.serialization.get("name", "value")
+        self.key_name = ec2_wire_name(shape.key, "key") if ec2 else shape.key.serialization.get("name", "key")
+        self.value_name = ec2_wire_name(shape.value, "value") if ec2 else shape.value.serialization.get("name", "value")
         self.key: _Plan
         self.value: _Plan
 
@@ -202,11 +206,31 @@ class _MapPlan(_Plan):
 # --- plan construction ------------------------------------------------------------------------------
 
 
-class _PlanBuilder:
-    """Builds plans for one service, memoized by shape name so recursive shapes share a plan."""
+def ec2_wire_name(shape: Shape, default: str) -> str:
+    """A member's name on the wire in EC2's dialect (botocore's ``EC2Serializer._get_serialized_name``)."""
+    serialization = shape.serialization
+    if "queryName" in serialization:
+        return str(serialization["queryName"])
+    name = serialization.get("name")
+    return name[0].upper() + name[1:] if name else default
 
-    def __init__(self) -> None:
+
+class _PlanBuilder:
+    """Builds plans for one service, memoized by shape name so recursive shapes share a plan; ``ec2``: the
+    service speaks EC2's dialect (member names and lists as ``decode_ec2_input`` reads them)."""
+
+    def __init__(self, *, ec2: bool = False) -> None:
         self._plans: dict[str, _Plan] = {}
+        self._ec2 = ec2
+
+    def _wire_name(self, name: str, member: Shape) -> str:
+        if self._ec2:
+            return ec2_wire_name(member, name)
+        wire = member.serialization.get("queryName") or member.serialization.get("name") or name
+        if isinstance(member, ListShape) and member.serialization.get("flattened"):
+            # botocore replaces the member's own name by the list member's locationName.
+            wire = member.member.serialization.get("name") or wire
+        return str(wire)
 
     def plan(self, shape: Shape) -> _Plan:
         # Member shapes carry member-level traits (locationName) but share the named shape's
@@ -227,23 +251,20 @@ class _PlanBuilder:
             for name, member in shape.members.items():
                 if member.serialization.get("location"):
                     continue  # header/URI members never arrive as form parameters
-                wire = member.serialization.get("queryName") or member.serialization.get("name") or name
-                if isinstance(member, ListShape) and member.serialization.get("flattened"):
-                    # botocore replaces the member's own name by the list member's locationName.
-                    wire = member.member.serialization.get("name") or wire
+                wire = self._wire_name(name, member)
                 splan.by_wire_name[wire] = name
                 splan.members.append((name, wire, self.plan(member)))
             return splan
         if kind == "list":
             assert isinstance(shape, ListShape)
-            lplan = _ListPlan(shape)
+            lplan = _ListPlan(shape, ec2=self._ec2)
             if cache_key is not None:
                 self._plans[cache_key] = lplan
             lplan.member = self.plan(shape.member)
             return lplan
         if kind == "map":
             assert isinstance(shape, MapShape)
-            mplan = _MapPlan(shape)
+            mplan = _MapPlan(shape, ec2=self._ec2)
             if cache_key is not None:
                 self._plans[cache_key] = mplan
             mplan.key = self.plan(shape.key)
@@ -269,9 +290,13 @@ class _PlanBuilder:
         return plan
 
 
-_plans: PerOperation[_PlanBuilder, _Plan | None] = PerOperation(
-    _PlanBuilder, lambda builder, op: builder.plan(op.input_shape) if op.input_shape is not None else None)
+def _input_plan(builder: _PlanBuilder, op: OperationModel) -> _Plan | None:
+    return builder.plan(op.input_shape) if op.input_shape is not None else None
+
+
+_plans: PerOperation[_PlanBuilder, _Plan | None] = PerOperation(_PlanBuilder, _input_plan)
 _operation_plan = _plans.get
+_ec2_plans: PerOperation[_PlanBuilder, _Plan | None] = PerOperation(lambda: _PlanBuilder(ec2=True), _input_plan)
 
 
 def _param_tree(params: Mapping[str, str]) -> _Node:
@@ -306,7 +331,15 @@ def decode_query_input(op: OperationModel, params: Mapping[str, str]) -> dict[st
     skipped. Raises ``InvalidParameterValue`` for parameter names that don't fit the input shape; a value
     that can't be read as its type is left in place as an ``Invalid`` for the validator to report.
     """
-    plan = _operation_plan(op)
+    return _read(_operation_plan(op), params)
+
+
+def decode_ec2_input(op: OperationModel, params: Mapping[str, str]) -> dict[str, Any]:
+    """``decode_query_input`` for an operation of EC2's dialect (see the module docstring)."""
+    return _read(_ec2_plans.get(op), params)
+
+
+def _read(plan: _Plan | None, params: Mapping[str, str]) -> dict[str, Any]:
     tree = _param_tree(params)
     if plan is None:
         if tree:

@@ -35,7 +35,7 @@ from rolegate.core.errors import AwsError
 
 from .per_operation import PerOperation
 
-__all__ = ["escape_text", "serialize_error", "serialize_result"]
+__all__ = ["WriterBuilder", "escape_text", "serialize_error", "serialize_result"]
 
 _Writer = Callable[[list[str], Any], None]
 
@@ -161,7 +161,7 @@ _SCALARS: dict[str, Callable[[Shape], _Writer]] = {
 # --- composite writers --------------------------------------------------------------------------------
 
 
-class _WriterBuilder:
+class WriterBuilder:
     """Builds writers for one service; structures are memoized by name so recursion terminates."""
 
     def __init__(self) -> None:
@@ -278,7 +278,7 @@ class _WriterBuilder:
 class _OperationWriter:
     __slots__ = ("head", "middle", "tail", "body")
 
-    def __init__(self, op: OperationModel, builder: _WriterBuilder) -> None:
+    def __init__(self, op: OperationModel, builder: WriterBuilder) -> None:
         ns = op.service_model.metadata.get("xmlNamespace")
         xmlns = f' xmlns="{escape_text(ns)}"' if ns else ""
         shape = op.output_shape
@@ -297,8 +297,8 @@ class _OperationWriter:
         self.tail = f"</RequestId></ResponseMetadata></{op.name}Response>"
 
 
-_writers: PerOperation[_WriterBuilder, _OperationWriter] = PerOperation(
-    _WriterBuilder, lambda builder, op: _OperationWriter(op, builder))
+_writers: PerOperation[WriterBuilder, _OperationWriter] = PerOperation(
+    WriterBuilder, lambda builder, op: _OperationWriter(op, builder))
 _operation_writer = _writers.get
 
 

@@ -182,7 +182,7 @@ class RestJsonCodec:
         return WireResponse(status, serialize_json_result(ref.operation, body_result), request_id, _CONTENT_TYPE,
                             tuple(headers))
 
-    def encode_error(self, err: AwsError, request_id: str, service: str | None) -> WireResponse:
+    def encode_error(self, err: AwsError, request_id: str, ref: OperationRef | None) -> WireResponse:
         code = _REST_CODES.get(err.code, err.code)
         body = json.dumps({"message": err.message}).encode("utf-8")
         return WireResponse(err.status, body, request_id, _CONTENT_TYPE, (("x-amzn-ErrorType", code),))
