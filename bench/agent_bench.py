@@ -1,13 +1,15 @@
 """The agent's IMDS under load: credential fetches/s served from its cache, and its load on the server.
 
-Run: ``.venv/bin/python -m bench.agent_bench [--requests 20000] [--concurrency 8] [--rounds 3]``.
-A TLS server and a certificate-mode ``rolegate agent`` (IAM Roles Anywhere) are started on loopback. Measured:
+Run: ``.venv/bin/python -m bench.agent_bench [--mode certificate|instance] [--requests 20000] [--concurrency 8]
+[--rounds 3]``. A TLS server and a certificate-mode ``rolegate agent`` (IAM Roles Anywhere) are started on
+loopback — or, with ``--mode instance``, a server, a registered instance and its agent polling every
+``--poll-interval`` seconds. Measured:
 - raw ``GET …/security-credentials/ROLE`` with a token, replayed over keep-alive connections (``bench.loadgen``):
   what the agent costs per credential document;
 - botocore's own retrieval, as an SDK does it on every (re)fetch: token PUT, role-name GET, document GET
   (``InstanceMetadataFetcher.retrieve_iam_role_credentials``), sequentially;
 - the server calls the agent made meanwhile (``rolegate_agent_refreshes_total``): the target is one per
-  refresh period, whatever the number of local clients.
+  refresh period (certificate mode: per renewal; instance mode: per poll), whatever the number of local clients.
 """
 
 from __future__ import annotations
@@ -22,10 +24,12 @@ from pathlib import Path
 
 from bench.loadgen import Result, run
 from tests.agent.live_agent import LiveAgent, certificate_args, metric
+from tests.agent.test_instance_agent import profile_trusting_ec2, register_instance
 from tests.e2e.conftest import tls_server
 from tests.e2e.test_rolesanywhere_sessions import make_pki, set_up
+from tests.live import LiveServer
 
-_CALLS = 'rolegate_agent_refreshes_total{operation="CreateSession"}'
+_CALL = {"certificate": "CreateSession", "instance": "GetInstanceRoleCredentials"}
 
 
 def main() -> None:
@@ -34,28 +38,41 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--sdk-fetches", type=int, default=300)
+    parser.add_argument("--mode", choices=sorted(_CALL), default="certificate")
+    parser.add_argument("--poll-interval", type=float, default=5, help="instance mode: the agent's poll period")
     args = parser.parse_args()
+    calls_metric = f'rolegate_agent_refreshes_total{{operation="{_CALL[args.mode]}"}}'
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(tmp)
         (d / "srv").mkdir()
-        server = tls_server(d / "srv")
         agent = None
+        server = tls_server(d / "srv") if args.mode == "certificate" else LiveServer(d / "srv")
         try:
-            pki = make_pki("ec", cn="bench-host")
-            s = set_up(server, pki)
-            agent = LiveAgent(d / "state", certificate_args(server, pki, s, d), container_token=None)
+            if args.mode == "certificate":
+                pki = make_pki("ec", cn="bench-host")
+                s = set_up(server, pki)
+                role, agent_args = s.role_name, certificate_args(server, pki, s, d)
+            else:
+                server.start()
+                profile, role = profile_trusting_ec2(server, "sts:GetCallerIdentity")
+                (d / "join-token").write_text(register_instance(server, d, profile)["JoinToken"])
+                agent_args = ["--endpoint-url", server.url, "--region", "us-east-1", "--join-token-file",
+                              str(d / "join-token"), "--poll-interval", str(args.poll_interval)]
+            agent = LiveAgent(d / "state", agent_args, container_token=None)
             agent.start()
             token = agent.token()
-            calls_before = metric(agent.metrics(), _CALLS)
-            path = f"/latest/meta-data/iam/security-credentials/{s.role_name}"
+            calls_before = metric(agent.metrics(), calls_metric)
+            started = time.monotonic()
+            path = f"/latest/meta-data/iam/security-credentials/{role}"
             raw = (f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{agent.imds_port}\r\n"
                    f"x-aws-ec2-metadata-token: {token}\r\n\r\n").encode()
             results: list[Result] = [run("127.0.0.1", agent.imds_port, [raw], concurrency=args.concurrency,
                                          total=args.requests, name="IMDS credential document (cached)")
                                      for _ in range(args.rounds)]
             sdk = _sdk_fetches(agent.imds_url, args.sdk_fetches)
-            total_calls = metric(agent.metrics(), _CALLS)
+            total_calls = metric(agent.metrics(), calls_metric)
             calls = total_calls - calls_before
+            elapsed = time.monotonic() - started
         finally:
             if agent is not None:
                 agent.stop()
@@ -67,9 +84,16 @@ def main() -> None:
     print(f"\nrounds (requests/s): {', '.join(f'{r.rps:,.0f}' for r in results)}; "
           f"median {statistics.median(r.rps for r in results):,.0f}")
     served = args.requests * args.rounds + args.sdk_fetches
-    print(f"server calls while serving {served:,} credential documents: {calls:.0f} CreateSession "
-          f"({total_calls:.0f} since the agent started: the session it holds served them all)")
-    if any(r.errors for r in results) or calls > 1:
+    if args.mode == "certificate":
+        print(f"server calls while serving {served:,} credential documents: {calls:.0f} CreateSession "
+              f"({total_calls:.0f} since the agent started: the session it holds served them all)")
+        over = calls > 1
+    else:
+        polls = elapsed / args.poll_interval
+        print(f"server calls while serving {served:,} credential documents in {elapsed:.1f} s: {calls:.0f} "
+              f"GetInstanceRoleCredentials, against {polls:.1f} poll periods of {args.poll_interval:g} s")
+        over = calls > polls + 1
+    if any(r.errors for r in results) or over:
         sys.exit(1)
 
 

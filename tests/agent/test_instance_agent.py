@@ -4,10 +4,6 @@ token, then unmodified clients with no credentials configured at all get the ins
 replaced and removed are seen by the same client within the agent's poll; deregistration withdraws everything;
 restarts (also after SIGKILL) reuse the stored instance credential; a reused join token is refused; with the
 server gone the agent keeps serving what it holds (static stability).
-
-The server side — ``rolegate instance``, JoinInstance, GetInstanceRoleCredentials, the EC2 association
-operations — is engineer H1's (piece H1, model ``rolegate-instances``); these tests are written against that
-contract and run once both halves are merged.
 """
 
 from __future__ import annotations
@@ -41,7 +37,7 @@ TRUST = {"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
 
 
-def _profile(server: LiveServer, *actions: str) -> tuple[str, str]:
+def profile_trusting_ec2(server: LiveServer, *actions: str) -> tuple[str, str]:
     """A role trusting EC2, allowed ``actions``, in a new instance profile: (profile name, role name)."""
     iam = server.client("iam")
     name = f"web-{uuid.uuid4().hex[:8]}"
@@ -58,7 +54,7 @@ def _operator_env(server: LiveServer, home: Path) -> dict[str, str]:
             "AWS_ENDPOINT_URL": server.url, "AWS_DEFAULT_REGION": "us-east-1"}
 
 
-def _register(server: LiveServer, home: Path, profile: str) -> dict[str, str]:
+def register_instance(server: LiveServer, home: Path, profile: str) -> dict[str, str]:
     got = subprocess.run([sys.executable, "-m", "rolegate", "instance", "register", "--instance-profile", profile],
                          capture_output=True, text=True, env=_operator_env(server, home), timeout=60)
     assert got.returncode == 0, got.stderr
@@ -78,8 +74,8 @@ def _agent(server: LiveServer, directory: Path, token: str | None, *extra: str) 
 def _started(server: LiveServer, directory: Path, *actions: str) -> tuple[LiveAgent, dict[str, str], str]:
     """A new instance registered with a new profile allowing ``actions``, its agent started and serving the
     profile's role: (agent, registration, role)."""
-    profile, role = _profile(server, *actions)
-    registered = _register(server, directory, profile)
+    profile, role = profile_trusting_ec2(server, *actions)
+    registered = register_instance(server, directory, profile)
     agent = _agent(server, directory, registered["JoinToken"])
     agent.start()
     _eventually(lambda: _role_served(agent) == role)
@@ -217,7 +213,7 @@ def test_associations_replaced_removed_and_deregistration_are_served_within_the_
         server: LiveServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     agent, registered, first_role = _started(server, tmp_path, "iam:GetRole")
     first = first_role  # the profile is named as its role
-    second, second_role = _profile(server, "iam:GetRole")
+    second, second_role = profile_trusting_ec2(server, "iam:GetRole")
     try:
         ec2 = server.client("ec2")
         association = ec2.describe_iam_instance_profile_associations(Filters=[
