@@ -25,7 +25,7 @@ from pathlib import Path
 from bench.loadgen import Result, run
 from tests.agent.live_agent import LiveAgent, certificate_args, metric
 from tests.agent.test_instance_agent import profile_trusting_ec2, register_instance
-from tests.e2e.conftest import tls_server
+from tests.live import tls_server
 from tests.e2e.test_rolesanywhere_sessions import make_pki, set_up
 from tests.live import LiveServer
 

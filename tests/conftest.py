@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests import secrets_seen
-from tests.live import LiveServer
+from tests.live import LiveServer, tls_server
 from tests.migrated import migrated_template
 from tests.postgres import create_template, database_from, drop_database, postgres_url, server_env
 
@@ -78,3 +78,11 @@ def postgres_template() -> Iterator[tuple[str, str]]:
     name = create_template(base)
     yield base, name
     drop_database(base, name)
+
+
+@pytest.fixture(scope="session")
+def tls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A server speaking HTTPS (``tls_server``), shared by the session."""
+    srv = tls_server(tmp_path_factory.mktemp("rolegate-tls"))
+    yield srv
+    srv.stop()

@@ -19,6 +19,7 @@ import botocore.session
 import httpx
 
 from rolegate.wire.models import MODEL_DIR
+from tests.anywhere.pki import pem, private_pem, root_ca, server_certificate
 
 ROOT_KEY_ID = "AKIAIOSFODNN7EXAMPLE"
 ROOT_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
@@ -125,3 +126,17 @@ class LiveServer:
             config=botocore.config.Config(retries={"max_attempts": 1}))
 
 
+def tls_server(d: Path, env: dict[str, str] | None = None) -> LiveServer:
+    """A started server in ``d`` speaking HTTPS with a certificate for 127.0.0.1 from a CA of its own
+    (``ca_bundle``), as IAM Roles Anywhere's clients require."""
+    ca, ca_key = root_ca("rolegate TLS CA")
+    cert, k = server_certificate(ca, ca_key)
+    (d / "ca.pem").write_text(pem(ca))
+    (d / "server.pem").write_text(pem(cert))
+    (d / "server.key").write_bytes(private_pem(k))
+    (d / "data").mkdir()
+    srv = LiveServer(d / "data", extra_args=["--tls-cert-file", str(d / "server.pem"),
+                                             "--tls-key-file", str(d / "server.key")],
+                     env=env or {}, ca_bundle=d / "ca.pem")
+    srv.start()
+    return srv

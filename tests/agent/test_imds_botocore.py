@@ -30,7 +30,7 @@ from rolegate.agent.sources import CertificateSource, Refresher
 from rolegate.core.clock import FixedClock, SystemClock
 from rolegate.obs.logging import configure_logging
 from tests.anywhere.pki import pem, private_pem
-from tests.e2e.conftest import tls_server
+from tests.live import tls_server
 from tests.e2e.test_rolesanywhere_sessions import Pki, Setup, make_pki, set_up
 from tests.live import LiveServer
 

@@ -13,23 +13,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.anywhere.pki import pem, private_pem, root_ca, server_certificate
+from tests import live
+from tests.anywhere.pki import pem, root_ca, server_certificate
 from tests.live import LiveServer
 
 
 @pytest.fixture(scope="module")
 def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    d = tmp_path_factory.mktemp("tls")
-    ca, ca_key = root_ca("rolegate test TLS CA")
-    cert, k = server_certificate(ca, ca_key)
-    (d / "ca.pem").write_text(pem(ca))
-    (d / "server.pem").write_text(pem(cert))
-    (d / "server.key").write_bytes(private_pem(k))
-    srv = LiveServer(d / "data", extra_args=["--tls-cert-file", str(d / "server.pem"),
-                                             "--tls-key-file", str(d / "server.key")],
-                     env={"ROLEGATE_HEADER_TIMEOUT_SECONDS": "1"}, ca_bundle=d / "ca.pem")
-    (d / "data").mkdir()
-    srv.start()
+    srv = live.tls_server(tmp_path_factory.mktemp("tls"), env={"ROLEGATE_HEADER_TIMEOUT_SECONDS": "1"})
     yield srv
     srv.stop()
 
