@@ -90,6 +90,10 @@ UNBOUNDED_BY_MODEL: dict[tuple[str, str, str], str] = {
         "none documented; 50 per field (rolegate) - anywhere.profiles.MAX_MAPPING_RULES",
     ("rolesanywhere", "DeleteAttributeMapping", "specifiers.member"):
         "60 characters (MappingRule.specifier) - anywhere.profiles.MAX_SPECIFIER_CHARS",
+    ("cloudtrail", "LookupEvents", "LookupAttributes"):
+        "1 attribute (CloudTrail API reference, LookupEvents: \"can contain only one item\") - audit.lookup",
+    ("cloudtrail", "LookupEvents", "NextToken"):
+        "none documented; a token rolegate did not issue is refused, longer ones unread - audit.lookup.MAX_TOKEN_CHARS",
 }
 
 

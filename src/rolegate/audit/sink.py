@@ -21,17 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rolegate.core.errors import SERVICE_UNAVAILABLE, ServiceUnavailable
+from rolegate.core.errors import AuditUnavailable
 
 __all__ = ["AuditStats", "AuditUnavailable", "JsonlSink"]
-
-
-class AuditUnavailable(ServiceUnavailable):
-    """The audit log could not be written: the request is refused rather than answered without its record."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(SERVICE_UNAVAILABLE)
-        self.reason = reason
 
 
 @dataclass(slots=True)

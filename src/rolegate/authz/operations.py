@@ -367,6 +367,12 @@ _ANYWHERE: dict[str, Callable[[str], OperationAuth]] = {
 }
 
 OperationKey = tuple[str, str]  # (service, operation), as the wire layer resolves a request
+# "Actions, resources, and condition keys for AWS CloudTrail"
+# (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscloudtrail.html): LookupEvents names
+# no resource type, so it is allowed or denied on "*".
+_CLOUDTRAIL: dict[str, Callable[[str], OperationAuth]] = {
+    "LookupEvents": lambda op: OperationAuth(f"cloudtrail:{op}", _ANY, frozenset()),
+}
 OPERATIONS: Mapping[OperationKey, OperationAuth] = {
     # CreateSession is signed by a certificate, not a principal: the role's trust policy decides it, for
     # rolesanywhere.amazonaws.com, as sts:AssumeRole (+ TagSession, SetSourceIdentity) on the role.
@@ -375,6 +381,7 @@ OPERATIONS: Mapping[OperationKey, OperationAuth] = {
     **{("iam", op): make(op) for op, make in _IAM.items()},
     **{("sts", op): make(op) for op, make in _STS.items()},
     **{("rolesanywhere", op): make(op) for op, make in _ANYWHERE.items()},
+    **{("cloudtrail", op): make(op) for op, make in _CLOUDTRAIL.items()},
 }
 
 

@@ -28,6 +28,9 @@ from rolegate.wire.observe import Observer
 from rolegate.wire.models import default_catalog
 from rolegate.wire.service_access import ServiceAccessObserver
 
+from rolegate.audit.drain import AuditDrain
+from rolegate.store.engine import ConsumerLock
+
 from .audit_recorder import AuditRecorder, open_audit
 from .config import Settings, load_settings
 from .request_metrics import RequestMetricsObserver
@@ -49,6 +52,14 @@ def authenticator_for(runtime: Runtime) -> Authenticator:
                          default_partition=settings.default_account_partition)
 
 
+def audit_drain(runtime: Runtime) -> AuditDrain:
+    """The audit files' drainer of this process (it drains only while it holds the one drain lock)."""
+    settings = runtime.settings
+    lock = ConsumerLock(runtime.store.engine, settings.data_dir / "audit" / "drain.lock")
+    return AuditDrain(runtime.store, lambda: open_audit(settings.data_dir), lock, runtime.clock, runtime.bookkeeping,
+                      retention_days=settings.audit_retention_days)
+
+
 def build_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     runtime = open_runtime(settings, clock)
     authenticator = authenticator_for(runtime)
@@ -59,7 +70,9 @@ def build_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         from rolegate.obs.metrics import recorder
 
         observers.append(RequestMetricsObserver(recorder()))
-    audit = AuditRecorder(open_audit(settings.data_dir), runtime.clock) if settings.audit else None
+    drain = audit_drain(runtime) if settings.audit else None
+    audit = AuditRecorder(runtime.store, runtime.bookkeeping, runtime.clock, drain.wake) \
+        if drain is not None else None
     endpoint = Endpoint(default_catalog(), authenticator, runtime.services,
                         max_body_bytes=settings.max_body_bytes, authorizer=runtime.authorizer,
                         x509=X509Verifier(runtime.clock),
@@ -138,8 +151,11 @@ def build_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         except Exception:
             log.warning("could not write service last accessed data at shutdown", exc_info=True)
 
-    app = Starlette(routes=routes, on_shutdown=[write_service_access, runtime.bookkeeping.close, runtime.store.close,
-                                                 *([audit.sink.close] if audit is not None else [])])
+    # The drain last before the store: the bookkeeping writer's completions and buffered records go first, so the
+    # drain's final pass hands them on too.
+    app = Starlette(routes=routes, on_startup=[drain.start] if drain is not None else [],
+                    on_shutdown=[write_service_access, runtime.bookkeeping.close,
+                                 *([drain.close] if drain is not None else []), runtime.store.close])
     app.state.runtime = runtime
     app.state.endpoint = endpoint  # for in-process benchmarks (bench/authz_bench.py)
     return app

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, TypedDict
 
 from rolegate.analysis.simulation import SimulationService
+from rolegate.audit.lookup import EventHistory
 from rolegate.auth.partitions import partition_ids
 from rolegate.authz import Authorizer, RequestContext
 from rolegate.core.arns import DEFAULT_PARTITION
@@ -137,7 +138,8 @@ def open_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
                         crls=CrlService(store), subjects=SubjectService(store, anywhere_sessions.catch_up),
                         anywhere_tags=TaggingService(store),
                         last_accessed=ServiceLastAccessedService(store, service_access),
-                        anywhere_sessions=anywhere_sessions, **sts)
+                        anywhere_sessions=anywhere_sessions,
+                        event_history=EventHistory(store, clock, retention_days=settings.audit_retention_days), **sts)
     return Runtime(settings, store, services, clock, effective, authorizer, service_access, bookkeeping)
 
 

@@ -33,7 +33,7 @@ __all__ = [
 
 #: Services the default catalog serves. Query-protocol services must have disjoint action names
 #: because one endpoint routes them all by ``Action``.
-DEFAULT_SERVICES: tuple[str, ...] = ("iam", "sts", "rolesanywhere", "rolesanywhere-sessions")
+DEFAULT_SERVICES: tuple[str, ...] = ("iam", "sts", "rolesanywhere", "rolesanywhere-sessions", "cloudtrail")
 #: rolegate's own models, searched before botocore's data.
 MODEL_DIR = Path(__file__).parent / "data"
 

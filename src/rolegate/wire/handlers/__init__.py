@@ -27,6 +27,7 @@ from . import iam_unhosted as _iam_unhosted  # noqa: E402,F401
 from . import rolesanywhere_trust_anchors as _rolesanywhere_trust_anchors  # noqa: E402,F401
 from . import rolesanywhere_profiles as _rolesanywhere_profiles  # noqa: E402,F401
 from . import rolesanywhere_sessions as _rolesanywhere_sessions  # noqa: E402,F401
+from . import cloudtrail as _cloudtrail  # noqa: E402,F401
 
 __all__ = ["HANDLERS", "INLINE_WHEN", "Handler", "HandlerContext", "InlineWhen", "OperationKey", "Services",
            "inline_when", "operation"]
