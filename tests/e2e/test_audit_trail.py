@@ -1,5 +1,5 @@
 """The audit trail end to end with boto3: each answered request, accepted or refused, is a CloudTrail record in
-the audit log under the data dir, with the request id the client saw; a cross-account AssumeRole is recorded in
+the audit log under the data dir (drained from the store copy), with the request id the client saw; a cross-account AssumeRole is recorded in
 both accounts with one ``sharedEventID``; a denial carries its reason; no secret the calls produced appears."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,13 @@ def records(server: LiveServer) -> list[dict[str, Any]]:
 
 
 def by_request(server: LiveServer, request_id: str) -> list[dict[str, Any]]:
-    return [r for r in records(server) if r["requestID"] == request_id]
+    """The request's records in the audit files, which the drain writes from the store shortly after the call."""
+    deadline = time.monotonic() + 10
+    while True:
+        found = [r for r in records(server) if r["requestID"] == request_id]
+        if found and all(not r.get("rolegateResponseUnrecorded") for r in found) or time.monotonic() > deadline:
+            return found
+        time.sleep(0.05)
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Every implemented IAM, STS and Roles Anywhere operation, authorized twice against a live server through boto3.
+"""Every implemented IAM, STS, Roles Anywhere and CloudTrail operation, authorized twice against a live server through boto3.
 
 Once as a user whose only policy allows exactly that operation's action on that operation's resource (the
 ARN written out here by hand, from the Service Authorization Reference — not computed by rolegate), and once
@@ -293,6 +293,8 @@ MATRIX: dict[str, tuple[dict[str, Any], str]] = {
     "DisableCrl": ({"crlId": CRL_ID}, CRL_ARN),
     "ListSubjects": ({}, "*"),
     "GetSubject": ({"subjectId": SUBJECT_ID}, f"arn:aws:rolesanywhere:us-east-1:{ACCT}:subject/{SUBJECT_ID}"),
+    # CloudTrail: LookupEvents names no resource type (Service Authorization Reference, AWS CloudTrail).
+    "LookupEvents": ({"MaxResults": 1}, "*"),
 }
 # Operations AWS lets any authenticated caller perform (STS API reference; IAM User Guide).
 ALWAYS_ALLOWED: dict[str, dict[str, Any]] = {"GetCallerIdentity": {}, "GetSessionToken": {}}
@@ -308,12 +310,14 @@ OWN_TEST = {"GetAccessKeyLastUsed", "ChangePassword"}
 STS_OPS = {"GetCallerIdentity", "GetSessionToken", "GetFederationToken", "GetAccessKeyInfo",
            "DecodeAuthorizationMessage", "AssumeRole"}
 ROLES_ANYWHERE_OPS = {name for service, name in HANDLERS if service == "rolesanywhere"}
+CLOUDTRAIL_OPS = {name for service, name in HANDLERS if service == "cloudtrail"}
 # rest-json services spell the denial with the Exception suffix (their models' AccessDeniedException).
 DENIED = ("AccessDenied", "AccessDeniedException")
 
 
 def _service(op: str) -> str:
-    return "sts" if op in STS_OPS else "rolesanywhere" if op in ROLES_ANYWHERE_OPS else "iam"
+    return "sts" if op in STS_OPS else "rolesanywhere" if op in ROLES_ANYWHERE_OPS else \
+        "cloudtrail" if op in CLOUDTRAIL_OPS else "iam"
 
 
 class Principal:
@@ -323,7 +327,7 @@ class Principal:
         self.name = name
         self.arn = f"arn:aws:iam::{ACCT}:user/{name}"
         self.clients = {svc: server.client(svc, key_id=key["AccessKeyId"], secret=key["SecretAccessKey"])
-                        for svc in ("iam", "sts", "rolesanywhere")}
+                        for svc in ("iam", "sts", "rolesanywhere", "cloudtrail")}
 
     def call(self, op: str, params: dict[str, Any]) -> ClientError | None:
         client = self.clients[_service(op)]
