@@ -175,3 +175,17 @@ def test_the_mark_starts_at_zero_and_moves(store: SqlStore) -> None:
         uow.audit_events.set_mark("files", 9)
     with store.read() as tx:
         assert tx.audit_events.mark("files") == 9
+
+
+def test_a_seq_is_never_reused_after_retention_emptied_the_table(store: SqlStore) -> None:
+    with store.write() as uow:
+        uow.audit_events.add([event(1, when=T0 - dt.timedelta(days=91))])
+    with store.read() as tx:
+        [(first, _)] = tx.audit_events.after(0, 10)
+    with store.write() as uow:
+        uow.audit_events.set_mark("files", first)
+        assert uow.audit_events.delete_before(T0, up_to_seq=first) == 1
+    with store.write() as uow:
+        uow.audit_events.add([event(2)])
+    with store.read() as tx:
+        assert [e.event_id for _, e in tx.audit_events.after(tx.audit_events.mark("files"), 10)] == [event(2).event_id]

@@ -38,8 +38,9 @@ log = logging.getLogger(__name__)
 
 #: The drain's name in ``audit_marks``.
 CONSUMER = "files"
-#: How long an incomplete record may hold the files up: completions normally follow in milliseconds.
-COMPLETION_GRACE = dt.timedelta(seconds=30)
+#: How long an incomplete record may hold the files up: completions normally follow in milliseconds (one
+#: bookkeeping batch); one this late belongs to a process that stopped before completing it.
+COMPLETION_GRACE = dt.timedelta(seconds=10)
 BATCH = 500
 POLL_SECONDS = 0.2
 LOCK_RETRY_SECONDS = 2.0
@@ -112,7 +113,7 @@ class AuditDrain:
                     self._holding = self._lock.acquire()
                 if self._holding:
                     moved = self.drain_once()
-                    self._expire()
+                    self.expire_old_records()
             except Exception:
                 log.warning("audit drain failed; retrying", exc_info=True)
             if not moved:
@@ -141,7 +142,8 @@ class AuditDrain:
             uow.audit_events.set_mark(CONSUMER, last)
         return True
 
-    def _expire(self) -> None:
+    def expire_old_records(self) -> None:
+        """Submit the retention delete to the bookkeeping writer, at most once per ``RETENTION_EVERY``."""
         now = self._clock.now()
         if self._last_retention is not None and now - self._last_retention < RETENTION_EVERY:
             return

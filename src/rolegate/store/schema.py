@@ -518,6 +518,8 @@ audit_events = Table(
     Column("recipient_account_id", String(12), nullable=False, index=True),
     Column("complete", Boolean, nullable=False),
     Column("record", Text, nullable=False),  # the CloudTrail record, JSON
+    # Never reuse a seq, even once retention has deleted every row: the drain's mark must stay behind new rows.
+    sqlite_autoincrement=True,
 )
 
 # LookupEvents' "Resources" of each record (ResourceType, ResourceName), for the two attributes that filter on them.

@@ -32,6 +32,8 @@ def upgrade() -> None:
         sa.Column('record', sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint('seq', name=op.f('pk_audit_events')),
         sa.UniqueConstraint('event_id', name=op.f('uq_audit_events_event_id')),
+        # AUTOINCREMENT: a seq is never reused, even after retention deleted every row (the drain's mark).
+        sqlite_autoincrement=True,
     )
     op.create_index('ix_audit_events_event_time', 'audit_events', ['event_time'])
     op.create_index('ix_audit_events_event_name', 'audit_events', ['event_name'])
