@@ -54,13 +54,19 @@ def open_audit(data_dir: Path) -> JsonlSink:
 
 
 class _Pending:
-    """What ``handling`` left for ``record``: the request half and the events the handle stage's writes carried."""
+    """What ``handling`` left for ``record``: the request half (built when a write first carries it) and the
+    events the handle stage's writes carried."""
 
     __slots__ = ("seed", "carried")
 
-    def __init__(self, seed: list[dict[str, Any]], carried: CarriedEvents) -> None:
-        self.seed = seed
-        self.carried = carried
+    def __init__(self, make_seed: Callable[[], list[dict[str, Any]]]) -> None:
+        self.seed: list[dict[str, Any]] | None = None
+
+        def events() -> tuple[AuditEvent, ...]:
+            self.seed = make_seed()
+            return tuple(stored_event(r, complete=False) for r in self.seed)
+
+        self.carried = CarriedEvents(events)
 
 
 class AuditRecorder:
@@ -89,8 +95,9 @@ class AuditRecorder:
         if op is None or not self.waits(op):
             yield
             return
-        seed = request_half(self._request(call, None), read_only=is_read_only(op.service, op.name))
-        pending = _Pending(seed, CarriedEvents(tuple(stored_event(r, complete=False) for r in seed)))
+        read_only = is_read_only(op.service, op.name)
+        # Built inside the handler's write, so it is redacted of every secret the request has carried until then.
+        pending = _Pending(lambda: request_half(self._request(call, None), read_only=read_only))
         call.audit = pending
         with carrying(pending.carried):
             yield
@@ -101,7 +108,7 @@ class AuditRecorder:
             return  # not an AWS operation (an unknown action): nothing CloudTrail would name
         pending = call.audit if isinstance(call.audit, _Pending) else None
         records = records_for(self._request(call, outcome), read_only=is_read_only(op.service, op.name),
-                              seed=pending.seed if pending is not None else None)
+                              seed=pending.seed if pending is not None else None)  # built: its ids are kept
         events = tuple(stored_event(r, complete=True) for r in records)
         if pending is not None and pending.carried.committed:
             self._bookkeeping.submit(lambda tx: _complete(tx, events))

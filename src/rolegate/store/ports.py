@@ -66,13 +66,26 @@ class CarriedEvents:
 
     A store's outermost ``write()`` inserts them before it commits, if no earlier write of the request has, and
     sets ``committed`` once that commit succeeded; a write that rolls back leaves them to the next write (or to
-    the recorder, which then writes them itself)."""
+    the recorder, which then writes them itself). Given a function, the events are built only when a write first
+    asks for them: a call that writes nothing (most credential issuances) never pays for its request half."""
 
-    __slots__ = ("events", "committed")
+    __slots__ = ("_events", "_make", "committed")
 
-    def __init__(self, events: tuple[AuditEvent, ...]) -> None:
-        self.events = events
+    def __init__(self, events: tuple[AuditEvent, ...] | Callable[[], tuple[AuditEvent, ...]]) -> None:
+        self._events = events if isinstance(events, tuple) else None
+        self._make = None if isinstance(events, tuple) else events
         self.committed = False
+
+    @property
+    def built(self) -> bool:
+        return self._events is not None
+
+    @property
+    def events(self) -> tuple[AuditEvent, ...]:
+        if self._events is None:
+            assert self._make is not None
+            self._events = self._make()
+        return self._events
 
 
 _carried: ContextVar[CarriedEvents | None] = ContextVar("rolegate_store_carried_events", default=None)
