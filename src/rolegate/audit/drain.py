@@ -42,7 +42,8 @@ CONSUMER = "files"
 #: bookkeeping batch); one this late belongs to a process that stopped before completing it.
 COMPLETION_GRACE = dt.timedelta(seconds=10)
 BATCH = 500
-POLL_SECONDS = 0.2
+# Each pass that hands records on commits its mark: polling bounds those commits, whatever the request rate.
+POLL_SECONDS = 0.25
 LOCK_RETRY_SECONDS = 2.0
 RETENTION_EVERY = dt.timedelta(minutes=10)
 
