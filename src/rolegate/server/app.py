@@ -8,7 +8,6 @@ goes away before its body arrived is an INFO line, not an error: nothing failed 
 
 from __future__ import annotations
 
-import asyncio
 import gc
 
 import anyio.to_thread
@@ -73,7 +72,7 @@ def build_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         observers.append(RequestMetricsObserver(recorder()))
     drain = audit_drain(runtime) if settings.audit else None
     # The drain polls (every POLL_SECONDS): woken per record it would commit its mark once per request.
-    audit = AuditRecorder(runtime.bookkeeping, runtime.clock) if drain is not None else None
+    audit = AuditRecorder(runtime.store, runtime.bookkeeping, runtime.clock) if drain is not None else None
     endpoint = Endpoint(default_catalog(), authenticator, runtime.services,
                         max_body_bytes=settings.max_body_bytes, authorizer=runtime.authorizer,
                         x509=X509Verifier(runtime.clock),
@@ -96,20 +95,7 @@ def build_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         call = endpoint.begin(WireRequest(request.method, raw_path, raw_query, headers, body,
                                           client[0] if client else None, scope.get("scheme") == "https"))
         if endpoint.runs_inline(call):
-            res = endpoint.finish(call, wait=False)
-            written = call.record_wait
-            if written is not None:
-                # A credential issuance's record commits in the bookkeeping writer's next batch: the loop serves
-                # other requests meanwhile, and this response leaves only after the commit (docs/adr/0041).
-                loop = asyncio.get_running_loop()
-                done: asyncio.Future[None] = loop.create_future()
-
-                def wake() -> None:
-                    loop.call_soon_threadsafe(_resolve, done)
-
-                written.when_done(wake)
-                await done
-                res = endpoint.settle(call)
+            res = endpoint.finish(call)
         else:
             res = await anyio.to_thread.run_sync(endpoint.finish, call)
         out = {"x-amzn-RequestId": res.request_id}
@@ -173,11 +159,6 @@ def build_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     app.state.runtime = runtime
     app.state.endpoint = endpoint  # for in-process benchmarks (bench/authz_bench.py)
     return app
-
-
-def _resolve(done: asyncio.Future[None]) -> None:
-    if not done.done():
-        done.set_result(None)
 
 
 async def _read_body(request: Request, limit: int) -> bytes:

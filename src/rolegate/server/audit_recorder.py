@@ -11,10 +11,9 @@ When a record is written (docs/adr/0041-audit-record-commits-with-its-change.md)
 - a call that may change something: its request half rides in the handle stage's writes (``handling``), so the
   first write that commits holds the change and its record in one transaction, or neither; afterwards the
   whole record (with ``responseElements``) replaces it through the bookkeeping writer, not waited for;
-- a success whose handler wrote nothing — a credential issuance above all — has its whole record inserted by the
-  bookkeeping writer, whose batch commits once for every record queued meanwhile, and the response waits for that
-  commit (on the event loop without blocking it: ``rolegate.server.app``); if it fails the call is answered 503 and
-  its credentials are never returned;
+- a success whose handler wrote nothing — a credential issuance above all — inserts its whole record itself,
+  in a write of its own (group-committed with its neighbours') before the response leaves; if that fails the
+  call is answered 503 and its credentials are never returned;
 - a read, or a refusal: inserted through the bookkeeping writer, not waited for.
 
 It lives in the composition root because it joins the wire layer's ``Call`` to the audit package, which
@@ -33,11 +32,11 @@ from typing import Any
 from botocore.model import ListShape, MapShape, Shape, StructureShape
 
 from rolegate.audit.events import stored_event
+from rolegate.audit.ports import AuditStore
 from rolegate.audit.record import HIDDEN, Request, event_source, is_read_only, records_for, request_half, \
     waits_for_record
 from rolegate.audit.sink import JsonlSink
-from rolegate.core.bookkeeping import Bookkeeping, Written
-from rolegate.core.errors import AuditUnavailable, AwsError
+from rolegate.core.bookkeeping import Bookkeeping
 from rolegate.core.clock import Clock
 from rolegate.store.ports import AuditEvent, CarriedEvents, carrying
 from rolegate.wire.call import Call
@@ -71,7 +70,8 @@ class _Pending:
 
 
 class AuditRecorder:
-    def __init__(self, bookkeeping: Bookkeeping[Any], clock: Clock) -> None:
+    def __init__(self, store: AuditStore, bookkeeping: Bookkeeping[Any], clock: Clock) -> None:
+        self._store = store
         self._bookkeeping = bookkeeping
         self._clock = clock
         self._waits: dict[tuple[str, str], bool] = {}
@@ -100,23 +100,22 @@ class AuditRecorder:
         with carrying(pending.carried):
             yield
 
-    def record(self, call: Call, outcome: Outcome) -> Written | None:
+    def record(self, call: Call, outcome: Outcome) -> None:
         op = call.operation
         if op is None:
-            return None  # not an AWS operation (an unknown action): nothing CloudTrail would name
+            return  # not an AWS operation (an unknown action): nothing CloudTrail would name
         pending = call.audit if isinstance(call.audit, _Pending) else None
         records = records_for(self._request(call, outcome), read_only=is_read_only(op.service, op.name),
                               seed=pending.seed if pending is not None else None)  # built: its ids are kept
         events = tuple(stored_event(r, complete=True) for r in records)
         if pending is not None and pending.carried.committed:
             self._bookkeeping.submit(lambda tx: _complete(tx, events))
-            return None
-        if call.error is None and self.waits(op):
-            # Nothing the handler wrote carried the record (a credential issuance writes nothing): inserted by the
-            # bookkeeping writer, whose batches share one commit, and the response waits for that commit.
-            return self._bookkeeping.submit_waited(lambda tx: _insert_whole(tx, events))
-        self._bookkeeping.submit(lambda tx: tx.audit_events.add(events))
-        return None
+        elif call.error is None and self.waits(op):
+            # Nothing the handler wrote carried the record (it wrote nothing): a write of its own, waited for.
+            with carrying(CarriedEvents(events)), self._store.write():
+                pass
+        else:
+            self._bookkeeping.submit(lambda tx: tx.audit_events.add(events))
 
     def _request(self, call: Call, outcome: Outcome | None) -> Request:
         op = call.operation
@@ -140,16 +139,6 @@ class AuditRecorder:
             error_message=err.message if err is not None else None,
             denial_reason=err.message if err is not None and err.code == "AccessDenied" else None,
             secure=call.request.secure, host=call.request.header("host"), secrets=tuple(call.secrets))
-
-
-def _insert_whole(tx: Any, events: tuple[AuditEvent, ...]) -> None:
-    # A record that cannot be inserted is the request's 503 (AuditUnavailable), not a bookkeeping failure.
-    try:
-        tx.audit_events.add(events)
-    except AwsError:
-        raise
-    except Exception as exc:
-        raise AuditUnavailable(f"the audit record could not be inserted: {type(exc).__name__}") from exc
 
 
 def _complete(tx: Any, events: tuple[AuditEvent, ...]) -> None:

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
 
 from rolegate.auth.x509 import X509Signer
 from rolegate.authz import Caller, RequestContext
@@ -24,17 +23,7 @@ from rolegate.store.invalidation import Snapshot
 from .codec import Codec, Decoded, WireRequest, WireResponse
 from .dispatch import Operation
 
-__all__ = ["Call", "RecordWait"]
-
-
-class RecordWait(Protocol):
-    """A record being made durable off the request's thread (``rolegate.core.bookkeeping.Written``)."""
-
-    def wait(self) -> None:
-        """Block until it is durable; raise the ``AwsError`` that kept it from being so."""
-        ...
-
-    def when_done(self, callback: Callable[[], None]) -> None: ...
+__all__ = ["Call"]
 
 
 @dataclass(slots=True)
@@ -55,4 +44,3 @@ class Call:
     secrets: set[str] = field(default_factory=set)
     arrived: float = field(default_factory=time.perf_counter)
     audit: object | None = None  # the recorder's own state between the handle stage and the record
-    record_wait: RecordWait | None = None  # the record the response still waits for (``Endpoint.settle``)

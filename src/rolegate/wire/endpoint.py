@@ -177,6 +177,8 @@ class Endpoint:
         has_code = "TokenCode" in call.decoded.auth_params or (isinstance(raw, dict) and "TokenCode" in raw)
         if has_code:
             return False
+        if self._recorder is not None and self._recorder.waits(call.operation):
+            return False  # its success waits for its record's commit: in a thread, such waits share commits
         if call.operation.runs_inline:
             return True
         # A threaded operation the domain can answer without waiting (AssumeRoleWithWebIdentity with its
@@ -184,11 +186,8 @@ class Endpoint:
         predicate = self._inline_when.get((call.operation.service, call.operation.name))
         return predicate is not None and isinstance(raw, dict) and predicate(self._services, raw)
 
-    def finish(self, call: Call, *, wait: bool = True) -> WireResponse:
-        """The rest of the stages and the response; observers hear ``completed`` with the outcome.
-
-        A record the response must still wait for (``call.record_wait``) is waited for here; with ``wait=False``
-        (the event loop, which must not block) the caller awaits it and then calls ``settle``."""
+    def finish(self, call: Call) -> WireResponse:
+        """The rest of the stages and the response; observers hear ``completed`` with the outcome."""
         with bound_contextvars(request_id=call.request_id):
             if call.error is None and call.response is None:
                 self._run(call, self.FINISH)
@@ -197,58 +196,30 @@ class Endpoint:
             outcome = Outcome(response.status, call.error.code if call.error is not None else None)
             if self._recorder is not None:
                 response, outcome = self._record(call, outcome)
-                if call.record_wait is not None:
-                    if not wait:
-                        return response
-                    return self.settle(call)
-            self._completed(call, outcome)
+            for observer in self._observers:
+                observer.completed(call, outcome)
+            if _debug.isEnabledFor(logging.DEBUG):  # one line per request, at debug only (docs/operations.md)
+                log.debug("request answered", operation=_operation_name(call), status=outcome.status,
+                          code=outcome.error_code, ms=round((time.perf_counter() - call.arrived) * 1000, 3))
         return response
-
-    def settle(self, call: Call) -> WireResponse:
-        """The response once the record it waited for is durable, or the recorder's error if it cannot be."""
-        written = call.record_wait
-        assert written is not None and call.response is not None
-        with bound_contextvars(request_id=call.request_id):
-            try:
-                written.wait()
-            except AwsError as err:
-                self._record_failed(call, err)
-            except Exception:
-                log.exception("audit record failed", operation=_operation_name(call))
-                if call.error is None:
-                    self._fail(call, ServiceFailure("An internal error occurred."))
-            call.record_wait = None
-            assert call.response is not None
-            self._completed(call, Outcome(call.response.status, call.error.code if call.error is not None else None))
-        return call.response
-
-    def _completed(self, call: Call, outcome: Outcome) -> None:
-        for observer in self._observers:
-            observer.completed(call, outcome)
-        if _debug.isEnabledFor(logging.DEBUG):  # one line per request, at debug only (docs/operations.md)
-            log.debug("request answered", operation=_operation_name(call), status=outcome.status,
-                      code=outcome.error_code, ms=round((time.perf_counter() - call.arrived) * 1000, 3))
 
     def _record(self, call: Call, outcome: Outcome) -> tuple[WireResponse, Outcome]:
         """The audit stage: a success whose record cannot be kept is answered with the recorder's error."""
         assert self._recorder is not None and call.response is not None
         with request_scope(call.secrets):
             try:
-                call.record_wait = self._recorder.record(call, outcome)
+                self._recorder.record(call, outcome)
             except AwsError as err:
-                self._record_failed(call, err)
+                log.error("request failed", request_id=call.request_id, code=err.code,
+                          reason=getattr(err, "reason", err.message), operation=_operation_name(call))
+                if call.error is None:
+                    self._fail(call, err)
             except Exception:
                 log.exception("audit recorder failed", request_id=call.request_id, operation=_operation_name(call))
                 if call.error is None:
                     self._fail(call, ServiceFailure("An internal error occurred."))
         assert call.response is not None
         return call.response, Outcome(call.response.status, call.error.code if call.error is not None else None)
-
-    def _record_failed(self, call: Call, err: AwsError) -> None:
-        log.error("request failed", request_id=call.request_id, code=err.code,
-                  reason=getattr(err, "reason", err.message), operation=_operation_name(call))
-        if call.error is None:
-            self._fail(call, err)
 
     def handle(self, method: str, raw_path: str, raw_query: str, headers: Sequence[tuple[str, str]], body: bytes,
                *, client_ip: str | None = None, secure: bool = False) -> WireResponse:

@@ -18,7 +18,8 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
 
-from .call import Call, RecordWait
+from .call import Call
+from .dispatch import Operation
 
 __all__ = ["CompletionObserver", "Observer", "Outcome", "Recorder"]
 
@@ -59,11 +60,15 @@ class CompletionObserver:
 
 
 class Recorder(Protocol):
+    def waits(self, op: Operation) -> bool:
+        """Whether a success of ``op`` waits for its record's commit (then it runs in a worker thread, where
+        such waits share commits)."""
+        ...
+
     def handling(self, call: Call) -> AbstractContextManager[None]:
         """Entered around the handle stage: what the handler writes may carry the record (docs/adr/0041)."""
         ...
 
-    def record(self, call: Call, outcome: Outcome) -> RecordWait | None:
-        """Record the answered ``call``; raise an ``AwsError`` if the record could not be kept, or return what
-        the response must still wait for (a record being committed elsewhere)."""
+    def record(self, call: Call, outcome: Outcome) -> None:
+        """Record the answered ``call``; raise an ``AwsError`` if the record could not be kept."""
         ...
