@@ -1,7 +1,7 @@
 """The audit files are drained from the store copy: committed records reach the sink in commit order, once; an
-incomplete record waits for its completion a grace period, then goes out marked; one process drains at a time;
-retention goes through the bookkeeping writer and spares what was not handed on
-(docs/adr/0041-audit-record-commits-with-its-change.md)."""
+incomplete record waits for its completion a grace period, then goes out marked; retention goes through the
+bookkeeping writer and spares what was not handed on (docs/adr/0041-audit-record-commits-with-its-change.md).
+The drain lock is tested on every backend in tests/store/test_sql_audit_events.py."""
 
 from __future__ import annotations
 
@@ -108,15 +108,6 @@ def test_an_incomplete_record_goes_out_marked_after_the_grace_period(store: SqlS
     clock.advance(COMPLETION_GRACE.total_seconds() + 1)
     assert drain.drain_once()
     assert sink.lines[0]["rolegateResponseUnrecorded"] is True
-
-
-def test_one_process_holds_the_drain_lock_at_a_time(store: SqlStore, tmp_path: Path) -> None:
-    one, two = ConsumerLock(store.engine, tmp_path / "drain.lock"), ConsumerLock(store.engine, tmp_path / "drain.lock")
-    assert one.acquire() and one.acquire()
-    assert not two.acquire()
-    one.release()
-    assert two.acquire()
-    two.release()
 
 
 def test_retention_deletes_through_the_bookkeeping_writer_only_what_was_handed_on(

@@ -6,9 +6,6 @@ and the lookup's own rules answer with CloudTrail's error codes."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.live import ROOT_KEY_ID, ROOT_SECRET, LiveServer
+from tests.live import ROOT_KEY_ID, ROOT_SECRET, LiveServer, aws_cli, create_account
 
 pytestmark = pytest.mark.live
 
@@ -34,36 +31,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     srv.stop()
 
 
-def _cli(server: LiveServer, home: Path, key: str, secret: str, token: str | None = None) -> Cli:
-    aws_bin = Path(sys.executable).with_name("aws")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update({"HOME": str(home), "AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": secret,
-                "AWS_DEFAULT_REGION": "us-east-1", "AWS_ENDPOINT_URL": server.url, "AWS_PAGER": "",
-                "AWS_CONFIG_FILE": str(home / "config"), "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
-                "AWS_MAX_ATTEMPTS": "1"})
-    if token:
-        env["AWS_SESSION_TOKEN"] = token
-
-    def run(*args: str, ok: bool = True) -> Any:
-        proc = subprocess.run([str(aws_bin), *args, "--output", "json"], env=env, capture_output=True, text=True,
-                              timeout=60)
-        if ok:
-            assert proc.returncode == 0, proc.stderr
-            return json.loads(proc.stdout) if proc.stdout.strip() else None
-        assert proc.returncode != 0
-        return proc.stderr
-
-    return run
-
-
-def _account(server: LiveServer, account_id: str) -> tuple[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ROLEGATE_")}
-    proc = subprocess.run([sys.executable, "-m", "rolegate", "account", "create", f"b-{account_id}", "--id",
-                           account_id, "--data-dir", str(server.data_dir)], capture_output=True, text=True, env=env,
-                          timeout=60)
-    assert proc.returncode == 0, proc.stderr
-    values = dict(line.split(" = ", 1) for line in proc.stdout.splitlines() if " = " in line)
-    return values["aws_access_key_id"].strip(), values["aws_secret_access_key"].strip()
+def _cli(server: LiveServer, home: Path, key: str, secret: str) -> Cli:
+    return aws_cli(server, home, key=key, secret=secret, max_attempts=1)  # type: ignore[no-any-return]
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +40,7 @@ def journey(server: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> dic
     """A created role, a denied call and a cross-account AssumeRole, all with the AWS CLI."""
     home = tmp_path_factory.mktemp("home")
     root = _cli(server, home, ROOT_KEY_ID, ROOT_SECRET)
-    b_key, b_secret = _account(server, B_ID)
+    b_key, b_secret = create_account(server, B_ID)
     b_root = _cli(server, home, b_key, b_secret)
     trust = json.dumps({"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{A_ID}:root"}, "Action": "sts:AssumeRole"}]})

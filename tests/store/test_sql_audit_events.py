@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 
 from rolegate.core.errors import AuditUnavailable
 from rolegate.iam.entities import AccountRecord
-from rolegate.store.engine import create_store_engine
+from rolegate.store.engine import ConsumerLock, create_store_engine
 from rolegate.store.ports import AuditEvent, CarriedEvents, carrying
 from rolegate.store.sql import SqlStore
 
@@ -189,3 +190,17 @@ def test_a_seq_is_never_reused_after_retention_emptied_the_table(store: SqlStore
         uow.audit_events.add([event(2)])
     with store.read() as tx:
         assert [e.event_id for _, e in tx.audit_events.after(tx.audit_events.mark("files"), 10)] == [event(2).event_id]
+
+
+def test_one_holder_of_the_drain_lock_at_a_time_on_every_backend(store: SqlStore, tmp_path: Path) -> None:
+    """The audit drain's lock (an flock beside SQLite, a session advisory lock on PostgreSQL): a second holder
+    is refused until the first lets go."""
+    one, two = ConsumerLock(store.engine, tmp_path / "drain.lock"), ConsumerLock(store.engine, tmp_path / "drain.lock")
+    try:
+        assert one.acquire() and one.acquire()  # held: asking again is still yes
+        assert not two.acquire()
+        one.release()
+        assert two.acquire()
+    finally:
+        one.release()
+        two.release()
