@@ -108,7 +108,7 @@ class AuditDrain:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            moved = False
+            moved = failed = False
             try:
                 if not self._holding:
                     self._holding = self._lock.acquire()
@@ -116,9 +116,12 @@ class AuditDrain:
                     moved = self.drain_once()
                     self.expire_old_records()
             except Exception:
+                # A full disk or an unreachable database: the records stay in the store, and the next try picks
+                # them up; one warning per retry interval, not per poll.
                 log.warning("audit drain failed; retrying", exc_info=True)
+                failed = True
             if not moved:
-                self._wake.wait(POLL_SECONDS if self._holding else LOCK_RETRY_SECONDS)
+                self._wake.wait(POLL_SECONDS if self._holding and not failed else LOCK_RETRY_SECONDS)
                 self._wake.clear()
 
     def drain_once(self) -> bool:
