@@ -139,7 +139,8 @@ class StoreUnavailable(ServiceUnavailable):
 
 class AuditUnavailable(ServiceUnavailable):
     """The audit record could not be kept: the request is refused rather than answered without its record, and
-    what it would have changed is rolled back with the record (docs/adr/0041-audit-record-commits-with-its-change.md)."""
+    what it would have changed is rolled back with the record
+    (docs/adr/0041-audit-record-commits-with-its-change.md)."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(SERVICE_UNAVAILABLE)

@@ -8,8 +8,9 @@ metrics are observers.
 
 The audit trail is the ``Recorder``: it wraps the handle stage, so a change's writes carry its record
 (docs/adr/0041-audit-record-commits-with-its-change.md), and is the one stage every request passes after its
-response is built, answered or refused, before the response leaves (ADR 0032). Unlike an observer it may raise an ``AwsError`` (the audit
-log cannot be written); the endpoint then answers a request that had succeeded with that error instead.
+response is built, answered or refused, before the response leaves (ADR 0032). Unlike an observer it may raise
+an ``AwsError`` (the record cannot be kept); the endpoint then answers a request that had succeeded with that
+error instead.
 """
 
 from __future__ import annotations

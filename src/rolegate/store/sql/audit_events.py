@@ -1,6 +1,7 @@
 """The SQL repository of the audit trail's store copy: records inserted (in the transaction of the change they
 describe, or alone), completed with their response, read in commit order by the file drain, looked up newest
-first for LookupEvents, and deleted after the retention period (docs/adr/0041-audit-record-commits-with-its-change.md)."""
+first for LookupEvents, and deleted after the retention period
+(docs/adr/0041-audit-record-commits-with-its-change.md)."""
 
 from __future__ import annotations
 

@@ -122,7 +122,8 @@ class SqlStore:
                         yield uow
                         if carried is not None:
                             _insert_carried(uow, carried)
-                        sql_generation.finish(conn)  # in this transaction: the change and its generation commit together
+                        # In this transaction: the change and its generation commit together.
+                        sql_generation.finish(conn)
                         committing = time.perf_counter()
                         conn.commit()
                         telemetry.store_seconds(telemetry.COMMIT, time.perf_counter() - committing)
