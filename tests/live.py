@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -140,3 +141,40 @@ def tls_server(d: Path, env: dict[str, str] | None = None) -> LiveServer:
                      env=env or {}, ca_bundle=d / "ca.pem")
     srv.start()
     return srv
+
+
+def aws_cli(server: LiveServer, home: Path, *, key: str = ROOT_KEY_ID, secret: str = ROOT_SECRET,
+            token: str | None = None, region: str = "us-east-1", max_attempts: int | None = None):  # type: ignore[no-untyped-def]
+    """``run(*args, ok=True)``: the AWS CLI (``awscli`` from PyPI) against ``server`` with these credentials, in a
+    throwaway HOME; the parsed JSON output, or with ``ok=False`` the error text of a call that must fail."""
+    aws_bin = Path(sys.executable).with_name("aws")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update({"HOME": str(home), "AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": secret,
+                "AWS_DEFAULT_REGION": region, "AWS_ENDPOINT_URL": server.url, "AWS_PAGER": "",
+                "AWS_CONFIG_FILE": str(home / "config"), "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials")})
+    if token:
+        env["AWS_SESSION_TOKEN"] = token
+    if max_attempts is not None:
+        env["AWS_MAX_ATTEMPTS"] = str(max_attempts)
+
+    def run(*args: str, ok: bool = True):  # type: ignore[no-untyped-def]
+        proc = subprocess.run([str(aws_bin), *args, "--output", "json"], env=env, capture_output=True, text=True,
+                              timeout=60)
+        if ok:
+            assert proc.returncode == 0, proc.stderr
+            return json.loads(proc.stdout) if proc.stdout.strip() else None
+        assert proc.returncode != 0
+        return proc.stderr
+
+    return run
+
+
+def create_account(server: LiveServer, account_id: str) -> tuple[str, str]:
+    """A second account in ``server``'s store, made with ``rolegate account create``: its root key id and secret."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ROLEGATE_")}
+    proc = subprocess.run([sys.executable, "-m", "rolegate", "account", "create", f"b-{account_id}", "--id",
+                           account_id, "--data-dir", str(server.data_dir)], capture_output=True, text=True, env=env,
+                          timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    values = dict(line.split(" = ", 1) for line in proc.stdout.splitlines() if " = " in line)
+    return values["aws_access_key_id"].strip(), values["aws_secret_access_key"].strip()

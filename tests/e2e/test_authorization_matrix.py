@@ -1,5 +1,5 @@
-"""Every implemented IAM, STS, Roles Anywhere, registered-instance and EC2 operation, authorized twice against a
-live server through boto3.
+"""Every implemented IAM, STS, Roles Anywhere, registered-instance, EC2 and CloudTrail operation, authorized twice
+against a live server through boto3.
 
 Once as a user whose only policy allows exactly that operation's action on that operation's resource (the
 ARN written out here by hand, from the Service Authorization Reference — not computed by rolegate), and once
@@ -304,6 +304,8 @@ MATRIX: dict[str, tuple[dict[str, Any], str]] = {
     "ListInstances": ({}, "*"),
     "DeregisterInstance": ({"InstanceId": "i-0000000000000000a"},
                            f"arn:aws:rolegate-instances:us-east-1:{ACCT}:instance/i-0000000000000000a"),
+    # CloudTrail: LookupEvents names no resource type (Service Authorization Reference, AWS CloudTrail).
+    "LookupEvents": ({"MaxResults": 1}, "*"),
 }
 # Operations AWS lets any authenticated caller perform (STS API reference; IAM User Guide).
 ALWAYS_ALLOWED: dict[str, dict[str, Any]] = {"GetCallerIdentity": {}, "GetSessionToken": {}}
@@ -325,6 +327,7 @@ STS_OPS = {"GetCallerIdentity", "GetSessionToken", "GetFederationToken", "GetAcc
            "DecodeAuthorizationMessage", "AssumeRole"}
 ROLES_ANYWHERE_OPS = {name for service, name in HANDLERS if service == "rolesanywhere"}
 INSTANCE_OPS = {name for service, name in HANDLERS if service == "rolegate-instances"}
+CLOUDTRAIL_OPS = {name for service, name in HANDLERS if service == "cloudtrail"}
 # rest-json services spell the denial with the Exception suffix (their models' AccessDeniedException).
 DENIED = ("AccessDenied", "AccessDeniedException")
 
@@ -333,7 +336,7 @@ def _service(op: str) -> str:
     if op in INSTANCE_OPS:
         return "rolegate-instances"
     return "sts" if op in STS_OPS else "rolesanywhere" if op in ROLES_ANYWHERE_OPS else \
-        "ec2" if op in EC2_OPS else "iam"
+        "ec2" if op in EC2_OPS else "cloudtrail" if op in CLOUDTRAIL_OPS else "iam"
 
 
 class Principal:
@@ -343,7 +346,7 @@ class Principal:
         self.name = name
         self.arn = f"arn:aws:iam::{ACCT}:user/{name}"
         self.clients = {svc: server.client(svc, key_id=key["AccessKeyId"], secret=key["SecretAccessKey"])
-                        for svc in ("iam", "sts", "rolesanywhere", "rolegate-instances", "ec2")}
+                        for svc in ("iam", "sts", "rolesanywhere", "rolegate-instances", "ec2", "cloudtrail")}
 
     def call(self, op: str, params: dict[str, Any]) -> ClientError | None:
         client = self.clients[_service(op)]

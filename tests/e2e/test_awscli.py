@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -18,7 +15,7 @@ from PIL import Image
 
 from rolegate.sts.mfa import totp
 
-from tests.live import ROOT_KEY_ID, ROOT_SECRET, LiveServer
+from tests.live import LiveServer, aws_cli
 
 TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
@@ -28,23 +25,7 @@ INLINE = json.dumps({"Version": "2012-10-17", "Statement": [
 
 @pytest.fixture
 def aws(server: LiveServer, tmp_path: Path):  # type: ignore[no-untyped-def]
-    aws_bin = Path(sys.executable).with_name("aws")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update({"HOME": str(tmp_path), "AWS_ACCESS_KEY_ID": ROOT_KEY_ID, "AWS_SECRET_ACCESS_KEY": ROOT_SECRET,
-                "AWS_DEFAULT_REGION": "eu-west-1", "AWS_ENDPOINT_URL": server.url, "AWS_PAGER": "",
-                "AWS_CONFIG_FILE": str(tmp_path / "config"),
-                "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials")})
-
-    def run(*args: str, ok: bool = True) -> Any:
-        proc = subprocess.run([str(aws_bin), *args, "--output", "json"], env=env, capture_output=True, text=True,
-                              timeout=60)
-        if ok:
-            assert proc.returncode == 0, proc.stderr
-            return json.loads(proc.stdout) if proc.stdout.strip() else None
-        assert proc.returncode != 0
-        return proc.stderr
-
-    return run
+    return aws_cli(server, tmp_path, region="eu-west-1")
 
 
 def test_the_aws_cli_drives_the_whole_role_lifecycle(aws: Any) -> None:

@@ -28,7 +28,9 @@ TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[LiveServer]:
-    srv = LiveServer(tmp_path)
+    # The audit off: with it on, an AssumeRole's record must commit before it answers (docs/adr/0041), so it waits
+    # for the lock by design — the last test below shows the loop still does not.
+    srv = LiveServer(tmp_path, env={"ROLEGATE_AUDIT": "false"})
     srv.start()
     yield srv
     srv.stop()
@@ -81,3 +83,40 @@ def test_requests_and_healthz_answer_while_another_process_holds_the_write_lock(
     used = iam.get_access_key_last_used(AccessKeyId=key["AccessKeyId"])["AccessKeyLastUsed"]
     assert used["ServiceName"] == "sts" and "LastUsedDate" in used
     assert "LastUsedDate" in iam.get_role(RoleName="lockwait")["Role"]["RoleLastUsed"]
+
+
+def test_with_the_audit_on_an_issuance_waits_for_the_lock_in_a_thread_and_the_loop_does_not(tmp_path: Path) -> None:
+    srv = LiveServer(tmp_path)  # the audit on, as by default
+    srv.start()
+    try:
+        iam = srv.client("iam")
+        iam.create_user(UserName="lockwait")
+        iam.put_user_policy(UserName="lockwait", PolicyName="assume", PolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]}))
+        key = iam.create_access_key(UserName="lockwait")["AccessKey"]
+        role_arn = iam.create_role(RoleName="lockwait", AssumeRolePolicyDocument=TRUST)["Role"]["Arn"]
+        sts = _client(srv, "sts", key["AccessKeyId"], key["SecretAccessKey"])
+        holder = sqlite3.connect(tmp_path / "rolegate.db", isolation_level=None, timeout=0)
+        holder.execute("BEGIN IMMEDIATE")
+        answers: dict[str, object] = {}
+
+        def assume() -> None:
+            try:
+                answers["assumed"] = sts.assume_role(RoleArn=role_arn, RoleSessionName="lockwait")["AssumedRoleUser"]
+            except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+                answers["assumed"] = exc
+
+        user = threading.Thread(target=assume)
+        try:
+            user.start()
+            with httpx.Client(base_url=srv.url, timeout=1.0) as http:
+                for _ in range(3):
+                    assert http.get("/healthz").text == "ok"  # the issuance waits in a thread, not on the loop
+            assert "assumed" not in answers  # no credentials before their record is committed
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        user.join(10)
+        assert isinstance(answers.get("assumed"), dict), answers.get("assumed")
+    finally:
+        srv.stop()

@@ -126,6 +126,10 @@ UNBOUNDED_BY_MODEL: dict[tuple[str, str, str], str] = {
         "none documented: compared with stored ids or states; the body limit bounds it",
     ("ec2", "DescribeIamInstanceProfileAssociations", "NextToken"):
         "none documented: an opaque token metadata.instances issued; any other is refused there",
+    ("cloudtrail", "LookupEvents", "LookupAttributes"):
+        "1 attribute (CloudTrail API reference, LookupEvents: \"can contain only one item\") - audit.lookup",
+    ("cloudtrail", "LookupEvents", "NextToken"):
+        "none documented; a token rolegate did not issue is refused, longer ones unread - audit.lookup.MAX_TOKEN_CHARS",
 }
 
 

@@ -24,8 +24,9 @@ from typing import Any
 
 from rolegate.authz import Caller
 
-__all__ = ["EVENT_VERSION", "FIELDS", "HIDDEN", "USER_IDENTITY_FIELDS", "ROLEGATE_DENIAL_FIELD", "Request",
-           "camel_keys", "event_source", "finish", "records_for", "user_identity"]
+__all__ = ["CREDENTIAL_MEMBERS", "EVENT_VERSION", "FIELDS", "HIDDEN", "USER_IDENTITY_FIELDS", "ROLEGATE_DENIAL_FIELD",
+           "ROLEGATE_UNRECORDED_FIELD", "Request", "camel_keys", "event_source", "finish", "is_read_only",
+           "records_for", "request_half", "user_identity", "waits_for_record"]
 
 EVENT_VERSION = "1.11"
 # What CloudTrail writes in place of a value it will not record (record contents, "requestParameters").
@@ -33,6 +34,9 @@ HIDDEN = "HIDDEN_DUE_TO_SECURITY_REASONS"
 # A rolegate choice: CloudTrail has no field for the reason of a denial; ours is named so no reader mistakes it
 # for one of CloudTrail's.
 ROLEGATE_DENIAL_FIELD = "rolegateDenialReason"
+# Also rolegate's: a record committed with its change whose response half never followed (the server stopped in
+# between) says so, rather than passing for a call that answered nothing (docs/adr/0041).
+ROLEGATE_UNRECORDED_FIELD = "rolegateResponseUnrecorded"
 
 #: (field, meaning) of every top-level field rolegate writes, in the order it writes them.
 FIELDS: tuple[tuple[str, str], ...] = (
@@ -62,6 +66,9 @@ FIELDS: tuple[tuple[str, str], ...] = (
     ("tlsDetails", "when the request came over TLS: `clientProvidedHostHeader` (`tlsVersion` and `cipherSuite` "
                    "are not written: the server library does not tell the application what was negotiated)"),
     (ROLEGATE_DENIAL_FIELD, "rolegate's own field: for an `AccessDenied`, the decision's explanation"),
+    (ROLEGATE_UNRECORDED_FIELD, "rolegate's own field: `true` on a record committed with its change whose "
+                                "response (`responseElements`, `errorCode`) was never recorded, because the "
+                                "server stopped in between"),
 )
 
 #: (field, meaning) of ``userIdentity``.
@@ -124,12 +131,15 @@ def is_read_only(service: str, operation: str) -> bool:
     return operation.startswith(_READ_PREFIXES)
 
 
-def is_durable(service: str, operation: str, result: Mapping[str, Any] | None) -> bool:
-    """Whether the record must be on disk before the response: every change and every credential issuance.
+#: Output members that hand out credentials: STS's ``Credentials``, Roles Anywhere CreateSession's ``credentialSet``.
+CREDENTIAL_MEMBERS = frozenset({"Credentials", "credentialSet"})
+
+
+def waits_for_record(operation: str, output_members: Iterable[str]) -> bool:
+    """Whether a success must have its record committed before the response: every change (an operation whose
+    name does not say it only reads) and every credential issuance (its output has a credential member).
     A refused call changed nothing, so its record may be buffered like a read's."""
-    if result is None:
-        return False
-    return not operation.startswith(_READ_PREFIXES) or "Credentials" in result or service == "sts"
+    return not operation.startswith(_READ_PREFIXES) or not CREDENTIAL_MEMBERS.isdisjoint(output_members)
 
 
 def camel_keys(value: Any) -> Any:
@@ -205,15 +215,26 @@ def _session_type(caller: Caller) -> str:
     return "Root" if caller.principal_type == "Account" else "IAMUser"
 
 
-def records_for(request: Request, *, read_only: bool) -> list[dict[str, Any]]:
+def request_half(request: Request, *, read_only: bool) -> list[dict[str, Any]]:
+    """The records as far as they are known before the call is handled: everything but the response, marked
+    ``ROLEGATE_UNRECORDED_FIELD`` until ``records_for`` (given them as ``seed``) completes them."""
+    records = records_for(request, read_only=read_only)
+    for record in records:
+        record[ROLEGATE_UNRECORDED_FIELD] = True
+    return records
+
+
+def records_for(request: Request, *, read_only: bool,
+                seed: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     """The request's records: one, or for a cross-account AssumeRole that succeeded or was refused by the role's
     account, one for the caller's account and one for the role's, sharing ``sharedEventID`` (CloudTrail's
-    "Cross-account events" in the record contents)."""
+    "Cross-account events" in the record contents). With ``seed`` (``request_half``'s records of this request)
+    the records keep its ids and time, so the completed record replaces the one committed with the change."""
     caller = request.caller
     record: dict[str, Any] = {
         "eventVersion": EVENT_VERSION,
         "userIdentity": user_identity(caller, request.event_name, request.params),
-        "eventTime": _time(request.time),
+        "eventTime": seed[0]["eventTime"] if seed else _time(request.time),
         "eventSource": request.event_source,
         "eventName": request.event_name,
         "awsRegion": request.region,
@@ -226,7 +247,7 @@ def records_for(request: Request, *, read_only: bool) -> list[dict[str, Any]]:
     record["requestParameters"] = camel_keys(request.params) if request.params is not None else None
     record["responseElements"] = camel_keys(request.result) if request.error_code is None and request.result else None
     record["requestID"] = request.request_id
-    record["eventID"] = str(uuid.uuid4())
+    record["eventID"] = seed[0]["eventID"] if seed else str(uuid.uuid4())
     record["readOnly"] = read_only
     record["eventType"] = "AwsApiCall"
     record["managementEvent"] = True
@@ -241,8 +262,10 @@ def records_for(request: Request, *, read_only: bool) -> list[dict[str, Any]]:
     records = [record]
     role_account = _role_account(request)
     if caller is not None and role_account is not None and role_account != caller.account_id:
-        shared = str(uuid.uuid4())
-        other = dict(record, eventID=str(uuid.uuid4()), recipientAccountId=role_account, sharedEventID=shared)
+        pair = seed if seed is not None and len(seed) == 2 else None
+        shared = pair[0]["sharedEventID"] if pair else str(uuid.uuid4())
+        other = dict(record, eventID=pair[1]["eventID"] if pair else str(uuid.uuid4()),
+                     recipientAccountId=role_account, sharedEventID=shared)
         record["sharedEventID"] = shared
         records.append(other)
     return [finish(r, request.secrets) for r in records]

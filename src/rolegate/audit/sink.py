@@ -16,17 +16,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from rolegate.core.errors import SERVICE_UNAVAILABLE, ServiceUnavailable
+from rolegate.core.errors import AuditUnavailable
 
 __all__ = ["AuditSink", "AuditStats", "AuditUnavailable"]
-
-
-class AuditUnavailable(ServiceUnavailable):
-    """The audit log could not be written: the request is refused rather than answered without its record."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(SERVICE_UNAVAILABLE)
-        self.reason = reason
 
 
 @dataclass(slots=True)

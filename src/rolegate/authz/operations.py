@@ -399,6 +399,12 @@ _EC2_ASSOCIATIONS = ("AssociateIamInstanceProfile", "DescribeIamInstanceProfileA
                      "ReplaceIamInstanceProfileAssociation", "DisassociateIamInstanceProfile")
 
 OperationKey = tuple[str, str]  # (service, operation), as the wire layer resolves a request
+# "Actions, resources, and condition keys for AWS CloudTrail"
+# (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscloudtrail.html): LookupEvents names
+# no resource type, so it is allowed or denied on "*".
+_CLOUDTRAIL: dict[str, Callable[[str], OperationAuth]] = {
+    "LookupEvents": lambda op: OperationAuth(f"cloudtrail:{op}", _ANY, frozenset()),
+}
 OPERATIONS: Mapping[OperationKey, OperationAuth] = {
     # CreateSession is signed by a certificate, not a principal: the role's trust policy decides it, for
     # rolesanywhere.amazonaws.com, as sts:AssumeRole (+ TagSession, SetSourceIdentity) on the role.
@@ -410,6 +416,7 @@ OPERATIONS: Mapping[OperationKey, OperationAuth] = {
     **{("rolegate-instances", op): auth for op, auth in _INSTANCES.items()},
     **{("ec2", op): OperationAuth(f"ec2:{op}", _ANY if op.startswith("Describe") else Target(INSTANCE),
                                   special=IN_DOMAIN) for op in _EC2_ASSOCIATIONS},
+    **{("cloudtrail", op): make(op) for op, make in _CLOUDTRAIL.items()},
 }
 
 

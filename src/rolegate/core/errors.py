@@ -137,6 +137,16 @@ class StoreUnavailable(ServiceUnavailable):
         self.reason = reason
 
 
+class AuditUnavailable(ServiceUnavailable):
+    """The audit record could not be kept: the request is refused rather than answered without its record, and
+    what it would have changed is rolled back with the record
+    (docs/adr/0041-audit-record-commits-with-its-change.md)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(SERVICE_UNAVAILABLE)
+        self.reason = reason
+
+
 class StoreConflict(StoreUnavailable):
     """A concurrent write on another connection conflicted with this one (PostgreSQL's serialization failure
     or deadlock): nothing of this transaction was kept, and running the request again is safe and expected.
@@ -272,3 +282,21 @@ class OrganizationNotFound(ClientError):
 class FeatureDisabled(ClientError):
     code = "FeatureDisabled"
     status = 404
+
+
+# --- CloudTrail (LookupEvents) ----------------------------------------------------------------------------
+# The error shapes of LookupEvents in botocore's cloudtrail model and the API reference
+# (https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_LookupEvents.html#API_LookupEvents_Errors):
+# each is a 400 whose code is the shape's name.
+
+
+class InvalidLookupAttributes(ClientError):
+    code = "InvalidLookupAttributesException"
+
+
+class InvalidTimeRange(ClientError):
+    code = "InvalidTimeRangeException"
+
+
+class InvalidNextToken(ClientError):
+    code = "InvalidNextTokenException"

@@ -29,6 +29,9 @@ from rolegate.wire.observe import Observer
 from rolegate.wire.models import default_catalog
 from rolegate.wire.service_access import ServiceAccessObserver
 
+from rolegate.audit.drain import AuditDrain
+from rolegate.store.engine import ConsumerLock
+
 from .audit_recorder import AuditRecorder, open_audit
 from .config import Settings, load_settings
 from .request_metrics import RequestMetricsObserver
@@ -51,6 +54,15 @@ def authenticator_for(runtime: Runtime) -> Authenticator:
                          instance_credentials=runtime.services.instances.credential_is_current)
 
 
+def audit_drain(runtime: Runtime) -> AuditDrain:
+    """The audit files' drainer of this process (it drains only while it holds the one drain lock)."""
+    settings = runtime.settings
+    lock = ConsumerLock(runtime.store.engine, settings.data_dir / "audit" / "drain.lock")
+    trail = lambda: open_audit(settings, KeyRing(runtime.store, runtime.clock), runtime.clock)  # noqa: E731
+    return AuditDrain(runtime.store, trail, lock, runtime.clock, runtime.bookkeeping,
+                      retention_days=settings.audit_retention_days)
+
+
 def build_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     runtime = open_runtime(settings, clock)
     authenticator = authenticator_for(runtime)
@@ -61,8 +73,9 @@ def build_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         from rolegate.obs.metrics import recorder
 
         observers.append(RequestMetricsObserver(recorder()))
-    audit = (AuditRecorder(open_audit(settings, KeyRing(runtime.store, runtime.clock), runtime.clock), runtime.clock)
-             if settings.audit else None)
+    drain = audit_drain(runtime) if settings.audit else None
+    # The drain polls (every POLL_SECONDS): woken per record it would commit its mark once per request.
+    audit = AuditRecorder(runtime.store, runtime.bookkeeping, runtime.clock) if drain is not None else None
     endpoint = Endpoint(default_catalog(), authenticator, runtime.services,
                         max_body_bytes=settings.max_body_bytes, authorizer=runtime.authorizer,
                         x509=X509Verifier(runtime.clock),
@@ -141,10 +154,12 @@ def build_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         except Exception:
             log.warning("could not write service last accessed data at shutdown", exc_info=True)
 
-    # The audit trail closes before the store: its last digests are signed with a key read from the key ring.
-    app = Starlette(routes=routes, on_shutdown=[write_service_access, runtime.bookkeeping.close,
-                                                 *([audit.sink.close] if audit is not None else []),
-                                                 runtime.store.close])
+    # The drain last before the store: the bookkeeping writer's completions and buffered records go first, so the
+    # drain's final pass hands them on too; it closes the trail, whose last digests are signed with a key read
+    # from the key ring, so the store closes after it.
+    app = Starlette(routes=routes, on_startup=[drain.start] if drain is not None else [],
+                    on_shutdown=[write_service_access, runtime.bookkeeping.close,
+                                 *([drain.close] if drain is not None else []), runtime.store.close])
     app.state.runtime = runtime
     app.state.endpoint = endpoint  # for in-process benchmarks (bench/authz_bench.py)
     return app

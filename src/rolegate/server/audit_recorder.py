@@ -1,11 +1,20 @@
-"""The audit stage of the endpoint: every answered request, of every service, becomes CloudTrail records.
+"""The audit stage of the endpoint: every answered request, of every service, becomes CloudTrail records in the
+store copy of the trail, which the audit files are derived from (``rolegate.audit.drain``).
 
 A new service needs no code here: its ``eventSource`` is its botocore model's ``endpointPrefix``
 (``iam`` → ``iam.amazonaws.com``), ``readOnly`` follows the operation's name (``rolegate.audit.record``), and
 the members its model marks ``sensitive`` (the botocore trait ``rolegate.core.redaction`` also reads) are
 written as ``HIDDEN_DUE_TO_SECURITY_REASONS``; then every secret the request carried or produced is blanked
-wherever it appears. A change or a credential issuance waits for its records' fsync before the response
-leaves (ADR 0032); a read, or a refused call, is appended and not waited for.
+wherever it appears.
+
+When a record is written (docs/adr/0041-audit-record-commits-with-its-change.md):
+- a call that may change something: its request half rides in the handle stage's writes (``handling``), so the
+  first write that commits holds the change and its record in one transaction, or neither; afterwards the
+  whole record (with ``responseElements``) replaces it through the bookkeeping writer, not waited for;
+- a success whose handler wrote nothing — a credential issuance above all — inserts its whole record itself,
+  in a write of its own (group-committed with its neighbours') before the response leaves; if that fails the
+  call is answered 503 and its credentials are never returned;
+- a read, or a refusal: inserted through the bookkeeping writer, not waited for.
 
 It lives in the composition root because it joins the wire layer's ``Call`` to the audit package, which
 are siblings that do not import each other.
@@ -14,17 +23,23 @@ are siblings that do not import each other.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from botocore.model import ListShape, MapShape, Shape, StructureShape
 
 from rolegate.audit.digests import RingKeySource
+from rolegate.audit.events import stored_event
 from rolegate.audit.files import TrailWriter
-from rolegate.audit.record import HIDDEN, Request, event_source, is_durable, is_read_only, records_for
-from rolegate.audit.sink import AuditSink
+from rolegate.audit.ports import AuditStore
+from rolegate.audit.record import HIDDEN, Request, event_source, is_read_only, records_for, request_half, \
+    waits_for_record
+from rolegate.core.bookkeeping import Bookkeeping
 from rolegate.core.clock import Clock
+from rolegate.store.ports import AuditEvent, CarriedEvents, carrying
 from rolegate.wire.call import Call
+from rolegate.wire.dispatch import Operation
 from rolegate.wire.observe import Outcome
 
 from .config import Settings
@@ -33,26 +48,84 @@ __all__ = ["AuditRecorder", "hide_sensitive", "open_audit"]
 
 
 def open_audit(settings: Settings, keys: RingKeySource, clock: Clock) -> TrailWriter:
-    """This process's writer of the trail under ``data_dir/audit`` (CloudTrail's layout; each worker process
-    writes its own open files, digests signed with a key derived from the session key ring ``keys``)."""
+    """The trail's writer under ``data_dir/audit`` (CloudTrail's layout, digests signed with a key derived from
+    the session key ring ``keys``), which the drainer holding the drain lock appends the store's records to."""
     return TrailWriter(settings.data_dir / "audit", keys=keys, clock=clock,
                        default_account_id=settings.default_account_id, rotate_bytes=settings.audit_rotate_bytes,
                        rotate_seconds=settings.audit_rotate_seconds, digest_seconds=settings.audit_digest_seconds)
 
 
+class _Pending:
+    """What ``handling`` left for ``record``: the request half (built when a write first carries it) and the
+    events the handle stage's writes carried."""
+
+    __slots__ = ("seed", "carried")
+
+    def __init__(self, make_seed: Callable[[], list[dict[str, Any]]]) -> None:
+        self.seed: list[dict[str, Any]] | None = None
+
+        def events() -> tuple[AuditEvent, ...]:
+            self.seed = make_seed()
+            return tuple(stored_event(r, complete=False) for r in self.seed)
+
+        self.carried = CarriedEvents(events)
+
+
 class AuditRecorder:
-    def __init__(self, sink: AuditSink, clock: Clock) -> None:
-        self.sink = sink
+    def __init__(self, store: AuditStore, bookkeeping: Bookkeeping[Any], clock: Clock) -> None:
+        self._store = store
+        self._bookkeeping = bookkeeping
         self._clock = clock
+        self._waits: dict[tuple[str, str], bool] = {}
+
+    def waits(self, op: Operation) -> bool:
+        """Whether a success of ``op`` waits for its record's commit (a change, a credential issuance)."""
+        key = (op.service, op.name)
+        found = self._waits.get(key)
+        if found is None:
+            output = op.ref.operation.output_shape
+            members = output.members if isinstance(output, StructureShape) else {}
+            found = self._waits[key] = waits_for_record(op.name, members)
+        return found
+
+    @contextmanager
+    def handling(self, call: Call) -> Iterator[None]:
+        """Around the handle stage: a call that may change something has its request half carried by its writes."""
+        op = call.operation
+        if op is None or not self.waits(op):
+            yield
+            return
+        read_only = is_read_only(op.service, op.name)
+        # Built inside the handler's write, so it is redacted of every secret the request has carried until then.
+        pending = _Pending(lambda: request_half(self._request(call, None), read_only=read_only))
+        call.audit = pending
+        with carrying(pending.carried):
+            yield
 
     def record(self, call: Call, outcome: Outcome) -> None:
         op = call.operation
         if op is None:
             return  # not an AWS operation (an unknown action): nothing CloudTrail would name
+        pending = call.audit if isinstance(call.audit, _Pending) else None
+        records = records_for(self._request(call, outcome), read_only=is_read_only(op.service, op.name),
+                              seed=pending.seed if pending is not None else None)  # built: its ids are kept
+        events = tuple(stored_event(r, complete=True) for r in records)
+        if pending is not None and pending.carried.committed:
+            self._bookkeeping.submit(lambda tx: _complete(tx, events))
+        elif call.error is None and self.waits(op):
+            # Nothing the handler wrote carried the record (it wrote nothing): a write of its own, waited for.
+            with carrying(CarriedEvents(events)), self._store.write():
+                pass
+        else:
+            self._bookkeeping.submit(lambda tx: tx.audit_events.add(events))
+
+    def _request(self, call: Call, outcome: Outcome | None) -> Request:
+        op = call.operation
+        assert op is not None
         model = op.ref.operation
-        err = call.error
+        err = call.error if outcome is not None else None
         params = call.params
-        request = Request(
+        return Request(
             request_id=call.request_id,
             event_source=event_source(str(op.ref.service.metadata.get("endpointPrefix", op.service))),
             event_name=op.name, service=op.service,
@@ -62,14 +135,18 @@ class AuditRecorder:
             source_ip=call.request.client_ip, user_agent=call.request.header("user-agent"),
             caller=call.caller,
             params=hide_sensitive(model.input_shape, params) if params is not None else None,
-            result=hide_sensitive(model.output_shape, call.result) if call.result is not None else None,
-            error_code=outcome.error_code, error_message=err.message if err is not None else None,
+            result=hide_sensitive(model.output_shape, call.result)
+            if call.result is not None and outcome is not None else None,
+            error_code=outcome.error_code if outcome is not None else None,
+            error_message=err.message if err is not None else None,
             denial_reason=err.message if err is not None and err.code == "AccessDenied" else None,
             secure=call.request.secure, host=call.request.header("host"), secrets=tuple(call.secrets))
-        records = records_for(request, read_only=is_read_only(op.service, op.name))
-        seq = self.sink.append(records)
-        if err is None and is_durable(op.service, op.name, call.result):
-            self.sink.durable(seq)
+
+
+def _complete(tx: Any, events: tuple[AuditEvent, ...]) -> None:
+    for event in events:
+        if not tx.audit_events.complete(event):
+            tx.audit_events.add((event,))  # its request half is gone (retention of a very old row): keep the whole
 
 
 def hide_sensitive(shape: Shape | None, value: Any) -> Any:

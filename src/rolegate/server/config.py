@@ -77,10 +77,16 @@ class Settings(BaseSettings):
     max_clock_skew_seconds: int = Field(default=900, ge=1, le=86400,
                                         description="how far a request's signing time may be from ours")
     max_body_bytes: int = Field(default=1_048_576, ge=1024, description="larger requests get `RequestEntityTooLarge`")
-    # Off by default until a record and its change commit together (docs/adr/0032-audit-recorder-stage-and-durability.md).
-    audit: bool = Field(default=False, description="write the audit trail (CloudTrail-style records under "
-                                                   "`data_dir/audit`); preview: a record that cannot be "
-                                                   "written fails the call but does not undo its change")
+    # On by default now that a record commits with its change (docs/adr/0041-audit-record-commits-with-its-change.md).
+    audit: bool = Field(default=True, description="keep the audit trail: CloudTrail records in the store "
+                                                  "(`aws cloudtrail lookup-events`) and in files under "
+                                                  "`data_dir/audit`; a change whose record cannot be kept "
+                                                  "fails with 503 and changes nothing")
+    # CloudTrail's event history keeps 90 days
+    # (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/view-cloudtrail-events.html).
+    audit_retention_days: int = Field(default=90, ge=1, le=36500,
+                                      description="audit records older than this many days are deleted from "
+                                                  "the store (the files are kept)")
     # CloudTrail's layout, rotation and digests (docs/adr/0042-audit-log-files-and-digests.md).
     audit_rotate_bytes: int = Field(default=16 * 1024 * 1024, ge=4096, le=1024 ** 3,
                                     description="an open audit log file is closed (gzip'd into CloudTrail's "

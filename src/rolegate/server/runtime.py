@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, TypedDict
 
 from rolegate.analysis.simulation import SimulationService
+from rolegate.audit.lookup import EventHistory
 from rolegate.auth.partitions import partition_ids
 from rolegate.authz import Authorizer, RequestContext
 from rolegate.core.arns import DEFAULT_PARTITION
@@ -141,7 +142,7 @@ def open_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
                         anywhere_sessions=anywhere_sessions,
                         instances=InstanceService(store, sts["sts"], authorizer, role_session=dt.timedelta(
                             seconds=settings.instance_role_session_seconds)),
-                        **sts)
+                        event_history=EventHistory(store, clock, retention_days=settings.audit_retention_days), **sts)
     return Runtime(settings, store, services, clock, effective, authorizer, service_access, bookkeeping)
 
 

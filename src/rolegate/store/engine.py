@@ -218,3 +218,70 @@ def migrate(engine: Engine) -> None:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
         conn.commit()
+
+
+# The advisory lock the one audit drainer of all nodes holds ("rolegatd" in ASCII).
+DRAIN_LOCK = 0x726F6C6567617464
+
+
+class ConsumerLock:
+    """A lock one process of all those sharing a store holds for as long as it lives (the audit drain's,
+    docs/adr/0041-audit-record-commits-with-its-change.md): on PostgreSQL a session advisory lock on a connection
+    kept open (the server releases it if the process dies); beside a SQLite database an ``flock`` on a file next
+    to it (the kernel releases it if the process dies)."""
+
+    def __init__(self, engine: Engine, lock_file: Path, key: int = DRAIN_LOCK) -> None:
+        self._engine = engine
+        self._path = lock_file
+        self._key = key
+        self._conn: Connection | None = None
+        self._fd: int | None = None
+
+    def acquire(self) -> bool:
+        if self._engine.dialect.name == "postgresql":
+            if self._conn is not None:
+                try:
+                    self._conn.exec_driver_sql("SELECT 1")  # the session (and its lock) still alive
+                    self._conn.commit()
+                    return True
+                except Exception:
+                    self.release()
+            conn = self._engine.connect()
+            try:
+                held = bool(conn.exec_driver_sql(f"SELECT pg_try_advisory_lock({self._key})").scalar())
+                conn.commit()
+            except BaseException:
+                conn.close()
+                raise
+            if held:
+                self._conn = conn
+            else:
+                conn.close()
+            return held
+        if self._fd is not None:
+            return True
+        import fcntl
+
+        self._path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return False
+        self._fd = fd
+        return True
+
+    def release(self) -> None:
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            try:
+                conn.exec_driver_sql(f"SELECT pg_advisory_unlock({self._key})")
+                conn.commit()
+            except Exception:
+                pass  # a dead session holds no lock
+            finally:
+                conn.close()
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            os.close(fd)  # closing the descriptor drops the flock

@@ -15,8 +15,8 @@ from __future__ import annotations
 import datetime as dt
 import random
 import time
-from collections.abc import Callable, Mapping
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
@@ -38,6 +38,73 @@ class OutboxRecord:
     kind: str
     payload: Mapping[str, object]
     created_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEvent:
+    """One audit record as the store keeps it: the CloudTrail record (``record``, JSON) and the columns
+    LookupEvents filters on, taken from it by the audit package (docs/adr/0041-audit-record-commits-with-its-change.md).
+
+    ``complete`` is false for a record written before its response was known (the change's own transaction):
+    it is whole but for ``responseElements``, until the recorder completes it."""
+
+    event_id: str
+    event_time: dt.datetime
+    event_name: str
+    event_source: str
+    username: str | None
+    access_key_id: str | None
+    read_only: bool
+    recipient_account_id: str
+    resources: tuple[tuple[str, str], ...]  # LookupEvents' Resources: (ResourceType, ResourceName)
+    record: str
+    complete: bool
+
+
+class CarriedEvents:
+    """The audit events a request's first committed write carries in its own transaction.
+
+    A store's outermost ``write()`` inserts them before it commits, if no earlier write of the request has, and
+    sets ``committed`` once that commit succeeded; a write that rolls back leaves them to the next write (or to
+    the recorder, which then writes them itself). Given a function, the events are built only when a write first
+    asks for them: a call that writes nothing (most credential issuances) never pays for its request half."""
+
+    __slots__ = ("_events", "_make", "committed")
+
+    def __init__(self, events: tuple[AuditEvent, ...] | Callable[[], tuple[AuditEvent, ...]]) -> None:
+        self._events = events if isinstance(events, tuple) else None
+        self._make = None if isinstance(events, tuple) else events
+        self.committed = False
+
+    @property
+    def built(self) -> bool:
+        return self._events is not None
+
+    @property
+    def events(self) -> tuple[AuditEvent, ...]:
+        if self._events is None:
+            assert self._make is not None
+            self._events = self._make()
+        return self._events
+
+
+_carried: ContextVar[CarriedEvents | None] = ContextVar("rolegate_store_carried_events", default=None)
+
+
+@contextmanager
+def carrying(events: CarriedEvents) -> Iterator[None]:
+    """While the block runs (one request's handle stage, on its thread), writes carry ``events``."""
+    token = _carried.set(events)
+    try:
+        yield
+    finally:
+        _carried.reset(token)
+
+
+def carried_events() -> CarriedEvents | None:
+    """The events the current write must insert with its change, or None (none, or already committed)."""
+    found = _carried.get()
+    return found if found is not None and not found.committed else None
 
 
 class Outbox(Protocol):

@@ -533,3 +533,44 @@ instance_profile_associations = Table(
     Column("profile_id", String(32), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
+
+# The store copy of the audit trail (docs/adr/0041-audit-record-commits-with-its-change.md): one row per
+# CloudTrail record, inserted in the transaction of the change it describes, with the columns CloudTrail's
+# LookupEvents filters on (https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_LookupEvents.html).
+# ``seq`` orders rows in commit order (every insert runs under the one write lock) for the file drain;
+# ``complete`` is false while the response half of the record (responseElements) has not been written.
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("event_id", String(36), nullable=False, unique=True),
+    Column("event_time", DateTime(timezone=True), nullable=False, index=True),
+    Column("event_name", String(128), nullable=False, index=True),
+    Column("event_source", String(128), nullable=False),
+    Column("username", String(255), nullable=True),
+    Column("access_key_id", String(128), nullable=True),
+    Column("read_only", Boolean, nullable=False),
+    Column("recipient_account_id", String(12), nullable=False, index=True),
+    Column("complete", Boolean, nullable=False),
+    Column("record", Text, nullable=False),  # the CloudTrail record, JSON
+    # Never reuse a seq, even once retention has deleted every row: the drain's mark must stay behind new rows.
+    sqlite_autoincrement=True,
+)
+
+# LookupEvents' "Resources" of each record (ResourceType, ResourceName), for the two attributes that filter on them.
+audit_event_resources = Table(
+    "audit_event_resources",
+    metadata,
+    Column("seq", Integer, ForeignKey("audit_events.seq", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("resource_type", String(128), nullable=False, index=True),
+    Column("resource_name", String(2048), nullable=False, index=True),
+)
+
+# How far each consumer of ``audit_events`` has read (the file drain: the last ``seq`` it made durable in the sink).
+audit_marks = Table(
+    "audit_marks",
+    metadata,
+    Column("consumer", String(64), primary_key=True),
+    Column("seq", Integer, nullable=False),
+)

@@ -50,7 +50,9 @@ _UNTRACKED = frozenset({"policy_generation", "invalidation_scopes", "session_key
                         # Replay records of AssumeRoleWithSAML: nothing any cache holds is derived from them.
                         "saml_assertions",
                         # Roles Anywhere's subjects: bookkeeping of issued sessions, which nothing decides by.
-                        "rolesanywhere_subjects"})
+                        "rolesanywhere_subjects",
+                        # The audit trail's store copy: records of requests, which no decision reads.
+                        "audit_events", "audit_event_resources", "audit_marks"})
 _BOOKKEEPING = {"roles": frozenset({"last_used_at", "last_used_region"}),
                 "access_keys": frozenset({"last_used_at", "last_used_service", "last_used_region"})}
 _ROW = 1

@@ -6,7 +6,7 @@ view of the invalidation generations) and ``caller``; validate ``params``; autho
 request context domain methods receive); handle ``result``; encode ``response``. ``error`` is the ``AwsError`` a stage
 answered with, if any. ``secrets`` collects the secret values the request carried or produced
 (``rolegate.core.redaction``), whichever thread runs its stages. ``arrived`` is when the endpoint began it
-(``time.perf_counter``), for the latency metric.
+(``time.perf_counter``), for the latency metric. ``audit`` is the recorder's (``rolegate.wire.observe.Recorder``).
 """
 
 from __future__ import annotations
@@ -43,3 +43,4 @@ class Call:
     error: AwsError | None = None
     secrets: set[str] = field(default_factory=set)
     arrived: float = field(default_factory=time.perf_counter)
+    audit: object | None = None  # the recorder's own state between the handle stage and the record

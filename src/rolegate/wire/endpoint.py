@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import nullcontext
 
 import structlog
 from structlog.contextvars import bound_contextvars
@@ -131,9 +132,11 @@ class Endpoint:
         ctx = HandlerContext(self._services, call.caller, call.request_id, call.context.region, self._authz,
                              call.context, call.x509)
         operation, params = call.operation, call.params
-        # A handler whose write hit a serialization failure or deadlock on PostgreSQL runs again while it has
-        # committed nothing (docs/adr/0035-postgresql-isolation-and-retries.md).
-        call.result = run_retrying(lambda: operation.handler(ctx, params)) or {}
+        # The recorder's request half rides in the handler's writes (docs/adr/0041); a handler whose write hit a
+        # serialization failure or deadlock on PostgreSQL runs again while it has committed nothing
+        # (docs/adr/0035-postgresql-isolation-and-retries.md), and the record with it.
+        with self._recorder.handling(call) if self._recorder is not None else nullcontext():
+            call.result = run_retrying(lambda: operation.handler(ctx, params)) or {}
 
     def _encode(self, call: Call) -> None:
         assert call.codec is not None and call.operation is not None
@@ -174,6 +177,8 @@ class Endpoint:
         has_code = "TokenCode" in call.decoded.auth_params or (isinstance(raw, dict) and "TokenCode" in raw)
         if has_code:
             return False
+        if self._recorder is not None and self._recorder.waits(call.operation):
+            return False  # its success waits for its record's commit: in a thread, such waits share commits
         if call.operation.runs_inline:
             return True
         # A threaded operation the domain can answer without waiting (AssumeRoleWithWebIdentity with its

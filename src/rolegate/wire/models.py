@@ -36,7 +36,7 @@ __all__ = [
 #: Services the default catalog serves. Query-protocol services must have disjoint action names
 #: because one endpoint routes them all by ``Action``.
 DEFAULT_SERVICES: tuple[str, ...] = ("iam", "sts", "rolesanywhere", "rolesanywhere-sessions", "rolegate-instances",
-                                     "ec2")
+                                     "ec2", "cloudtrail")
 #: rolegate's own models, searched before botocore's data.
 MODEL_DIR = Path(__file__).parent / "data"
 

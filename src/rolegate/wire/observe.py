@@ -6,17 +6,21 @@ operation) and ``completed`` (the response is built, with the outcome). An obser
 must not change it or raise; it runs on the request's own thread, so it should be quick. The audit trail
 metrics are observers.
 
-The audit trail is the ``Recorder``: the one stage every request passes after its response is built, answered
-or refused, before the response leaves (ADR 0032). Unlike an observer it may raise an ``AwsError`` (the audit
-log cannot be written); the endpoint then answers a request that had succeeded with that error instead.
+The audit trail is the ``Recorder``: it wraps the handle stage, so a change's writes carry its record
+(docs/adr/0041-audit-record-commits-with-its-change.md), and is the one stage every request passes after its
+response is built, answered or refused, before the response leaves (ADR 0032). Unlike an observer it may raise
+an ``AwsError`` (the record cannot be kept); the endpoint then answers a request that had succeeded with that
+error instead.
 """
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
 
 from .call import Call
+from .dispatch import Operation
 
 __all__ = ["CompletionObserver", "Observer", "Outcome", "Recorder"]
 
@@ -57,6 +61,15 @@ class CompletionObserver:
 
 
 class Recorder(Protocol):
+    def waits(self, op: Operation) -> bool:
+        """Whether a success of ``op`` waits for its record's commit (then it runs in a worker thread, where
+        such waits share commits)."""
+        ...
+
+    def handling(self, call: Call) -> AbstractContextManager[None]:
+        """Entered around the handle stage: what the handler writes may carry the record (docs/adr/0041)."""
+        ...
+
     def record(self, call: Call, outcome: Outcome) -> None:
         """Record the answered ``call``; raise an ``AwsError`` if the record could not be kept."""
         ...

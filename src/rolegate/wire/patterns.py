@@ -11,7 +11,7 @@ whole value (``Matcher.matches()``). Python differs where it matters:
   ``\\u10000``/``\\u10FFFF`` (5–6 hex digits). Java would read that as ``\\u1000`` followed by
   ``0``; the model's evident intent is the code point, so a ``\\u`` followed by 5–6 hex digits whose
   value lies in U+10000..U+10FFFF is taken as that code point.
-* ``\\x{h…h}`` is translated to ``\\U…``.
+* ``\\x{h…h}`` is translated to ``\\U…``; a surrogate pair ``\\uD800\\uDC00`` is its one code point, as in Java.
 
 Constructs with no faithful translation (class intersection ``&&``, nested classes, ``\\Q…\\E``,
 possessive quantifiers, ``\\p{Is…}``/``\\p{In…}``) raise ``UnsupportedPattern`` at compile time so a
@@ -128,6 +128,11 @@ def translate_java_pattern(pattern: str) -> str:
                         if 0x10000 <= wide <= 0x10FFFF:
                             cp, j = wide, j + extra
                             break
+                low = pattern[j + 2 : j + 6] if pattern[j : j + 2] == "\\u" else ""
+                if 0xD800 <= cp <= 0xDBFF and len(low) == 4 and set(low) <= _HEX and 0xDC00 <= int(low, 16) <= 0xDFFF:
+                    # A UTF-16 surrogate pair (``\uD800\uDC00``) is one supplementary code point, as Java reads it
+                    # (CloudTrail's PartitionKeyName writes U+10000..U+10FFFF so).
+                    cp, j = 0x10000 + ((cp - 0xD800) << 10) + (int(low, 16) - 0xDC00), j + 6
                 out.append(_cp(cp))
                 i = j
             elif e == "x" and pattern[i : i + 1] == "{":

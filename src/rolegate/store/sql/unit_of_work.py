@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 from sqlalchemy import Engine, delete
@@ -22,13 +23,14 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from rolegate.core import telemetry
-from rolegate.core.errors import StoreConflict, StoreUnavailable
+from rolegate.core.errors import AuditUnavailable, StoreConflict, StoreUnavailable
 from rolegate.store import schema as t
 from rolegate.store import sql_generation
 from rolegate.store.engine import DISK_FULL, STORE_CONFLICT, WRITE, WRITE_ISOLATION, free_bytes, resource_failure
-from rolegate.store.ports import note_commit
+from rolegate.store.ports import CarriedEvents, carried_events, note_commit
 from rolegate.store.sealing import Sealer
 
+from .audit_events import SqlAuditEvents
 from .account_settings import SqlAccountSettings, SqlLoginProfiles
 from .account_views import SqlAccountViews
 from .anywhere import SqlAnywhereDocuments, SqlTrustAnchors
@@ -101,21 +103,38 @@ class SqlStore:
     @contextmanager
     def _write(self) -> Iterator[SqlUnitOfWork]:
         with self._unavailable_as_aws():
-            if self._groups is not None:
-                with self._groups.write() as conn:
-                    yield SqlUnitOfWork(conn, self._sealer)
-                note_commit()
-            else:
-                conn = self._begin_write()
-                try:
-                    yield SqlUnitOfWork(conn, self._sealer)
-                    sql_generation.finish(conn)  # in this transaction: the change and its generation commit together
-                    committing = time.perf_counter()
-                    conn.commit()
-                    telemetry.store_seconds(telemetry.COMMIT, time.perf_counter() - committing)
+            # The request's audit events ride in its outermost write's transaction (docs/adr/0041): inserted after
+            # the unit of work's own statements, they commit with the change or roll back with it.
+            outermost = not _writing.get()
+            carried = carried_events() if outermost else None
+            token = _writing.set(True)
+            try:
+                if self._groups is not None:
+                    with self._groups.write() as conn:
+                        uow = SqlUnitOfWork(conn, self._sealer)
+                        yield uow
+                        if carried is not None:
+                            _insert_carried(uow, carried)
                     note_commit()
-                finally:
-                    conn.close()  # without a commit, closing rolls the transaction back
+                else:
+                    conn = self._begin_write()
+                    try:
+                        uow = SqlUnitOfWork(conn, self._sealer)
+                        yield uow
+                        if carried is not None:
+                            _insert_carried(uow, carried)
+                        # In this transaction: the change and its generation commit together.
+                        sql_generation.finish(conn)
+                        committing = time.perf_counter()
+                        conn.commit()
+                        telemetry.store_seconds(telemetry.COMMIT, time.perf_counter() - committing)
+                        note_commit()
+                    finally:
+                        conn.close()  # without a commit, closing rolls the transaction back
+            finally:
+                _writing.reset(token)
+            if carried is not None:
+                carried.committed = True
         if self._disk_full_at is not None or self._server_disk_full_since is not None:
             with self._health:
                 self._disk_full_at = None  # a write went through: the disk has room again
@@ -184,6 +203,11 @@ class SqlStore:
         return conn
 
     @property
+    def engine(self) -> Engine:
+        """The engine, for the composition root's locks beside the store (``store.engine.ConsumerLock``)."""
+        return self._engine
+
+    @property
     def invalidation(self) -> sql_generation.GenerationReader:
         """The invalidation port (``store.invalidation``) over this store's database."""
         return self._generation
@@ -200,6 +224,20 @@ class SqlStore:
     def close(self) -> None:
         self._generation.close()
         self._engine.dispose()
+
+
+# Whether this thread (context) is inside a write already: a nested write joins the outer one, which carries the
+# request's audit events.
+_writing: ContextVar[bool] = ContextVar("rolegate_store_writing", default=False)
+
+
+def _insert_carried(uow: SqlUnitOfWork, carried: CarriedEvents) -> None:
+    try:
+        uow.audit_events.add(carried.events)
+    except DBAPIError as exc:
+        if resource_failure(exc) is not None:
+            raise  # a full disk or a held lock: the store's own 503, with its reason
+        raise AuditUnavailable(f"the audit record could not be inserted: {type(exc.orig).__name__}") from exc
 
 
 class SqlTransaction:
@@ -225,6 +263,7 @@ class SqlTransaction:
         self.service_access, self.access_reports = SqlServiceAccess(conn), SqlAccessReportJobs(conn)
         self.trust_anchors, self.anywhere_documents = SqlTrustAnchors(conn), SqlAnywhereDocuments(conn)
         self.instances = SqlInstances(conn)
+        self.audit_events = SqlAuditEvents(conn)
 
 
 class SqlUnitOfWork(SqlTransaction):

@@ -29,6 +29,7 @@ from . import rolesanywhere_profiles as _rolesanywhere_profiles  # noqa: E402,F4
 from . import rolesanywhere_sessions as _rolesanywhere_sessions  # noqa: E402,F401
 from . import rolegate_instances as _rolegate_instances  # noqa: E402,F401
 from . import ec2_associations as _ec2_associations  # noqa: E402,F401
+from . import cloudtrail as _cloudtrail  # noqa: E402,F401
 
 __all__ = ["HANDLERS", "INLINE_WHEN", "Handler", "HandlerContext", "InlineWhen", "OperationKey", "Services",
            "inline_when", "operation"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from rolegate.analysis.simulation import SimulationService
 from rolegate.anywhere.crls import CrlService
@@ -41,6 +41,13 @@ from rolegate.metadata.instances import InstanceService
 from rolegate.sts.mfa import MfaService
 from rolegate.sts.messages import AuthorizationMessages
 from rolegate.sts.sessions import StsService
+
+
+class EventHistory(Protocol):
+    """CloudTrail's event history (``rolegate.audit.lookup``, a sibling of the wire layer the composition root
+    hands in): LookupEvents over ``account_id``'s audit records."""
+
+    def lookup(self, account_id: str, params: Mapping[str, Any]) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +81,7 @@ class Services:
     anywhere_tags: TaggingService
     anywhere_sessions: SessionService
     instances: InstanceService
+    event_history: EventHistory
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,40 @@
+"""The storage the audit trail reads and writes through: the store copy of the records (``audit_events``) and
+the transaction protocols its services take. ``rolegate.store.sql`` implements them (ADR 0014)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any, Protocol, TypeAlias
+
+from rolegate.store.ports import AuditEvent, Store, UnitOfWork
+
+
+class AuditEventRepository(Protocol):
+    def add(self, events: Sequence[AuditEvent]) -> None: ...
+    def complete(self, event: AuditEvent) -> bool:
+        """Replace the request half of ``event`` (same id) by the whole record; False when there is none."""
+        ...
+    def after(self, seq: int, limit: int) -> list[tuple[int, AuditEvent]]:
+        """Records committed after ``seq``, in commit order."""
+        ...
+    def lookup(self, account_id: str, *, key: str | None, value: Any, start: dt.datetime, end: dt.datetime,
+               before: tuple[dt.datetime, int] | None, limit: int) -> list[tuple[int, AuditEvent]]:
+        """The account's records in the time range matching the attribute ``key`` (one of LookupEvents'),
+        newest first, after the page position ``before``."""
+        ...
+    def delete_before(self, cutoff: dt.datetime, *, up_to_seq: int) -> int: ...
+    def mark(self, consumer: str) -> int: ...
+    def set_mark(self, consumer: str, seq: int) -> None: ...
+
+
+class AuditTransaction(Protocol):
+    @property
+    def audit_events(self) -> AuditEventRepository: ...
+
+
+class AuditUnitOfWork(AuditTransaction, UnitOfWork, Protocol):
+    pass
+
+
+AuditStore: TypeAlias = Store[AuditTransaction, AuditUnitOfWork]
