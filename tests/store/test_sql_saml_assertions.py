@@ -1,5 +1,5 @@
 """The record of redeemed SAML assertions: one redemption per key until it expires, shared through the store
-(so every worker and node sees it), and expired records removed as new ones arrive."""
+(so every worker and node sees it), claimed many at a time, and expired records removed as new ones arrive."""
 
 from __future__ import annotations
 
@@ -9,13 +9,15 @@ from sqlalchemy import create_engine, func, select
 
 from rolegate.store import schema as t
 from rolegate.store.sql import SqlStore
+from rolegate.store.sql import sts as sts_sql
 
 NOW = dt.datetime(2026, 1, 1, 12, 0, tzinfo=dt.timezone.utc)
 
 
 def claim(store: SqlStore, key: str, expires: dt.datetime, now: dt.datetime = NOW) -> bool:
     with store.write() as tx:
-        return tx.saml_assertions.claim(key, expires, now)
+        [first] = tx.saml_assertions.claim_many([(key, expires)], now)
+    return first
 
 
 def rows(store_url: str) -> int:
@@ -40,3 +42,38 @@ def test_expired_records_are_removed_when_the_next_is_claimed(store: SqlStore, s
     assert rows(store_url) == 2
     assert claim(store, "e" * 64, NOW + dt.timedelta(hours=1), NOW + dt.timedelta(minutes=2))
     assert rows(store_url) == 2  # c expired and is gone; d and e remain
+
+
+def test_a_batch_answers_each_claim_and_the_first_of_a_repeated_key_wins(store: SqlStore, store_url: str) -> None:
+    expires = NOW + dt.timedelta(minutes=5)
+    assert claim(store, "f" * 64, expires)
+    with store.write() as tx:
+        answers = tx.saml_assertions.claim_many(
+            [("g" * 64, expires), ("f" * 64, expires), ("h" * 64, expires), ("g" * 64, expires)], NOW)
+    assert answers == [True, False, True, False]
+    assert rows(store_url) == 3
+    assert not claim(store, "h" * 64, expires)
+
+
+def test_a_key_recorded_behind_the_batchs_back_is_refused_by_the_primary_key(store: SqlStore) -> None:
+    """A row written between the batch's read and its insert (no rolegate writer can: writes hold the store's
+    write lock) makes that claim lose and leaves the batch's other claims standing."""
+    expires = NOW + dt.timedelta(minutes=5)
+    with store.write() as tx:
+        repo = tx.saml_assertions
+        conn = tx.connection
+        real_execute = conn.execute
+
+        def execute(statement, *args, **kwargs):  # type: ignore[no-untyped-def]
+            result = real_execute(statement, *args, **kwargs)
+            if statement is sts_sql._RECORDED:  # after the read: another writer records "j"
+                real_execute(t.saml_assertions.insert(), {"assertion_key": "j" * 64, "expires_at": expires})
+            return result
+
+        conn.execute = execute  # type: ignore[method-assign]
+        try:
+            answers = repo.claim_many([("i" * 64, expires), ("j" * 64, expires)], NOW)
+        finally:
+            del conn.execute
+    assert answers == [True, False]
+    assert not claim(store, "i" * 64, expires) and not claim(store, "j" * 64, expires)

@@ -9,6 +9,7 @@ implements every protocol here (ADR 0014).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Protocol, TypeAlias
 
 from rolegate.iam.ports import HasProviders, HasRoles, HasUsers
@@ -53,9 +54,10 @@ class SamlAssertionLog(Protocol):
     """The SAML assertions already redeemed, until they expire: shared by every worker and node, so an
     assertion is accepted once (SAML 2.0 profiles §4.1.4.5)."""
 
-    def claim(self, key: str, expires_at: dt.datetime, now: dt.datetime) -> bool:
-        """Record ``key`` (issuer and assertion id, digested) as used until ``expires_at``; False when it is
-        already recorded and not expired. Records expired at ``now`` are removed on the way."""
+    def claim_many(self, claims: Sequence[tuple[str, dt.datetime]], now: dt.datetime) -> list[bool]:
+        """Record each ``(key, expires_at)`` (key: issuer and assertion id, digested) as used until
+        ``expires_at``; for each, False when the key is already recorded and not expired, or earlier in
+        ``claims``. Records expired at ``now`` are removed first."""
         ...
 
 
