@@ -163,7 +163,7 @@ class StsService:
         self._saml_providers: StampedCache[str, Stamp, SamlProviderRecord | None] = StampedCache(
             1_000, name=telemetry.FEDERATION_PROVIDERS)
         # SAML replay records: the redemptions that arrive together are recorded in one write transaction
-        # (one unit of work, a few statements) instead of one each; each caller still waits for its commit.
+        # (a lean transaction of three statements) instead of one each; each caller still waits for its commit.
         self._redemptions: Coalescer[tuple[str, dt.datetime, dt.datetime], bool] = Coalescer(
             self._record_redemptions)
 
@@ -397,9 +397,8 @@ class StsService:
         """Record ``(replay key, expires at, now)`` claims in one write; whether each is the first redemption.
         Expired records are removed as of the earliest ``now``: a record one redemption's clock sees as expired
         may still be live for another's in the same batch."""
-        with self._store.write() as tx:
-            return tx.saml_assertions.claim_many([(key, expires) for key, expires, _ in claims],
-                                                 min(now for _, _, now in claims))
+        return self._store.saml_assertions.claim_many([(key, expires) for key, expires, _ in claims],
+                                                      min(now for _, _, now in claims))
 
     # --- GetSessionToken / GetFederationToken ------------------------------------------------------
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, insert, or_, select, update
@@ -74,40 +75,52 @@ _RECORD = insert(t.saml_assertions)
 
 
 class SqlSamlAssertions:
-    def __init__(self, conn: Connection) -> None:
-        self._c = conn
+    """The redeemed-assertion log, written in a lean transaction of its own per batch of claims: one write
+    connection, three prebuilt statements, one commit — no unit of work, no savepoint per claim, no
+    invalidation bookkeeping (the table is no invalidation scope: ADR 0028). ``open_write`` yields a connection
+    inside a write transaction (SQLite's ``BEGIN IMMEDIATE``, PostgreSQL's writer lock) and commits it on a
+    clean exit; ``claim_many`` returns only after that commit, so every claim it answers is durable."""
+
+    def __init__(self, open_write: Callable[[], AbstractContextManager[Connection]]) -> None:
+        self._open_write = open_write
 
     def claim_many(self, claims: Sequence[tuple[str, dt.datetime]], now: dt.datetime) -> list[bool]:
-        self._c.execute(_DELETE_EXPIRED, {"b_now": now})
-        # Inside the store's write transaction: SQLite's write lock, or on PostgreSQL the one writer lock
-        # (docs/adr/0035-postgresql-isolation-and-retries.md), so no rolegate writer records a key between this
-        # read and the insert.
-        taken = set(self._c.execute(_RECORDED, {"b_keys": [key for key, _ in claims]}).scalars())
-        fresh: list[dict[str, Any]] = []
-        out: list[bool] = []
-        for key, expires_at in claims:
-            first = key not in taken  # a key twice in one batch: its first redemption wins
-            if first:
-                taken.add(key)
-                fresh.append({"assertion_key": key, "expires_at": expires_at})
-            out.append(first)
-        if not fresh:
-            return out
-        try:
-            with self._c.begin_nested():
-                self._c.execute(_RECORD, fresh)
-        except IntegrityError:
-            # Recorded meanwhile by a writer outside that lock: the primary key decides, key by key.
-            won = {row["assertion_key"]: self._insert_one(row) for row in fresh}
-            return [first and won[key] for (key, _), first in zip(claims, out)]
-        return out
+        with self._open_write() as conn:
+            return _claim(conn, claims, now)
 
-    def _insert_one(self, row: dict[str, Any]) -> bool:
-        try:
-            insert_row(self._c, t.saml_assertions, **row)
-        except DuplicateKeyError:
-            return False
-        return True
+
+def _claim(conn: Connection, claims: Sequence[tuple[str, dt.datetime]], now: dt.datetime) -> list[bool]:
+    conn.execute(_DELETE_EXPIRED, {"b_now": now})
+    # Inside a write transaction: SQLite's write lock, or on PostgreSQL the one writer lock
+    # (docs/adr/0035-postgresql-isolation-and-retries.md), so no rolegate writer records a key between this
+    # read and the insert.
+    taken = set(conn.execute(_RECORDED, {"b_keys": [key for key, _ in claims]}).scalars())
+    fresh: list[dict[str, Any]] = []
+    out: list[bool] = []
+    for key, expires_at in claims:
+        first = key not in taken  # a key twice in one batch: its first redemption wins
+        if first:
+            taken.add(key)
+            fresh.append({"assertion_key": key, "expires_at": expires_at})
+        out.append(first)
+    if not fresh:
+        return out
+    try:
+        with conn.begin_nested():
+            conn.execute(_RECORD, fresh)
+    except IntegrityError:
+        # Recorded meanwhile by a writer outside that lock: the primary key decides, key by key.
+        won = {row["assertion_key"]: _insert_one(conn, row) for row in fresh}
+        return [first and won[key] for (key, _), first in zip(claims, out)]
+    return out
+
+
+def _insert_one(conn: Connection, row: dict[str, Any]) -> bool:
+    try:
+        insert_row(conn, t.saml_assertions, **row)
+    except DuplicateKeyError:
+        return False
+    return True
 
 
 class SqlMfaDevices:
