@@ -15,6 +15,7 @@ import json
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from bench.loadgen import Result, run, sign_form
@@ -61,11 +62,11 @@ def main(argv: list[str] | None = None) -> None:
                                 key["AccessKeyId"], key["SecretAccessKey"], service="sts") for i in range(50)]
             needed = args.requests * len(args.concurrency) + 200
             t0 = time.perf_counter()
-            saml = [unsigned_form(host, port, form("2011-06-15", Action="AssumeRoleWithSAML", RoleArn=role_arn,
-                                                   PrincipalArn=provider_arn,
-                                                   SAMLAssertion=idp.response(aws_attributes(role_arn, provider_arn,
-                                                                                             f"u{i}"))))
-                    for i in range(needed)]
+            # pysaml2 waits on an xmlsec1 process per signature: a few threads sign side by side.
+            with ThreadPoolExecutor(4) as signers:
+                saml = list(signers.map(lambda i: unsigned_form(host, port, form(
+                    "2011-06-15", Action="AssumeRoleWithSAML", RoleArn=role_arn, PrincipalArn=provider_arn,
+                    SAMLAssertion=idp.response(aws_attributes(role_arn, provider_arn, f"u{i}")))), range(needed)))
             print(f"signed {needed} assertions with pysaml2 in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
             run(host, port, assume, concurrency=8, total=500, name="warm-up")
             run(host, port, saml[:200], concurrency=8, total=200, name="warm-up")
