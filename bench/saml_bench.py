@@ -1,7 +1,8 @@
 """AssumeRoleWithSAML against AssumeRole, side by side in one run against a live server (issue 12's SAML line:
 SAML at least 40% of AssumeRole's requests/s on this 2-core machine).
 
-Run: ``.venv/bin/python -m bench.saml_bench [--workers 2] [--requests 2000] [--concurrency 8 64]``.
+Run: ``.venv/bin/python -m bench.saml_bench [--workers 2] [--requests 2000] [--concurrency 8 64] [--rounds N]``
+(``--rounds``: the rows alternate N times per concurrency, the median of the per-round ratios is reported).
 A real pysaml2 IdP (tests/federation/pysaml2_idp.py, signing with xmlsec1) signs one response per request
 beforehand: an assertion is accepted once, so each SAML request carries a fresh one, as a real sign-in does.
 Each measured request therefore costs what AWS's does: base64, parse, RSA-SHA256 signature and digest
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 import tempfile
 import time
@@ -35,9 +37,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--requests", type=int, default=2000, help="per measurement; one assertion each")
     ap.add_argument("--concurrency", type=int, nargs="+", default=[8, 64])
+    ap.add_argument("--rounds", type=int, default=1, help="alternating rounds per concurrency; median ratio")
     args = ap.parse_args(argv)
 
     results: list[Result] = []
+    ratios: dict[int, list[float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / "idp").mkdir()
         (Path(tmp) / "srv").mkdir()
@@ -60,7 +64,7 @@ def main(argv: list[str] | None = None) -> None:
             assume = [sign_form(host, port, form("2011-06-15", Action="AssumeRole", RoleArn=role_arn,
                                                  RoleSessionName=f"s{i}"),
                                 key["AccessKeyId"], key["SecretAccessKey"], service="sts") for i in range(50)]
-            needed = args.requests * len(args.concurrency) + 200
+            needed = args.requests * len(args.concurrency) * args.rounds + 200
             t0 = time.perf_counter()
             # pysaml2 waits on an xmlsec1 process per signature: a few threads sign side by side.
             with ThreadPoolExecutor(4) as signers:
@@ -71,20 +75,24 @@ def main(argv: list[str] | None = None) -> None:
             run(host, port, assume, concurrency=8, total=500, name="warm-up")
             run(host, port, saml[:200], concurrency=8, total=200, name="warm-up")
             fresh = saml[200:]
-            for n, c in enumerate(args.concurrency):
-                results.append(run(host, port, assume, concurrency=c, total=args.requests,
-                                   name=f"AssumeRole, {c} clients"))
-                batch = fresh[n * args.requests:(n + 1) * args.requests]
-                results.append(run(host, port, batch, concurrency=c, total=len(batch),
-                                   name=f"AssumeRoleWithSAML (fresh assertion each), {c} clients"))
+            n = 0
+            for c in args.concurrency:
+                for _ in range(args.rounds):  # alternating, so the neighbours' load falls on both rows alike
+                    a = run(host, port, assume, concurrency=c, total=args.requests, name=f"AssumeRole, {c} clients")
+                    batch, n = fresh[n:n + args.requests], n + args.requests
+                    s = run(host, port, batch, concurrency=c, total=len(batch),
+                            name=f"AssumeRoleWithSAML (fresh assertion each), {c} clients")
+                    results += [a, s]
+                    ratios.setdefault(c, []).append(s.rps / a.rps)
         finally:
             srv.stop()
-    print(f"\nworkers={args.workers} requests={args.requests} python={sys.version.split()[0]}\n")
+    print(f"\nworkers={args.workers} requests={args.requests} rounds={args.rounds} python={sys.version.split()[0]}\n")
     print("| request | requests/s | p50 ms | p99 ms | errors |\n|---|---:|---:|---:|---:|")
     for r in results:
         print(r.row())
-    for a, s in zip(results[::2], results[1::2]):
-        print(f"\n{s.name}: {100 * s.rps / a.rps:.0f}% of AssumeRole's requests/s", end="")
+    for c, each in ratios.items():
+        print(f"\nAssumeRoleWithSAML at {c} clients: {statistics.median(each):.0%} of AssumeRole's requests/s (median of "
+              f"{len(each)} alternating rounds: {', '.join(f'{r:.0%}' for r in sorted(each))})", end="")
     print()
 
 
