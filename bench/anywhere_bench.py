@@ -18,7 +18,7 @@ import tempfile
 import uuid
 from pathlib import Path
 
-from bench.loadgen import Result, run, sign_form
+from bench.loadgen import Result, measured_run, run, sign_form
 from bench.sts_bench import assuming_user, form, trusted_role
 from tests.anywhere.signer import sign
 from tests.e2e.test_rolesanywhere_sessions import make_pki, set_up
@@ -42,6 +42,7 @@ def main(argv: list[str] | None = None) -> None:
 
     results: list[Result] = []
     ratios: dict[tuple[str, int], list[float]] = {}
+    cpu: dict[tuple[str, int], list[float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         srv = LiveServer(Path(tmp), extra_args=["--workers", str(args.workers)])
         srv.start()
@@ -64,15 +65,20 @@ def main(argv: list[str] | None = None) -> None:
             run(host, port, assume, concurrency=8, total=300, name="warm-up")
             for reqs in create.values():
                 run(host, port, reqs, concurrency=8, total=300, name="warm-up")
+            assert srv.proc is not None
+            pid = srv.proc.pid
             for c in args.concurrency:
                 for _ in range(args.rounds):  # alternating, so the neighbours' load falls on every row alike
-                    base = run(host, port, assume, concurrency=c, total=args.requests, name=f"AssumeRole, {c} clients")
+                    base, base_cpu = measured_run(pid, host, port, assume, concurrency=c, total=args.requests,
+                                                  name=f"AssumeRole, {c} clients")
                     results.append(base)
+                    cpu.setdefault(("AssumeRole", c), []).append(base_cpu)
                     for label, reqs in create.items():
-                        row = run(host, port, reqs, concurrency=c, total=args.requests,
-                                  name=f"CreateSession ({label} leaf), {c} clients")
+                        row, row_cpu = measured_run(pid, host, port, reqs, concurrency=c, total=args.requests,
+                                                    name=f"CreateSession ({label} leaf), {c} clients")
                         results.append(row)
                         ratios.setdefault((label, c), []).append(row.rps / base.rps)
+                        cpu.setdefault((label, c), []).append(row_cpu)
         finally:
             srv.stop()
     print(f"\nworkers={args.workers} requests={args.requests} rounds={args.rounds} python={sys.version.split()[0]}\n")
@@ -82,6 +88,9 @@ def main(argv: list[str] | None = None) -> None:
     for (label, c), each in ratios.items():
         print(f"CreateSession ({label}) / AssumeRole at {c} clients: {statistics.median(each):.0%} (median of "
               f"{len(each)} alternating rounds: {', '.join(f'{r:.0%}' for r in sorted(each))})")
+    print("\nServer CPU per request (user + system of the server and its workers, median of the rounds):")
+    for (label, c), each in cpu.items():
+        print(f"  {label}, {c} clients: {statistics.median(each):.2f} ms")
 
 
 if __name__ == "__main__":

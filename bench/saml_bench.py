@@ -20,7 +20,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from bench.loadgen import Result, run, sign_form
+from bench.loadgen import Result, measured_run, run, sign_form
 from bench.sts_bench import assuming_user, form
 from tests.federation.pysaml2_idp import SamlIdp, aws_attributes
 from tests.live import ACCOUNT_ID, LiveServer
@@ -42,6 +42,7 @@ def main(argv: list[str] | None = None) -> None:
 
     results: list[Result] = []
     ratios: dict[int, list[float]] = {}
+    cpu: dict[int, list[tuple[float, float]]] = {}  # server CPU ms per request: (AssumeRole, SAML) per round
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / "idp").mkdir()
         (Path(tmp) / "srv").mkdir()
@@ -76,14 +77,18 @@ def main(argv: list[str] | None = None) -> None:
             run(host, port, saml[:200], concurrency=8, total=200, name="warm-up")
             fresh = saml[200:]
             n = 0
+            assert srv.proc is not None
+            pid = srv.proc.pid
             for c in args.concurrency:
                 for _ in range(args.rounds):  # alternating, so the neighbours' load falls on both rows alike
-                    a = run(host, port, assume, concurrency=c, total=args.requests, name=f"AssumeRole, {c} clients")
+                    a, a_cpu = measured_run(pid, host, port, assume, concurrency=c, total=args.requests,
+                                            name=f"AssumeRole, {c} clients")
                     batch, n = fresh[n:n + args.requests], n + args.requests
-                    s = run(host, port, batch, concurrency=c, total=len(batch),
-                            name=f"AssumeRoleWithSAML (fresh assertion each), {c} clients")
+                    s, s_cpu = measured_run(pid, host, port, batch, concurrency=c, total=len(batch),
+                                            name=f"AssumeRoleWithSAML (fresh assertion each), {c} clients")
                     results += [a, s]
                     ratios.setdefault(c, []).append(s.rps / a.rps)
+                    cpu.setdefault(c, []).append((a_cpu, s_cpu))
         finally:
             srv.stop()
     print(f"\nworkers={args.workers} requests={args.requests} rounds={args.rounds} python={sys.version.split()[0]}\n")
@@ -93,7 +98,10 @@ def main(argv: list[str] | None = None) -> None:
     for c, each in ratios.items():
         print(f"\nAssumeRoleWithSAML at {c} clients: {statistics.median(each):.0%} of AssumeRole's requests/s (median of "
               f"{len(each)} alternating rounds: {', '.join(f'{r:.0%}' for r in sorted(each))})", end="")
-    print()
+    print("\n\nServer CPU per request (user + system of the server and its workers), median of the rounds:")
+    for c, pairs in cpu.items():
+        a_ms, s_ms = statistics.median(p[0] for p in pairs), statistics.median(p[1] for p in pairs)
+        print(f"  {c} clients: AssumeRole {a_ms:.2f} ms, AssumeRoleWithSAML {s_ms:.2f} ms ({a_ms / s_ms:.0%})")
 
 
 if __name__ == "__main__":
