@@ -45,8 +45,8 @@ def main(argv: list[str] | None = None) -> None:
     cpu: dict[tuple[str, int], list[float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         srv = LiveServer(Path(tmp), extra_args=["--workers", str(args.workers)])
-        srv.start()
         try:
+            srv.start()  # inside: a server that never became ready is stopped too
             host, port = "127.0.0.1", srv.port
             iam = srv.client("iam")
             user_arn, key = assuming_user(iam)

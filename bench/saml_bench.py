@@ -48,8 +48,8 @@ def main(argv: list[str] | None = None) -> None:
         (Path(tmp) / "srv").mkdir()
         idp = SamlIdp(Path(tmp) / "idp")
         srv = LiveServer(Path(tmp) / "srv", extra_args=["--workers", str(args.workers)])
-        srv.start()
         try:
+            srv.start()  # inside: a server that never became ready is stopped too
             host, port = "127.0.0.1", srv.port
             iam = srv.client("iam")
             user_arn, key = assuming_user(iam)
