@@ -2,7 +2,8 @@
 server with its store on disk: CreateSession with an RSA-2048 leaf and with a P-256 leaf (both root →
 intermediate → leaf), and AssumeRole signed with an IAM user's key (``bench.sts_bench.assuming_user``).
 
-Run: ``.venv/bin/python -m bench.anywhere_bench [--workers 2] [--requests 5000] [--concurrency 8 64]``.
+Run: ``.venv/bin/python -m bench.anywhere_bench [--workers 2] [--requests 5000] [--concurrency 8 64] [--rounds N]``
+(``--rounds``: the rows alternate N times per concurrency and the median of the per-round ratios is reported).
 Requests are signed before the clock starts (``tests.anywhere.signer`` for CreateSession: valid for five
 minutes) and replayed over keep-alive connections, plain HTTP (TLS costs both alike and is not what is
 measured); every CreateSession replay verifies the signature and the chain and issues a fresh session.
@@ -11,12 +12,13 @@ measured); every CreateSession replay verifies the signature and the chain and i
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import tempfile
 import uuid
 from pathlib import Path
 
-from bench.loadgen import Result, run, sign_form
+from bench.loadgen import Result, measured_run, run, sign_form
 from bench.sts_bench import assuming_user, form, trusted_role
 from tests.anywhere.signer import sign
 from tests.e2e.test_rolesanywhere_sessions import make_pki, set_up
@@ -35,13 +37,16 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--requests", type=int, default=5000)
     ap.add_argument("--concurrency", type=int, nargs="+", default=[8, 64])
+    ap.add_argument("--rounds", type=int, default=1, help="alternating rounds per concurrency; median ratio")
     args = ap.parse_args(argv)
 
     results: list[Result] = []
+    ratios: dict[tuple[str, int], list[float]] = {}
+    cpu: dict[tuple[str, int], list[float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         srv = LiveServer(Path(tmp), extra_args=["--workers", str(args.workers)])
-        srv.start()
         try:
+            srv.start()  # inside: a server that never became ready is stopped too
             host, port = "127.0.0.1", srv.port
             iam = srv.client("iam")
             user_arn, key = assuming_user(iam)
@@ -60,24 +65,32 @@ def main(argv: list[str] | None = None) -> None:
             run(host, port, assume, concurrency=8, total=300, name="warm-up")
             for reqs in create.values():
                 run(host, port, reqs, concurrency=8, total=300, name="warm-up")
+            assert srv.proc is not None
+            pid = srv.proc.pid
             for c in args.concurrency:
-                results.append(run(host, port, assume, concurrency=c, total=args.requests,
-                                   name=f"AssumeRole, {c} clients"))
-                for label, reqs in create.items():
-                    results.append(run(host, port, reqs, concurrency=c, total=args.requests,
-                                       name=f"CreateSession ({label} leaf), {c} clients"))
+                for _ in range(args.rounds):  # alternating, so the neighbours' load falls on every row alike
+                    base, base_cpu = measured_run(pid, host, port, assume, concurrency=c, total=args.requests,
+                                                  name=f"AssumeRole, {c} clients")
+                    results.append(base)
+                    cpu.setdefault(("AssumeRole", c), []).append(base_cpu)
+                    for label, reqs in create.items():
+                        row, row_cpu = measured_run(pid, host, port, reqs, concurrency=c, total=args.requests,
+                                                    name=f"CreateSession ({label} leaf), {c} clients")
+                        results.append(row)
+                        ratios.setdefault((label, c), []).append(row.rps / base.rps)
+                        cpu.setdefault((label, c), []).append(row_cpu)
         finally:
             srv.stop()
-    print(f"\nworkers={args.workers} requests={args.requests} python={sys.version.split()[0]}\n")
+    print(f"\nworkers={args.workers} requests={args.requests} rounds={args.rounds} python={sys.version.split()[0]}\n")
     print("| request | requests/s | p50 ms | p99 ms | errors |\n|---|---:|---:|---:|---:|")
     for r in results:
         print(r.row())
-    by_name = {r.name: r for r in results}
-    for c in args.concurrency:
-        base = by_name[f"AssumeRole, {c} clients"].rps
-        for label in create:
-            ratio = by_name[f"CreateSession ({label} leaf), {c} clients"].rps / base
-            print(f"CreateSession ({label}) / AssumeRole at {c} clients: {ratio:.0%}")
+    for (label, c), each in ratios.items():
+        print(f"CreateSession ({label}) / AssumeRole at {c} clients: {statistics.median(each):.0%} (median of "
+              f"{len(each)} alternating rounds: {', '.join(f'{r:.0%}' for r in sorted(each))})")
+    print("\nServer CPU per request (user + system of the server and its workers, median of the rounds):")
+    for (label, c), each in cpu.items():
+        print(f"  {label}, {c} clients: {statistics.median(each):.2f} ms")
 
 
 if __name__ == "__main__":

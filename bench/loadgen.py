@@ -8,14 +8,18 @@ clock starts; SigV4 signatures stay valid for 15 minutes, so replaying them meas
 from __future__ import annotations
 
 import asyncio
+import os
 import statistics
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
+
+_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,34 @@ async def _run(host: str, port: int, requests: Sequence[bytes], concurrency: int
 
 def run(host: str, port: int, requests: Sequence[bytes], *, concurrency: int, total: int, name: str) -> Result:
     return asyncio.run(_run(host, port, requests, concurrency, total, name))
+
+
+def server_cpu_seconds(pid: int) -> float:
+    """User + system CPU of a server process, its reaped children and its live ones (the workers of
+    ``--workers N``), from ``/proc``: what a row cost the server whatever else the machine ran meanwhile."""
+    def own(p: int) -> tuple[float, int]:
+        fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        return sum(int(v) for v in fields[11:15]) / _TICKS, int(fields[1])  # utime..cstime; ppid
+
+    total, _ = own(pid)
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) != pid:
+            try:
+                cpu, parent = own(int(entry.name))
+            except (OSError, ValueError, IndexError):
+                continue  # gone meanwhile
+            if parent == pid:
+                total += cpu
+    return total
+
+
+def measured_run(pid: int, host: str, port: int, requests: Sequence[bytes], *, concurrency: int, total: int,
+                 name: str) -> tuple[Result, float]:
+    """``run``, and the server's CPU milliseconds per answered request over it (``server_cpu_seconds`` of
+    ``pid``, the server's process)."""
+    before = server_cpu_seconds(pid)
+    result = run(host, port, requests, concurrency=concurrency, total=total, name=name)
+    return result, 1000 * (server_cpu_seconds(pid) - before) / max(1, result.requests)
 
 
 def median(values: list[float]) -> float:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import socket
 import statistics
 import subprocess
@@ -32,12 +31,11 @@ from pathlib import Path
 
 import httpx
 
-from bench.loadgen import sign_form
+from bench.loadgen import server_cpu_seconds, sign_form
 from tests.live import ROOT_KEY_ID, ROOT_SECRET, LiveServer, free_port
 
 TRUST = ('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},'
          '"Action":"sts:AssumeRole"}]}')
-_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -51,12 +49,6 @@ class Round:
     @property
     def rps(self) -> float:
         return self.requests / self.seconds
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process and its reaped children (fields 14–17 of /proc/PID/stat)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return sum(int(v) for v in fields[11:15]) / _TICKS
 
 
 def _form(**params: str) -> str:
@@ -123,9 +115,9 @@ async def _drive(port: int, plans: Sequence[list[tuple[str, bytes]]]) -> tuple[f
 
 def measure(pid: int, port: int, concurrency: int, cycles: int, tag: str, *, reads: bool = True) -> Round:
     plans = [_cycles(port, c, cycles, tag, reads=reads) for c in range(concurrency)]
-    cpu0 = _cpu_seconds(pid)
+    cpu0 = server_cpu_seconds(pid)
     seconds, requests, errors, create_ms = asyncio.run(_drive(port, plans))
-    return Round(seconds, requests, errors, _cpu_seconds(pid) - cpu0, create_ms)
+    return Round(seconds, requests, errors, server_cpu_seconds(pid) - cpu0, create_ms)
 
 
 class _Fixed(BaseHTTPRequestHandler):

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from cryptography import x509
 
-from tests.anywhere.pki import NOW, certificate, crl, key, sha1_leaf
+from tests.anywhere.pki import NOW, certificate, crl, key, pem, sha1_leaf
 from tests.anywhere.signer import Signed, sign
 from tests.e2e.test_rolesanywhere_sessions import Pki, Setup, make_pki, set_up
 from tests.live import LiveServer
@@ -254,3 +254,67 @@ def test_an_unsigned_request_is_refused(tls: LiveServer) -> None:
     context = ssl.create_default_context(cafile=str(tls.ca_bundle))
     res = httpx.post(f"{tls.url}/sessions", json={}, verify=context)
     assert (res.status_code, res.headers["x-amzn-errortype"]) == (403, "AccessDeniedException")
+
+
+# --- what the per-worker caches may not hide ---------------------------------------------------------
+# The certificates a header carries are parsed once per distinct value, the verified path is kept under the
+# anchor account's invalidation stamp, the certificate's tags per certificate: each change below must be seen
+# by the very next request, which carries the same headers as the accepted ones before it.
+
+
+def _warm(server: LiveServer, pki: Pki, s: Setup) -> Signed:
+    req = signed(server, pki, s)
+    for _ in range(3):  # the same signed request, replayed: every cache on its path is hit
+        assert send(server, req).status_code == 201
+    return req
+
+
+def _refused_after(res: httpx.Response, reason: str) -> bool:
+    """Refused as AccessDeniedException with ``reason`` in the message (the subject exists: it was accepted
+    before the change)."""
+    status, code, message = refused(res)
+    return (status, code) == (403, "AccessDeniedException") and reason in message
+
+
+def test_a_crl_imported_after_the_path_was_cached_refuses_the_next_request(
+        ready: tuple[LiveServer, Pki, Setup]) -> None:
+    server, pki, s = ready
+    req = _warm(server, pki, s)
+    server.client("rolesanywhere").import_crl(name="late", trustAnchorArn=s.anchor_arn, enabled=True,
+                                              crlData=crl(pki.root, pki.root_key, (pki.intermediate.serial_number,)))
+    assert _refused_after(send(server, req), "revoked")
+
+
+def test_an_anchor_disabled_after_the_path_was_cached_refuses_the_next_request(
+        ready: tuple[LiveServer, Pki, Setup]) -> None:
+    server, pki, s = ready
+    req = _warm(server, pki, s)
+    ra = server.client("rolesanywhere")
+    anchor_id = s.anchor_arn.rsplit("/", 1)[1]
+    ra.disable_trust_anchor(trustAnchorId=anchor_id)
+    assert _refused_after(send(server, req), "trust anchor is disabled")
+    ra.enable_trust_anchor(trustAnchorId=anchor_id)
+    assert send(server, req).status_code == 201
+
+
+def test_an_anchor_updated_to_another_ca_after_the_path_was_cached_refuses_the_next_request(
+        ready: tuple[LiveServer, Pki, Setup]) -> None:
+    server, pki, s = ready
+    req = _warm(server, pki, s)
+    other = make_pki("ec")
+    server.client("rolesanywhere").update_trust_anchor(
+        trustAnchorId=s.anchor_arn.rsplit("/", 1)[1],
+        source={"sourceType": "CERTIFICATE_BUNDLE", "sourceData": {"x509CertificateData": pem(other.root)}})
+    assert _refused_after(send(server, req), "Untrusted signing certificate")
+
+
+def test_a_profile_mapping_changed_after_the_tags_were_cached_changes_the_next_sessions_tags(tls: LiveServer) -> None:
+    """The trust policy requires the subject CN tag; once the profile stops mapping the subject, the same
+    certificate's next session has no such tag and is refused."""
+    cn = f"tagged-{uuid.uuid4().hex[:6]}"
+    pki = make_pki("ec", cn=cn)
+    s = set_up(tls, pki, trust_condition={"StringEquals": {"aws:PrincipalTag/x509Subject/CN": cn}})
+    req = _warm(tls, pki, s)
+    tls.client("rolesanywhere").delete_attribute_mapping(profileId=s.profile_arn.rsplit("/", 1)[1],
+                                                          certificateField="x509Subject")
+    assert _refused_after(send(tls, req), "")

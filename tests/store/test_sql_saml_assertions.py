@@ -1,21 +1,26 @@
 """The record of redeemed SAML assertions: one redemption per key until it expires, shared through the store
-(so every worker and node sees it), and expired records removed as new ones arrive."""
+(so every worker and node sees it), claimed many at a time, and expired records removed as new ones arrive."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
+import pytest
 from sqlalchemy import create_engine, func, select
 
 from rolegate.store import schema as t
 from rolegate.store.sql import SqlStore
+from rolegate.store.sql import sts as sts_sql
 
 NOW = dt.datetime(2026, 1, 1, 12, 0, tzinfo=dt.timezone.utc)
 
 
 def claim(store: SqlStore, key: str, expires: dt.datetime, now: dt.datetime = NOW) -> bool:
-    with store.write() as tx:
-        return tx.saml_assertions.claim(key, expires, now)
+    [first] = store.saml_assertions.claim_many([(key, expires)], now)
+    return first
 
 
 def rows(store_url: str) -> int:
@@ -40,3 +45,69 @@ def test_expired_records_are_removed_when_the_next_is_claimed(store: SqlStore, s
     assert rows(store_url) == 2
     assert claim(store, "e" * 64, NOW + dt.timedelta(hours=1), NOW + dt.timedelta(minutes=2))
     assert rows(store_url) == 2  # c expired and is gone; d and e remain
+
+
+def test_a_batch_answers_each_claim_and_the_first_of_a_repeated_key_wins(store: SqlStore, store_url: str) -> None:
+    expires = NOW + dt.timedelta(minutes=5)
+    assert claim(store, "f" * 64, expires)
+    answers = store.saml_assertions.claim_many(
+        [("g" * 64, expires), ("f" * 64, expires), ("h" * 64, expires), ("g" * 64, expires)], NOW)
+    assert answers == [True, False, True, False]
+    assert rows(store_url) == 3
+    assert not claim(store, "h" * 64, expires)
+
+
+def test_a_key_recorded_behind_the_batchs_back_is_refused_by_the_primary_key(store: SqlStore) -> None:
+    """A row written between the batch's read and its insert (no rolegate writer can: writes hold the store's
+    write lock) makes that claim lose and leaves the batch's other claims standing."""
+    expires = NOW + dt.timedelta(minutes=5)
+    log = store.saml_assertions
+    real_open = log._open_write
+
+    @contextmanager
+    def racing_write() -> Iterator[Any]:
+        with real_open() as conn:
+            real_execute = conn.execute
+
+            def execute(statement: Any, *args: Any, **kwargs: Any) -> Any:
+                result = real_execute(statement, *args, **kwargs)
+                if statement is sts_sql._RECORDED:  # after the read: another writer records "j"
+                    real_execute(t.saml_assertions.insert(), {"assertion_key": "j" * 64, "expires_at": expires})
+                return result
+
+            conn.execute = execute
+            try:
+                yield conn
+            finally:
+                del conn.execute
+
+    log._open_write = racing_write  # type: ignore[method-assign]
+    try:
+        answers = log.claim_many([("i" * 64, expires), ("j" * 64, expires)], NOW)
+    finally:
+        log._open_write = real_open  # type: ignore[method-assign]
+    assert answers == [True, False]
+    assert not claim(store, "i" * 64, expires) and not claim(store, "j" * 64, expires)
+
+
+def test_a_failed_batch_records_nothing(store: SqlStore, store_url: str) -> None:
+    """The batch is one transaction: an error before its commit leaves no record of its claims, which a
+    later batch can then make."""
+    expires = NOW + dt.timedelta(minutes=5)
+    log = store.saml_assertions
+    real_open = log._open_write
+
+    @contextmanager
+    def failing_write() -> Iterator[Any]:
+        with real_open() as conn:
+            yield conn
+            raise OSError("disk I/O error")  # after the statements, before the commit
+
+    log._open_write = failing_write  # type: ignore[method-assign]
+    try:
+        with pytest.raises(OSError):
+            log.claim_many([("k" * 64, expires)], NOW)
+    finally:
+        log._open_write = real_open  # type: ignore[method-assign]
+    assert rows(store_url) == 0
+    assert claim(store, "k" * 64, expires)

@@ -32,12 +32,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import threading
 import uuid
 from collections.abc import Mapping, Sequence
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
 from cryptography.x509.verification import ExtensionPolicy, PolicyBuilder, Store, VerificationError
 
@@ -52,8 +53,8 @@ from rolegate.sts.sessions import IssuedSession, StsService
 from .certificates import read_ca_bundle
 from .crls import read_crl
 from .documents import Documents
-from .entities import (PROFILE, SUBJECT, TRUST_ANCHOR, CrlRecord, ProfileRecord, SeenCredential, SubjectRecord,
-                       TrustAnchorRecord)
+from .entities import (PROFILE, SUBJECT, TRUST_ANCHOR, AttributeMappings, CrlRecord, ProfileRecord, SeenCredential,
+                       SubjectRecord, TrustAnchorRecord)
 from .errors import ResourceNotFound, ValidationException
 from .ports import AnywhereStore, AnywhereUnitOfWork
 from .profiles import SERVICE_PRINCIPAL
@@ -68,7 +69,6 @@ _HISTORY = 10
 #: A certificate seen again within this long is not written again (the reasoning of RoleLastUsed's interval).
 _SEEN_INTERVAL = dt.timedelta(minutes=1)
 _SEEN_MAX = 100_000
-_SHA256 = hashes.SHA256()
 _SUBJECTS = uuid.UUID("6f0c3c1e-52a4-4f0f-9a43-2a6a0f0d9a51")  # namespace of subject ids
 
 
@@ -112,7 +112,7 @@ class SessionService:
         self._seen: dict[tuple[str, str, int], dt.datetime] = {}
         self._seen_lock = threading.Lock()
         self._material: StampedCache[tuple[str, str, str | None], Stamp, _TrustMaterial] = StampedCache(10_000)
-        self._paths: StampedCache[tuple[str, str, bytes, tuple[bytes, ...]], Stamp,
+        self._paths: StampedCache[tuple[str, str, x509.Certificate, tuple[x509.Certificate, ...]], Stamp,
                                   tuple[list[x509.Certificate], dt.datetime, dt.datetime]] = StampedCache(50_000)
 
     def create_session(self, request: RequestContext, leaf: x509.Certificate, chain: Sequence[x509.Certificate],
@@ -178,7 +178,9 @@ class SessionService:
         """The verified path of ``leaf``, remembered while the anchor's account stamp holds and now is inside
         every certificate's validity: path validation is a function of the certificates, the anchors and the
         time, so a path once valid stays valid until its earliest notAfter (revocation is checked anew)."""
-        key = (account_id, anchor_id, leaf.fingerprint(_SHA256), tuple(c.fingerprint(_SHA256) for c in chain))
+        # Keyed by the certificates themselves (equal when their DER is: what a fingerprint stands for, without
+        # hashing the DER on every call).
+        key = (account_id, anchor_id, leaf, tuple(chain))
         stamp = request.snapshot.stamp(account_id)
         found, hit = self._paths.get(key, stamp)
         now = request.now
@@ -198,11 +200,7 @@ class SessionService:
                       now: dt.datetime, properties: Mapping[str, str]) -> str:
         """The subject's ARN; its record is written now or queued, at most once a minute per certificate
         unless instance properties came with the call."""
-        name = leaf.subject.rfc4514_string()
-        # The subject's id is derived from what names it, so a queued first record and the ARN returned now
-        # agree without a read (a rolegate choice: AWS's subject ids are opaque UUIDs too).
-        subject_id = str(uuid.uuid5(_SUBJECTS, f"{account_id}/{name}"))
-        arn = f"arn:{partition}:rolesanywhere:{region}:{account_id}:{SUBJECT}/{subject_id}"
+        name, subject_id, arn = _subject(partition, account_id, region, leaf)
         key = (account_id, name, leaf.serial_number)
         with self._seen_lock:
             last = self._seen.get(key)
@@ -223,6 +221,16 @@ class SessionService:
             with self._store.write() as tx:
                 record(tx)
         return arn
+
+
+@functools.lru_cache(maxsize=4096)
+def _subject(partition: str, account_id: str, region: str, leaf: x509.Certificate) -> tuple[str, str, str]:
+    """The subject name, id and ARN of ``leaf`` (pure functions of their arguments, so computed once each).
+    The subject's id is derived from what names it, so a queued first record and the ARN returned now agree
+    without a read (a rolegate choice: AWS's subject ids are opaque UUIDs too)."""
+    name = leaf.subject.rfc4514_string()
+    subject_id = str(uuid.uuid5(_SUBJECTS, f"{account_id}/{name}"))
+    return name, subject_id, f"arn:{partition}:rolesanywhere:{region}:{account_id}:{SUBJECT}/{subject_id}"
 
 
 def _record_subject(tx: AnywhereUnitOfWork, account_id: str, subject_id: str, arn: str, name: str,
@@ -299,6 +307,13 @@ def _rdn_values(name: x509.Name, specifiers: Sequence[str]) -> list[tuple[str, s
 
 def certificate_tags(leaf: x509.Certificate, mappings: Sequence[tuple[str, tuple[str, ...]]]) -> list[tuple[str, str]]:
     """The session tags a leaf yields under a profile's attribute mappings, as ``(x509Subject/CN, value)``."""
+    return list(_certificate_tags(leaf, tuple(mappings)))
+
+
+@functools.lru_cache(maxsize=4096)
+def _certificate_tags(leaf: x509.Certificate, mappings: AttributeMappings) -> tuple[tuple[str, str], ...]:
+    """``certificate_tags``, computed once per certificate and mappings (a pure function of both: the names and
+    SANs read out of the DER cost ~20 µs a request)."""
     tags: list[tuple[str, str]] = []
     for field, specifiers in mappings:
         if field == "x509Subject":
@@ -307,7 +322,7 @@ def certificate_tags(leaf: x509.Certificate, mappings: Sequence[tuple[str, tuple
             tags += [(f"x509Issuer/{k}", v) for k, v in _rdn_values(leaf.issuer, specifiers)]
         elif field == "x509SAN":
             tags += _san_tags(leaf, specifiers)
-    return tags
+    return tuple(tags)
 
 
 def _san_tags(leaf: x509.Certificate, specifiers: Sequence[str]) -> list[tuple[str, str]]:
@@ -338,6 +353,4 @@ def _source_identity(leaf: x509.Certificate) -> str:
 
 
 def _pem(cert: x509.Certificate) -> str:
-    from cryptography.hazmat.primitives.serialization import Encoding
-
     return cert.public_bytes(Encoding.PEM).decode("ascii")

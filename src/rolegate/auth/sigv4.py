@@ -179,7 +179,7 @@ def _parse_header(header: str, amz_dates: list[str], dates: list[str], tokens: l
     if amz_dates:
         # X-Amz-Date wins over Date when both are present (SigV4: "the x-amz-date header, or date header").
         timestamp = _one(amz_dates, "X-Amz-Date")
-        when = _parse_amz_date(timestamp)
+        when = parse_amz_date(timestamp)
     else:
         when = _parse_http_date(_one(dates, "Date"))
         timestamp = _stamp(when)
@@ -245,7 +245,7 @@ def _parse_query(params: dict[str, list[str]]) -> SigV4Credential:
     akid, date, region, service = _parse_scope(single["X-Amz-Credential"])
     signed = _parse_signed_headers(single["X-Amz-SignedHeaders"])
     timestamp = single["X-Amz-Date"]
-    when = _parse_amz_date(timestamp)
+    when = parse_amz_date(timestamp)
     expires: int | None = None
     if "X-Amz-Expires" in single:
         raw = single["X-Amz-Expires"]
@@ -307,7 +307,8 @@ def _bad_date(value: str) -> IncompleteSignature:
 
 
 @lru_cache(maxsize=256)
-def _parse_amz_date(value: str) -> _dt.datetime:
+def parse_amz_date(value: str) -> _dt.datetime:
+    """An ``X-Amz-Date`` (``IncompleteSignature`` when it is not one); shared with ``auth.x509``."""
     # YYYYMMDD'T'HHMMSS'Z', parsed by hand (strptime costs more than the rest of verification together) and
     # cached: concurrent requests share a handful of timestamps per second. Bounded, so junk can't grow it.
     if len(value) != 16 or value[8] != "T" or value[15] != "Z" or not value.isascii():

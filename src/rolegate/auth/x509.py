@@ -24,6 +24,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import functools
 import hashlib
 from dataclasses import dataclass
 
@@ -33,10 +34,10 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, mldsa, padding, rsa
 
 from rolegate.core.clock import Clock
-from rolegate.core.errors import ClientError
+from rolegate.core.errors import ClientError, IncompleteSignature
 
 from . import canonical as _c
-from .sigv4 import TERMINATOR, HttpRequest
+from .sigv4 import TERMINATOR, HttpRequest, parse_amz_date
 
 __all__ = ["ALGORITHMS", "FRESHNESS_SECONDS", "X509Signer", "X509Verifier"]
 
@@ -152,18 +153,29 @@ def _parse_date(value: str | None) -> dt.datetime:
     if value is None:
         raise X509AccessDenied("Missing X-Amz-Date header.")
     try:
-        return dt.datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.timezone.utc)
-    except ValueError:
+        return parse_amz_date(value)  # SigV4's parser: by hand and cached, where strptime cost ~9 µs a call
+    except IncompleteSignature:
         raise X509AccessDenied(f"X-Amz-Date must be YYYYMMDD'T'HHMMSS'Z', got '{value[:32]}'.") from None
 
 
 def _certificate(value: str | None, header: str) -> x509.Certificate:
     if not value:
         raise X509AccessDenied(f"Missing {header} header.")
+    certificate = _loaded(value)
+    if certificate is None:
+        raise X509AccessDenied(f"{header} is not a base64 DER X.509 certificate.")
+    return certificate
+
+
+@functools.lru_cache(maxsize=4096)
+def _loaded(value: str) -> x509.Certificate | None:
+    """The certificate a header carries, parsed once per distinct value: a client sends the same certificate
+    with every request, and one parsed object keeps what ``cryptography`` derives from it (the public key, ready
+    to verify: ~30 µs a request for P-256). A pure function of the header; bounded, so junk cannot grow it."""
     try:
         return x509.load_der_x509_certificate(base64.b64decode(value, validate=True))
     except (binascii.Error, ValueError):
-        raise X509AccessDenied(f"{header} is not a base64 DER X.509 certificate.") from None
+        return None
 
 
 def _check_signature(algorithm: str, leaf: x509.Certificate, signature: str, data: bytes) -> None:

@@ -219,10 +219,11 @@ class Authorizer:
         keys.update(context)
         compiled = role.trust_policy if isinstance(role.trust_policy, CompiledPolicy) \
             else compile_stored_policy(role.trust_policy, kind="trust")
+        # Built (its context normalised) once, then asked once per action, as ``decide`` asks its template.
+        template = Request.of(principal=provider_arn, action="", resource="", context=keys)
+        policies = PolicySet(resource=compiled)
         for action in actions:
-            decision = evaluate(Request.of(principal=provider_arn, action=action, resource=role.arn,
-                                           resource_account=role.account_id, context=keys),
-                                PolicySet(resource=compiled))
+            decision = evaluate(_at(template, action, role.arn, role.account_id, template.context), policies)
             if not decision.is_allowed:
                 raise AccessDenied(f"Not authorized to perform {action}")
 

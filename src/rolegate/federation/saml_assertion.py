@@ -26,13 +26,13 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from xml.sax.saxutils import quoteattr
 
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from lxml import etree
 from signxml import InvalidInput, InvalidSignature, SignatureConfiguration, XMLVerifier
@@ -43,7 +43,6 @@ from .saml_encryption import DecryptionFailed, decrypt_assertion
 PROTOCOL_NS = "urn:oasis:names:tc:SAML:2.0:protocol"
 ASSERTION_NS = "urn:oasis:names:tc:SAML:2.0:assertion"
 DS_NS = "http://www.w3.org/2000/09/xmldsig#"
-_NS = {"samlp": PROTOCOL_NS, "saml": ASSERTION_NS, "ds": DS_NS}
 SUCCESS = "urn:oasis:names:tc:SAML:2.0:status:Success"
 BEARER = "urn:oasis:names:tc:SAML:2.0:cm:bearer"
 NAMEID_PREFIX = "urn:oasis:names:tc:SAML:2.0:nameid-format:"
@@ -60,7 +59,10 @@ SOURCE_IDENTITY_ATTR = ATTR + "SourceIdentity"
 # digests and signatures are not in these sets), as are HMAC methods (a shared secret is no IdP key).
 _SIGNATURE_METHODS = frozenset(m for m in SignatureMethod if "HMAC" not in m.name and "MD5" not in m.name)
 _DIGESTS = frozenset(d for d in DigestAlgorithm if "MD5" not in d.name)
-_ENCRYPTED_ASSERTION = f"{{{ASSERTION_NS}}}EncryptedAssertion"
+_A, _P = f"{{{ASSERTION_NS}}}", f"{{{PROTOCOL_NS}}}"  # Clark-notation prefixes of the two SAML namespaces
+_ASSERTION = _A + "Assertion"
+_ENCRYPTED_ASSERTION = _A + "EncryptedAssertion"
+_SIGNATURE = f"{{{DS_NS}}}Signature"
 _MAX_DOCUMENT_BYTES = 100_000
 
 # AWS's messages where AWS documents them (IAM User Guide, "Troubleshoot SAML federation with IAM",
@@ -148,13 +150,13 @@ def verify_response(raw: bytes, certificates: Sequence[str], *, expected_issuer:
     root = _parse(raw)
     if root.tag != f"{{{PROTOCOL_NS}}}Response":
         raise _invalid()
-    encrypted = root.findall(f".//{_ENCRYPTED_ASSERTION}")
+    encrypted = list(root.iterdescendants(_ENCRYPTED_ASSERTION))
     if encrypted:
         return _verify_encrypted(root, encrypted, certificates, decryption_keys, expected_issuer=expected_issuer,
                                  now=now, skew=clock_skew, recipient_ok=recipient_ok, audiences_ok=audiences_ok)
     if encryption_required:
         raise _invalid(PLAINTEXT_REFUSED)
-    assertions = root.findall(f".//{{{ASSERTION_NS}}}Assertion")
+    assertions = list(root.iterdescendants(_ASSERTION))
     if len(assertions) != 1 or assertions[0].getparent() is not root:
         # Exactly one assertion, a child of the response: no second one for a reader to be confused by.
         raise _invalid(ONE_ASSERTION)
@@ -263,13 +265,13 @@ def _signed_assertion(root: etree._Element, assertion: etree._Element,
                       certificates: Sequence[str]) -> etree._Element:
     """The assertion as the verified signature covers it: from the signed response, else the signed
     assertion. Never the element found in the document."""
-    response_signed = root.find(f"{{{DS_NS}}}Signature") is not None
-    assertion_signed = assertion.find(f"{{{DS_NS}}}Signature") is not None
+    response_signed = _first(root, _SIGNATURE) is not None
+    assertion_signed = _first(assertion, _SIGNATURE) is not None
     if response_signed:
         signed = _verified(root, certificates)
         if signed.tag != root.tag or signed.get("ID") != root.get("ID"):
             raise _invalid(BAD_SIGNATURE)
-        inside = [a for a in signed.findall(f"{{{ASSERTION_NS}}}Assertion")]
+        inside = _children(signed, _ASSERTION)
         if len(inside) != 1:
             raise _invalid()
         if not assertion_signed:
@@ -293,19 +295,12 @@ def _verified(element: etree._Element, certificates: Sequence[str]) -> etree._El
     data = etree.tostring(element)
     # The signature must be the element's own child ("./"), reference that element, and be the only one.
     for cert in certificates:
-        try:
-            certificate = x509.load_der_x509_certificate(base64.b64decode(cert))
-        except ValueError:
+        loaded = _signing_certificate(cert)
+        if loaded is None:
             continue
-        # IAM trusts the certificates the metadata lists whatever their validity dates (rotation happens in
-        # the metadata), so signxml checks the certificate at a time inside its period; the assertion's own
-        # times are checked in ``_claims``.
-        config = SignatureConfiguration(location="./", expect_references=1, signature_methods=_SIGNATURE_METHODS,
-                                        digest_algorithms=_DIGESTS, ignore_ambiguous_key_info=True,
-                                        verification_time=certificate.not_valid_before_utc)
-        pem = certificate.public_bytes(serialization.Encoding.PEM).decode("ascii")
+        certificate, config = loaded
         try:
-            result = XMLVerifier().verify(data, x509_cert=pem, expect_config=config, id_attribute="ID")
+            result = XMLVerifier().verify(data, x509_cert=certificate, expect_config=config, id_attribute="ID")
         except (InvalidSignature, InvalidInput, etree.XMLSyntaxError, ValueError):
             continue
         if isinstance(result, list):
@@ -317,32 +312,49 @@ def _verified(element: etree._Element, certificates: Sequence[str]) -> etree._El
     raise _invalid(BAD_SIGNATURE)
 
 
+@functools.lru_cache(maxsize=256)
+def _signing_certificate(cert: str) -> tuple[x509.Certificate, SignatureConfiguration] | None:
+    """A metadata signing certificate (base64 DER) loaded once, with the signature configuration it is checked
+    under; None when it does not load. Both are immutable, so one object serves every request and thread."""
+    try:
+        certificate = x509.load_der_x509_certificate(base64.b64decode(cert))
+    except ValueError:
+        return None
+    # IAM trusts the certificates the metadata lists whatever their validity dates (rotation happens in the
+    # metadata), so signxml checks the certificate at a time inside its period; the assertion's own times are
+    # checked in ``_claims``.
+    config = SignatureConfiguration(location="./", expect_references=1, signature_methods=_SIGNATURE_METHODS,
+                                    digest_algorithms=_DIGESTS, ignore_ambiguous_key_info=True,
+                                    verification_time=certificate.not_valid_before_utc)
+    return certificate, config
+
+
 def _claims(root: etree._Element, assertion: etree._Element, *, expected_issuer: str, now: dt.datetime,
             skew: dt.timedelta, recipient_ok: Recipients, audiences_ok: Audiences) -> SamlAssertion:
-    status = root.find("samlp:Status/samlp:StatusCode", _NS)
+    status = _first(root, _P + "Status", _P + "StatusCode")
     if status is not None and status.get("Value") != SUCCESS:
         raise _invalid()
-    issuer = _text(assertion.find("saml:Issuer", _NS))
+    issuer = _text(_first(assertion, _A + "Issuer"))
     if issuer != expected_issuer:
         raise _invalid("Issuer of the SAML assertion does not match the metadata of the SAML provider.")
     assertion_id = assertion.get("ID") or ""
     if not assertion_id:
         raise _invalid()
 
-    name_id = assertion.find("saml:Subject/saml:NameID", _NS)
+    name_id = _first(assertion, _A + "Subject", _A + "NameID")
     if name_id is None:
         raise _invalid()
-    confirmations = assertion.findall("saml:Subject/saml:SubjectConfirmation", _NS)
+    confirmations = _children(assertion, _A + "Subject", _A + "SubjectConfirmation")
     if len(confirmations) != 1 or confirmations[0].get("Method") != BEARER:
         raise _invalid()
-    data = confirmations[0].find("saml:SubjectConfirmationData", _NS)
+    data = _first(confirmations[0], _A + "SubjectConfirmationData")
     if data is None or data.get("Recipient") is None or data.get("NotOnOrAfter") is None:
         raise _invalid()
     recipient = data.get("Recipient") or ""
     if not recipient_ok(recipient):
         raise _invalid("Invalid SAML response received: the Recipient is not an accepted sign-in endpoint.")
 
-    conditions = assertion.find("saml:Conditions", _NS)
+    conditions = _first(assertion, _A + "Conditions")
     not_before = _time(conditions.get("NotBefore") if conditions is not None else None)
     limits = [_time(data.get("NotOnOrAfter")),
               _time(conditions.get("NotOnOrAfter") if conditions is not None else None)]
@@ -351,18 +363,18 @@ def _claims(root: etree._Element, assertion: etree._Element, *, expected_issuer:
         raise SamlRejected("ExpiredTokenException", EXPIRED)
     if not_before is not None and now + skew < not_before:
         raise _invalid("Invalid SAML response received: the assertion is not yet valid (NotBefore).")
-    audiences = tuple(_text(a) for a in assertion.findall("saml:Conditions/saml:AudienceRestriction/"
-                                                          "saml:Audience", _NS))
+    audiences = tuple(_text(a) for a in _children(assertion, _A + "Conditions", _A + "AudienceRestriction",
+                                                  _A + "Audience"))
     # saml-core §2.5.1.4: every AudienceRestriction must name us; AWS needs one naming its endpoint.
-    restrictions = assertion.findall("saml:Conditions/saml:AudienceRestriction", _NS)
-    if not restrictions or not all(any(audiences_ok(_text(a)) for a in r.findall("saml:Audience", _NS))
+    restrictions = _children(assertion, _A + "Conditions", _A + "AudienceRestriction")
+    if not restrictions or not all(any(audiences_ok(_text(a)) for a in _children(r, _A + "Audience"))
                                    for r in restrictions):
         raise _invalid(WRONG_AUDIENCE)
 
     attributes: dict[str, tuple[str, ...]] = {}
-    for attr in assertion.findall("saml:AttributeStatement/saml:Attribute", _NS):
+    for attr in _children(assertion, _A + "AttributeStatement", _A + "Attribute"):
         name = attr.get("Name") or ""
-        values = tuple(_text(v) for v in attr.findall("saml:AttributeValue", _NS))
+        values = tuple(_text(v) for v in _children(attr, _A + "AttributeValue"))
         attributes[name] = attributes.get(name, ()) + values
     return SamlAssertion(
         assertion_id=assertion_id, issuer=issuer, subject=_text(name_id), subject_format=name_id.get("Format"),
@@ -374,6 +386,22 @@ def _claims(root: etree._Element, assertion: etree._Element, *, expected_issuer:
                              for name, values in attributes.items() if name.startswith(PRINCIPAL_TAG_ATTR)),
         transitive_tag_keys=attributes.get(TRANSITIVE_ATTR, ()),
         source_identity=_single(attributes, SOURCE_IDENTITY_ATTR), attributes=attributes)
+
+
+def _children(element: etree._Element, *path: str) -> list[etree._Element]:
+    """What ``element.findall("a/b/…")`` finds for Clark-notation ``path`` tags: children of children, in
+    document order, elements only (a comment's or PI's ``tag`` is not a string). Walked child by child, which
+    costs a fraction of ElementPath's parsing of the path on every call."""
+    found = [element]
+    for tag in path:
+        found = [child for parent in found for child in parent if child.tag == tag]
+    return found
+
+
+def _first(element: etree._Element, *path: str) -> etree._Element | None:
+    """What ``element.find("a/b/…")`` finds: the first of ``_children``."""
+    found = _children(element, *path)
+    return found[0] if found else None
 
 
 def _text(element: etree._Element | None) -> str:

@@ -9,6 +9,7 @@ implements every protocol here (ADR 0014).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Protocol, TypeAlias
 
 from rolegate.iam.ports import HasProviders, HasRoles, HasUsers
@@ -51,11 +52,13 @@ class RoleUsageRepository(Protocol):
 
 class SamlAssertionLog(Protocol):
     """The SAML assertions already redeemed, until they expire: shared by every worker and node, so an
-    assertion is accepted once (SAML 2.0 profiles §4.1.4.5)."""
+    assertion is accepted once (SAML 2.0 profiles §4.1.4.5). A store-level port, not a unit of work's: each
+    call is a durable write transaction of its own."""
 
-    def claim(self, key: str, expires_at: dt.datetime, now: dt.datetime) -> bool:
-        """Record ``key`` (issuer and assertion id, digested) as used until ``expires_at``; False when it is
-        already recorded and not expired. Records expired at ``now`` are removed on the way."""
+    def claim_many(self, claims: Sequence[tuple[str, dt.datetime]], now: dt.datetime) -> list[bool]:
+        """Record each ``(key, expires_at)`` (key: issuer and assertion id, digested) as used until
+        ``expires_at``; for each, False when the key is already recorded and not expired, or earlier in
+        ``claims``. Records expired at ``now`` are removed first. Returns once the records are durable."""
         ...
 
 
@@ -74,11 +77,6 @@ class HasRoleUsage(Protocol):
     def role_usage(self) -> RoleUsageRepository: ...
 
 
-class HasSamlAssertions(Protocol):
-    @property
-    def saml_assertions(self) -> SamlAssertionLog: ...
-
-
 class KeyRingTransaction(HasSessionKeys, Protocol):
     """The session key ring alone."""
 
@@ -93,9 +91,9 @@ class MfaTransaction(HasMfaDevices, HasUsers, Protocol):
 class MfaUnitOfWork(MfaTransaction, UnitOfWork, Protocol): ...
 
 
-class SessionTransaction(HasRoles, HasRoleUsage, HasProviders, HasSamlAssertions, Protocol):
-    """The roles sessions are issued for, their last use, the identity providers federated sessions come
-    from, and the SAML assertions already redeemed."""
+class SessionTransaction(HasRoles, HasRoleUsage, HasProviders, Protocol):
+    """The roles sessions are issued for, their last use, and the identity providers federated sessions come
+    from."""
 
 
 class SessionUnitOfWork(SessionTransaction, UnitOfWork, Protocol): ...
@@ -110,5 +108,13 @@ class StsUnitOfWork(StsTransaction, UnitOfWork, Protocol): ...
 
 KeyRingStore: TypeAlias = Store[KeyRingTransaction, KeyRingUnitOfWork]
 MfaStore: TypeAlias = Store[MfaTransaction, MfaUnitOfWork]
-SessionStore: TypeAlias = Store[SessionTransaction, SessionUnitOfWork]
+
+
+class SessionStore(Store[SessionTransaction, SessionUnitOfWork], Protocol):
+    """The store of session issuance, with the log of redeemed SAML assertions beside its transactions."""
+
+    @property
+    def saml_assertions(self) -> SamlAssertionLog: ...
+
+
 StsStore: TypeAlias = Store[StsTransaction, StsUnitOfWork]

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, or_, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from rolegate.store import schema as t
 from rolegate.store.ports import DuplicateKeyError
@@ -64,19 +67,60 @@ class SqlRoleUsage:
         self._c.execute(_RECORD_ROLE_USE, {"b_role_id": role_id, "b_when": when, "b_region": region})
 
 
-class SqlSamlAssertions:
-    def __init__(self, conn: Connection) -> None:
-        self._c = conn
+# The replay record's statements, built once (the redemption path runs them for every batch of assertions).
+_A = t.saml_assertions.c
+_DELETE_EXPIRED = delete(t.saml_assertions).where(_A.expires_at <= bindparam("b_now"))
+_RECORDED = select(_A.assertion_key).where(_A.assertion_key.in_(bindparam("b_keys", expanding=True)))
+_RECORD = insert(t.saml_assertions)
 
-    def claim(self, key: str, expires_at: dt.datetime, now: dt.datetime) -> bool:
-        a = t.saml_assertions.c
-        self._c.execute(delete(t.saml_assertions).where(a.expires_at <= now))
-        # The primary key decides between concurrent redemptions: one insert wins, on every node.
-        try:
-            insert_row(self._c, t.saml_assertions, assertion_key=key, expires_at=expires_at)
-        except DuplicateKeyError:
-            return False
-        return True
+
+class SqlSamlAssertions:
+    """The redeemed-assertion log, written in a lean transaction of its own per batch of claims: one write
+    connection, three prebuilt statements, one commit — no unit of work, no savepoint per claim, no
+    invalidation bookkeeping (the table is no invalidation scope: ADR 0028). ``open_write`` yields a connection
+    inside a write transaction (SQLite's ``BEGIN IMMEDIATE``, PostgreSQL's writer lock) and commits it on a
+    clean exit; ``claim_many`` returns only after that commit, so every claim it answers is durable."""
+
+    def __init__(self, open_write: Callable[[], AbstractContextManager[Connection]]) -> None:
+        self._open_write = open_write
+
+    def claim_many(self, claims: Sequence[tuple[str, dt.datetime]], now: dt.datetime) -> list[bool]:
+        with self._open_write() as conn:
+            return _claim(conn, claims, now)
+
+
+def _claim(conn: Connection, claims: Sequence[tuple[str, dt.datetime]], now: dt.datetime) -> list[bool]:
+    conn.execute(_DELETE_EXPIRED, {"b_now": now})
+    # Inside a write transaction: SQLite's write lock, or on PostgreSQL the one writer lock
+    # (docs/adr/0035-postgresql-isolation-and-retries.md), so no rolegate writer records a key between this
+    # read and the insert.
+    taken = set(conn.execute(_RECORDED, {"b_keys": [key for key, _ in claims]}).scalars())
+    fresh: list[dict[str, Any]] = []
+    out: list[bool] = []
+    for key, expires_at in claims:
+        first = key not in taken  # a key twice in one batch: its first redemption wins
+        if first:
+            taken.add(key)
+            fresh.append({"assertion_key": key, "expires_at": expires_at})
+        out.append(first)
+    if not fresh:
+        return out
+    try:
+        with conn.begin_nested():
+            conn.execute(_RECORD, fresh)
+    except IntegrityError:
+        # Recorded meanwhile by a writer outside that lock: the primary key decides, key by key.
+        won = {row["assertion_key"]: _insert_one(conn, row) for row in fresh}
+        return [first and won[key] for (key, _), first in zip(claims, out)]
+    return out
+
+
+def _insert_one(conn: Connection, row: dict[str, Any]) -> bool:
+    try:
+        insert_row(conn, t.saml_assertions, **row)
+    except DuplicateKeyError:
+        return False
+    return True
 
 
 class SqlMfaDevices:

@@ -81,6 +81,8 @@ class SqlStore:
         # Other databases lock rows, not files, and group their own commits: one transaction per write.
         self._groups = GroupCommitter(self._begin_write, before_commit=sql_generation.finish) \
             if engine.dialect.name == "sqlite" else None
+        #: Redeemed SAML assertions: a store-level log with lean transactions of its own (``sts.ports``).
+        self.saml_assertions = SqlSamlAssertions(self._lean_write)
 
     @contextmanager
     def read(self) -> Iterator[SqlTransaction]:
@@ -135,6 +137,34 @@ class SqlStore:
                 _writing.reset(token)
             if carried is not None:
                 carried.committed = True
+        self._writable_again()
+
+    @contextmanager
+    def _lean_write(self) -> Iterator[Connection]:
+        """A write transaction outside the unit-of-work machinery, for tables no cache is derived from (no
+        invalidation bump): its own connection, committed on a clean exit, rolled back otherwise. On SQLite it
+        queues on the database lock beside the group committer's transactions (busy timeout), as writers of
+        other processes do. Durable when the block has returned."""
+        started = time.perf_counter()
+        try:
+            with self._unavailable_as_aws():
+                conn = self._engine.connect().execution_options(**{WRITE: True})
+                try:
+                    if conn.dialect.name == "postgresql":  # docs/adr/0035, as ``_begin_write``
+                        conn = conn.execution_options(isolation_level=WRITE_ISOLATION)
+                    conn.begin()
+                    yield conn
+                    committing = time.perf_counter()
+                    conn.commit()
+                    telemetry.store_seconds(telemetry.COMMIT, time.perf_counter() - committing)
+                finally:
+                    conn.close()  # without a commit, closing rolls the transaction back
+                note_commit()
+            self._writable_again()
+        finally:
+            telemetry.store_seconds(telemetry.WRITE, time.perf_counter() - started)
+
+    def _writable_again(self) -> None:
         if self._disk_full_at is not None or self._server_disk_full_since is not None:
             with self._health:
                 self._disk_full_at = None  # a write went through: the disk has room again
@@ -254,7 +284,7 @@ class SqlTransaction:
         self.service_role_deletions = SqlServiceRoleDeletions(conn)
         self.managed_policies = SqlManagedPolicies(conn)
         self.session_keys, self.mfa_devices = SqlSessionKeys(conn, sealer), SqlMfaDevices(conn, sealer)
-        self.role_usage, self.saml_assertions = SqlRoleUsage(conn), SqlSamlAssertions(conn)
+        self.role_usage = SqlRoleUsage(conn)
         self.account_views = SqlAccountViews(conn)
         self.login_profiles, self.account_settings = SqlLoginProfiles(conn), SqlAccountSettings(conn)
         self.ssh_public_keys, self.signing_certificates = SqlSshPublicKeys(conn), SqlSigningCertificates(conn)
