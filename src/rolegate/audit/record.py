@@ -226,9 +226,11 @@ def request_half(request: Request, *, read_only: bool) -> list[dict[str, Any]]:
 
 def records_for(request: Request, *, read_only: bool,
                 seed: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
-    """The request's records: one, or for a cross-account AssumeRole that succeeded or was refused by the role's
-    account, one for the caller's account and one for the role's, sharing ``sharedEventID`` (CloudTrail's
-    "Cross-account events" in the record contents). With ``seed`` (``request_half``'s records of this request)
+    """The request's records: one, or for a cross-account AssumeRole that succeeded, one for the caller's account
+    and one for the role's, sharing ``sharedEventID`` (CloudTrail's "Cross-account events" in the record
+    contents). A refused one is the caller's account's only: its ``RoleArn`` may name an account rolegate does not
+    hold, and a copy there would let any caller grow the trail's tree with accounts of its own invention
+    (docs/adr/0042-audit-log-files-and-digests.md). With ``seed`` (``request_half``'s records of this request)
     the records keep its ids and time, so the completed record replaces the one committed with the change."""
     caller = request.caller
     record: dict[str, Any] = {
@@ -261,7 +263,8 @@ def records_for(request: Request, *, read_only: bool,
         record[ROLEGATE_DENIAL_FIELD] = request.denial_reason
     records = [record]
     role_account = _role_account(request)
-    if caller is not None and role_account is not None and role_account != caller.account_id:
+    if (caller is not None and request.error_code is None and role_account is not None
+            and role_account != caller.account_id):
         pair = seed if seed is not None and len(seed) == 2 else None
         shared = pair[0]["sharedEventID"] if pair else str(uuid.uuid4())
         other = dict(record, eventID=pair[1]["eventID"] if pair else str(uuid.uuid4()),
