@@ -252,8 +252,11 @@ def test_a_slow_database_answers_clean_503s_at_the_statement_timeout(setup: Setu
     assert set(outcomes) <= {"503 ServiceUnavailable", "ok"}, outcomes
     # No pile-up: requests end near the statement timeout — slowest 1.1 s on a quiet machine, 2.6 s with the
     # shared 2-core one fully loaded — not at the end of the lock; and straight after, requests are fast.
+    # With the audit on, a write can meet the timeout twice — waiting for the write lock, which the audit records
+    # of the refused requests before it also take, then for the locked table — and a refusal's record waits
+    # its turn behind them: 1.5–1.6 s typical here against 1.0–1.1 s with the audit off.
     typical = statistics.median(latencies)
-    assert typical < 3 * STATEMENT_TIMEOUT_MS / 1000, typical
+    assert typical < 4 * STATEMENT_TIMEOUT_MS / 1000, typical
     assert slowest < 0.8 * LOCK_SECONDS, slowest
     iam = node.client("iam")
     iam.get_role(RoleName=name)

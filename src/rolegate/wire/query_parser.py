@@ -114,14 +114,17 @@ class _StructurePlan(_Plan):
         return result
 
 
-def _indexed(node: _Node, key: str) -> list[_Node]:
-    """The children of a ``.N`` level in index order; N must run 1..n without gaps or zero-padding."""
+def _indexed(node: _Node, key: str, *, gaps: bool = False) -> list[_Node]:
+    """The children of a ``.N`` level in index order; N must run 1..n without gaps (unless ``gaps``) or
+    zero-padding."""
     items: list[tuple[int, _Node]] = []
     for child, sub in node.items():
         if child is None or not child.isdigit() or not child.isascii() or child[0] == "0":
             raise _unknown(f"{key}.{child}" if child is not None else key, "Indexes are 1, 2, 3, …")
         items.append((int(child), sub))
     items.sort(key=lambda item: item[0])
+    if gaps:
+        return [sub for _, sub in items]
     for expected, (index, _) in enumerate(items, 1):
         if index != expected:
             raise _unknown(f"{key}.{index}", f"Indexes must run from 1 without gaps; {expected} is missing.")
@@ -138,11 +141,14 @@ def _empty_collection(node: _Node, key: str) -> bool:
 
 
 class _ListPlan(_Plan):
-    __slots__ = ("member_name", "flattened", "member")
+    __slots__ = ("member_name", "flattened", "gaps", "member")
 
     def __init__(self, shape: ListShape, *, ec2: bool = False) -> None:
         super().__init__(shape)
         self.flattened = ec2 or bool(shape.serialization.get("flattened"))
+        # botocore's EC2Serializer writes an item whose members are all empty as nothing, yet numbers the next
+        # item after it (``Filter.2`` with no ``Filter.1``): EC2's dialect takes the items in index order.
+        self.gaps = ec2
         self.member_name = shape.member.serialization.get("name", "member")
         self.member: _Plan
 
@@ -150,7 +156,7 @@ class _ListPlan(_Plan):
         if _empty_collection(node, key):
             return []
         if self.flattened:
-            items = _indexed(node, key)
+            items = _indexed(node, key, gaps=self.gaps)
             item_key = key
         else:
             if len(node) != 1 or self.member_name not in node:
