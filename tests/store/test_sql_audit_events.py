@@ -204,3 +204,32 @@ def test_one_holder_of_the_drain_lock_at_a_time_on_every_backend(store: SqlStore
     finally:
         one.release()
         two.release()
+
+
+def test_records_appended_alone_commit_in_one_lean_batch_each_with_its_own_resources(store: SqlStore) -> None:
+    # A credential issuance's records (docs/adr/0044): many in one transaction; every seq follows the last one, in
+    # the batch's order, and each record keeps its own resources (SQLite's seqs are read from the last rowid).
+    with store.write() as uow:
+        uow.audit_events.add([event(1)])
+    batch = [event(n, resources=(("AWS::IAM::AccessKey", f"ASIA{n}"), ("AWS::STS::AssumedRole", f"s-{n}")))
+             for n in range(2, 40)]
+    store.audit_log.append(batch)
+    store.audit_log.append([])
+    with store.read() as tx:
+        rows = tx.audit_events.after(0, 100)
+    assert [e.event_id for _, e in rows] == [event(1).event_id] + [e.event_id for e in batch]
+    seqs = [seq for seq, _ in rows]
+    assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
+    assert [e.resources for _, e in rows[1:]] == [e.resources for e in batch]
+    assert rows[1][1].event_time == T0 and rows[1][1].complete and not rows[1][1].read_only
+    with store.read() as tx:
+        found = tx.audit_events.lookup("111122223333", key="ResourceName", value="s-17", start=T0,
+                                       end=T0 + dt.timedelta(hours=1), before=None, limit=10)
+    assert [e.event_id for _, e in found] == [event(17).event_id]
+
+
+def test_a_batch_appended_alone_that_the_database_refuses_keeps_none_of_it(store: SqlStore) -> None:
+    _refuse_audit_inserts(store)
+    with pytest.raises(AuditUnavailable):
+        store.audit_log.append([event(1), event(2)])
+    assert committed(store) == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any, Protocol, TypeAlias
+from typing import Any, Protocol
 
 from rolegate.store.ports import AuditEvent, Store, UnitOfWork
 
@@ -15,8 +15,8 @@ class AuditEventRepository(Protocol):
     def complete(self, event: AuditEvent) -> bool:
         """Replace the request half of ``event`` (same id) by the whole record; False when there is none."""
         ...
-    def after(self, seq: int, limit: int) -> list[tuple[int, AuditEvent]]:
-        """Records committed after ``seq``, in commit order."""
+    def after(self, seq: int, limit: int, *, with_resources: bool = True) -> list[tuple[int, AuditEvent]]:
+        """Records committed after ``seq``, in commit order (without their ``resources`` unless asked)."""
         ...
     def lookup(self, account_id: str, *, key: str | None, value: Any, start: dt.datetime, end: dt.datetime,
                before: tuple[dt.datetime, int] | None, limit: int) -> list[tuple[int, AuditEvent]]:
@@ -37,4 +37,16 @@ class AuditUnitOfWork(AuditTransaction, UnitOfWork, Protocol):
     pass
 
 
-AuditStore: TypeAlias = Store[AuditTransaction, AuditUnitOfWork]
+class AuditLog(Protocol):
+    def append(self, events: Sequence[AuditEvent]) -> None:
+        """Insert ``events`` in a write transaction of their own; durable when this returns, or raises (a store
+        failure, or ``AuditUnavailable``) with none of them kept."""
+        ...
+
+
+class AuditStore(Store[AuditTransaction, AuditUnitOfWork], Protocol):
+    """The store the trail lives in, with the log that records written alone (a credential issuance's: nothing
+    else in its transaction) take instead of a unit of work (docs/adr/0044-issuance-records-in-lean-batches.md)."""
+
+    @property
+    def audit_log(self) -> AuditLog: ...

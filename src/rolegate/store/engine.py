@@ -30,6 +30,8 @@ from sqlalchemy import Connection, Engine, create_engine, event, make_url
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 WRITE = "rolegate_write"
+# A SQLite engine's busy timeout, for the writers' own queue beside the database (``store.sql.write_lock``).
+BUSY_TIMEOUT_MS = "rolegate_busy_timeout_ms"
 _MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -75,7 +77,8 @@ def _sqlite_engine(url: str, busy_timeout_ms: int) -> Engine:
     database = make_url(url).database
     if database and database != ":memory:":
         _private_files(Path(database))
-    engine = create_engine(url, future=True, hide_parameters=True)
+    engine = create_engine(url, future=True, hide_parameters=True,
+                           execution_options={BUSY_TIMEOUT_MS: int(busy_timeout_ms)})
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_conn: Any, _record: Any) -> None:  # a DB-API connection: untyped

@@ -6,10 +6,16 @@ first for LookupEvents, and deleted after the retention period
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, delete, exists, insert, or_, select, update
+from sqlalchemy.exc import DBAPIError
+
+from rolegate.core.errors import AuditUnavailable
+from rolegate.store.engine import resource_failure
 
 from rolegate.store import schema as t
 from rolegate.store.ports import AuditEvent
@@ -20,8 +26,9 @@ _E = t.audit_events
 _R = t.audit_event_resources
 _M = t.audit_marks
 
-# Built once: every audited write adds rows through them.
-_INSERT_EVENT = insert(_E)
+# Built once: every audited write adds rows through them. One statement for a batch of events, the seqs coming
+# back in the batch's order (SQLAlchemy's "insertmanyvalues" with RETURNING, on SQLite and PostgreSQL alike).
+_INSERT_EVENTS = insert(_E).returning(_E.c.seq, sort_by_parameter_order=True)
 _INSERT_RESOURCES = insert(_R)
 _COMPLETE = update(_E).where(_E.c.event_id == bindparam("id")).values(record=bindparam("rec"), complete=True)
 _SEQ_OF = select(_E.c.seq).where(_E.c.event_id == bindparam("id"))
@@ -44,21 +51,7 @@ class SqlAuditEvents:
         self._c = conn
 
     def add(self, events: Sequence[AuditEvent]) -> None:
-        for event in events:
-            result = self._c.execute(_INSERT_EVENT, {
-                "event_id": event.event_id, "event_time": _utc_naive(event.event_time),
-                "event_name": event.event_name, "event_source": event.event_source, "username": event.username,
-                "access_key_id": event.access_key_id, "read_only": event.read_only,
-                "recipient_account_id": event.recipient_account_id, "complete": event.complete,
-                "record": event.record})
-            key = result.inserted_primary_key
-            assert key is not None
-            self._add_resources(int(key[0]), event.resources)
-
-    def _add_resources(self, seq: int, resources: Sequence[tuple[str, str]]) -> None:
-        if resources:
-            self._c.execute(_INSERT_RESOURCES, [{"seq": seq, "position": i, "resource_type": kind,
-                                                 "resource_name": name} for i, (kind, name) in enumerate(resources)])
+        insert_events(self._c, events)
 
     def complete(self, event: AuditEvent) -> bool:
         """Write the whole record ``event`` over its request half (and its resources, which the response may add);
@@ -68,13 +61,14 @@ class SqlAuditEvents:
             return False
         self._c.execute(_COMPLETE, {"id": event.event_id, "rec": event.record})
         self._c.execute(delete(_R).where(_R.c.seq == seq))
-        self._add_resources(seq, event.resources)
+        _insert_resources(self._c, [(seq, event)])
         return True
 
-    def after(self, seq: int, limit: int) -> list[tuple[int, AuditEvent]]:
-        """Up to ``limit`` records committed after ``seq``, in commit order."""
+    def after(self, seq: int, limit: int, *, with_resources: bool = True) -> list[tuple[int, AuditEvent]]:
+        """Up to ``limit`` records committed after ``seq``, in commit order; without their resources (one query
+        fewer) unless ``with_resources``."""
         rows = self._c.execute(_AFTER, {"seq": seq, "n": limit}).all()
-        return self._events(rows)
+        return self._events(rows, with_resources=with_resources)
 
     def lookup(self, account_id: str, *, key: str | None, value: Any, start: dt.datetime, end: dt.datetime,
                before: tuple[dt.datetime, int] | None, limit: int) -> list[tuple[int, AuditEvent]]:
@@ -108,16 +102,115 @@ class SqlAuditEvents:
         if not self._c.execute(update(_M).where(_M.c.consumer == consumer).values(seq=seq)).rowcount:
             self._c.execute(insert(_M).values(consumer=consumer, seq=seq))
 
-    def _events(self, rows: Sequence[Any]) -> list[tuple[int, AuditEvent]]:
+    def _events(self, rows: Sequence[Any], *, with_resources: bool = True) -> list[tuple[int, AuditEvent]]:
         if not rows:
             return []
         resources = grouped(
             (str(r.seq), (r.resource_type, r.resource_name))
             for r in self._c.execute(select(_R).where(_R.c.seq.in_([row.seq for row in rows]))
-                                     .order_by(_R.c.seq, _R.c.position)))
+                                     .order_by(_R.c.seq, _R.c.position))) if with_resources else {}
         return [(int(r.seq), AuditEvent(
             event_id=r.event_id, event_time=utc(r.event_time), event_name=r.event_name,
             event_source=r.event_source, username=r.username, access_key_id=r.access_key_id,
             read_only=bool(r.read_only), recipient_account_id=r.recipient_account_id,
             resources=tuple(resources.get(str(r.seq), ())), record=r.record, complete=bool(r.complete)))
             for r in rows]
+
+
+class SqlAuditLog:
+    """Records written alone — a credential issuance's, whose call changed nothing — in a lean transaction of
+    their own per batch (``SqlStore._lean_write``): two statements for the whole batch and one commit, no unit of
+    work. Right only because no cache is derived from ``audit_events`` (it is no invalidation scope) and every
+    insert still runs under the one write lock, so ``seq`` order stays commit order for the drain
+    (docs/adr/0044-issuance-records-in-lean-batches.md)."""
+
+    def __init__(self, open_write: Callable[[], AbstractContextManager[Connection]]) -> None:
+        self._open_write = open_write
+
+    def append(self, events: Sequence[AuditEvent]) -> None:
+        if not events:
+            return
+        with self._open_write() as conn, refused_as_unavailable():
+            insert_events(conn, events)
+
+
+def insert_events(conn: Connection, events: Sequence[AuditEvent]) -> None:
+    """Insert ``events`` and their resources: one statement for the events, one for every resource."""
+    if not events:
+        return
+    rows = [(e.event_id, _utc_naive(e.event_time), e.event_name, e.event_source, e.username, e.access_key_id,
+             e.read_only, e.recipient_account_id, e.complete, e.record) for e in events]
+    if conn.dialect.name == "sqlite":
+        seqs: Sequence[int] = _insert_sqlite(conn, rows)
+    else:
+        seqs = [int(s) for s in conn.execute(_INSERT_EVENTS, [dict(zip(_EVENT_COLUMNS, row)) for row in rows])
+                .scalars().all()]
+    resources = [(seq, i, kind, name) for seq, event in zip(seqs, events)
+                 for i, (kind, name) in enumerate(event.resources)]
+    if not resources:
+        return
+    if conn.dialect.name == "sqlite":
+        for chunk in _chunks(resources, _SQLITE_ROWS_PER_STATEMENT):
+            conn.exec_driver_sql(_sqlite_insert_sql(_R.name, _RESOURCE_COLUMNS, len(chunk)),
+                                 tuple(v for row in chunk for v in row))
+    else:
+        conn.execute(_INSERT_RESOURCES, [dict(zip(_RESOURCE_COLUMNS, row)) for row in resources])
+
+
+def _insert_resources(conn: Connection, rows: Sequence[tuple[int, AuditEvent]]) -> None:
+    resources = [{"seq": seq, "position": i, "resource_type": kind, "resource_name": name}
+                 for seq, event in rows for i, (kind, name) in enumerate(event.resources)]
+    if resources:
+        conn.execute(_INSERT_RESOURCES, resources)
+
+
+_EVENT_COLUMNS = ("event_id", "event_time", "event_name", "event_source", "username", "access_key_id", "read_only",
+                  "recipient_account_id", "complete", "record")
+_RESOURCE_COLUMNS = ("seq", "position", "resource_type", "resource_name")
+# Under SQLite's default limit of 32,766 bound parameters per statement (https://www.sqlite.org/limits.html, #9).
+_SQLITE_ROWS_PER_STATEMENT = 1000
+
+
+def _insert_sqlite(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> list[int]:
+    """One multi-row INSERT per chunk, its seqs read from the last rowid: ``seq`` is an AUTOINCREMENT key, so
+    each new row's is one more than the largest ever used (https://www.sqlite.org/autoinc.html), and inside the
+    write transaction nothing else inserts between the rows of one statement — they are consecutive. (SQLite
+    leaves the order of RETURNING rows unspecified, and SQLAlchemy's ordered RETURNING falls back to a
+    statement per row.)"""
+    seqs: list[int] = []
+    for chunk in _chunks(rows, _SQLITE_ROWS_PER_STATEMENT):
+        cursor = conn.exec_driver_sql(_sqlite_insert_sql(_E.name, _EVENT_COLUMNS, len(chunk)),
+                                      tuple(_sqlite_value(v) for row in chunk for v in row))
+        last = cursor.lastrowid
+        assert last is not None
+        seqs.extend(range(last - len(chunk) + 1, last + 1))
+    return seqs
+
+
+def _sqlite_value(value: Any) -> Any:
+    # As SQLAlchemy's SQLite DateTime type stores it (a driver-level statement bypasses the type), so that the
+    # text comparisons of LookupEvents' time range order every row alike.
+    return value.strftime("%Y-%m-%d %H:%M:%S.%f") if isinstance(value, dt.datetime) else value
+
+
+@functools.lru_cache(maxsize=64)
+def _sqlite_insert_sql(table: str, columns: tuple[str, ...], rows: int) -> str:
+    one = "(" + ",".join("?" * len(columns)) + ")"
+    return f"INSERT INTO {table} ({','.join(columns)}) VALUES " + ",".join([one] * rows)
+
+
+def _chunks(rows: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(rows), size):
+        yield rows[start:start + size]
+
+
+@contextmanager
+def refused_as_unavailable() -> Iterator[None]:
+    """A record the database refuses for a reason of its own (a constraint, a trigger) is ``AuditUnavailable``
+    (503); a full disk or a held lock stays the store's failure, with its reason."""
+    try:
+        yield
+    except DBAPIError as exc:
+        if resource_failure(exc) is not None:
+            raise
+        raise AuditUnavailable(f"the audit record could not be inserted: {type(exc.orig).__name__}") from exc

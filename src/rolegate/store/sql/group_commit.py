@@ -42,12 +42,15 @@ class GroupCommitter:
     """Hands each writer a connection inside the open group's transaction; commits once per group.
 
     ``open_group`` opens a connection and begins the write transaction; ``before_commit`` runs once per
-    group just before it commits (the invalidation bump: once per commit, not once per writer).
+    group just before it commits (the invalidation bump: once per commit, not once per writer);
+    ``close_group`` closes the connection once the group has committed or rolled back.
     """
 
     def __init__(self, open_group: Callable[[], Connection], *, before_commit: Callable[[Connection], None],
+                 close_group: Callable[[Connection], None] = Connection.close,
                  max_members: int = MAX_MEMBERS) -> None:
         self._open_group = open_group
+        self._close_group = close_group
         self._before_commit = before_commit
         self._max = max_members
         self._turn = threading.Lock()
@@ -116,7 +119,7 @@ class GroupCommitter:
                 pass
         finally:
             try:
-                group.conn.close()
+                self._close_group(group.conn)
             finally:
                 group.committed.set()
                 self._turn.release()

@@ -23,14 +23,15 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from rolegate.core import telemetry
-from rolegate.core.errors import AuditUnavailable, StoreConflict, StoreUnavailable
+from rolegate.core.errors import StoreConflict, StoreUnavailable
 from rolegate.store import schema as t
 from rolegate.store import sql_generation
-from rolegate.store.engine import DISK_FULL, STORE_CONFLICT, WRITE, WRITE_ISOLATION, free_bytes, resource_failure
+from rolegate.store.engine import BUSY_TIMEOUT_MS, DISK_FULL, STORE_BUSY, STORE_CONFLICT, WRITE, WRITE_ISOLATION, \
+    free_bytes, resource_failure
 from rolegate.store.ports import CarriedEvents, carried_events, note_commit
 from rolegate.store.sealing import Sealer
 
-from .audit_events import SqlAuditEvents
+from .audit_events import SqlAuditEvents, SqlAuditLog, refused_as_unavailable
 from .account_settings import SqlAccountSettings, SqlLoginProfiles
 from .account_views import SqlAccountViews
 from .anywhere import SqlAnywhereDocuments, SqlTrustAnchors
@@ -45,6 +46,7 @@ from .credentials import (
     SqlSshPublicKeys,
 )
 from .group_commit import GroupCommitter
+from .write_lock import WriteLock, WriteLockTimeout
 from .instance_profiles import SqlInstanceProfiles
 from .outbox import SqlOutbox
 from .policies import SqlManagedPolicies
@@ -79,10 +81,18 @@ class SqlStore:
         # take turns in arrival order and share commits (``group_commit``) instead of sleeping in SQLite's
         # busy handler and flushing one by one; the busy handler is left for writers in other processes.
         # Other databases lock rows, not files, and group their own commits: one transaction per write.
-        self._groups = GroupCommitter(self._begin_write, before_commit=sql_generation.finish) \
+        # Before SQLite's lock, rolegate's writers queue on their own, which hands it over without sleeping.
+        self._write_lock = WriteLock(
+            Path(f"{Path(database).resolve()}-writelock") if database and database != ":memory:" else None,
+            engine.get_execution_options().get(BUSY_TIMEOUT_MS, 10_000) / 1000) \
+            if engine.dialect.name == "sqlite" else None
+        self._groups = GroupCommitter(self._begin_locked_write, before_commit=sql_generation.finish,
+                                      close_group=self._close_locked_write) \
             if engine.dialect.name == "sqlite" else None
         #: Redeemed SAML assertions: a store-level log with lean transactions of its own (``sts.ports``).
         self.saml_assertions = SqlSamlAssertions(self._lean_write)
+        #: Audit records written alone (a credential issuance's): lean batches too (``audit.ports``).
+        self.audit_log = SqlAuditLog(self._lean_write)
 
     @contextmanager
     def read(self) -> Iterator[SqlTransaction]:
@@ -148,17 +158,21 @@ class SqlStore:
         started = time.perf_counter()
         try:
             with self._unavailable_as_aws():
-                conn = self._engine.connect().execution_options(**{WRITE: True})
+                self._lock_writes()
                 try:
-                    if conn.dialect.name == "postgresql":  # docs/adr/0035, as ``_begin_write``
-                        conn = conn.execution_options(isolation_level=WRITE_ISOLATION)
-                    conn.begin()
-                    yield conn
-                    committing = time.perf_counter()
-                    conn.commit()
-                    telemetry.store_seconds(telemetry.COMMIT, time.perf_counter() - committing)
+                    conn = self._engine.connect().execution_options(**{WRITE: True})
+                    try:
+                        if conn.dialect.name == "postgresql":  # docs/adr/0035, as ``_begin_write``
+                            conn = conn.execution_options(isolation_level=WRITE_ISOLATION)
+                        conn.begin()
+                        yield conn
+                        committing = time.perf_counter()
+                        conn.commit()
+                        telemetry.store_seconds(telemetry.COMMIT, time.perf_counter() - committing)
+                    finally:
+                        conn.close()  # without a commit, closing rolls the transaction back
                 finally:
-                    conn.close()  # without a commit, closing rolls the transaction back
+                    self._unlock_writes()
                 note_commit()
             self._writable_again()
         finally:
@@ -170,10 +184,35 @@ class SqlStore:
                 self._disk_full_at = None  # a write went through: the disk has room again
                 self._server_disk_full_since = None
 
+    def _lock_writes(self) -> None:
+        if self._write_lock is not None:
+            self._write_lock.acquire()
+
+    def _unlock_writes(self) -> None:
+        if self._write_lock is not None:
+            self._write_lock.release()
+
+    def _begin_locked_write(self) -> Connection:
+        """``_begin_write`` in the writers' queue: the group committer's groups hold it until closed."""
+        self._lock_writes()
+        try:
+            return self._begin_write()
+        except BaseException:
+            self._unlock_writes()
+            raise
+
+    def _close_locked_write(self, conn: Connection) -> None:
+        try:
+            conn.close()
+        finally:
+            self._unlock_writes()
+
     @contextmanager
     def _unavailable_as_aws(self) -> Iterator[None]:
         try:
             yield
+        except WriteLockTimeout as exc:  # another rolegate writer held the database past the busy timeout
+            raise StoreUnavailable(STORE_BUSY) from exc
         except (DBAPIError, OSError, PoolTimeout) as exc:
             reason = resource_failure(exc)
             if reason is None:
@@ -254,6 +293,8 @@ class SqlStore:
     def close(self) -> None:
         self._generation.close()
         self._engine.dispose()
+        if self._write_lock is not None:
+            self._write_lock.close()
 
 
 # Whether this thread (context) is inside a write already: a nested write joins the outer one, which carries the
@@ -262,12 +303,8 @@ _writing: ContextVar[bool] = ContextVar("rolegate_store_writing", default=False)
 
 
 def _insert_carried(uow: SqlUnitOfWork, carried: CarriedEvents) -> None:
-    try:
+    with refused_as_unavailable():
         uow.audit_events.add(carried.events)
-    except DBAPIError as exc:
-        if resource_failure(exc) is not None:
-            raise  # a full disk or a held lock: the store's own 503, with its reason
-        raise AuditUnavailable(f"the audit record could not be inserted: {type(exc.orig).__name__}") from exc
 
 
 class SqlTransaction:
