@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +32,11 @@ class ListSink:
         self.lines: list[dict[str, Any]] = []
         self.durable_upto = 0
 
-    def append(self, records: Iterable[dict[str, Any]]) -> int:
-        self.lines += list(records)
+    def append(self, records: Iterable[dict[str, Any]], *, encoded: Sequence[str] | None = None) -> int:
+        records = list(records)
+        # The drain hands on each record's stored JSON with it: the files get the very text the store keeps.
+        assert encoded is not None and [json.loads(text) for text in encoded] == records
+        self.lines += records
         return len(self.lines)
 
     def durable(self, seq: int) -> None:

@@ -24,7 +24,7 @@ import datetime as dt
 import json
 import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol
 
 from rolegate.core.bookkeeping import Bookkeeping
@@ -51,7 +51,7 @@ RETENTION_EVERY = dt.timedelta(minutes=10)
 class AuditSink(Protocol):
     """The file writer (``rolegate.audit.sink``): ``append`` returns a sequence number ``durable`` waits for."""
 
-    def append(self, records: Iterable[dict[str, Any]]) -> int: ...
+    def append(self, records: Iterable[dict[str, Any]], *, encoded: Sequence[str] | None = None) -> int: ...
     def durable(self, seq: int) -> None: ...
     def close(self) -> None: ...
 
@@ -108,7 +108,7 @@ class AuditDrain:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            moved = failed = False
+            moved, failed = 0, False
             try:
                 if not self._holding:
                     self._holding = self._lock.acquire()
@@ -124,31 +124,33 @@ class AuditDrain:
                 # them up; one warning per retry interval, not per poll.
                 log.warning("audit drain failed; retrying", exc_info=True)
                 failed = True
-            if not moved:
+            if moved < BATCH:  # caught up: what comes next waits for the poll, so marks commit per poll, not per record
                 self._wake.wait(POLL_SECONDS if self._holding and not failed else LOCK_RETRY_SECONDS)
                 self._wake.clear()
 
-    def drain_once(self) -> bool:
-        """Hand the next batch of committed records on to the sink; False when there was none ready."""
+    def drain_once(self) -> int:
+        """Hand the next batch of committed records on to the sink; how many (0 when none was ready)."""
         with self._store.read() as tx:
             mark = tx.audit_events.mark(CONSUMER)
-            rows = tx.audit_events.after(mark, BATCH)
+            rows = tx.audit_events.after(mark, BATCH, with_resources=False)
         now = self._clock.now()
         batch: list[dict[str, Any]] = []
+        texts: list[str] = []
         last = mark
         for seq, event in rows:
             if not event.complete and now - event.event_time < COMPLETION_GRACE:
                 break  # its completion is on its way: the files keep commit order
             batch.append(json.loads(event.record))
+            texts.append(event.record)
             last = seq
         if not batch:
-            return False
+            return 0
         if self._sink is None:
             self._sink = self._open_sink()
-        self._sink.durable(self._sink.append(batch))
+        self._sink.durable(self._sink.append(batch, encoded=texts))
         with self._store.write() as uow:
             uow.audit_events.set_mark(CONSUMER, last)
-        return True
+        return len(batch)
 
     def expire_old_records(self) -> None:
         """Submit the retention delete to the bookkeeping writer, at most once per ``RETENTION_EVERY``."""

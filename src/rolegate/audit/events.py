@@ -66,15 +66,19 @@ def username_of(identity: Mapping[str, Any]) -> str | None:
     return None
 
 
-def stored_event(record: Mapping[str, Any], *, complete: bool) -> AuditEvent:
-    """``record`` with its LookupEvents columns, ready to insert."""
+def stored_event(record: Mapping[str, Any], *, complete: bool, text: str | None = None) -> AuditEvent:
+    """``record`` with its LookupEvents columns, ready to insert; ``text``: its JSON, if already written."""
     identity = record.get("userIdentity") or {}
     key = identity.get("accessKeyId") if isinstance(identity, Mapping) else None
+    when = str(record["eventTime"])
+    if not (len(when) == 20 and when.endswith("Z")):
+        raise ValueError(f"eventTime not in CloudTrail's form: {when!r}")
     return AuditEvent(
         event_id=str(record["eventID"]),
-        event_time=dt.datetime.strptime(str(record["eventTime"]), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc),
+        event_time=dt.datetime.fromisoformat(when[:-1]).replace(tzinfo=dt.timezone.utc),
         event_name=str(record["eventName"]), event_source=str(record["eventSource"]),
         username=username_of(identity) if isinstance(identity, Mapping) else None,
         access_key_id=key if isinstance(key, str) else None, read_only=bool(record.get("readOnly")),
         recipient_account_id=str(record.get("recipientAccountId") or ""), resources=resources_of(record),
-        record=json.dumps(record, separators=(",", ":"), default=str), complete=complete)
+        record=text if text is not None else json.dumps(record, separators=(",", ":"), default=str),
+        complete=complete)

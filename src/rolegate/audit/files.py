@@ -44,7 +44,7 @@ import string
 import threading
 import time
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -144,10 +144,11 @@ class TrailWriter:
 
     # --- the sink's interface -------------------------------------------------------------------------------
 
-    def append(self, records: Iterable[dict[str, Any]]) -> int:
+    def append(self, records: Iterable[dict[str, Any]], *, encoded: Sequence[str] | None = None) -> int:
         grouped: dict[tuple[str, str], list[bytes]] = {}
-        for record in records:
-            line = json.dumps(record, separators=(",", ":"), default=str).encode() + b"\n"
+        for n, record in enumerate(records):
+            text = encoded[n] if encoded is not None else json.dumps(record, separators=(",", ":"), default=str)
+            line = text.encode() + b"\n"
             grouped.setdefault(self._file_key(record), []).append(line)
         with self._lock:
             if self._closed:

@@ -25,7 +25,8 @@ from typing import Any
 from rolegate.authz import Caller
 
 __all__ = ["CREDENTIAL_MEMBERS", "EVENT_VERSION", "FIELDS", "HIDDEN", "USER_IDENTITY_FIELDS", "ROLEGATE_DENIAL_FIELD",
-           "ROLEGATE_UNRECORDED_FIELD", "Request", "camel_keys", "event_source", "finish", "is_read_only",
+           "ROLEGATE_UNRECORDED_FIELD", "Request", "camel_keys", "encoded_records", "event_source", "finish",
+           "finish_encoded", "is_read_only",
            "records_for", "request_half", "user_identity", "waits_for_record"]
 
 EVENT_VERSION = "1.11"
@@ -145,7 +146,9 @@ def waits_for_record(operation: str, output_members: Iterable[str]) -> bool:
 def camel_keys(value: Any) -> Any:
     """``value`` with every mapping key's first letter lowered, as CloudTrail writes member names
     (``RoleName`` → ``roleName``); datetimes as CloudTrail's ``Mon DD, YYYY, HH:MM:SS AM`` is not kept: ISO 8601."""
-    if isinstance(value, Mapping):
+    if isinstance(value, (str, int, float)) or value is None:  # most values: before the costlier checks below
+        return value
+    if isinstance(value, dict) or isinstance(value, Mapping):
         return {(k[:1].lower() + k[1:]) if isinstance(k, str) else k: camel_keys(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [camel_keys(v) for v in value]
@@ -226,7 +229,13 @@ def request_half(request: Request, *, read_only: bool) -> list[dict[str, Any]]:
 
 def records_for(request: Request, *, read_only: bool,
                 seed: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
-    """The request's records: one, or for a cross-account AssumeRole that succeeded, one for the caller's account
+    """The request's records (``encoded_records`` without their JSON)."""
+    return [record for record, _ in encoded_records(request, read_only=read_only, seed=seed)]
+
+
+def encoded_records(request: Request, *, read_only: bool,
+                    seed: list[dict[str, Any]] | None = None) -> list[tuple[dict[str, Any], str]]:
+    """The request's records, each with its JSON text: one, or for a cross-account AssumeRole that succeeded, one for the caller's account
     and one for the role's, sharing ``sharedEventID`` (CloudTrail's "Cross-account events" in the record
     contents). A refused one is the caller's account's only: its ``RoleArn`` may name an account rolegate does not
     hold, and a copy there would let any caller grow the trail's tree with accounts of its own invention
@@ -271,7 +280,7 @@ def records_for(request: Request, *, read_only: bool,
                      recipientAccountId=role_account, sharedEventID=shared)
         record["sharedEventID"] = shared
         records.append(other)
-    return [finish(r, request.secrets) for r in records]
+    return [finish_encoded(r, request.secrets) for r in records]
 
 
 def _role_account(request: Request) -> str | None:
@@ -286,6 +295,11 @@ def _role_account(request: Request) -> str | None:
 
 def finish(record: dict[str, Any], secrets: Iterable[str]) -> dict[str, Any]:
     """``record`` with every one of ``secrets`` replaced by ``HIDDEN`` wherever it appears, as JSON would write it."""
+    return finish_encoded(record, secrets)[0]
+
+
+def finish_encoded(record: dict[str, Any], secrets: Iterable[str]) -> tuple[dict[str, Any], str]:
+    """``finish``, and the finished record's JSON text (compact, as the store and the files keep it)."""
     text = json.dumps(record, separators=(",", ":"), sort_keys=False, default=str)
     changed = False
     for secret in sorted(set(secrets), key=len, reverse=True):
@@ -294,6 +308,6 @@ def finish(record: dict[str, Any], secrets: Iterable[str]) -> dict[str, Any]:
             text = text.replace(encoded, HIDDEN)
             changed = True
     if not changed:
-        return record
+        return record, text
     loaded: dict[str, Any] = json.loads(text)
-    return loaded
+    return loaded, text

@@ -12,7 +12,7 @@ signed digests (docs/adr/0042-audit-log-files-and-digests.md).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -37,6 +37,8 @@ class AuditStats:
 class AuditSink(Protocol):
     stats: AuditStats
 
-    def append(self, records: Iterable[dict[str, Any]]) -> int: ...
+    def append(self, records: Iterable[dict[str, Any]], *, encoded: Sequence[str] | None = None) -> int:
+        """``encoded``: the records' JSON text, one per record, when the caller has it already."""
+        ...
     def durable(self, seq: int) -> None: ...
     def close(self) -> None: ...

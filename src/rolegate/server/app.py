@@ -8,7 +8,9 @@ goes away before its body arrived is an INFO line, not an error: nothing failed 
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import threading
 
 import anyio.to_thread
 import structlog
@@ -25,7 +27,7 @@ from rolegate.sts.keyring import KeyRing
 from rolegate.obs.logging import configure_logging
 from rolegate.wire.codec import WireRequest
 from rolegate.wire.endpoint import Endpoint
-from rolegate.wire.observe import Observer
+from rolegate.wire.observe import Durable, Observer
 from rolegate.wire.models import default_catalog
 from rolegate.wire.service_access import ServiceAccessObserver
 
@@ -63,6 +65,37 @@ def audit_drain(runtime: Runtime) -> AuditDrain:
                       retention_days=settings.audit_retention_days)
 
 
+class _LoopWaker:
+    """Wakes an event loop for records made durable on the audit writer's thread: one wake-up (a write to the
+    loop's self-pipe) for all the futures completed together, not one per request."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._lock = threading.Lock()
+        self._ready: list[asyncio.Future[None]] = []
+
+    async def until_durable(self, durable: Durable) -> None:
+        if durable.done:
+            return
+        future: asyncio.Future[None] = self._loop.create_future()
+        durable.on_done(lambda: self._wake(future))
+        await future
+
+    def _wake(self, future: asyncio.Future[None]) -> None:  # on the writer's thread
+        with self._lock:
+            first = not self._ready
+            self._ready.append(future)
+        if first:
+            self._loop.call_soon_threadsafe(self._resolve)
+
+    def _resolve(self) -> None:  # on the loop
+        with self._lock:
+            ready, self._ready = self._ready, []
+        for future in ready:
+            if not future.done():
+                future.set_result(None)
+
+
 def build_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     runtime = open_runtime(settings, clock)
     authenticator = authenticator_for(runtime)
@@ -81,6 +114,14 @@ def build_app(settings: Settings, clock: Clock | None = None) -> Starlette:
                         x509=X509Verifier(runtime.clock),
                         observers=observers, recorder=audit)
 
+    wakers: dict[asyncio.AbstractEventLoop, _LoopWaker] = {}
+
+    def _waker(loop: asyncio.AbstractEventLoop) -> _LoopWaker:
+        found = wakers.get(loop)
+        if found is None:
+            found = wakers[loop] = _LoopWaker(loop)
+        return found
+
     async def aws(request: Request) -> Response:
         scope = request.scope
         raw_path = scope.get("raw_path", scope["path"].encode()).decode("latin-1").split("?", 1)[0]
@@ -98,7 +139,11 @@ def build_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         call = endpoint.begin(WireRequest(request.method, raw_path, raw_query, headers, body,
                                           client[0] if client else None, scope.get("scheme") == "https"))
         if endpoint.runs_inline(call):
-            res = endpoint.finish(call)
+            durable = endpoint.settle(call)
+            if durable is not None:
+                # The record's commit, shared with its neighbours' on the audit writer.
+                await _waker(asyncio.get_running_loop()).until_durable(durable)
+            res = endpoint.answer(call)
         else:
             res = await anyio.to_thread.run_sync(endpoint.finish, call)
         out = {"x-amzn-RequestId": res.request_id}
@@ -154,11 +199,12 @@ def build_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         except Exception:
             log.warning("could not write service last accessed data at shutdown", exc_info=True)
 
-    # The drain last before the store: the bookkeeping writer's completions and buffered records go first, so the
+    # The audit writer's queued issuance records first; the drain last before the store: the bookkeeping writer's completions and buffered records go first, so the
     # drain's final pass hands them on too; it closes the trail, whose last digests are signed with a key read
     # from the key ring, so the store closes after it.
     app = Starlette(routes=routes, on_startup=[drain.start] if drain is not None else [],
-                    on_shutdown=[write_service_access, runtime.bookkeeping.close,
+                    on_shutdown=[write_service_access, *([audit.close] if audit is not None else []),
+                                 runtime.bookkeeping.close,
                                  *([drain.close] if drain is not None else []), runtime.store.close])
     app.state.runtime = runtime
     app.state.endpoint = endpoint  # for in-process benchmarks (bench/authz_bench.py)

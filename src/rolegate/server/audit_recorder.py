@@ -11,9 +11,11 @@ When a record is written (docs/adr/0041-audit-record-commits-with-its-change.md)
 - a call that may change something: its request half rides in the handle stage's writes (``handling``), so the
   first write that commits holds the change and its record in one transaction, or neither; afterwards the
   whole record (with ``responseElements``) replaces it through the bookkeeping writer, not waited for;
-- a success whose handler wrote nothing — a credential issuance above all — inserts its whole record itself,
-  in a write of its own (group-committed with its neighbours') before the response leaves; if that fails the
-  call is answered 503 and its credentials are never returned;
+- a success whose handler wrote nothing — a credential issuance above all — inserts its whole record itself
+  before the response leaves, in a lean write of its own shared with the issuances that arrive meanwhile (the
+  audit writer thread, ``rolegate.core.batching``; docs/adr/0044-issuance-records-in-lean-batches.md): the
+  event loop awaits it, a worker thread waits; if that fails the call is answered 503 and its credentials are
+  never returned;
 - a read, or a refusal: inserted through the bookkeeping writer, not waited for.
 
 It lives in the composition root because it joins the wire layer's ``Call`` to the audit package, which
@@ -23,7 +25,7 @@ are siblings that do not import each other.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -33,14 +35,15 @@ from rolegate.audit.digests import RingKeySource
 from rolegate.audit.events import stored_event
 from rolegate.audit.files import TrailWriter
 from rolegate.audit.ports import AuditStore
-from rolegate.audit.record import HIDDEN, Request, event_source, is_read_only, records_for, request_half, \
+from rolegate.audit.record import HIDDEN, Request, encoded_records, event_source, is_read_only, request_half, \
     waits_for_record
 from rolegate.core.bookkeeping import Bookkeeping
 from rolegate.core.clock import Clock
+from rolegate.core.batching import BatchWriter
 from rolegate.store.ports import AuditEvent, CarriedEvents, carrying
 from rolegate.wire.call import Call
 from rolegate.wire.dispatch import Operation
-from rolegate.wire.observe import Outcome
+from rolegate.wire.observe import Durable, Outcome
 
 from .config import Settings
 
@@ -77,6 +80,9 @@ class AuditRecorder:
         self._bookkeeping = bookkeeping
         self._clock = clock
         self._waits: dict[tuple[str, str], bool] = {}
+        # Issuances' records: those that arrive together are appended in one lean transaction by the audit
+        # writer; each response still waits for the commit that holds its own.
+        self._alone: BatchWriter[tuple[AuditEvent, ...]] = BatchWriter(self._append, name="rolegate-audit-writer")
 
     def waits(self, op: Operation) -> bool:
         """Whether a success of ``op`` waits for its record's commit (a change, a credential issuance)."""
@@ -102,22 +108,29 @@ class AuditRecorder:
         with carrying(pending.carried):
             yield
 
-    def record(self, call: Call, outcome: Outcome) -> None:
+    def record(self, call: Call, outcome: Outcome) -> Durable | None:
         op = call.operation
         if op is None:
-            return  # not an AWS operation (an unknown action): nothing CloudTrail would name
+            return None  # not an AWS operation (an unknown action): nothing CloudTrail would name
         pending = call.audit if isinstance(call.audit, _Pending) else None
-        records = records_for(self._request(call, outcome), read_only=is_read_only(op.service, op.name),
-                              seed=pending.seed if pending is not None else None)  # built: its ids are kept
-        events = tuple(stored_event(r, complete=True) for r in records)
+        records = encoded_records(self._request(call, outcome), read_only=is_read_only(op.service, op.name),
+                                  seed=pending.seed if pending is not None else None)  # built: its ids are kept
+        events = tuple(stored_event(r, complete=True, text=text) for r, text in records)
         if pending is not None and pending.carried.committed:
             self._bookkeeping.submit(lambda tx: _complete(tx, events))
         elif call.error is None and self.waits(op):
             # Nothing the handler wrote carried the record (it wrote nothing): a write of its own, waited for.
-            with carrying(CarriedEvents(events)), self._store.write():
-                pass
+            return self._alone.submit(events)
         else:
             self._bookkeeping.submit(lambda tx: tx.audit_events.add(events))
+        return None
+
+    def close(self) -> None:
+        """Write what is queued for the audit writer, then stop it (before the store closes)."""
+        self._alone.close()
+
+    def _append(self, batch: Sequence[tuple[AuditEvent, ...]]) -> None:
+        self._store.audit_log.append([event for events in batch for event in events])
 
     def _request(self, call: Call, outcome: Outcome | None) -> Request:
         op = call.operation
@@ -155,6 +168,8 @@ def hide_sensitive(shape: Shape | None, value: Any) -> Any:
         return value
     if shape.metadata.get("sensitive") or shape.type_name == "blob":
         return HIDDEN
+    if type(value) is str or value is None:
+        return value
     if isinstance(shape, StructureShape) and isinstance(value, Mapping):
         members = shape.members
         return {k: hide_sensitive(members.get(k), v) for k, v in value.items()}

@@ -44,3 +44,4 @@ class Call:
     secrets: set[str] = field(default_factory=set)
     arrived: float = field(default_factory=time.perf_counter)
     audit: object | None = None  # the recorder's own state between the handle stage and the record
+    durable: Any = None  # the recorder's ``Durable`` the response waits for (``Endpoint.settle``), if any

@@ -43,7 +43,7 @@ from .codec import WireRequest, WireResponse
 from .dispatch import DispatchTable
 from .handlers import HANDLERS, INLINE_WHEN, Handler, HandlerContext, InlineWhen, OperationKey, Services
 from .models import ServiceCatalog
-from .observe import Observer, Outcome, Recorder
+from .observe import Durable, Observer, Outcome, Recorder
 from .routing import Router
 from .validator import validate
 
@@ -163,13 +163,15 @@ class Endpoint:
         return self._router.claims_path(raw_path)
 
     def runs_inline(self, call: Call) -> bool:
-        """Whether to run ``finish`` on the event loop rather than a worker thread.
+        """Whether to run ``settle`` on the event loop rather than ``finish`` in a worker thread.
 
         Reads take tens of microseconds of CPU: handing them to a thread costs more than they do, and
         threads contending for the GIL convoy under load. Writes wait on fsync, so they go to a thread.
         A request that could not be decoded or resolved answers with an error at once, so it runs inline.
         An STS call with an MFA code writes the code's time step before it answers (no code works twice), so
-        it goes to a thread like any other write.
+        it goes to a thread like any other write. An operation that runs inline still does when its record
+        must be durable first (a credential issuance with the audit on): the loop hands the record over and
+        awaits it (``settle``), it does not wait on a commit itself.
         """
         if call.operation is None or call.decoded is None:
             return True
@@ -177,8 +179,6 @@ class Endpoint:
         has_code = "TokenCode" in call.decoded.auth_params or (isinstance(raw, dict) and "TokenCode" in raw)
         if has_code:
             return False
-        if self._recorder is not None and self._recorder.waits(call.operation):
-            return False  # its success waits for its record's commit: in a thread, such waits share commits
         if call.operation.runs_inline:
             return True
         # A threaded operation the domain can answer without waiting (AssumeRoleWithWebIdentity with its
@@ -187,39 +187,75 @@ class Endpoint:
         return predicate is not None and isinstance(raw, dict) and predicate(self._services, raw)
 
     def finish(self, call: Call) -> WireResponse:
-        """The rest of the stages and the response; observers hear ``completed`` with the outcome."""
+        """The rest of the stages and the response, waiting (blocking) for the record the response needs
+        durable; observers hear ``completed`` with the outcome."""
+        durable = self.settle(call)
+        if durable is not None:
+            try:
+                durable.wait()
+            except BaseException:
+                pass  # the response says so: ``answer`` reads the error
+        return self.answer(call)
+
+    def settle(self, call: Call) -> Durable | None:
+        """The rest of the stages, and the request's record handed to the recorder: what must be durable
+        before ``answer`` may be called (None: nothing), for a caller that cannot block to wait on."""
         with bound_contextvars(request_id=call.request_id):
             if call.error is None and call.response is None:
                 self._run(call, self.FINISH)
-            response = call.response
-            assert response is not None
-            outcome = Outcome(response.status, call.error.code if call.error is not None else None)
+            assert call.response is not None
             if self._recorder is not None:
-                response, outcome = self._record(call, outcome)
+                call.durable = self._record(call, self._outcome(call))
+        durable: Durable | None = call.durable
+        return durable
+
+    def answer(self, call: Call) -> WireResponse:
+        """The response, once what ``settle`` returned is done: a success whose record could not be kept
+        is answered with the recorder's error."""
+        with bound_contextvars(request_id=call.request_id):
+            durable: Durable | None = call.durable
+            if durable is not None:
+                assert durable.done, "answer before the record is durable"
+                if durable.error is not None:
+                    self._record_failed(call, durable.error)
+            outcome = self._outcome(call)
             for observer in self._observers:
                 observer.completed(call, outcome)
             if _debug.isEnabledFor(logging.DEBUG):  # one line per request, at debug only (docs/operations.md)
                 log.debug("request answered", operation=_operation_name(call), status=outcome.status,
                           code=outcome.error_code, ms=round((time.perf_counter() - call.arrived) * 1000, 3))
-        return response
+        assert call.response is not None
+        return call.response
 
-    def _record(self, call: Call, outcome: Outcome) -> tuple[WireResponse, Outcome]:
-        """The audit stage: a success whose record cannot be kept is answered with the recorder's error."""
+    @staticmethod
+    def _outcome(call: Call) -> Outcome:
+        assert call.response is not None
+        return Outcome(call.response.status, call.error.code if call.error is not None else None)
+
+    def _record(self, call: Call, outcome: Outcome) -> Durable | None:
+        """The audit stage: the record handed over; its failure answers a success with the recorder's error."""
         assert self._recorder is not None and call.response is not None
         with request_scope(call.secrets):
             try:
-                self._recorder.record(call, outcome)
-            except AwsError as err:
-                log.error("request failed", request_id=call.request_id, code=err.code,
-                          reason=getattr(err, "reason", err.message), operation=_operation_name(call))
+                return self._recorder.record(call, outcome)
+            except BaseException as exc:
+                self._record_failed(call, exc)
+                return None
+
+    def _record_failed(self, call: Call, exc: BaseException) -> None:
+        if not isinstance(exc, Exception):
+            raise exc
+        with request_scope(call.secrets):
+            if isinstance(exc, AwsError):
+                log.error("request failed", request_id=call.request_id, code=exc.code,
+                          reason=getattr(exc, "reason", exc.message), operation=_operation_name(call))
                 if call.error is None:
-                    self._fail(call, err)
-            except Exception:
-                log.exception("audit recorder failed", request_id=call.request_id, operation=_operation_name(call))
+                    self._fail(call, exc)
+            else:
+                log.error("audit recorder failed", request_id=call.request_id, operation=_operation_name(call),
+                          exc_info=exc)
                 if call.error is None:
                     self._fail(call, ServiceFailure("An internal error occurred."))
-        assert call.response is not None
-        return call.response, Outcome(call.response.status, call.error.code if call.error is not None else None)
 
     def handle(self, method: str, raw_path: str, raw_query: str, headers: Sequence[tuple[str, str]], body: bytes,
                *, client_ip: str | None = None, secure: bool = False) -> WireResponse:

@@ -15,6 +15,7 @@ error instead.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
@@ -22,7 +23,7 @@ from typing import Protocol
 from .call import Call
 from .dispatch import Operation
 
-__all__ = ["CompletionObserver", "Observer", "Outcome", "Recorder"]
+__all__ = ["CompletionObserver", "Durable", "Observer", "Outcome", "Recorder"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,16 +61,34 @@ class CompletionObserver:
         raise NotImplementedError
 
 
+class Durable(Protocol):
+    """A record on its way to the store: the response may leave once it is ``done`` without ``error``."""
+
+    @property
+    def done(self) -> bool: ...
+
+    @property
+    def error(self) -> BaseException | None: ...
+
+    def wait(self) -> None:
+        """Block until done; raise its error, if any."""
+        ...
+
+    def on_done(self, fn: Callable[[], None]) -> None:
+        """Call ``fn`` once done (at once if it is), on whichever thread completes it."""
+        ...
+
+
 class Recorder(Protocol):
     def waits(self, op: Operation) -> bool:
-        """Whether a success of ``op`` waits for its record's commit (then it runs in a worker thread, where
-        such waits share commits)."""
+        """Whether a success of ``op`` waits for its record's commit before the response leaves."""
         ...
 
     def handling(self, call: Call) -> AbstractContextManager[None]:
         """Entered around the handle stage: what the handler writes may carry the record (docs/adr/0041)."""
         ...
 
-    def record(self, call: Call, outcome: Outcome) -> None:
-        """Record the answered ``call``; raise an ``AwsError`` if the record could not be kept."""
+    def record(self, call: Call, outcome: Outcome) -> Durable | None:
+        """Record the answered ``call``; raise an ``AwsError`` if the record could not be kept. A record that
+        must be durable before the response and is not yet comes back as a ``Durable`` to wait for."""
         ...
