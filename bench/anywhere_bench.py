@@ -2,7 +2,8 @@
 server with its store on disk: CreateSession with an RSA-2048 leaf and with a P-256 leaf (both root →
 intermediate → leaf), and AssumeRole signed with an IAM user's key (``bench.sts_bench.assuming_user``).
 
-Run: ``.venv/bin/python -m bench.anywhere_bench [--workers 2] [--requests 5000] [--concurrency 8 64] [--rounds N]``
+Run: ``.venv/bin/python -m bench.anywhere_bench [--workers 2] [--requests 5000] [--concurrency 8 64] [--rounds N]
+[--audit on|off]`` (the audit trail: on, the default, or off)
 (``--rounds``: the rows alternate N times per concurrency and the median of the per-round ratios is reported).
 Requests are signed before the clock starts (``tests.anywhere.signer`` for CreateSession: valid for five
 minutes) and replayed over keep-alive connections, plain HTTP (TLS costs both alike and is not what is
@@ -18,7 +19,7 @@ import tempfile
 import uuid
 from pathlib import Path
 
-from bench.loadgen import Result, measured_run, run, sign_form
+from bench.loadgen import Result, add_audit_option, audit_env, measured_run, run, sign_form
 from bench.sts_bench import assuming_user, form, trusted_role
 from tests.anywhere.signer import sign
 from tests.e2e.test_rolesanywhere_sessions import make_pki, set_up
@@ -38,13 +39,15 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--requests", type=int, default=5000)
     ap.add_argument("--concurrency", type=int, nargs="+", default=[8, 64])
     ap.add_argument("--rounds", type=int, default=1, help="alternating rounds per concurrency; median ratio")
+    add_audit_option(ap)
     args = ap.parse_args(argv)
 
     results: list[Result] = []
     ratios: dict[tuple[str, int], list[float]] = {}
     cpu: dict[tuple[str, int], list[float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        srv = LiveServer(Path(tmp), extra_args=["--workers", str(args.workers)])
+        srv = LiveServer(Path(tmp), extra_args=["--workers", str(args.workers)],
+                         env=audit_env(args.audit))
         try:
             srv.start()  # inside: a server that never became ready is stopped too
             host, port = "127.0.0.1", srv.port

@@ -7,6 +7,7 @@ clock starts; SigV4 signatures stay valid for 15 minutes, so replaying them meas
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import statistics
@@ -126,3 +127,13 @@ def measured_run(pid: int, host: str, port: int, requests: Sequence[bytes], *, c
 
 def median(values: list[float]) -> float:
     return statistics.median(values)
+
+
+def add_audit_option(ap: argparse.ArgumentParser) -> None:
+    """``--audit on|off``: the server's audit trail (on by default, as the server's own default), so a ratio can be
+    read with and without the record every credential issuance makes durable before it answers."""
+    ap.add_argument("--audit", choices=("on", "off"), default="on")
+
+
+def audit_env(mode: str) -> dict[str, str]:
+    return {"ROLEGATE_AUDIT": "true" if mode == "on" else "false"}

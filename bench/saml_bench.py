@@ -1,7 +1,8 @@
 """AssumeRoleWithSAML against AssumeRole, side by side in one run against a live server (issue 12's SAML line:
 SAML at least 40% of AssumeRole's requests/s on this 2-core machine).
 
-Run: ``.venv/bin/python -m bench.saml_bench [--workers 2] [--requests 2000] [--concurrency 8 64] [--rounds N]``
+Run: ``.venv/bin/python -m bench.saml_bench [--workers 2] [--requests 2000] [--concurrency 8 64] [--rounds N]
+[--audit on|off]`` (the audit trail: on, the default, or off)
 (``--rounds``: the rows alternate N times per concurrency, the median of the per-round ratios is reported).
 A real pysaml2 IdP (tests/federation/pysaml2_idp.py, signing with xmlsec1) signs one response per request
 beforehand: an assertion is accepted once, so each SAML request carries a fresh one, as a real sign-in does.
@@ -20,7 +21,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from bench.loadgen import Result, measured_run, run, sign_form
+from bench.loadgen import Result, add_audit_option, audit_env, measured_run, run, sign_form
 from bench.sts_bench import assuming_user, form
 from tests.federation.pysaml2_idp import SamlIdp, aws_attributes
 from tests.live import ACCOUNT_ID, LiveServer
@@ -38,6 +39,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--requests", type=int, default=2000, help="per measurement; one assertion each")
     ap.add_argument("--concurrency", type=int, nargs="+", default=[8, 64])
     ap.add_argument("--rounds", type=int, default=1, help="alternating rounds per concurrency; median ratio")
+    add_audit_option(ap)
     args = ap.parse_args(argv)
 
     results: list[Result] = []
@@ -47,7 +49,8 @@ def main(argv: list[str] | None = None) -> None:
         (Path(tmp) / "idp").mkdir()
         (Path(tmp) / "srv").mkdir()
         idp = SamlIdp(Path(tmp) / "idp")
-        srv = LiveServer(Path(tmp) / "srv", extra_args=["--workers", str(args.workers)])
+        srv = LiveServer(Path(tmp) / "srv", extra_args=["--workers", str(args.workers)],
+                         env=audit_env(args.audit))
         try:
             srv.start()  # inside: a server that never became ready is stopped too
             host, port = "127.0.0.1", srv.port
