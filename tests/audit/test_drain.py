@@ -28,9 +28,10 @@ T0 = dt.datetime(2026, 3, 4, 5, 6, 7, tzinfo=dt.timezone.utc)
 class ListSink:
     """The sink interface (``append`` → seq, ``durable``, ``close``) over a list, to see what was handed on."""
 
-    def __init__(self) -> None:
+    def __init__(self, written_before: frozenset[str] = frozenset()) -> None:
         self.lines: list[dict[str, Any]] = []
         self.durable_upto = 0
+        self.written_before = written_before
 
     def append(self, records: Iterable[dict[str, Any]], *, encoded: Sequence[str] | None = None) -> int:
         records = list(records)
@@ -41,6 +42,9 @@ class ListSink:
 
     def durable(self, seq: int) -> None:
         self.durable_upto = seq
+
+    def written_before_start(self) -> frozenset[str]:
+        return self.written_before
 
     def close(self) -> None:
         pass
@@ -90,6 +94,20 @@ def test_a_new_drainer_starts_after_the_mark_of_the_last(store: SqlStore, tmp_pa
     second = ListSink()
     drain_for(store, tmp_path, FixedClock(T0), second, "other.lock").drain_once()
     assert [r["requestID"] for r in second.lines] == ["req-2"]
+
+
+def test_records_a_stopped_drainer_made_durable_before_its_mark_are_not_handed_on_twice(
+        store: SqlStore, tmp_path: Path) -> None:
+    # The drainer was killed between the files' fsync of records 1 and 2 and the commit of its mark: the next
+    # sink finds them in the files that drainer left open (TrailWriter.written_before_start).
+    add(store, record(1), record(2), record(3))
+    sink = ListSink(written_before=frozenset({record(1)["eventID"], record(2)["eventID"]}))
+    drain = drain_for(store, tmp_path, FixedClock(T0), sink)
+    assert drain.drain_once() == 3
+    assert [r["requestID"] for r in sink.lines] == ["req-3"]
+    assert not drain.drain_once()
+    with store.read() as tx:
+        assert tx.audit_events.mark("files") == tx.audit_events.after(0, 10)[-1][0]
 
 
 def test_an_incomplete_record_waits_for_its_completion_within_the_grace_period(store: SqlStore, tmp_path: Path) -> None:

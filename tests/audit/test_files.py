@@ -141,7 +141,7 @@ class Ring:
         return RingKey(b"abcd", b"k" * 32)
 trail = TrailWriter(Path(sys.argv[1]), keys=Ring(), clock=FixedClock(), default_account_id="123456789012",
                     tick_seconds=None)
-seq = trail.append([{"eventName": "Acknowledged", "eventTime": "2026-01-01T00:00:00Z",
+seq = trail.append([{"eventName": "Acknowledged", "eventID": "e-1", "eventTime": "2026-01-01T00:00:00Z",
                      "recipientAccountId": "111122223333", "awsRegion": "us-east-1"}])
 trail.durable(seq)
 os.write(1, b"durable\\n")
@@ -156,6 +156,7 @@ def test_a_file_left_open_by_a_killed_process_is_closed_at_the_next_start_with_n
     assert left.suffix == ".jsonl"
     trail = writer(tmp_path, FixedClock(START))  # starting closes it first
     assert list((tmp_path / "open").iterdir()) == []
+    assert trail.written_before_start() == {"e-1"}  # what the drain must not hand on again
     [name] = closed_files(tmp_path)
     assert [r["eventName"] for r in json.loads(gzip.decompress((tmp_path / name).read_bytes()))["Records"]] == [
         "Acknowledged"]

@@ -4,8 +4,11 @@ The store copy (``audit_events``) is where a record becomes durable — in the t
 a credential issuance answers (docs/adr/0041-audit-record-commits-with-its-change.md). The files follow: a
 background thread reads the records committed after its mark, appends them to the sink, waits for the sink's
 fsync, and only then moves the mark (``audit_marks``), so every committed record reaches a file at least once.
-A crash between the fsync and the mark's commit hands that one batch on again after the restart; a record is
-otherwise never written twice, whichever worker or node drains next.
+A crash between the fsync and the mark's commit leaves that batch in the files the crashed process had open: the
+next sink closes them when it starts and names their event ids (``written_before_start``), and the first pass
+moves the mark past those records without handing them on again. A record is never written twice, whichever
+worker of the node drains next (a drainer on another node, which cannot see this node's open files, would
+write that one batch again).
 
 One drainer at a time across every worker and node: the process that holds the drain lock (``DrainLock``: a file
 lock beside a SQLite database, a PostgreSQL advisory lock) drains; the others try again now and then, so one takes
@@ -53,6 +56,9 @@ class AuditSink(Protocol):
 
     def append(self, records: Iterable[dict[str, Any]], *, encoded: Sequence[str] | None = None) -> int: ...
     def durable(self, seq: int) -> None: ...
+    def written_before_start(self) -> frozenset[str]:
+        """Event ids a stopped process had made durable in the files, found when this sink started."""
+        ...
     def close(self) -> None: ...
 
 
@@ -73,6 +79,8 @@ class AuditDrain:
         self._bookkeeping = bookkeeping
         self._retention = dt.timedelta(days=retention_days)
         self._sink: AuditSink | None = None
+        # What a stopped drainer had already made durable in the files (its mark may not say so): skipped once.
+        self._written: frozenset[str] = frozenset()
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -112,10 +120,10 @@ class AuditDrain:
             try:
                 if not self._holding:
                     self._holding = self._lock.acquire()
-                if self._holding and self._sink is None:
+                if self._holding:
                     # Opened as soon as this process drains, not at its first record: opening closes what a
                     # killed drainer left open (rolegate.audit.files), which must not wait for new traffic.
-                    self._sink = self._open_sink()
+                    self._ensure_sink()
                 if self._holding:
                     moved = self.drain_once()
                     self.expire_old_records()
@@ -128,29 +136,42 @@ class AuditDrain:
                 self._wake.wait(POLL_SECONDS if self._holding and not failed else LOCK_RETRY_SECONDS)
                 self._wake.clear()
 
+    def _ensure_sink(self) -> AuditSink:
+        if self._sink is None:
+            self._sink = self._open_sink()
+            self._written = self._sink.written_before_start()
+        return self._sink
+
     def drain_once(self) -> int:
-        """Hand the next batch of committed records on to the sink; how many (0 when none was ready)."""
+        """Hand the next batch of committed records on to the sink; how many records it moved past (0 when none was
+        ready), counting those a stopped drainer had already written."""
         with self._store.read() as tx:
             mark = tx.audit_events.mark(CONSUMER)
             rows = tx.audit_events.after(mark, BATCH, with_resources=False)
         now = self._clock.now()
+        self._ensure_sink()
         batch: list[dict[str, Any]] = []
         texts: list[str] = []
-        last = mark
+        last, consumed = mark, 0
         for seq, event in rows:
             if not event.complete and now - event.event_time < COMPLETION_GRACE:
                 break  # its completion is on its way: the files keep commit order
+            last, consumed = seq, consumed + 1
+            if event.event_id in self._written:
+                # Handed on by a drainer that stopped between the files' fsync and its mark: not twice.
+                continue
             batch.append(json.loads(event.record))
             texts.append(event.record)
-            last = seq
-        if not batch:
+        if not consumed:
             return 0
-        if self._sink is None:
-            self._sink = self._open_sink()
-        self._sink.durable(self._sink.append(batch, encoded=texts))
+        if batch:
+            sink = self._ensure_sink()
+            sink.durable(sink.append(batch, encoded=texts))
         with self._store.write() as uow:
             uow.audit_events.set_mark(CONSUMER, last)
-        return len(batch)
+        # A stopped drainer's unmarked batch is at most one batch right after the mark: this pass has read past it.
+        self._written = frozenset()
+        return consumed
 
     def expire_old_records(self) -> None:
         """Submit the retention delete to the bookkeeping writer, at most once per ``RETENTION_EVERY``."""

@@ -135,6 +135,7 @@ class TrailWriter:
         self._synced = 0
         self._closed = False
         self.stats = AuditStats()
+        self._recovered: set[str] = set()  # event ids in the files a stopped process left open
         self.recover()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -250,7 +251,7 @@ class TrailWriter:
                     continue
                 if match.group("delivered") is None:
                     path = self._mark_closing(path, self._clock.now())
-                self._deliver(path)
+                self._recovered.update(self._deliver(path))
                 log.info("audit trail: closed a log file left open by a stopped process", extra={"file": path.name})
             finally:
                 os.close(fd)
@@ -329,15 +330,21 @@ class TrailWriter:
         fsync_dir(self._open_dir)
         return closing
 
-    def _deliver(self, closing: Path) -> None:
-        """Write a ``….closing`` file to its place in the layout and list it for its chain's next digest. Repeating
-        it after a crash writes the same file to the same place."""
+    def written_before_start(self) -> frozenset[str]:
+        """The ``eventID``s of the records in files a stopped process had left open and this writer closed when it
+        started: what that process made durable, whether or not its drain's mark said so before it stopped."""
+        return frozenset(self._recovered)
+
+    def _deliver(self, closing: Path) -> list[str]:
+        """Write a ``….closing`` file to its place in the layout and list it for its chain's next digest; the event
+        ids it held. Repeating it after a crash writes the same file to the same place."""
         match = _OPEN_NAME.match(closing.name)
         assert match is not None and match.group("delivered") is not None
         account, region, unique = match.group("account"), match.group("region"), match.group("unique")
         delivered = dt.datetime.strptime(match.group("delivered"), "%Y%m%dT%H%MZ").replace(tzinfo=dt.timezone.utc)
         lines: list[bytes] = []
         times: list[str] = []
+        ids: list[str] = []
         for line in closing.read_bytes().splitlines():
             try:
                 record = json.loads(line)
@@ -347,6 +354,8 @@ class TrailWriter:
             lines.append(line)
             if isinstance(record, dict) and isinstance(record.get("eventTime"), str):
                 times.append(record["eventTime"])
+            if isinstance(record, dict) and isinstance(record.get("eventID"), str):
+                ids.append(record["eventID"])
         if lines:
             body = b'{"Records":[' + b",".join(lines) + b"]}"
             obj = log_object(account, region, delivered, unique)
@@ -358,6 +367,7 @@ class TrailWriter:
             self._add_pending(account, region, entry)
         closing.unlink()
         fsync_dir(self._open_dir)
+        return ids
 
     # --- chains ------------------------------------------------------------------------------------------------
 
