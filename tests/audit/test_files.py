@@ -91,6 +91,15 @@ def test_an_account_or_region_that_is_no_directory_name_goes_to_the_defaults(tmp
         ("123456789012", "us-east-1")]
 
 
+def test_a_region_name_aws_does_not_have_goes_to_the_default_regions_files(tmp_path: Path) -> None:
+    # Requests may be signed for any region name: only known regions grow the tree, as the server configures it.
+    trail = writer(tmp_path, FixedClock(START), known_regions=frozenset({"us-east-1", "eu-west-1"}))
+    trail.append([record(1, region="eu-west-1"), record(2, region="zz-made-up-9"), record(3, region="xx-other-1")])
+    trail.close()
+    assert sorted(LOG_NAME.match(n).groups()[:2] for n in closed_files(tmp_path)) == [  # type: ignore[union-attr]
+        ("111122223333", "eu-west-1"), ("111122223333", "us-east-1")]
+
+
 def test_an_open_file_is_closed_once_it_reaches_the_size_limit(tmp_path: Path) -> None:
     trail = writer(tmp_path, FixedClock(START), rotate_bytes=1000)
     for n in range(30):  # ~100 bytes each

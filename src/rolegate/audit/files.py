@@ -110,7 +110,7 @@ class TrailWriter:
     def __init__(self, root: Path, *, keys: RingKeySource, clock: Clock, default_account_id: str,
                  rotate_bytes: int = DEFAULT_ROTATE_BYTES, rotate_seconds: float = DEFAULT_ROTATE_SECONDS,
                  digest_seconds: float = DEFAULT_DIGEST_SECONDS, max_open_files: int = 64,
-                 tick_seconds: float | None = 1.0) -> None:
+                 tick_seconds: float | None = 1.0, known_regions: frozenset[str] | None = None) -> None:
         self.root = root
         self._open_dir = root / OPEN_DIR
         self._state_dir = root / STATE_DIR
@@ -119,6 +119,9 @@ class TrailWriter:
         self._keys = keys
         self._clock = clock
         self._default_account = default_account_id
+        # The regions that get directories of their own (None: any region-shaped name). A request may be signed
+        # for any region name; without a bound, callers could grow the trail's tree one directory per name.
+        self._known_regions = known_regions
         self._rotate_bytes = rotate_bytes
         self._rotate_after = dt.timedelta(seconds=rotate_seconds)
         self._digest_after = dt.timedelta(seconds=digest_seconds)
@@ -264,8 +267,10 @@ class TrailWriter:
         account = record.get("recipientAccountId")
         region = record.get("awsRegion")
         # Both become directory names: anything but an account id and a region's shape goes to the default's.
+        known = isinstance(region, str) and _REGION.match(region) is not None and (
+            self._known_regions is None or region in self._known_regions)
         return (account if isinstance(account, str) and _ACCOUNT.match(account) else self._default_account,
-                region if isinstance(region, str) and _REGION.match(region) else _FALLBACK_REGION)
+                region if known and isinstance(region, str) else _FALLBACK_REGION)
 
     def _file_for(self, key: tuple[str, str]) -> _OpenFile:
         current = self._files.get(key)

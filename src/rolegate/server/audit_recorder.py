@@ -32,6 +32,7 @@ from typing import Any
 from botocore.model import ListShape, MapShape, Shape, StructureShape
 
 from rolegate.audit.digests import RingKeySource
+from rolegate.auth.partitions import partitions
 from rolegate.audit.events import stored_event
 from rolegate.audit.files import TrailWriter
 from rolegate.audit.ports import AuditStore
@@ -52,10 +53,13 @@ __all__ = ["AuditRecorder", "hide_sensitive", "open_audit"]
 
 def open_audit(settings: Settings, keys: RingKeySource, clock: Clock) -> TrailWriter:
     """The trail's writer under ``data_dir/audit`` (CloudTrail's layout, digests signed with a key derived from
-    the session key ring ``keys``), which the drainer holding the drain lock appends the store's records to."""
+    the session key ring ``keys``), which the drainer holding the drain lock appends the store's records to.
+    Regions the pinned botocore knows get directories of their own; a record signed for any other region name
+    goes to the default region's files (its ``awsRegion`` still says what it was signed for)."""
     return TrailWriter(settings.data_dir / "audit", keys=keys, clock=clock,
                        default_account_id=settings.default_account_id, rotate_bytes=settings.audit_rotate_bytes,
-                       rotate_seconds=settings.audit_rotate_seconds, digest_seconds=settings.audit_digest_seconds)
+                       rotate_seconds=settings.audit_rotate_seconds, digest_seconds=settings.audit_digest_seconds,
+                       known_regions=frozenset(r for p in partitions() for r in p.regions))
 
 
 class _Pending:
