@@ -79,8 +79,28 @@ def scanned_files(root: Path) -> Iterator[Path]:
             yield path
 
 
-def leaks(files: Iterable[Path], secrets: Iterable[str]) -> list[tuple[Path, str]]:
-    """(file, secret) for each secret found in a file."""
+def leaks_under(root: Path, secrets: Iterable[str], *, rounds: int = 10) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """The files scanned under ``root`` and the leaks in them. A server still running (the session's shared one)
+    renames its audit files as it rotates them: a file gone between the listing and its reading is looked for
+    again under its new name by listing once more, until a round loses none."""
+    secrets = set(secrets)
+    scanned: list[Path] = []
+    found: list[tuple[Path, str]] = []
+    for _ in range(rounds):
+        seen = set(scanned)
+        files = [p for p in scanned_files(root) if p not in seen]
+        vanished: list[Path] = []
+        found += leaks(files, secrets, vanished=vanished)
+        scanned += [p for p in files if p not in vanished]
+        if not vanished:
+            return scanned, found
+    raise AssertionError(f"files under {root} kept vanishing while being scanned")
+
+
+def leaks(files: Iterable[Path], secrets: Iterable[str], *,
+          vanished: list[Path] | None = None) -> list[tuple[Path, str]]:
+    """(file, secret) for each secret found in a file; a file gone before it could be read is added to
+    ``vanished`` (without that list, its absence is an error)."""
     runs = {s for s in secrets if _ONLY_RUN.fullmatch(s)}
     others = [s for s in secrets if s not in runs]
     prefixes: dict[str, list[str]] = {}
@@ -88,7 +108,13 @@ def leaks(files: Iterable[Path], secrets: Iterable[str]) -> list[tuple[Path, str
         prefixes.setdefault(secret[:_MIN_CHARS], []).append(secret)
     found: list[tuple[Path, str]] = []
     for path in files:
-        data = path.read_bytes()
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            if vanished is None:
+                raise
+            vanished.append(path)
+            continue
         if path.suffix == ".gz":
             try:
                 data = gzip.decompress(data)

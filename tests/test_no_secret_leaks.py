@@ -48,12 +48,31 @@ def test_no_secret_reached_a_log_or_an_audit_file(audited: LiveServer,
     secrets = set(secrets_seen.SEEN)
     assert len(secrets) >= 3, "the suite's clients are not being watched: tests.secrets_seen.install did not run"
     root = tmp_path_factory.getbasetemp()
-    files = list(secrets_seen.scanned_files(root))
+    files, found = secrets_seen.leaks_under(root, secrets)
     assert any(p.is_relative_to(audited.data_dir) and "audit" in p.parts for p in files), \
         "the audited server wrote no audit file to scan"
-    found = secrets_seen.leaks(files, secrets)
     assert not found, "secrets written to disk:\n" + "\n".join(
         f"{path.relative_to(root)}: {secret[:4]}… ({len(secret)} chars)" for path, secret in found)
+
+
+def test_a_file_renamed_while_the_scan_runs_is_read_under_its_new_name(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    # A running server's trail renames an open file as it rotates it, between the scan's listing and its read.
+    key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYLEAKEDKEY"
+    (tmp_path / "audit" / "open").mkdir(parents=True)
+    opened = tmp_path / "audit" / "open" / "x.jsonl"
+    opened.write_text(json.dumps({"k": key}) + "\n")
+    listing = secrets_seen.scanned_files
+
+    def rotate_after_listing(root: Path) -> Iterator[Path]:
+        files = list(listing(root))
+        if opened.exists():
+            opened.rename(opened.with_name("x.jsonl.closing"))
+        return iter(files)
+
+    monkeypatch.setattr(secrets_seen, "scanned_files", rotate_after_listing)
+    files, found = secrets_seen.leaks_under(tmp_path, {key})
+    assert [(p.name, s) for p, s in found] == [("x.jsonl.closing", key)]
 
 
 def test_the_scan_finds_a_secret_in_a_log_line_and_in_a_gzipped_audit_file(tmp_path: Path) -> None:
