@@ -21,18 +21,18 @@ def test_a_lone_item_runs_at_once_and_its_ticket_says_so() -> None:
 
 
 def test_items_submitted_while_a_batch_runs_go_together_in_the_next() -> None:
-    release = threading.Event()
+    release, running = threading.Event(), threading.Event()
     batches: list[list[int]] = []
 
     def run(items: Sequence[int]) -> None:
         batches.append(list(items))
         if items[0] == 0:
+            running.set()
             release.wait(5)
 
     writer: BatchWriter[int] = BatchWriter(run, name="test-writer")
     first = writer.submit(0)
-    while not batches:
-        pass  # the first batch is running
+    assert running.wait(5)  # the first batch is running
     rest = [writer.submit(n) for n in range(1, 6)]
     assert not any(t.done for t in rest)
     release.set()

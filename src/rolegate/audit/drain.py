@@ -124,7 +124,6 @@ class AuditDrain:
                     # Opened as soon as this process drains, not at its first record: opening closes what a
                     # killed drainer left open (rolegate.audit.files), which must not wait for new traffic.
                     self._ensure_sink()
-                if self._holding:
                     moved = self.drain_once()
                     self.expire_old_records()
             except Exception:
@@ -149,7 +148,7 @@ class AuditDrain:
             mark = tx.audit_events.mark(CONSUMER)
             rows = tx.audit_events.after(mark, BATCH, with_resources=False)
         now = self._clock.now()
-        self._ensure_sink()
+        sink = self._ensure_sink()  # first: it names what a stopped drainer had written
         batch: list[dict[str, Any]] = []
         texts: list[str] = []
         last, consumed = mark, 0
@@ -165,7 +164,6 @@ class AuditDrain:
         if not consumed:
             return 0
         if batch:
-            sink = self._ensure_sink()
             sink.durable(sink.append(batch, encoded=texts))
         with self._store.write() as uow:
             uow.audit_events.set_mark(CONSUMER, last)

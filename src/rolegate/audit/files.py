@@ -267,10 +267,10 @@ class TrailWriter:
         account = record.get("recipientAccountId")
         region = record.get("awsRegion")
         # Both become directory names: anything but an account id and a region's shape goes to the default's.
-        known = isinstance(region, str) and _REGION.match(region) is not None and (
-            self._known_regions is None or region in self._known_regions)
-        return (account if isinstance(account, str) and _ACCOUNT.match(account) else self._default_account,
-                region if known and isinstance(region, str) else _FALLBACK_REGION)
+        if not (isinstance(region, str) and _REGION.match(region)) or (
+                self._known_regions is not None and region not in self._known_regions):
+            region = _FALLBACK_REGION
+        return (account if isinstance(account, str) and _ACCOUNT.match(account) else self._default_account, region)
 
     def _file_for(self, key: tuple[str, str]) -> _OpenFile:
         current = self._files.get(key)

@@ -199,9 +199,9 @@ def build_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         except Exception:
             log.warning("could not write service last accessed data at shutdown", exc_info=True)
 
-    # The audit writer's queued issuance records first; the drain last before the store: the bookkeeping writer's completions and buffered records go first, so the
-    # drain's final pass hands them on too; it closes the trail, whose last digests are signed with a key read
-    # from the key ring, so the store closes after it.
+    # The audit writer's queued issuance records first, then the bookkeeping writer's completions and buffered
+    # records, so the drain's final pass hands them on too; the drain last before the store: it closes the trail,
+    # whose last digests are signed with a key read from the key ring, so the store closes after it.
     app = Starlette(routes=routes, on_startup=[drain.start] if drain is not None else [],
                     on_shutdown=[write_service_access, *([audit.close] if audit is not None else []),
                                  runtime.bookkeeping.close,

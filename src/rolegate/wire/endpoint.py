@@ -193,7 +193,7 @@ class Endpoint:
         if durable is not None:
             try:
                 durable.wait()
-            except BaseException:
+            except Exception:
                 pass  # the response says so: ``answer`` reads the error
         return self.answer(call)
 

@@ -26,8 +26,8 @@ _E = t.audit_events
 _R = t.audit_event_resources
 _M = t.audit_marks
 
-# Built once: every audited write adds rows through them. One statement for a batch of events, the seqs coming
-# back in the batch's order (SQLAlchemy's "insertmanyvalues" with RETURNING, on SQLite and PostgreSQL alike).
+# Built once: every audited write adds rows through them. On PostgreSQL one statement for a batch of events, the
+# seqs coming back in the batch's order (SQLAlchemy's "insertmanyvalues" with RETURNING); SQLite: ``_insert_sqlite``.
 _INSERT_EVENTS = insert(_E).returning(_E.c.seq, sort_by_parameter_order=True)
 _INSERT_RESOURCES = insert(_R)
 _COMPLETE = update(_E).where(_E.c.event_id == bindparam("id")).values(record=bindparam("rec"), complete=True)
@@ -145,8 +145,12 @@ def insert_events(conn: Connection, events: Sequence[AuditEvent]) -> None:
     else:
         seqs = [int(s) for s in conn.execute(_INSERT_EVENTS, [dict(zip(_EVENT_COLUMNS, row)) for row in rows])
                 .scalars().all()]
-    resources = [(seq, i, kind, name) for seq, event in zip(seqs, events)
-                 for i, (kind, name) in enumerate(event.resources)]
+    _insert_resources(conn, list(zip(seqs, events)))
+
+
+def _insert_resources(conn: Connection, rows: Sequence[tuple[int, AuditEvent]]) -> None:
+    """The resources of each (seq, event), in one statement (per chunk on SQLite)."""
+    resources = [(seq, i, kind, name) for seq, event in rows for i, (kind, name) in enumerate(event.resources)]
     if not resources:
         return
     if conn.dialect.name == "sqlite":
@@ -155,13 +159,6 @@ def insert_events(conn: Connection, events: Sequence[AuditEvent]) -> None:
                                  tuple(v for row in chunk for v in row))
     else:
         conn.execute(_INSERT_RESOURCES, [dict(zip(_RESOURCE_COLUMNS, row)) for row in resources])
-
-
-def _insert_resources(conn: Connection, rows: Sequence[tuple[int, AuditEvent]]) -> None:
-    resources = [{"seq": seq, "position": i, "resource_type": kind, "resource_name": name}
-                 for seq, event in rows for i, (kind, name) in enumerate(event.resources)]
-    if resources:
-        conn.execute(_INSERT_RESOURCES, resources)
 
 
 _EVENT_COLUMNS = ("event_id", "event_time", "event_name", "event_source", "username", "access_key_id", "read_only",
