@@ -57,37 +57,23 @@ def test_a_batch_answers_each_claim_and_the_first_of_a_repeated_key_wins(store: 
     assert not claim(store, "h" * 64, expires)
 
 
-def test_a_key_recorded_behind_the_batchs_back_is_refused_by_the_primary_key(store: SqlStore) -> None:
-    """A row written between the batch's read and its insert (no rolegate writer can: writes hold the store's
-    write lock) makes that claim lose and leaves the batch's other claims standing."""
-    expires = NOW + dt.timedelta(minutes=5)
-    log = store.saml_assertions
-    real_open = log._open_write
+def test_a_record_left_after_its_expiry_is_taken_over_in_place(store: SqlStore, store_url: str) -> None:
+    """Expired records are swept once a minute, not every batch: until then, the claim itself treats an expired
+    record as absent, and a live one as taken."""
+    claim(store, "i" * 64, NOW + dt.timedelta(seconds=10))
+    later = NOW + dt.timedelta(seconds=30)  # inside the sweep interval: the expired record is still there
+    assert rows(store_url) == 1
+    assert claim(store, "i" * 64, later + dt.timedelta(minutes=5), later)
+    assert rows(store_url) == 1
+    assert not claim(store, "i" * 64, later + dt.timedelta(minutes=5), later + dt.timedelta(seconds=1))
 
-    @contextmanager
-    def racing_write() -> Iterator[Any]:
-        with real_open() as conn:
-            real_execute = conn.execute
 
-            def execute(statement: Any, *args: Any, **kwargs: Any) -> Any:
-                result = real_execute(statement, *args, **kwargs)
-                if statement is sts_sql._RECORDED:  # after the read: another writer records "j"
-                    real_execute(t.saml_assertions.insert(), {"assertion_key": "j" * 64, "expires_at": expires})
-                return result
-
-            conn.execute = execute
-            try:
-                yield conn
-            finally:
-                del conn.execute
-
-    log._open_write = racing_write  # type: ignore[method-assign]
-    try:
-        answers = log.claim_many([("i" * 64, expires), ("j" * 64, expires)], NOW)
-    finally:
-        log._open_write = real_open  # type: ignore[method-assign]
-    assert answers == [True, False]
-    assert not claim(store, "i" * 64, expires) and not claim(store, "j" * 64, expires)
+def test_expired_records_are_swept_at_most_once_a_minute(store: SqlStore, store_url: str) -> None:
+    claim(store, "j" * 64, NOW + dt.timedelta(seconds=5))
+    claim(store, "k" * 64, NOW + dt.timedelta(hours=1), NOW + dt.timedelta(seconds=30))
+    assert rows(store_url) == 2  # j has expired, but the last sweep was 30 s ago
+    claim(store, "l" * 64, NOW + dt.timedelta(hours=1), NOW + sts_sql.SWEEP_INTERVAL)
+    assert rows(store_url) == 2  # swept: j is gone; k and l remain
 
 
 def test_a_failed_batch_records_nothing(store: SqlStore, store_url: str) -> None:
@@ -106,8 +92,8 @@ def test_a_failed_batch_records_nothing(store: SqlStore, store_url: str) -> None
     log._open_write = failing_write  # type: ignore[method-assign]
     try:
         with pytest.raises(OSError):
-            log.claim_many([("k" * 64, expires)], NOW)
+            log.claim_many([("m" * 64, expires)], NOW)
     finally:
         log._open_write = real_open  # type: ignore[method-assign]
     assert rows(store_url) == 0
-    assert claim(store, "k" * 64, expires)
+    assert claim(store, "m" * 64, expires)

@@ -58,7 +58,7 @@ class SamlAssertionLog(Protocol):
     def claim_many(self, claims: Sequence[tuple[str, dt.datetime]], now: dt.datetime) -> list[bool]:
         """Record each ``(key, expires_at)`` (key: issuer and assertion id, digested) as used until
         ``expires_at``; for each, False when the key is already recorded and not expired, or earlier in
-        ``claims``. Records expired at ``now`` are removed first. Returns once the records are durable."""
+        ``claims``; a record expired at ``now`` does not count. Returns once the records are durable."""
         ...
 
 

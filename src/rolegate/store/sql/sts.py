@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, TextClause, bindparam, delete, or_, select, text, update
 
 from rolegate.store import schema as t
-from rolegate.store.ports import DuplicateKeyError
 from rolegate.store.sealing import Sealer
 from rolegate.sts.entities import MfaDeviceRecord, SessionKeyRecord
 
@@ -70,57 +69,62 @@ class SqlRoleUsage:
 # The replay record's statements, built once (the redemption path runs them for every batch of assertions).
 _A = t.saml_assertions.c
 _DELETE_EXPIRED = delete(t.saml_assertions).where(_A.expires_at <= bindparam("b_now"))
-_RECORDED = select(_A.assertion_key).where(_A.assertion_key.in_(bindparam("b_keys", expanding=True)))
-_RECORD = insert(t.saml_assertions)
+#: How often a redemption batch also deletes the expired records: the claim itself never needs them gone
+#: (an expired record is taken over in place), so deleting them is housekeeping, not once per batch.
+SWEEP_INTERVAL = dt.timedelta(minutes=1)
+
+
+@functools.cache
+def _claim_statement(rows: int) -> TextClause:
+    """One statement claims a batch: insert each key, or take over its record when that has expired; RETURNING
+    names the keys claimed. A live record is left alone and its key not returned. No read before the write
+    and no lock needed for it: the primary key decides, on every node, in the statement itself. Written out
+    (SQLite and PostgreSQL read it alike) because SQLAlchemy does not cache a compiled upsert: built from
+    Core, it would be compiled again for every batch."""
+    values = ", ".join(f"(:k{i}, :e{i})" for i in range(rows))
+    return text(f"INSERT INTO {t.saml_assertions.name} (assertion_key, expires_at) VALUES {values} "
+                "ON CONFLICT (assertion_key) DO UPDATE SET expires_at = excluded.expires_at "
+                f"WHERE {t.saml_assertions.name}.expires_at <= :b_now RETURNING assertion_key").bindparams(
+        *(bindparam(f"e{i}", type_=_A.expires_at.type) for i in range(rows)),
+        bindparam("b_now", type_=_A.expires_at.type))
 
 
 class SqlSamlAssertions:
     """The redeemed-assertion log, written in a lean transaction of its own per batch of claims: one write
-    connection, three prebuilt statements, one commit — no unit of work, no savepoint per claim, no
-    invalidation bookkeeping (the table is no invalidation scope: ADR 0028). ``open_write`` yields a connection
-    inside a write transaction (SQLite's ``BEGIN IMMEDIATE``, PostgreSQL's writer lock) and commits it on a
-    clean exit; ``claim_many`` returns only after that commit, so every claim it answers is durable."""
+    connection, one prebuilt statement, one commit — no unit of work, no savepoint, no invalidation
+    bookkeeping (the table is no invalidation scope: ADR 0028). ``open_write`` yields a connection inside a
+    write transaction and commits it on a clean exit; ``claim_many`` returns only after that commit, so every
+    claim it answers is durable. Expired records are deleted at most once per ``SWEEP_INTERVAL`` of the
+    redemptions' clock."""
 
     def __init__(self, open_write: Callable[[], AbstractContextManager[Connection]]) -> None:
         self._open_write = open_write
+        self._swept_at: dt.datetime | None = None
 
     def claim_many(self, claims: Sequence[tuple[str, dt.datetime]], now: dt.datetime) -> list[bool]:
+        sweep = self._swept_at is None or not (self._swept_at <= now < self._swept_at + SWEEP_INTERVAL)
         with self._open_write() as conn:
-            return _claim(conn, claims, now)
+            if sweep:
+                conn.execute(_DELETE_EXPIRED, {"b_now": now})
+            answers = _claim(conn, claims, now)
+        if sweep:
+            self._swept_at = now
+        return answers
 
 
 def _claim(conn: Connection, claims: Sequence[tuple[str, dt.datetime]], now: dt.datetime) -> list[bool]:
-    conn.execute(_DELETE_EXPIRED, {"b_now": now})
-    # Inside a write transaction: SQLite's write lock, or on PostgreSQL the one writer lock
-    # (docs/adr/0035-postgresql-isolation-and-retries.md), so no rolegate writer records a key between this
-    # read and the insert.
-    taken = set(conn.execute(_RECORDED, {"b_keys": [key for key, _ in claims]}).scalars())
-    fresh: list[dict[str, Any]] = []
-    out: list[bool] = []
+    batch: dict[str, dt.datetime] = {}
     for key, expires_at in claims:
-        first = key not in taken  # a key twice in one batch: its first redemption wins
-        if first:
-            taken.add(key)
-            fresh.append({"assertion_key": key, "expires_at": expires_at})
-        out.append(first)
-    if not fresh:
-        return out
-    try:
-        with conn.begin_nested():
-            conn.execute(_RECORD, fresh)
-    except IntegrityError:
-        # Recorded meanwhile by a writer outside that lock: the primary key decides, key by key.
-        won = {row["assertion_key"]: _insert_one(conn, row) for row in fresh}
-        return [first and won[key] for (key, _), first in zip(claims, out)]
+        batch.setdefault(key, expires_at)  # a key twice in one batch: its first redemption wins
+    params: dict[str, Any] = {"b_now": now}
+    for i, (key, expires_at) in enumerate(batch.items()):
+        params[f"k{i}"], params[f"e{i}"] = key, expires_at
+    claimed = set(conn.execute(_claim_statement(len(batch)), params).scalars())
+    out: list[bool] = []
+    for key, _ in claims:
+        out.append(key in claimed)
+        claimed.discard(key)
     return out
-
-
-def _insert_one(conn: Connection, row: dict[str, Any]) -> bool:
-    try:
-        insert_row(conn, t.saml_assertions, **row)
-    except DuplicateKeyError:
-        return False
-    return True
 
 
 class SqlMfaDevices:
