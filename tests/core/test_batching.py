@@ -4,6 +4,7 @@ holding its item has run (docs/adr/0044-issuance-records-in-lean-batches.md)."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Sequence
 
 import pytest
@@ -105,3 +106,65 @@ def test_max_batch_bounds_a_batch() -> None:
         t.wait()
     assert max(sizes) <= 3 and sum(sizes) == 8
     writer.close()
+
+
+def test_a_batch_waits_for_work_under_way_and_carries_its_item_too() -> None:
+    batches: list[list[int]] = []
+    writer: BatchWriter[int] = BatchWriter(lambda items: batches.append(list(items)), name="test-writer", linger=5)
+    with writer.expecting():  # a request being handled: the batch holding 1 waits for it
+        first = writer.submit(1)
+        time.sleep(0.05)
+        assert not first.done
+        second = writer.submit(2)
+    first.wait()
+    second.wait()
+    assert batches == [[1, 2]]
+    writer.close()
+
+
+def test_with_nothing_under_way_a_lone_item_does_not_wait() -> None:
+    writer: BatchWriter[int] = BatchWriter(lambda items: None, name="test-writer", linger=5)
+    started = time.monotonic()
+    writer.submit(1).wait()
+    assert time.monotonic() - started < 2.5  # far below the linger
+    writer.close()
+
+
+def test_the_wait_is_bounded_by_the_linger() -> None:
+    writer: BatchWriter[int] = BatchWriter(lambda items: None, name="test-writer", linger=0.05)
+    with writer.expecting():  # never ends while we wait: the batch runs once the linger is up
+        writer.submit(1).wait()
+    writer.close()
+
+
+def test_a_full_batch_runs_without_waiting() -> None:
+    batches: list[list[int]] = []
+    writer: BatchWriter[int] = BatchWriter(lambda items: batches.append(list(items)), name="test-writer",
+                                           max_batch=2, linger=5)
+    release, running = threading.Event(), threading.Event()
+
+    def hold(items: Sequence[int]) -> None:
+        batches.append(list(items))
+        if items[0] == 0:
+            running.set()
+            release.wait(5)
+
+    writer._run_batch = hold  # type: ignore[method-assign]
+    zero = writer.submit(0)  # nothing under way: it runs at once, and is held
+    assert running.wait(5)
+    with writer.expecting():
+        tickets = [writer.submit(1), writer.submit(2)]
+        release.set()
+        for t in [zero, *tickets]:
+            t.wait()  # inside expecting: the full batch [1, 2] did not wait for it to end
+    assert batches[-1] == [1, 2]
+    writer.close()
+
+
+def test_close_ends_a_wait() -> None:
+    writer: BatchWriter[int] = BatchWriter(lambda items: None, name="test-writer", linger=5)
+    with writer.expecting():
+        ticket = writer.submit(1)
+        started = time.monotonic()
+        writer.close()
+        assert ticket.done and time.monotonic() - started < 2.5

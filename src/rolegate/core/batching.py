@@ -9,6 +9,13 @@ writer thread: the loop's side wraps it in ``call_soon_threadsafe``). Nobody wai
 written at once, and under load a batch holds everything that arrived while the previous one ran (at most
 ``max_batch``).
 
+A commit's cost is mostly fixed (its fsync, and the pages it writes), so fewer, fuller batches cost less per item.
+With ``linger``, a batch about to run waits — at most that long — while work that is about to submit is under way
+(``expecting``: the event loop handling a request), as PostgreSQL's ``commit_delay`` waits only while
+``commit_siblings`` other transactions are active
+(https://www.postgresql.org/docs/current/runtime-config-wal.html#GUC-COMMIT-DELAY). When every caller is already
+waiting on the writer, nothing more can come and the batch runs at once: a lone request never waits for it.
+
 A ticket is done only after the batch holding its item returned; if the batch raised, every ticket of that
 batch carries the error, so no caller hears "done" before its item is durable.
 """
@@ -17,7 +24,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Generic, TypeVar
 
 log = logging.getLogger(__name__)
@@ -79,16 +88,36 @@ class BatchWriter(Generic[T]):
     """``submit(item)`` queues ``item`` for ``run_batch([item, …])``, run on this writer's own thread (started
     on the first submit, a daemon named ``name``). ``close()`` runs what is queued, then stops the thread."""
 
-    def __init__(self, run_batch: Callable[[Sequence[T]], None], *, name: str, max_batch: int = MAX_BATCH) -> None:
+    def __init__(self, run_batch: Callable[[Sequence[T]], None], *, name: str, max_batch: int = MAX_BATCH,
+                 linger: float = 0.0) -> None:
         if max_batch < 1:
             raise ValueError("max_batch must be at least 1")
+        if linger < 0:
+            raise ValueError("linger must not be negative")
         self._run_batch = run_batch
         self._name = name
         self._max = max_batch
+        self._linger = linger
         self._cond = threading.Condition()
         self._queue: list[tuple[T, Ticket]] = []
         self._thread: threading.Thread | None = None
         self._closed = False
+        self._expected = 0  # pieces of work under way that may submit (``expecting``)
+        self._lingering = False  # the writer waits for them: a submit wakes it only once the batch is full
+
+    @contextmanager
+    def expecting(self) -> Iterator[None]:
+        """Around work that may submit an item: while it is under way, a batch about to run waits for it (at most
+        ``linger``) so that one commit carries its item too."""
+        with self._cond:
+            self._expected += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._expected -= 1
+                if not self._expected and self._lingering:
+                    self._cond.notify()
 
     def submit(self, item: T) -> Ticket:
         ticket = Ticket()
@@ -99,7 +128,8 @@ class BatchWriter(Generic[T]):
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
                 self._thread.start()
-            self._cond.notify()
+            if not self._lingering or len(self._queue) >= self._max:
+                self._cond.notify()
         return ticket
 
     def close(self) -> None:
@@ -117,6 +147,7 @@ class BatchWriter(Generic[T]):
                     self._cond.wait()
                 if not self._queue:
                     return  # closed, and everything submitted has run
+                self._gather()
                 batch, self._queue = self._queue[:self._max], self._queue[self._max:]
             error: BaseException | None = None
             try:
@@ -125,3 +156,19 @@ class BatchWriter(Generic[T]):
                 error = exc
             for _, ticket in batch:
                 ticket._complete(error)
+
+    def _gather(self) -> None:
+        """With the condition held and something queued: wait, at most ``linger``, while work that may submit is
+        under way and the batch is not full."""
+        if not self._linger or not self._expected:
+            return
+        deadline = time.monotonic() + self._linger
+        try:
+            while self._expected and len(self._queue) < self._max and not self._closed:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return
+                self._lingering = True
+                self._cond.wait(left)
+        finally:
+            self._lingering = False

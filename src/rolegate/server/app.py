@@ -136,10 +136,12 @@ def build_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         raw_query = scope.get("query_string", b"").decode("latin-1")
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
         client = scope.get("client")
-        call = endpoint.begin(WireRequest(request.method, raw_path, raw_query, headers, body,
-                                          client[0] if client else None, scope.get("scheme") == "https"))
-        if endpoint.runs_inline(call):
-            durable = endpoint.settle(call)
+        with endpoint.expecting():  # no await inside: the loop is busy with this request throughout
+            call = endpoint.begin(WireRequest(request.method, raw_path, raw_query, headers, body,
+                                              client[0] if client else None, scope.get("scheme") == "https"))
+            inline = endpoint.runs_inline(call)
+            durable = endpoint.settle(call) if inline else None
+        if inline:
             if durable is not None:
                 # The record's commit, shared with its neighbours' on the audit writer.
                 await _waker(asyncio.get_running_loop()).until_durable(durable)

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from botocore.model import ListShape, MapShape, Shape, StructureShape
@@ -47,6 +47,9 @@ from rolegate.wire.dispatch import Operation
 from rolegate.wire.observe import Durable, Outcome
 
 from .config import Settings
+
+#: How long an issuance's batch may wait for a request the event loop is handling meanwhile (ADR 0045).
+ISSUANCE_LINGER_SECONDS = 0.001
 
 __all__ = ["AuditRecorder", "hide_sensitive", "open_audit"]
 
@@ -85,8 +88,15 @@ class AuditRecorder:
         self._clock = clock
         self._waits: dict[tuple[str, str], bool] = {}
         # Issuances' records: those that arrive together are appended in one lean transaction by the audit
-        # writer; each response still waits for the commit that holds its own.
-        self._alone: BatchWriter[tuple[AuditEvent, ...]] = BatchWriter(self._append, name="rolegate-audit-writer")
+        # writer; each response still waits for the commit that holds its own. A batch waits for a request the
+        # event loop is handling meanwhile (``expecting``), at most ISSUANCE_LINGER_SECONDS.
+        self._alone: BatchWriter[tuple[AuditEvent, ...]] = BatchWriter(
+            self._append, name="rolegate-audit-writer", linger=ISSUANCE_LINGER_SECONDS)
+
+    def expecting(self) -> AbstractContextManager[None]:
+        """Around handling a request on the event loop, up to ``record``: its record may join the batch about
+        to be written (docs/adr/0045-issuance-batches-wait-for-the-loop.md)."""
+        return self._alone.expecting()
 
     def waits(self, op: Operation) -> bool:
         """Whether a success of ``op`` waits for its record's commit (a change, a credential issuance)."""

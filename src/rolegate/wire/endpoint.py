@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 
 import structlog
 from structlog.contextvars import bound_contextvars
@@ -161,6 +161,11 @@ class Endpoint:
     def serves_path(self, raw_path: str) -> bool:
         """Whether requests to ``raw_path`` are AWS requests this endpoint answers (others are the app's 404)."""
         return self._router.claims_path(raw_path)
+
+    def expecting(self) -> AbstractContextManager[None]:
+        """Entered by an event loop around ``begin`` … ``settle`` of a request it handles itself: the audit
+        writer's next batch may wait for this request's record rather than commit without it."""
+        return self._recorder.expecting() if self._recorder is not None else nullcontext()
 
     def runs_inline(self, call: Call) -> bool:
         """Whether to run ``settle`` on the event loop rather than ``finish`` in a worker thread.

@@ -88,6 +88,11 @@ class Recorder(Protocol):
         """Entered around the handle stage: what the handler writes may carry the record (docs/adr/0041)."""
         ...
 
+    def expecting(self) -> AbstractContextManager[None]:
+        """Entered around a request handled on the event loop up to ``settle``: a record about to be written
+        may wait for this one's (docs/adr/0045-issuance-batches-wait-for-the-loop.md)."""
+        ...
+
     def record(self, call: Call, outcome: Outcome) -> Durable | None:
         """Record the answered ``call``; raise an ``AwsError`` if the record could not be kept. A record that
         must be durable before the response and is not yet comes back as a ``Durable`` to wait for."""
