@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
+import uuid
 
-from rolegate.audit.record import Request, records_for, user_identity
+from rolegate.audit.record import Request, event_id, records_for, user_identity
 from rolegate.authz import SessionClaims, root_caller, session_caller
 
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
@@ -39,3 +41,14 @@ def test_a_cross_account_assume_role_is_recorded_in_both_accounts_once_it_succee
 def test_a_refused_one_only_in_the_callers_account_whose_role_account_may_not_exist() -> None:
     (only,) = records_for(_assume_role("AccessDenied"), read_only=True)
     assert only["recipientAccountId"] == "111122223333" and "sharedEventID" not in only
+
+
+def test_event_ids_are_version_7_uuids_that_sort_by_time() -> None:
+    """Time-ordered ids (RFC 9562 §5.7): the store's unique index on them grows at its end."""
+    first = event_id()
+    time.sleep(0.002)
+    later = [event_id() for _ in range(200)]
+    parsed = uuid.UUID(first)
+    assert parsed.version == 7 and parsed.variant == uuid.RFC_4122 and str(parsed) == first
+    assert all(first < other for other in later)
+    assert len(set(later)) == 200
