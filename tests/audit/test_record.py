@@ -27,7 +27,7 @@ def _assume_role(error_code: str | None) -> Request:
     caller = root_caller("111122223333", "AKIAEXAMPLEROOTKEY01", "us-east-1")
     return Request(request_id="r-1", event_source="sts.amazonaws.com", event_name="AssumeRole", service="sts",
                    time=T0, region="us-east-1", source_ip="127.0.0.1", user_agent="test", caller=caller,
-                   params={"RoleArn": "arn:aws:iam::444455556666:role/elsewhere", "RoleSessionName": "s"},
+                   params={"roleArn": "arn:aws:iam::444455556666:role/elsewhere", "roleSessionName": "s"},
                    result=None, error_code=error_code, error_message="denied" if error_code else None,
                    denial_reason=None, secure=False, host=None, secrets=())
 

@@ -16,6 +16,7 @@ import pytest
 from rolegate.core.errors import StoreUnavailable
 from rolegate.iam.entities import AccountRecord
 from rolegate.store.engine import STORE_BUSY, create_store_engine
+from rolegate.store.ports import AuditEvent
 from rolegate.store.sealing import Sealer
 from rolegate.store.sql import SqlStore
 from rolegate.store.sql.write_lock import WriteLock, WriteLockTimeout
@@ -123,4 +124,57 @@ def test_another_rolegate_writer_holding_past_the_busy_timeout_is_store_unavaila
         theirs.close()
     with ours.write() as uow:
         assert uow.accounts.get("111122223333") is None
+    ours.close()
+
+
+def test_a_writer_that_may_not_wait_is_told_no_at_once_while_another_holds_the_lock(tmp_path: Path) -> None:
+    # What an event loop committing its own records asks (docs/adr/0046): yes only while nobody holds it.
+    first, second = WriteLock(tmp_path / "db-writelock", 5.0), WriteLock(tmp_path / "db-writelock", 5.0)
+    first.acquire()
+    started = time.monotonic()
+    assert not second.try_acquire()
+    assert time.monotonic() - started < 0.1
+    first.release()
+    assert second.try_acquire()
+    assert not first.try_acquire()  # the other "process" holds it now
+    second.release()
+    first.close(), second.close()
+
+
+def test_a_thread_of_the_same_process_holding_it_is_a_no_too(tmp_path: Path) -> None:
+    lock = WriteLock(tmp_path / "db-writelock", 5.0)
+    lock.acquire()
+    answers: list[bool] = []
+    asker = threading.Thread(target=lambda: answers.append(lock.try_acquire()))
+    asker.start()
+    asker.join()
+    assert answers == [False]
+    lock.release()
+    assert lock.try_acquire()
+    lock.release()
+    lock.close()
+
+
+def test_records_appended_without_waiting_are_refused_untouched_while_another_writer_holds_the_store(
+        migrated_database: Path, tmp_path: Path) -> None:
+    url = copy_database(migrated_database, tmp_path / "store.db")
+    ours = SqlStore(create_store_engine(url, busy_timeout_ms=5000), Sealer(b"k" * 32))
+    theirs = WriteLock(Path(f"{(tmp_path / 'store.db').resolve()}-writelock"), 5.0)  # another worker's writer
+    assert ours.audit_log.local  # SQLite: a commit the event loop may run itself
+    record = AuditEvent(event_id="e-1", event_time=NOW, event_name="AssumeRole", event_source="sts.amazonaws.com",
+                        username=None, access_key_id=None, read_only=True, recipient_account_id="111122223333",
+                        resources=(), record="{}", complete=True)
+    theirs.acquire()
+    try:
+        started = time.monotonic()
+        assert ours.audit_log.append([record], wait=False) is False
+        assert time.monotonic() - started < 1.0  # not the busy timeout
+    finally:
+        theirs.release()
+        theirs.close()
+    with ours.read() as tx:
+        assert tx.audit_events.after(0, 10) == []
+    assert ours.audit_log.append([record], wait=False) is True
+    with ours.read() as tx:
+        assert [e.event_id for _, e in tx.audit_events.after(0, 10)] == ["e-1"]
     ours.close()

@@ -38,9 +38,14 @@ class AuditUnitOfWork(AuditTransaction, UnitOfWork, Protocol):
 
 
 class AuditLog(Protocol):
-    def append(self, events: Sequence[AuditEvent]) -> None:
-        """Insert ``events`` in a write transaction of their own; durable when this returns, or raises (a store
-        failure, or ``AuditUnavailable``) with none of them kept."""
+    #: Whether a commit is a local file's sync (SQLite), short enough for an event loop to run itself between
+    #: two turns, rather than a round trip to a database server (docs/adr/0046).
+    local: bool
+
+    def append(self, events: Sequence[AuditEvent], *, wait: bool = True) -> bool:
+        """Insert ``events`` in a write transaction of their own; durable when this returns True, or raises (a
+        store failure, or ``AuditUnavailable``) with none of them kept. Not to ``wait``: False, with nothing
+        written, when another writer holds the store's write lock."""
         ...
 
 

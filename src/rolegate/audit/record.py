@@ -7,10 +7,11 @@ and the ``userIdentity`` element
 ``FIELDS`` and ``USER_IDENTITY_FIELDS`` are the tables ``docs/audit.md`` is generated from
 (``scripts/generate_audit_doc.py``; ``tests/audit/test_audit_doc.py`` fails when it is stale).
 
-Nothing here knows HTTP or a botocore model: the server's observer (``rolegate.server.audit_observer``) reads
-the request and hands this module plain values, with the members the model marks ``sensitive`` already
-replaced by ``HIDDEN``. ``finish`` then blanks every secret the request carried or produced, wherever it
-appears in the record, so a value that slipped past the model's traits still never reaches a sink.
+Nothing here knows HTTP or a botocore model: the server's recorder (``rolegate.server.audit_recorder``) reads
+the request and hands this module plain values already in the record's form (``recorded``: member names in
+camelCase, the members the model marks ``sensitive`` and every secret value replaced by ``HIDDEN``).
+``finish`` then blanks every secret the request carried or produced wherever it still appears in the record's
+text — inside a longer string — so a value that slipped past the model's traits never reaches a sink.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import random
 import time
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +31,7 @@ from rolegate.authz import Caller
 __all__ = ["CREDENTIAL_MEMBERS", "EVENT_VERSION", "FIELDS", "HIDDEN", "USER_IDENTITY_FIELDS", "ROLEGATE_DENIAL_FIELD",
            "ROLEGATE_UNRECORDED_FIELD", "Request", "camel_keys", "encoded_records", "event_id", "event_source", "finish",
            "finish_encoded", "is_read_only",
-           "records_for", "request_half", "user_identity", "waits_for_record"]
+           "recorded_name", "record_time", "records_for", "request_half", "user_identity", "waits_for_record"]
 
 EVENT_VERSION = "1.11"
 # What CloudTrail writes in place of a value it will not record (record contents, "requestParameters").
@@ -113,8 +115,8 @@ class Request:
     source_ip: str | None
     user_agent: str | None
     caller: Caller | None
-    params: Mapping[str, Any] | None  # sensitive members already HIDDEN
-    result: Mapping[str, Any] | None  # sensitive members already HIDDEN
+    params: Mapping[str, Any] | None  # in the record's form: camelCase, sensitive members and secrets HIDDEN
+    result: Mapping[str, Any] | None  # the same
     error_code: str | None
     error_message: str | None
     denial_reason: str | None
@@ -145,24 +147,46 @@ def waits_for_record(operation: str, output_members: Iterable[str]) -> bool:
     return not operation.startswith(_READ_PREFIXES) or not CREDENTIAL_MEMBERS.isdisjoint(output_members)
 
 
-def camel_keys(value: Any) -> Any:
-    """``value`` with every mapping key's first letter lowered, as CloudTrail writes member names
-    (``RoleName`` → ``roleName``); datetimes as CloudTrail's ``Mon DD, YYYY, HH:MM:SS AM`` is not kept: ISO 8601."""
-    if isinstance(value, (str, int, float)) or value is None:  # most values: before the costlier checks below
+_NAMES: dict[str, str] = {}
+
+
+def recorded_name(member: str) -> str:
+    """A member's name as CloudTrail writes it: its first letter lowered (``RoleName`` → ``roleName``)."""
+    found = _NAMES.get(member)
+    if found is None:
+        found = member[:1].lower() + member[1:]
+        if len(_NAMES) < 4096:  # member names come from the models; bounded all the same
+            _NAMES[member] = found
+    return found
+
+
+def camel_keys(value: Any, secrets: Container[str] = ()) -> Any:
+    """``value`` in the record's form without a model to go by: every mapping key's name as ``recorded_name``
+    writes it, blobs and every string that is one of ``secrets`` as ``HIDDEN``, datetimes as ``record_time``
+    (CloudTrail's ``Mon DD, YYYY, HH:MM:SS AM`` is not kept: ISO 8601)."""
+    if type(value) is str:
+        return HIDDEN if value in secrets else value
+    if isinstance(value, (int, float)) or value is None:
         return value
-    if isinstance(value, dict) or isinstance(value, Mapping):
-        return {(k[:1].lower() + k[1:]) if isinstance(k, str) else k: camel_keys(v) for k, v in value.items()}
+    if isinstance(value, Mapping):
+        return {recorded_name(k) if isinstance(k, str) else k: camel_keys(v, secrets) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [camel_keys(v) for v in value]
+        return [camel_keys(v, secrets) for v in value]
     if isinstance(value, dt.datetime):
-        return _time(value)
+        return record_time(value)
     if isinstance(value, bytes):
         return HIDDEN  # blobs are keys, certificates' private halves or tokens: never recorded raw
+    if isinstance(value, str):
+        return HIDDEN if str(value) in secrets else value
     return value
 
 
-def _time(when: dt.datetime) -> str:
-    return when.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+def record_time(when: dt.datetime) -> str:
+    """A time as the record writes it: UTC, to the second, ``YYYY-MM-DDTHH:MM:SSZ``."""
+    if when.tzinfo is not dt.timezone.utc:
+        when = when.astimezone(dt.timezone.utc)
+    return when.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
+
 
 
 def user_identity(caller: Caller | None, operation: str, params: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -172,10 +196,10 @@ def user_identity(caller: Caller | None, operation: str, params: Mapping[str, An
         kind = _UNSIGNED_IDENTITY_TYPE.get(operation, "Unknown")
         found: dict[str, Any] = {"type": kind}
         if kind == "WebIdentityUser" and params is not None:
-            provider = params.get("ProviderId")
+            provider = params.get("providerId")
             found["identityProvider"] = provider if isinstance(provider, str) else "unknown"
         elif kind == "SAMLUser" and params is not None:
-            principal = params.get("PrincipalArn")
+            principal = params.get("principalArn")
             if isinstance(principal, str):
                 found["identityProvider"] = principal
         return found
@@ -203,7 +227,7 @@ def user_identity(caller: Caller | None, operation: str, params: Mapping[str, An
         context: dict[str, Any] = {
             "sessionIssuer": issuer,
             "webIdFederationData": {},
-            "attributes": {"creationDate": _time(claims.issued_at),
+            "attributes": {"creationDate": record_time(claims.issued_at),
                            "mfaAuthenticated": "true" if claims.mfa_authenticated_at is not None else "false"},
         }
         if claims.source_identity:
@@ -247,7 +271,7 @@ def encoded_records(request: Request, *, read_only: bool,
     record: dict[str, Any] = {
         "eventVersion": EVENT_VERSION,
         "userIdentity": user_identity(caller, request.event_name, request.params),
-        "eventTime": seed[0]["eventTime"] if seed else _time(request.time),
+        "eventTime": seed[0]["eventTime"] if seed else record_time(request.time),
         "eventSource": request.event_source,
         "eventName": request.event_name,
         "awsRegion": request.region,
@@ -257,8 +281,8 @@ def encoded_records(request: Request, *, read_only: bool,
     if request.error_code is not None:
         record["errorCode"] = request.error_code
         record["errorMessage"] = request.error_message or ""
-    record["requestParameters"] = camel_keys(request.params) if request.params is not None else None
-    record["responseElements"] = camel_keys(request.result) if request.error_code is None and request.result else None
+    record["requestParameters"] = request.params
+    record["responseElements"] = request.result if request.error_code is None and request.result else None
     record["requestID"] = request.request_id
     record["eventID"] = seed[0]["eventID"] if seed else event_id()
     record["readOnly"] = read_only
@@ -285,20 +309,28 @@ def encoded_records(request: Request, *, read_only: bool,
     return [finish_encoded(r, request.secrets) for r in records]
 
 
+# The random part of event ids. An eventID is no secret (the records carry it, LookupEvents filters on it): it
+# must be unique, not unpredictable, so a generator seeded from the OS serves, at a tenth of a system call's cost
+# per id. Seeded again in every forked worker, so that no two processes draw the same sequence.
+_ids = random.Random(os.urandom(32))
+os.register_at_fork(after_in_child=lambda: _ids.seed(os.urandom(32)))
+
+
 def event_id() -> str:
     """A new eventID: a UUID, as CloudTrail's are, of version 7 (RFC 9562 §5.7: the Unix time in milliseconds,
     then 74 random bits). Ids made one after another sort together, so the store's unique index on them grows at
     its end instead of dirtying a random page of it for every record a commit carries."""
-    value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(os.urandom(10), "big")
-    value = value & ~(0xF << 76) | 0x7 << 76  # version 7
-    value = value & ~(0x3 << 62) | 0x2 << 62  # variant 10 (RFC 9562 §4.1)
-    return str(uuid.UUID(int=value))
+    bits = _ids.getrandbits(74)
+    # unix_ts_ms (48) | ver = 7 (4) | rand_a (12) | var = 0b10 (2) | rand_b (62)
+    value = (time.time_ns() // 1_000_000) << 80 | 0x7 << 76 | (bits >> 62) << 64 | 0x2 << 62 | bits & (1 << 62) - 1
+    h = f"{value:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def _role_account(request: Request) -> str | None:
     if not request.event_name.startswith("AssumeRole") or request.params is None:
         return None
-    arn = request.params.get("RoleArn")
+    arn = request.params.get("roleArn")
     if not isinstance(arn, str):
         return None
     parts = arn.split(":")

@@ -70,7 +70,8 @@ class Ticket:
         if self.error is not None:
             raise self.error
 
-    def _complete(self, error: BaseException | None) -> None:
+    def complete(self, error: BaseException | None) -> None:
+        """Mark the item done (with the error of its batch, if any) and call back whoever waits for it."""
         with self._lock:
             self.error, self._done = error, True
             callbacks, self._callbacks = self._callbacks, []
@@ -155,7 +156,7 @@ class BatchWriter(Generic[T]):
             except BaseException as exc:  # every caller of the batch hears of it; none is told it succeeded
                 error = exc
             for _, ticket in batch:
-                ticket._complete(error)
+                ticket.complete(error)
 
     def _gather(self) -> None:
         """With the condition held and something queued: wait, at most ``linger``, while work that may submit is

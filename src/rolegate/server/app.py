@@ -81,7 +81,15 @@ class _LoopWaker:
         durable.on_done(lambda: self._wake(future))
         await future
 
-    def _wake(self, future: asyncio.Future[None]) -> None:  # on the writer's thread
+    def _wake(self, future: asyncio.Future[None]) -> None:  # on the writer's thread, or the loop's own (ADR 0046)
+        try:
+            on_loop = asyncio.get_running_loop() is self._loop
+        except RuntimeError:
+            on_loop = False
+        if on_loop:
+            if not future.done():
+                future.set_result(None)
+            return
         with self._lock:
             first = not self._ready
             self._ready.append(future)
@@ -127,16 +135,18 @@ def build_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         raw_path = scope.get("raw_path", scope["path"].encode()).decode("latin-1").split("?", 1)[0]
         if not endpoint.serves_path(raw_path):
             return PlainTextResponse("Not Found", status_code=404)  # no AWS operation lives there
-        try:
-            body = await _read_body(request, settings.max_body_bytes)
-        except ClientDisconnect:
-            client = request.scope.get("client")
-            log.info("client disconnected before its request body arrived", client=client[0] if client else None)
-            return Response(status_code=400)  # nobody reads it: the connection is gone
-        raw_query = scope.get("query_string", b"").decode("latin-1")
-        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
-        client = scope.get("client")
-        with endpoint.expecting():  # no await inside: the loop is busy with this request throughout
+        # From its start to its record, a batch of records about to commit may wait for this request's (ADR 0045, 0046).
+        with endpoint.expecting():
+            try:
+                body = await _read_body(request, settings.max_body_bytes)
+            except ClientDisconnect:
+                client = request.scope.get("client")
+                log.info("client disconnected before its request body arrived",
+                         client=client[0] if client else None)
+                return Response(status_code=400)  # nobody reads it: the connection is gone
+            raw_query = scope.get("query_string", b"").decode("latin-1")
+            headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
+            client = scope.get("client")
             call = endpoint.begin(WireRequest(request.method, raw_path, raw_query, headers, body,
                                               client[0] if client else None, scope.get("scheme") == "https"))
             inline = endpoint.runs_inline(call)

@@ -24,8 +24,10 @@ are siblings that do not import each other.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import weakref
+from collections.abc import Callable, Container, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
@@ -36,11 +38,12 @@ from rolegate.auth.partitions import partitions
 from rolegate.audit.events import stored_event
 from rolegate.audit.files import TrailWriter
 from rolegate.audit.ports import AuditStore
-from rolegate.audit.record import HIDDEN, Request, encoded_records, event_source, is_read_only, request_half, \
-    waits_for_record
+from rolegate.audit.record import HIDDEN, Request, camel_keys, encoded_records, event_source, is_read_only, \
+    record_time, recorded_name, request_half, waits_for_record
 from rolegate.core.bookkeeping import Bookkeeping
 from rolegate.core.clock import Clock
 from rolegate.core.batching import BatchWriter
+from .loop_commits import LoopCommits
 from rolegate.store.ports import AuditEvent, CarriedEvents, carrying
 from rolegate.wire.call import Call
 from rolegate.wire.dispatch import Operation
@@ -51,7 +54,7 @@ from .config import Settings
 #: How long an issuance's batch may wait for a request the event loop is handling meanwhile (ADR 0045).
 ISSUANCE_LINGER_SECONDS = 0.001
 
-__all__ = ["AuditRecorder", "hide_sensitive", "open_audit"]
+__all__ = ["AuditRecorder", "open_audit", "recorded"]
 
 
 def open_audit(settings: Settings, keys: RingKeySource, clock: Clock) -> TrailWriter:
@@ -92,11 +95,22 @@ class AuditRecorder:
         # event loop is handling meanwhile (``expecting``), at most ISSUANCE_LINGER_SECONDS.
         self._alone: BatchWriter[tuple[AuditEvent, ...]] = BatchWriter(
             self._append, name="rolegate-audit-writer", linger=ISSUANCE_LINGER_SECONDS)
+        # On SQLite, the records of an event loop's issuances are committed by that loop, when the store is free
+        # (docs/adr/0046-the-event-loop-commits-its-issuances.md); the writer above takes them when it is not.
+        self._loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, LoopCommits[tuple[AuditEvent, ...]]] = \
+            weakref.WeakKeyDictionary()
 
-    def expecting(self) -> AbstractContextManager[None]:
-        """Around handling a request on the event loop, up to ``record``: its record may join the batch about
-        to be written (docs/adr/0045-issuance-batches-wait-for-the-loop.md)."""
-        return self._alone.expecting()
+    @contextmanager
+    def expecting(self) -> Iterator[None]:
+        """Around handling a request, from its start up to ``record``: its record may join the batch about to be
+        written (docs/adr/0045-issuance-batches-wait-for-the-loop.md, docs/adr/0046)."""
+        commits = self._loop_commits()
+        with self._alone.expecting():
+            if commits is None:
+                yield
+            else:
+                with commits.expecting():
+                    yield
 
     def waits(self, op: Operation) -> bool:
         """Whether a success of ``op`` waits for its record's commit (a change, a credential issuance)."""
@@ -134,7 +148,8 @@ class AuditRecorder:
             self._bookkeeping.submit(lambda tx: _complete(tx, events))
         elif call.error is None and self.waits(op):
             # Nothing the handler wrote carried the record (it wrote nothing): a write of its own, waited for.
-            return self._alone.submit(events)
+            commits = self._loop_commits()
+            return commits.submit(events) if commits is not None else self._alone.submit(events)
         else:
             self._bookkeeping.submit(lambda tx: tx.audit_events.add(events))
         return None
@@ -144,7 +159,24 @@ class AuditRecorder:
         self._alone.close()
 
     def _append(self, batch: Sequence[tuple[AuditEvent, ...]]) -> None:
-        self._store.audit_log.append([event for events in batch for event in events])
+        self._store.audit_log.append(_joined(batch))
+
+    def _append_now(self, batch: Sequence[tuple[AuditEvent, ...]]) -> bool:
+        return self._store.audit_log.append(_joined(batch), wait=False)
+
+    def _loop_commits(self) -> LoopCommits[tuple[AuditEvent, ...]] | None:
+        """The running event loop's committer, if this is one and the store's commits are local; else None."""
+        if not self._store.audit_log.local:
+            return None
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return None  # a worker thread: it may wait for the writer
+        found = self._loops.get(loop)
+        if found is None:
+            found = self._loops[loop] = LoopCommits(loop, self._append_now, self._alone, _joined,
+                                                    linger=ISSUANCE_LINGER_SECONDS)
+        return found
 
     def _request(self, call: Call, outcome: Outcome | None) -> Request:
         op = call.operation
@@ -152,6 +184,7 @@ class AuditRecorder:
         model = op.ref.operation
         err = call.error if outcome is not None else None
         params = call.params
+        secrets = call.secrets
         return Request(
             request_id=call.request_id,
             event_source=event_source(str(op.ref.service.metadata.get("endpointPrefix", op.service))),
@@ -161,13 +194,17 @@ class AuditRecorder:
             (call.caller.region if call.caller is not None else "us-east-1"),
             source_ip=call.request.client_ip, user_agent=call.request.header("user-agent"),
             caller=call.caller,
-            params=hide_sensitive(model.input_shape, params) if params is not None else None,
-            result=hide_sensitive(model.output_shape, call.result)
+            params=recorded(model.input_shape, params, secrets) if params is not None else None,
+            result=recorded(model.output_shape, call.result, secrets)
             if call.result is not None and outcome is not None else None,
             error_code=outcome.error_code if outcome is not None else None,
             error_message=err.message if err is not None else None,
             denial_reason=err.message if err is not None and err.code == "AccessDenied" else None,
-            secure=call.request.secure, host=call.request.header("host"), secrets=tuple(call.secrets))
+            secure=call.request.secure, host=call.request.header("host"), secrets=tuple(secrets))
+
+
+def _joined(batch: Sequence[tuple[AuditEvent, ...]]) -> tuple[AuditEvent, ...]:
+    return tuple(event for events in batch for event in events)
 
 
 def _complete(tx: Any, events: tuple[AuditEvent, ...]) -> None:
@@ -176,21 +213,28 @@ def _complete(tx: Any, events: tuple[AuditEvent, ...]) -> None:
             tx.audit_events.add((event,))  # its request half is gone (retention of a very old row): keep the whole
 
 
-def hide_sensitive(shape: Shape | None, value: Any) -> Any:
-    """``value`` with every member ``shape`` marks ``sensitive`` (or that is a blob) replaced by ``HIDDEN``."""
+def recorded(shape: Shape | None, value: Any, secrets: Container[str]) -> Any:
+    """``value`` as the record writes it, in one walk guided by its model ``shape``: member names in camelCase
+    (``recorded_name``), every member the model marks ``sensitive`` (or that is a blob) and every string that is
+    one of ``secrets`` as ``HIDDEN``, times as ``record_time``. Where the model says nothing (an unknown member),
+    ``camel_keys`` goes on without it."""
     if shape is None:
-        return value
+        return camel_keys(value, secrets)
     if shape.metadata.get("sensitive") or shape.type_name == "blob":
         return HIDDEN
-    if type(value) is str or value is None:
+    if type(value) is str:
+        return HIDDEN if value in secrets else value
+    if value is None or type(value) is int or type(value) is bool:
         return value
     if isinstance(shape, StructureShape) and isinstance(value, Mapping):
         members = shape.members
-        return {k: hide_sensitive(members.get(k), v) for k, v in value.items()}
+        return {recorded_name(k): recorded(members.get(k), v, secrets) for k, v in value.items()}
     if isinstance(shape, ListShape) and isinstance(value, (list, tuple)):
-        return [hide_sensitive(shape.member, v) for v in value]
+        member = shape.member
+        return [recorded(member, v, secrets) for v in value]
     if isinstance(shape, MapShape) and isinstance(value, Mapping):
-        return {k: hide_sensitive(shape.value, v) for k, v in value.items()}
+        kind = shape.value
+        return {recorded_name(k) if isinstance(k, str) else k: recorded(kind, v, secrets) for k, v in value.items()}
     if isinstance(value, dt.datetime):
-        return value
-    return value
+        return record_time(value)
+    return camel_keys(value, secrets)

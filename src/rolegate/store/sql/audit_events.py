@@ -21,6 +21,7 @@ from rolegate.store import schema as t
 from rolegate.store.ports import AuditEvent
 
 from .rows import grouped, utc
+from .write_lock import WriterBusy
 
 _E = t.audit_events
 _R = t.audit_event_resources
@@ -124,14 +125,19 @@ class SqlAuditLog:
     insert still runs under the one write lock, so ``seq`` order stays commit order for the drain
     (docs/adr/0044-issuance-records-in-lean-batches.md)."""
 
-    def __init__(self, open_write: Callable[[], AbstractContextManager[Connection]]) -> None:
+    def __init__(self, open_write: Callable[..., AbstractContextManager[Connection]], *, local: bool) -> None:
         self._open_write = open_write
+        self.local = local
 
-    def append(self, events: Sequence[AuditEvent]) -> None:
+    def append(self, events: Sequence[AuditEvent], *, wait: bool = True) -> bool:
         if not events:
-            return
-        with self._open_write() as conn, refused_as_unavailable():
-            insert_events(conn, events)
+            return True
+        try:
+            with self._open_write(wait=wait) as conn, refused_as_unavailable():
+                insert_events(conn, events)
+        except WriterBusy:
+            return False
+        return True
 
 
 def insert_events(conn: Connection, events: Sequence[AuditEvent]) -> None:

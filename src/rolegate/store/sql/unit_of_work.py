@@ -46,7 +46,7 @@ from .credentials import (
     SqlSshPublicKeys,
 )
 from .group_commit import GroupCommitter
-from .write_lock import WriteLock, WriteLockTimeout
+from .write_lock import WriteLock, WriteLockTimeout, WriterBusy
 from .instance_profiles import SqlInstanceProfiles
 from .outbox import SqlOutbox
 from .policies import SqlManagedPolicies
@@ -91,8 +91,9 @@ class SqlStore:
             if engine.dialect.name == "sqlite" else None
         #: Redeemed SAML assertions: a store-level log with lean transactions of its own (``sts.ports``).
         self.saml_assertions = SqlSamlAssertions(self._lean_write)
-        #: Audit records written alone (a credential issuance's): lean batches too (``audit.ports``).
-        self.audit_log = SqlAuditLog(self._lean_write)
+        #: Audit records written alone (a credential issuance's): lean batches too (``audit.ports``); a SQLite
+        #: commit is a local file's sync, which an event loop may run itself (docs/adr/0046).
+        self.audit_log = SqlAuditLog(self._lean_write, local=engine.dialect.name == "sqlite")
 
     @contextmanager
     def read(self) -> Iterator[SqlTransaction]:
@@ -150,15 +151,20 @@ class SqlStore:
         self._writable_again()
 
     @contextmanager
-    def _lean_write(self) -> Iterator[Connection]:
+    def _lean_write(self, *, wait: bool = True) -> Iterator[Connection]:
         """A write transaction outside the unit-of-work machinery, for tables no cache is derived from (no
         invalidation bump): its own connection, committed on a clean exit, rolled back otherwise. On SQLite it
         queues on the database lock beside the group committer's transactions (busy timeout), as writers of
-        other processes do. Durable when the block has returned."""
+        other processes do — or, not to ``wait``, raises ``WriterBusy`` before anything when another writer holds
+        it. Durable when the block has returned."""
         started = time.perf_counter()
         try:
             with self._unavailable_as_aws():
-                self._lock_writes()
+                if not wait:
+                    if self._write_lock is not None and not self._write_lock.try_acquire():
+                        raise WriterBusy()
+                else:
+                    self._lock_writes()
                 try:
                     conn = self._engine.connect().execution_options(**{WRITE: True})
                     try:

@@ -32,6 +32,10 @@ class WriteLockTimeout(Exception):
     """Another writer held the lock past the busy timeout."""
 
 
+class WriterBusy(Exception):
+    """A write that was not to wait found another writer holding the lock; nothing was written."""
+
+
 class WriteLock:
     """``acquire()`` before a write transaction begins, ``release()`` once it has committed or rolled back —
     from any thread (the group committer's last writer closes the group another thread opened)."""
@@ -60,6 +64,23 @@ class WriteLock:
                         raise WriteLockTimeout() from None
                     time.sleep(pause)
                     pause = min(pause * 2, MAX_POLL_SECONDS)
+        except BaseException:
+            self._threads.release()
+            raise
+
+    def try_acquire(self) -> bool:
+        """``acquire`` if no other writer holds the lock at this moment; False, at once, if one does: for a caller
+        that must not wait (an event loop committing its own records, docs/adr/0046)."""
+        if not self._threads.acquire(blocking=False):
+            return False
+        if self._fd is None:
+            return True
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            self._threads.release()
+            return False
         except BaseException:
             self._threads.release()
             raise
