@@ -12,10 +12,11 @@ When a record is written (docs/adr/0041-audit-record-commits-with-its-change.md)
   first write that commits holds the change and its record in one transaction, or neither; afterwards the
   whole record (with ``responseElements``) replaces it through the bookkeeping writer, not waited for;
 - a success whose handler wrote nothing — a credential issuance above all — inserts its whole record itself
-  before the response leaves, in a lean write of its own shared with the issuances that arrive meanwhile (the
-  audit writer thread, ``rolegate.core.batching``; docs/adr/0044-issuance-records-in-lean-batches.md): the
-  event loop awaits it, a worker thread waits; if that fails the call is answered 503 and its credentials are
-  never returned;
+  before the response leaves, in a lean write of its own shared with the issuances that arrive meanwhile: on
+  SQLite the event loop commits its own between two turns when the store is free (``loop_commits``,
+  docs/adr/0046-the-event-loop-commits-its-issuances.md), otherwise the audit writer thread does
+  (``rolegate.core.batching``; docs/adr/0044-issuance-records-in-lean-batches.md) while the loop awaits it or a
+  worker thread waits; if that fails the call is answered 503 and its credentials are never returned;
 - a read, or a refusal: inserted through the bookkeeping writer, not waited for.
 
 It lives in the composition root because it joins the wire layer's ``Call`` to the audit package, which
