@@ -29,7 +29,7 @@ def _assume_role(error_code: str | None) -> Request:
                    time=T0, region="us-east-1", source_ip="127.0.0.1", user_agent="test", caller=caller,
                    params={"roleArn": "arn:aws:iam::444455556666:role/elsewhere", "roleSessionName": "s"},
                    result=None, error_code=error_code, error_message="denied" if error_code else None,
-                   denial_reason=None, secure=False, host=None, secrets=())
+                   denial_reason=None, secure=False, host=None, tls_version=None, cipher_suite=None, secrets=())
 
 
 def test_a_cross_account_assume_role_is_recorded_in_both_accounts_once_it_succeeded() -> None:

@@ -1,5 +1,6 @@
 """``rolegate serve --tls-cert-file --tls-key-file`` speaks HTTPS with the connection limits still applied, boto3
-verifies it against the CA given, and a certificate without its key is refused at start."""
+verifies it against the CA given, each request's audit record says what the connection negotiated (CloudTrail's
+``tlsDetails``), and a certificate without its key is refused at start."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ import socket
 import ssl
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+from rolegate.audit.files import read_trail
 from tests import live
 from tests.anywhere.pki import pem, root_ca, server_certificate
 from tests.live import LiveServer
@@ -29,6 +32,27 @@ def test_boto3_calls_the_server_over_verified_https(tls_server: LiveServer) -> N
     assert tls_server.url.startswith("https://")
     assert tls_server.client("sts").get_caller_identity()["Account"] == "123456789012"
     assert tls_server.client("rolesanywhere").list_trust_anchors()["ResponseMetadata"]["HTTPStatusCode"] == 200
+
+
+def test_a_request_over_tls_is_recorded_with_the_version_and_cipher_the_connection_negotiated(
+        tls_server: LiveServer) -> None:
+    # CloudTrail's tlsDetails: tlsVersion, cipherSuite (OpenSSL's names), clientProvidedHostHeader.
+    context = ssl.create_default_context(cafile=str(tls_server.ca_bundle))
+    with socket.create_connection(("127.0.0.1", tls_server.port), timeout=5) as raw, \
+            context.wrap_socket(raw, server_hostname="127.0.0.1") as tls:
+        version, (cipher, _, _) = tls.version(), tls.cipher()  # what the server's end agreed to as well
+    res = tls_server.client("sts").get_caller_identity()
+    deadline = time.monotonic() + 10
+    while True:
+        found = [r for r in read_trail(tls_server.data_dir / "audit")
+                 if r["requestID"] == res["ResponseMetadata"]["RequestId"]]
+        if found or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    [record] = found
+    assert record["tlsDetails"] == {"tlsVersion": version, "cipherSuite": cipher,
+                                    "clientProvidedHostHeader": f"127.0.0.1:{tls_server.port}"}
+    assert version in ("TLSv1.2", "TLSv1.3")
 
 
 def test_the_server_does_not_answer_plain_http_on_its_tls_port(tls_server: LiveServer) -> None:

@@ -68,8 +68,8 @@ FIELDS: tuple[tuple[str, str], ...] = (
     ("recipientAccountId", "the account this copy of the record belongs to"),
     ("sharedEventID", "for a cross-account AssumeRole: the id shared by the caller's and the role's copies"),
     ("eventCategory", "`Management`"),
-    ("tlsDetails", "when the request came over TLS: `clientProvidedHostHeader` (`tlsVersion` and `cipherSuite` "
-                   "are not written: the server library does not tell the application what was negotiated)"),
+    ("tlsDetails", "when the request came over TLS: `tlsVersion` (`TLSv1.3`), `cipherSuite` (OpenSSL's name, "
+                   "`TLS_AES_256_GCM_SHA384`) and `clientProvidedHostHeader`"),
     (ROLEGATE_DENIAL_FIELD, "rolegate's own field: for an `AccessDenied`, the decision's explanation"),
     (ROLEGATE_UNRECORDED_FIELD, "rolegate's own field: `true` on a record committed with its change whose "
                                 "response (`responseElements`, `errorCode`) was never recorded, because the "
@@ -122,6 +122,8 @@ class Request:
     denial_reason: str | None
     secure: bool
     host: str | None
+    tls_version: str | None  # what the connection negotiated, when the server knows it
+    cipher_suite: str | None
     secrets: Iterable[str]  # every secret the request carried or produced (``rolegate.core.redaction``)
 
 
@@ -291,9 +293,16 @@ def encoded_records(request: Request, *, read_only: bool,
     record["recipientAccountId"] = caller.account_id if caller is not None else _role_account(request) or ""
     record["eventCategory"] = "Management"
     if request.secure:
-        # Only what is known: uvicorn does not hand the application the connection's TLS version or cipher
-        # (no ASGI TLS extension), and a record must not claim values nobody read.
-        record["tlsDetails"] = {"clientProvidedHostHeader": request.host or ""}
+        # CloudTrail's tlsDetails ("CloudTrail record contents": tlsVersion, cipherSuite,
+        # clientProvidedHostHeader); the first two only when the server read them from the connection, since a
+        # record must not claim values nobody read.
+        tls: dict[str, str] = {}
+        if request.tls_version:
+            tls["tlsVersion"] = request.tls_version
+        if request.cipher_suite:
+            tls["cipherSuite"] = request.cipher_suite
+        tls["clientProvidedHostHeader"] = request.host or ""
+        record["tlsDetails"] = tls
     if request.denial_reason is not None:
         record[ROLEGATE_DENIAL_FIELD] = request.denial_reason
     records = [record]

@@ -36,6 +36,7 @@ from rolegate.store.engine import ConsumerLock
 
 from .audit_recorder import AuditRecorder, open_audit
 from .config import Settings, load_settings
+from .limits import TLS_EXTENSION
 from .request_metrics import RequestMetricsObserver
 from .runtime import DEV_RESET, Runtime, ensure_dev_user, ensure_session_key, find_dev_user, open_runtime
 from .workers import die_with_parent
@@ -147,8 +148,10 @@ def build_app(settings: Settings, clock: Clock | None = None) -> Starlette:
             raw_query = scope.get("query_string", b"").decode("latin-1")
             headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
             client = scope.get("client")
+            tls = (scope.get("extensions") or {}).get(TLS_EXTENSION) or {}
             call = endpoint.begin(WireRequest(request.method, raw_path, raw_query, headers, body,
-                                              client[0] if client else None, scope.get("scheme") == "https"))
+                                              client[0] if client else None, scope.get("scheme") == "https",
+                                              tls.get("version"), tls.get("cipher")))
             inline = endpoint.runs_inline(call)
             durable = endpoint.settle(call) if inline else None
         if inline:

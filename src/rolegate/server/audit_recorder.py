@@ -201,7 +201,8 @@ class AuditRecorder:
             error_code=outcome.error_code if outcome is not None else None,
             error_message=err.message if err is not None else None,
             denial_reason=err.message if err is not None and err.code == "AccessDenied" else None,
-            secure=call.request.secure, host=call.request.header("host"), secrets=tuple(secrets))
+            secure=call.request.secure, host=call.request.header("host"), tls_version=call.request.tls_version,
+            cipher_suite=call.request.cipher_suite, secrets=tuple(secrets))
 
 
 def _joined(batch: Sequence[tuple[AuditEvent, ...]]) -> tuple[AuditEvent, ...]:

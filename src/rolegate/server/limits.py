@@ -111,6 +111,7 @@ class LimitedProtocol(HttpToolsProtocol):
         self._head_bytes = 0
         self._header_count = 0
         self._deadline: asyncio.TimerHandle | None = None
+        self._tls: dict[str, str] | None = None
 
     @classmethod
     def configured_limits(cls) -> ConnectionLimits:
@@ -120,6 +121,7 @@ class LimitedProtocol(HttpToolsProtocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         _no_delay(transport)
+        self._tls = _negotiated(transport)
         if len(self.connections) >= self._limits.max_connections:
             self.transport = transport
             self._refuse(503, "connection cap reached")
@@ -172,6 +174,8 @@ class LimitedProtocol(HttpToolsProtocol):
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
+        if self._tls is not None:
+            self.scope["extensions"] = {TLS_EXTENSION: dict(self._tls)}  # type: ignore[dict-item]
         self._header_count = 0
         if self._deadline is None:  # the next request on a kept-alive connection: its head starts now
             self._arm(self._limits.header_timeout_seconds, "headers not received in time")
@@ -288,3 +292,17 @@ def _no_delay(transport: asyncio.Transport) -> None:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         except OSError:
             pass  # the peer may already be gone; the connection then closes as it would anyway
+
+
+#: The scope extension under which each request of a TLS connection carries what was negotiated: ``version``
+#: (``TLSv1.3``) and ``cipher`` (OpenSSL's name, ``TLS_AES_256_GCM_SHA384``), as CloudTrail's ``tlsDetails`` write
+#: them. Rolegate's own key: uvicorn implements no TLS extension, and ASGI's draft one encodes both as numbers.
+TLS_EXTENSION = "rolegate.tls"
+
+
+def _negotiated(transport: asyncio.BaseTransport) -> dict[str, str] | None:
+    ssl_object = transport.get_extra_info("ssl_object")
+    if ssl_object is None:
+        return None
+    cipher = ssl_object.cipher()
+    return {"version": ssl_object.version() or "", "cipher": cipher[0] if cipher else ""}

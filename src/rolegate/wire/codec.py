@@ -31,6 +31,8 @@ class WireRequest:
     body: bytes
     client_ip: str | None = None
     secure: bool = False
+    tls_version: str | None = None  # what the TLS connection negotiated, when the server knows (``TLSv1.3``)
+    cipher_suite: str | None = None  # its cipher, OpenSSL's name
 
     def header(self, name: str) -> str | None:
         """The first value of header ``name`` (lower-case), or ``None``."""
