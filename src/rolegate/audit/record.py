@@ -190,7 +190,6 @@ def record_time(when: dt.datetime) -> str:
     return when.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
-
 def user_identity(caller: Caller | None, operation: str, params: Mapping[str, Any] | None) -> dict[str, Any]:
     """The ``userIdentity`` element for ``caller`` (``None``: an unsigned federation call, identified by what
     it presented)."""

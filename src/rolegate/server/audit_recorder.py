@@ -44,13 +44,13 @@ from rolegate.audit.record import HIDDEN, Request, camel_keys, encoded_records, 
 from rolegate.core.bookkeeping import Bookkeeping
 from rolegate.core.clock import Clock
 from rolegate.core.batching import BatchWriter
-from .loop_commits import LoopCommits
 from rolegate.store.ports import AuditEvent, CarriedEvents, carrying
 from rolegate.wire.call import Call
 from rolegate.wire.dispatch import Operation
 from rolegate.wire.observe import Durable, Outcome
 
 from .config import Settings
+from .loop_commits import LoopCommits
 
 #: How long an issuance's batch may wait for a request the event loop is handling meanwhile (ADR 0045).
 ISSUANCE_LINGER_SECONDS = 0.001

@@ -9,8 +9,10 @@ append-only file before it answers the clients of a turn (``appendfsync always``
 https://redis.io/docs/latest/operate/oss_and_stack/management/persistence/) — and answers them afterwards.
 
 The loop never waits for another writer: it takes the store's write lock only if nobody holds it
-(``AuditLog.append(wait=False)``); when another worker, the bookkeeping writer or a change holds it, the batch
-goes to the audit writer thread as before, and its callers wait for that thread's commit. A batch waits —
+(``AuditLog.append(wait=False)``). When another worker, the bookkeeping writer or a change holds it, the loop
+goes on with other work and tries again every ``RETRY_SECONDS`` with what arrived meanwhile; after
+``PATIENCE_SECONDS`` of finding it busy the batch goes to the audit writer thread, which waits for the lock in the
+loop's stead, and its callers wait for that thread's commit. A batch waits —
 at most ``linger`` — while another request this loop has begun is still on its way to its record
 (``expecting``), so that one commit carries it too.
 """
