@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
+from sqlalchemy import event as sa_event
 
 from rolegate.core.errors import AuditUnavailable
 from rolegate.iam.entities import AccountRecord
@@ -233,3 +234,39 @@ def test_a_batch_appended_alone_that_the_database_refuses_keeps_none_of_it(store
     with pytest.raises(AuditUnavailable):
         store.audit_log.append([event(1), event(2)])
     assert committed(store) == []
+
+
+def test_a_lookup_page_is_read_off_the_account_time_index_not_sorted(store: SqlStore) -> None:
+    """Migration 0016: one account's records in a time range, newest first, come in the index's order, so a page
+    stops at its 50th match instead of sorting every record of the range (both dialects; on PostgreSQL with the
+    alternatives priced out, since on a table this small its planner would rightly prefer to scan and sort)."""
+    with store.write() as uow:
+        uow.audit_events.add([event(i, when=T0 + dt.timedelta(seconds=i)) for i in range(1, 20)])
+    seen: list[tuple[str, object]] = []
+
+    def capture(_conn: object, _cursor: object, statement: str, parameters: object, *_: object) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and "audit_events" in statement:
+            seen.append((statement, parameters))
+
+    engine = store.engine
+    sa_event.listen(engine, "before_cursor_execute", capture)
+    try:
+        with store.read() as tx:
+            tx.audit_events.lookup("111122223333", key="EventName", value="CreateRole", start=T0,
+                                   end=T0 + dt.timedelta(hours=1), before=(T0 + dt.timedelta(seconds=9), 9), limit=5)
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", capture)
+    (statement, parameters), = seen
+    with engine.connect() as conn:
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        if engine.dialect.name == "sqlite":
+            cursor.execute("EXPLAIN QUERY PLAN " + statement, parameters)
+            plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+            assert "ix_audit_events_account_time" in plan and "TEMP B-TREE" not in plan, plan
+        else:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("SET LOCAL enable_sort = off")
+            cursor.execute("EXPLAIN " + statement, parameters)
+            plan = " ".join(str(row[0]) for row in cursor.fetchall())
+            assert "ix_audit_events_account_time" in plan and "Sort" not in plan, plan
+        conn.rollback()

@@ -24,7 +24,6 @@ writer, and only records it has already handed on.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
@@ -33,6 +32,7 @@ from typing import Any, Protocol
 from rolegate.core.bookkeeping import Bookkeeping
 from rolegate.core.clock import Clock
 
+from . import record_json
 from .ports import AuditStore
 
 __all__ = ["AuditDrain", "AuditSink", "DrainLock", "CONSUMER", "COMPLETION_GRACE"]
@@ -159,7 +159,7 @@ class AuditDrain:
             if event.event_id in self._written:
                 # Handed on by a drainer that stopped between the files' fsync and its mark: not twice.
                 continue
-            batch.append(json.loads(event.record))
+            batch.append(record_json.loads(event.record))
             texts.append(event.record)
         if not consumed:
             return 0

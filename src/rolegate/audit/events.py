@@ -11,11 +11,12 @@ rolegate takes them from the request's parameters and, for credentials it issued
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from rolegate.store.ports import AuditEvent
+
+from . import record_json
 
 __all__ = ["RESOURCE_PARAMETERS", "resources_of", "stored_event", "username_of"]
 
@@ -80,5 +81,5 @@ def stored_event(record: Mapping[str, Any], *, complete: bool, text: str | None 
         username=username_of(identity) if isinstance(identity, Mapping) else None,
         access_key_id=key if isinstance(key, str) else None, read_only=bool(record.get("readOnly")),
         recipient_account_id=str(record.get("recipientAccountId") or ""), resources=resources_of(record),
-        record=text if text is not None else json.dumps(record, separators=(",", ":"), default=str),
+        record=text if text is not None else record_json.dumps(record),
         complete=complete)

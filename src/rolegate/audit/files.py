@@ -52,6 +52,7 @@ from typing import Any, BinaryIO
 
 from rolegate.core.clock import Clock
 
+from . import record_json
 from .atomic import fsync_dir, make_private_dir, write_atomically
 from .digests import (HASH_ALGORITHM, PUBLIC_KEYS_FILE, SIGNATURE_ALGORITHM, TRAIL_BUCKET, Previous, RingKeySource,
                       build_digest, export_public_key, iso, parse_iso, signing_key_from, string_to_sign)
@@ -151,7 +152,7 @@ class TrailWriter:
     def append(self, records: Iterable[dict[str, Any]], *, encoded: Sequence[str] | None = None) -> int:
         grouped: dict[tuple[str, str], list[bytes]] = {}
         for n, record in enumerate(records):
-            text = encoded[n] if encoded is not None else json.dumps(record, separators=(",", ":"), default=str)
+            text = encoded[n] if encoded is not None else record_json.dumps(record)
             line = text.encode() + b"\n"
             grouped.setdefault(self._file_key(record), []).append(line)
         with self._lock:

@@ -17,7 +17,6 @@ text — inside a longer string — so a value that slipped past the model's tra
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import random
 import time
@@ -27,6 +26,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from rolegate.authz import Caller
+
+from . import record_json
 
 __all__ = ["CREDENTIAL_MEMBERS", "EVENT_VERSION", "FIELDS", "HIDDEN", "USER_IDENTITY_FIELDS", "ROLEGATE_DENIAL_FIELD",
            "ROLEGATE_UNRECORDED_FIELD", "Request", "camel_keys", "encoded_records", "event_id", "event_source", "finish",
@@ -352,14 +353,14 @@ def finish(record: dict[str, Any], secrets: Iterable[str]) -> dict[str, Any]:
 
 def finish_encoded(record: dict[str, Any], secrets: Iterable[str]) -> tuple[dict[str, Any], str]:
     """``finish``, and the finished record's JSON text (compact, as the store and the files keep it)."""
-    text = json.dumps(record, separators=(",", ":"), sort_keys=False, default=str)
+    text = record_json.dumps(record)
     changed = False
     for secret in sorted(set(secrets), key=len, reverse=True):
-        encoded = json.dumps(secret)[1:-1]
+        encoded = record_json.dumps(secret)[1:-1]  # as the same encoder writes it inside the record
         if encoded and encoded in text:
             text = text.replace(encoded, HIDDEN)
             changed = True
     if not changed:
         return record, text
-    loaded: dict[str, Any] = json.loads(text)
+    loaded: dict[str, Any] = record_json.loads(text)
     return loaded, text

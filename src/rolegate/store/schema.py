@@ -11,6 +11,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -550,9 +551,11 @@ audit_events = Table(
     Column("username", String(255), nullable=True),
     Column("access_key_id", String(128), nullable=True),
     Column("read_only", Boolean, nullable=False),
-    Column("recipient_account_id", String(12), nullable=False, index=True),
+    Column("recipient_account_id", String(12), nullable=False),
     Column("complete", Boolean, nullable=False),
     Column("record", Text, nullable=False),  # the CloudTrail record, JSON
+    # LookupEvents' order within an account, newest first: a page is read off the index, never sorted (0016).
+    Index("ix_audit_events_account_time", "recipient_account_id", "event_time", "seq"),
     # Never reuse a seq, even once retention has deleted every row: the drain's mark must stay behind new rows.
     sqlite_autoincrement=True,
 )

@@ -1,0 +1,41 @@
+"""The records' JSON text (rolegate.audit.record_json): one encoder, whatever a record holds."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+
+from rolegate.audit import record_json
+from rolegate.audit.record import HIDDEN, finish_encoded
+
+
+def test_the_text_is_compact_utf8_json_in_the_records_key_order() -> None:
+    record = {"b": 1, "a": [True, None, 1.5], "userAgent": "café/1.0 ✓"}
+    text = record_json.dumps(record)
+    assert text == '{"b":1,"a":[true,null,1.5],"userAgent":"café/1.0 ✓"}'
+    assert record_json.loads(text) == record == json.loads(text)
+
+
+def test_values_json_cannot_hold_are_written_as_str_writes_them() -> None:
+    @dataclasses.dataclass
+    class Opaque:
+        x: int
+
+    when = dt.datetime(2026, 12, 7, 23, 0, tzinfo=dt.timezone.utc)
+    assert record_json.loads(record_json.dumps({"t": when, "o": Opaque(1), "s": {3}})) == \
+        {"t": str(when), "o": str(Opaque(1)), "s": str({3})}
+
+
+def test_what_orjson_refuses_is_still_written() -> None:
+    """An integer beyond 64 bits, or a key that is no string: the standard library writes them."""
+    assert record_json.loads(record_json.dumps({"n": 2 ** 70})) == {"n": 2 ** 70}
+    assert record_json.loads(record_json.dumps({1: "one"})) == {"1": "one"}
+
+
+def test_a_secret_with_characters_json_escapes_is_hidden_wherever_it_appears() -> None:
+    secret = 'pa"ss\\wörd\n'
+    record = {"requestParameters": {"note": f"before {secret} after"}, "other": secret}
+    finished, text = finish_encoded(record, [secret])
+    assert "wörd" not in text and "pa\\\"ss" not in text
+    assert finished == {"requestParameters": {"note": f"before {HIDDEN} after"}, "other": HIDDEN}
