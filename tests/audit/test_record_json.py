@@ -39,3 +39,14 @@ def test_a_secret_with_characters_json_escapes_is_hidden_wherever_it_appears() -
     finished, text = finish_encoded(record, [secret])
     assert "wörd" not in text and "pa\\\"ss" not in text
     assert finished == {"requestParameters": {"note": f"before {HIDDEN} after"}, "other": HIDDEN}
+
+
+def test_a_record_orjson_refuses_is_written_by_json_and_its_secrets_still_hidden() -> None:
+    """A lone surrogate (a client's malformed text) makes orjson refuse the record: the standard library writes
+    it, escaping non-ASCII, and the scan still finds a secret spelled that way."""
+    secret = "s3cr\u00e9t-v\u00e4lue"
+    record = {"requestParameters": {"roleSessionName": "bad\udc80name"}, "responseElements": {"note": secret}}
+    finished, text = finish_encoded(record, [secret])
+    assert "\\udc80" in text and "cr\\u00e9t" not in text and secret not in text
+    assert finished["responseElements"] == {"note": HIDDEN}
+    assert record_json.loads(text)["requestParameters"]["roleSessionName"] == "bad\udc80name"

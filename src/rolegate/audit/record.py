@@ -356,10 +356,10 @@ def finish_encoded(record: dict[str, Any], secrets: Iterable[str]) -> tuple[dict
     text = record_json.dumps(record)
     changed = False
     for secret in sorted(set(secrets), key=len, reverse=True):
-        encoded = record_json.dumps(secret)[1:-1]  # as the same encoder writes it inside the record
-        if encoded and encoded in text:
-            text = text.replace(encoded, HIDDEN)
-            changed = True
+        for encoded in record_json.spellings(secret):  # as either encoder may have written it in the record
+            if encoded and encoded in text:
+                text = text.replace(encoded, HIDDEN)
+                changed = True
     if not changed:
         return record, text
     loaded: dict[str, Any] = record_json.loads(text)
