@@ -28,7 +28,8 @@ def test_values_json_cannot_hold_are_written_as_str_writes_them() -> None:
 
 
 def test_what_orjson_refuses_is_still_written() -> None:
-    """An integer beyond 64 bits, or a key that is no string: the standard library writes them."""
+    """An integer beyond 64 bits falls back to the standard library; a key that is no string is written as the
+    standard library wrote it."""
     assert record_json.loads(record_json.dumps({"n": 2 ** 70})) == {"n": 2 ** 70}
     assert record_json.loads(record_json.dumps({1: "one"})) == {"1": "one"}
 
@@ -50,3 +51,11 @@ def test_a_record_orjson_refuses_is_written_by_json_and_its_secrets_still_hidden
     assert "\\udc80" in text and "cr\\u00e9t" not in text and secret not in text
     assert finished["responseElements"] == {"note": HIDDEN}
     assert record_json.loads(text)["requestParameters"]["roleSessionName"] == "bad\udc80name"
+
+
+def test_a_secret_is_spelled_as_the_records_own_encoder_writes_it() -> None:
+    """orjson writes DEL as is where the standard library escapes it: the scan spells the secret orjson's way
+    when orjson wrote the record."""
+    secret = "key\x7fwith-del"
+    finished, text = finish_encoded({"responseElements": {"secretAccessKey": secret}}, [secret])
+    assert "with-del" not in text and finished == {"responseElements": {"secretAccessKey": HIDDEN}}

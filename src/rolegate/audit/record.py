@@ -353,13 +353,13 @@ def finish(record: dict[str, Any], secrets: Iterable[str]) -> dict[str, Any]:
 
 def finish_encoded(record: dict[str, Any], secrets: Iterable[str]) -> tuple[dict[str, Any], str]:
     """``finish``, and the finished record's JSON text (compact, as the store and the files keep it)."""
-    text = record_json.dumps(record)
+    text, spelling = record_json.encode(record)
     changed = False
     for secret in sorted(set(secrets), key=len, reverse=True):
-        for encoded in record_json.spellings(secret):  # as either encoder may have written it in the record
-            if encoded and encoded in text:
-                text = text.replace(encoded, HIDDEN)
-                changed = True
+        encoded = spelling(secret)  # as the encoder that wrote the record writes it
+        if encoded and encoded in text:
+            text = text.replace(encoded, HIDDEN)
+            changed = True
     if not changed:
         return record, text
     loaded: dict[str, Any] = record_json.loads(text)
